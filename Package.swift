@@ -1,0 +1,60 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "Keel",
+    products: [
+        .library(name: "Keel", targets: ["Keel"]),
+        .library(name: "KeelTesting", targets: ["KeelTesting"]),
+        .executable(name: "keel", targets: ["keel"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // The core: swift-log only, so that linking Keel stays cheap.
+        .target(
+            name: "Keel",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // Test helpers shipped as a product: an in-memory sink and helpers to read what Keel wrote.
+        .target(
+            name: "KeelTesting",
+            dependencies: ["Keel", .product(name: "Logging", package: "swift-log")]
+        ),
+        // Library code behind the command line (tail, schema, …), testable without a process.
+        .target(
+            name: "KeelTools",
+            dependencies: ["Keel"]
+        ),
+        .executableTarget(
+            name: "keel",
+            dependencies: [
+                "Keel", "KeelTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "hello-keel",
+            dependencies: ["Keel", .product(name: "Logging", package: "swift-log")],
+            path: "Examples/HelloKeel"
+        ),
+        .testTarget(
+            name: "KeelTests",
+            dependencies: ["Keel", "KeelTesting", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "KeelToolsTests",
+            dependencies: ["KeelTools", "Keel", "KeelTesting"]
+        ),
+    ]
+)
+
+for target in package.targets where [.executable, .test, .regular].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,104 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Logging
+
+/// A configuration value that Keel cannot use. The message names the variable, the value and what is accepted.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equatable {
+    public let variable: String
+    public let value: String
+    public let accepted: String
+
+    public var description: String { "\(variable)=\(value.debugDescription) is not valid; accepted: \(accepted)" }
+}
+
+extension KeelConfiguration {
+    /// The variables ``fromEnvironment(_:)`` reads, with what each accepts; the README's table is this list.
+    public static let environmentVariables: [(name: String, accepts: String, meaning: String)] = [
+        ("LOG_LEVEL", "trace, debug, info, notice, warning (warn), error, critical", "lowest level written; default info"),
+        ("LOG_FORMAT", "json, text", "console format; default json"),
+        ("LOG_FILE", "a file path", "also append JSON lines to this file"),
+        ("LOG_SAMPLE_RATE", "a number from 0 to 1", "fraction of ops events kept, per request; default 1"),
+        ("KEEL_SERVICE", "a non-empty name", "the `service` field; default the executable's name"),
+        ("KEEL_ENV", "a non-empty name", "the `env` field (production, staging …)"),
+        ("KEEL_VERSION", "a non-empty string", "the `version` field"),
+        ("KEEL_CONSOLE", "split, stdout, stderr, off", "where console lines go; default split (ERROR+ to stderr)"),
+    ]
+
+    /// Reads the configuration from environment variables (see ``environmentVariables``), starting from `base`.
+    ///
+    /// - Parameter environment: the variables to read; the process environment by default.
+    /// - Throws: ``ConfigurationError`` for the first variable whose value is not accepted.
+    public static func fromEnvironment(
+        _ environment: [String: String] = ProcessEnvironment.current(), base: KeelConfiguration = KeelConfiguration()
+    ) throws(ConfigurationError) -> KeelConfiguration {
+        var config = base
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name] else { return nil }
+            let trimmed = raw.trimmingASCIIWhitespace()
+            return trimmed.isEmpty ? nil : trimmed
+        }
+        func accepted(_ name: String) -> String {
+            environmentVariables.first { $0.name == name }?.accepts ?? ""
+        }
+        func fail(_ name: String) -> ConfigurationError {
+            ConfigurationError(variable: name, value: environment[name] ?? "", accepted: accepted(name))
+        }
+        if let v = value("LOG_LEVEL") {
+            guard let level = Logger.Level(canonicalName: v) else { throw fail("LOG_LEVEL") }
+            config.level = level
+        }
+        if let v = value("LOG_FORMAT") {
+            guard let format = ConsoleSink.Format(rawValue: v.lowercased()) else { throw fail("LOG_FORMAT") }
+            config.format = format
+        }
+        if let v = value("LOG_FILE") { config.file = v }
+        if let v = value("LOG_SAMPLE_RATE") {
+            guard let rate = Double(v), rate >= 0, rate <= 1 else { throw fail("LOG_SAMPLE_RATE") }
+            config.sampleRate = rate
+        }
+        if let v = value("KEEL_SERVICE") { config.service = v }
+        if let v = value("KEEL_ENV") { config.environment = v }
+        if let v = value("KEEL_VERSION") { config.version = v }
+        if let v = value("KEEL_CONSOLE") {
+            switch v.lowercased() {
+            case "split": config.console = .split
+            case "stdout": config.console = .stdoutOnly
+            case "stderr": config.console = .stderrOnly
+            case "off", "none": config.console = nil
+            default: throw fail("KEEL_CONSOLE")
+            }
+        }
+        return config
+    }
+}
+
+/// The process environment as a dictionary.
+public enum ProcessEnvironment {
+    public static func current() -> [String: String] {
+        var result: [String: String] = [:]
+        var pointer = environ
+        while let entry = pointer.pointee {
+            let text = String(cString: entry)
+            if let eq = text.firstIndex(of: "=") {
+                result[String(text[..<eq])] = String(text[text.index(after: eq)...])
+            }
+            pointer += 1
+        }
+        return result
+    }
+}
+
+extension String {
+    func trimmingASCIIWhitespace() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let first = firstIndex(where: { !isSpace($0) }), let last = lastIndex(where: { !isSpace($0) }) else {
+            return ""
+        }
+        return String(self[first...last])
+    }
+}

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Per-thread working memory for building a line: the output buffer, the field slots and the timestamp cache.
+///
+/// Kept in a pthread key so that the logging call allocates nothing once a thread has logged once, and needs no
+/// lock. A log call made *while* a line is being built on the same thread (a `description` that logs) gets a
+/// fresh, temporary scratch instead of corrupting the one in use, as tracing-subscriber does.
+final class EncodeScratch {
+    var buffer = OutputBuffer(capacity: 4096)
+    var slots = FieldSlots()
+    var inUse = false
+    var readingProvider = false
+    /// The second whose `YYYY-MM-DDTHH:MM:SS.` prefix is cached, and the prefix.
+    var cachedSecond: Int64 = .min
+    var cachedSecondPrefix = OutputBuffer(capacity: 32)
+
+    deinit {
+        buffer.deallocate()
+        cachedSecondPrefix.deallocate()
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { pointer in
+            guard let pointer else { return }
+            Unmanaged<EncodeScratch>.fromOpaque(pointer).release()
+        }
+        precondition(status == 0, "pthread_key_create failed: \(status)")
+        return key
+    }()
+
+    /// The calling thread's scratch.
+    @inline(__always)
+    static var current: EncodeScratch {
+        if let pointer = pthread_getspecific(key) {
+            return Unmanaged<EncodeScratch>.fromOpaque(pointer).takeUnretainedValue()
+        }
+        return makeCurrent()
+    }
+
+    @inline(never)
+    private static func makeCurrent() -> EncodeScratch {
+        let scratch = EncodeScratch()
+        pthread_setspecific(key, Unmanaged.passRetained(scratch).toOpaque())
+        return scratch
+    }
+
+    /// Whether Keel's handler is reading a metadata provider on this thread right now (see
+    /// `Logger.MetadataProvider.keel`).
+    static var isReadingProvider: Bool {
+        guard let pointer = pthread_getspecific(key) else { return false }
+        return Unmanaged<EncodeScratch>.fromOpaque(pointer).takeUnretainedValue().readingProvider
+    }
+
+    /// Appends the timestamp, reusing the formatted date and time while the second has not changed.
+    @inline(__always)
+    func appendTimestamp(_ t: Timestamp, to out: inout OutputBuffer) {
+        let second = t.seconds
+        if second != cachedSecond {
+            cachedSecondPrefix.removeAll()
+            cachedSecondPrefix.appendRFC3339Seconds(t)
+            cachedSecond = second
+        }
+        cachedSecondPrefix.withUnsafeBytes { out.append($0) }
+        out.appendPadded(t.microsecondOfSecond, width: 6)
+        out.append(UInt8(ascii: "Z"))
+    }
+}

@@ -1,0 +1,75 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import Logging
+import Synchronization
+
+/// Installs Keel as the process's swift-log backend and shuts it down.
+///
+/// ```swift
+/// try Keel.bootstrap(.fromEnvironment())
+/// let logger = Logger(label: "api")
+/// logger.info("request handled", metadata: ["status": "200", "route": "/v1/users/{id}"])
+/// Keel.shutdown()
+/// ```
+public enum Keel {
+    private static let installed = Mutex<Pipeline?>(nil)
+
+    /// Builds the pipeline a configuration describes, without installing it (tests, tools, several pipelines).
+    /// - Throws: ``SinkError`` when a file cannot be opened.
+    public static func makePipeline(_ configuration: KeelConfiguration, diagnostics: Diagnostics = Diagnostics()) throws
+        -> Pipeline
+    {
+        var sinks: [any LogSink] = []
+        if let streams = configuration.console {
+            sinks.append(ConsoleSink(format: configuration.format, streams: streams, diagnostics: diagnostics))
+        }
+        if let file = configuration.file {
+            sinks.append(try FileSink(path: file, diagnostics: diagnostics))
+        }
+        sinks += configuration.extraSinks
+        let encoder = EventEncoder(
+            service: configuration.service, environment: configuration.environment, version: configuration.version,
+            host: configuration.host, pid: Int(getpid()), maxLineBytes: configuration.maxLineBytes,
+            sourceLocations: configuration.sourceLocations)
+        return Pipeline(
+            encoder: encoder, sinks: sinks, sampler: Sampler(rate: configuration.sampleRate), diagnostics: diagnostics)
+    }
+
+    /// The metadata provider Keel installs: the task's ``LogContext``, then the configuration's provider.
+    public static func metadataProvider(for configuration: KeelConfiguration) -> Logger.MetadataProvider {
+        if let extra = configuration.metadataProvider { return .multiplex([.keel, extra]) ?? .keel }
+        return .keel
+    }
+
+    /// Installs Keel as the swift-log backend for the whole process. Call once, at start-up.
+    ///
+    /// - Throws: ``SinkError`` when a file cannot be opened. (``ConfigurationError``s are thrown earlier, by
+    ///   ``KeelConfiguration/fromEnvironment(_:base:)``.)
+    public static func bootstrap(_ configuration: KeelConfiguration) throws {
+        let pipeline = try makePipeline(configuration)
+        installed.withLock { $0 = pipeline }
+        let level = configuration.level
+        LoggingSystem.bootstrap(
+            { label, provider in KeelLogHandler(label: label, pipeline: pipeline, logLevel: level, metadataProvider: provider) },
+            metadataProvider: metadataProvider(for: configuration))
+        atexit { Keel.flush() }
+    }
+
+    /// The installed pipeline's counters, if Keel is bootstrapped.
+    public static var diagnostics: Diagnostics? { installed.withLock { $0?.diagnostics } }
+
+    /// Writes out everything buffered. Called at exit automatically.
+    public static func flush() {
+        installed.withLock { $0 }?.flush()
+    }
+
+    /// Flushes and closes every sink. Events logged afterwards are dropped and counted.
+    public static func shutdown() {
+        installed.withLock { $0 }?.close()
+    }
+}

@@ -1,0 +1,87 @@
+import Logging
+
+/// Turns log calls into lines and hands them to the sinks: gather → sample → encode → route.
+///
+/// The line is built on the calling thread into that thread's reusable buffer (``EncodeScratch``), so the call
+/// allocates nothing once warm and takes no lock until a sink copies the bytes. Everything a task-local provides is
+/// read here, on the caller's task, never later.
+///
+/// This is the synchronous pipeline: sinks are written on the calling thread.
+public final class Pipeline: Sendable {
+    public let encoder: EventEncoder
+    public let sinks: [any LogSink]
+    public let sampler: Sampler
+    public let diagnostics: Diagnostics
+
+    public init(encoder: EventEncoder, sinks: [any LogSink], sampler: Sampler = Sampler(rate: 1), diagnostics: Diagnostics) {
+        self.encoder = encoder
+        self.sinks = sinks
+        self.sampler = sampler
+        self.diagnostics = diagnostics
+    }
+
+    /// Encodes and writes one event. Never throws, never traps.
+    @inline(__always)
+    func emit(_ event: LogEvent, label: String, handlerMetadata: Logger.Metadata, provider: Logger.MetadataProvider?) {
+        let scratch = EncodeScratch.current
+        if scratch.inUse {
+            // A log call made while this thread is building a line (a `description` that logs).
+            emit(event, label: label, handlerMetadata: handlerMetadata, provider: provider, scratch: EncodeScratch())
+            return
+        }
+        emit(event, label: label, handlerMetadata: handlerMetadata, provider: provider, scratch: scratch)
+    }
+
+    @inline(__always)
+    private func emit(
+        _ event: LogEvent, label: String, handlerMetadata: Logger.Metadata, provider: Logger.MetadataProvider?,
+        scratch: EncodeScratch
+    ) {
+        scratch.inUse = true
+        defer { scratch.inUse = false }
+        var provided: Logger.Metadata?
+        if let provider {
+            scratch.readingProvider = true
+            provided = provider.get()
+            scratch.readingProvider = false
+        }
+        let time = Timestamp.now()
+        let input = EventInput(
+            time: time, id: EventIDGenerator.next(at: time), event: event, label: label,
+            handlerMetadata: handlerMetadata, context: LogContext.current, provided: provided)
+        defer { scratch.slots.clear() }
+        let gathered = encoder.gather(input, into: &scratch.slots)
+        let storageClass = EventEncoder.storageClass(of: scratch.slots)
+        if !sampler.keepsEverything {
+            var requestID: String?
+            if case .string(let id)? = scratch.slots[.requestID] { requestID = id }
+            guard sampler.keeps(level: event.level, storageClass: storageClass, requestID: requestID, eventID: input.id.low)
+            else {
+                diagnostics.countSampledOut()
+                return
+            }
+        }
+        if gathered.reclassified > 0 { diagnostics.countReclassified(gathered.reclassified) }
+        scratch.buffer.removeAll()
+        if encoder.write(input, slots: scratch.slots, gathered: gathered, scratch: scratch, to: &scratch.buffer) {
+            diagnostics.countTruncated()
+        }
+        scratch.buffer.withUnsafeBytes { line in
+            for sink in sinks where sink.accepts(storageClass) {
+                sink.write(line, level: event.level, storageClass: storageClass)
+            }
+        }
+        // One huge event must not pin a huge buffer on this thread forever.
+        scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
+    }
+
+    /// Flushes every sink.
+    public func flush() {
+        for sink in sinks { sink.flush() }
+    }
+
+    /// Flushes and closes every sink.
+    public func close() {
+        for sink in sinks { sink.close() }
+    }
+}

@@ -1,0 +1,24 @@
+public import Logging
+
+/// A destination for encoded lines: the console, a file, a server.
+///
+/// ## Contract
+/// - `write` receives one complete, redacted line in schema v1, ending in `\n`. The bytes are only valid during
+///   the call: copy what you keep. Lines arrive in the order they were logged on each thread.
+/// - `write` never throws and never traps. A sink that cannot write counts the failure in ``Diagnostics`` and
+///   reports it on stderr once per distinct failure; it keeps trying with the next line.
+/// - `write` may be called from many threads at once; a sink serialises as it needs.
+/// - `flush` returns once every line written before the call is handed to the operating system (or further, as the
+///   sink documents). `close` flushes and releases resources; lines written after `close` are dropped and counted.
+/// - ``accepts(_:)`` routes by storage class; it is called for every event, so it must be cheap.
+public protocol LogSink: AnyObject, Sendable {
+    /// Whether this sink takes events of `storageClass`.
+    func accepts(_ storageClass: StorageClass) -> Bool
+    func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass)
+    func flush()
+    func close()
+}
+
+extension LogSink {
+    public func accepts(_ storageClass: StorageClass) -> Bool { true }
+}

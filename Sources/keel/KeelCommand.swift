@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct KeelCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keel",
+        abstract: "Structured, redacted, correlated logs: read, check and serve them.",
+        subcommands: [SchemaCommand.self]
+    )
+}
