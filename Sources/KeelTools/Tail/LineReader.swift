@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Splits what a file descriptor yields into lines, however long they are.
+///
+/// Reads in 64 KiB chunks; a line may span any number of chunks (multi-megabyte lines are fine). A line longer
+/// than ``maxLineBytes`` is delivered in pieces of that size rather than growing memory without bound. At end
+/// of input a final line without a newline is kept until ``finish()`` — so a follower can wait for the writer to
+/// complete it.
+public struct LineReader {
+    public let maxLineBytes: Int
+    private var pending: [UInt8] = []
+    private var chunk: [UInt8]
+
+    public init(maxLineBytes: Int = 64 << 20, chunkSize: Int = 64 << 10) {
+        self.maxLineBytes = maxLineBytes
+        self.chunk = [UInt8](repeating: 0, count: chunkSize)
+    }
+
+    public enum ReadResult: Equatable {
+        /// Read this many bytes (some lines may have been delivered).
+        case read(Int)
+        case endOfInput
+        case failed(errno: Int32)
+    }
+
+    /// Reads once from `fd` and calls `onLine` with each complete line (without its newline).
+    public mutating func read(from fd: Int32, onLine: (UnsafeRawBufferPointer) -> Void) -> ReadResult {
+        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n < 0 { return errno == EINTR ? .read(0) : .failed(errno: errno) }
+        if n == 0 { return .endOfInput }
+        chunk.withUnsafeBytes { consume(UnsafeRawBufferPointer(rebasing: $0[0..<n]), onLine: onLine) }
+        return .read(n)
+    }
+
+    /// Feeds bytes obtained elsewhere.
+    public mutating func consume(_ bytes: UnsafeRawBufferPointer, onLine: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        for i in 0..<bytes.count where bytes[i] == 0x0A {
+            if pending.isEmpty {
+                onLine(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+            } else {
+                pending.append(contentsOf: bytes[start..<i])
+                pending.withUnsafeBytes { onLine($0) }
+                pending.removeAll(keepingCapacity: pending.count < (1 << 20))
+            }
+            start = i + 1
+        }
+        if start < bytes.count { pending.append(contentsOf: bytes[start..<bytes.count]) }
+        while pending.count > maxLineBytes {
+            pending.withUnsafeBytes { onLine(UnsafeRawBufferPointer(rebasing: $0[0..<maxLineBytes])) }
+            pending.removeFirst(maxLineBytes)
+        }
+    }
+
+    /// Whether part of a line is waiting for its newline.
+    public var hasPartialLine: Bool { !pending.isEmpty }
+
+    /// Delivers a final line that has no newline.
+    public mutating func finish(onLine: (UnsafeRawBufferPointer) -> Void) {
+        guard !pending.isEmpty else { return }
+        pending.withUnsafeBytes { onLine($0) }
+        pending.removeAll()
+    }
+}
