@@ -108,10 +108,18 @@ public struct EventEncoder: Sendable {
         if let error = input.event.error {
             slots.set(
                 .error,
-                .error(type: String(reflecting: type(of: error)), message: String(describing: error), stack: nil))
+                .error(type: Self.typeName(of: error), message: String(describing: error), stack: nil))
         }
         result.reclassified = slots.rejected.nonzeroBitCount
         return result
+    }
+
+    /// The error's type as `Module.Outer.Name`, without the `(unknown context at $…)` parts Swift prints for
+    /// types declared inside functions.
+    static func typeName(of error: any Error) -> String {
+        let full = String(reflecting: type(of: error))
+        guard full.contains("(unknown context") else { return full }
+        return full.split(separator: ".").filter { !$0.hasPrefix("(unknown context") }.joined(separator: ".")
     }
 
     /// Moves canonical keys of `metadata` into `slots`; returns whether it has other (context) keys.

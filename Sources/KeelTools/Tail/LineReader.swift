@@ -43,10 +43,10 @@ public struct LineReader {
         var start = 0
         for i in 0..<bytes.count where bytes[i] == 0x0A {
             if pending.isEmpty {
-                onLine(UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
+                deliver(UnsafeRawBufferPointer(rebasing: bytes[start..<i]), onLine)
             } else {
                 pending.append(contentsOf: bytes[start..<i])
-                pending.withUnsafeBytes { onLine($0) }
+                pending.withUnsafeBytes { deliver($0, onLine) }
                 pending.removeAll(keepingCapacity: pending.count < (1 << 20))
             }
             start = i + 1
@@ -56,6 +56,16 @@ public struct LineReader {
             pending.withUnsafeBytes { onLine(UnsafeRawBufferPointer(rebasing: $0[0..<maxLineBytes])) }
             pending.removeFirst(maxLineBytes)
         }
+    }
+
+    /// Delivers a complete line, in pieces of at most ``maxLineBytes``.
+    private func deliver(_ line: UnsafeRawBufferPointer, _ onLine: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        repeat {
+            let end = min(start + maxLineBytes, line.count)
+            onLine(UnsafeRawBufferPointer(rebasing: line[start..<end]))
+            start = end
+        } while start < line.count
     }
 
     /// Whether part of a line is waiting for its newline.

@@ -1,0 +1,66 @@
+import Foundation
+@testable import Keel
+import Logging
+import Testing
+
+struct ConfigurationTests {
+    @Test func readsEveryVariable() throws {
+        let config = try KeelConfiguration.fromEnvironment([
+            "LOG_LEVEL": "Warn", "LOG_FORMAT": "text", "LOG_FILE": "/tmp/x.log", "LOG_SAMPLE_RATE": "0.25",
+            "KEEL_SERVICE": "billing", "KEEL_ENV": "production", "KEEL_VERSION": "2.0.1", "KEEL_CONSOLE": "stderr",
+        ])
+        #expect(config.level == .warning)
+        #expect(config.format == .text)
+        #expect(config.file == "/tmp/x.log")
+        #expect(config.sampleRate == 0.25)
+        #expect(config.service == "billing")
+        #expect(config.environment == "production")
+        #expect(config.version == "2.0.1")
+        #expect(config.console == .stderrOnly)
+    }
+
+    @Test func defaultsWithNothingSet() throws {
+        let config = try KeelConfiguration.fromEnvironment([:])
+        #expect(config.level == .info)
+        #expect(config.format == .json)
+        #expect(config.file == nil)
+        #expect(config.sampleRate == 1)
+        #expect(config.console == .split)
+        #expect(!config.service.isEmpty)
+    }
+
+    @Test(arguments: [
+        ("LOG_LEVEL", "verbose"), ("LOG_FORMAT", "xml"), ("LOG_SAMPLE_RATE", "1.5"), ("LOG_SAMPLE_RATE", "-0.1"),
+        ("LOG_SAMPLE_RATE", "half"), ("KEEL_CONSOLE", "printer"),
+    ])
+    func anInvalidValueNamesTheVariableTheValueAndWhatIsAccepted(_ variable: String, _ value: String) {
+        #expect {
+            _ = try KeelConfiguration.fromEnvironment([variable: value])
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            let message = error.description
+            return error.variable == variable && message.contains(variable) && message.contains(value)
+                && message.contains("accepted") && !error.accepted.isEmpty
+        }
+    }
+
+    @Test func anUnopenableLogFileFailsPipelineCreationWithThePath() {
+        var config = KeelConfiguration()
+        config.console = nil
+        config.file = "/nonexistent-dir/keel/app.log"
+        #expect {
+            _ = try Keel.makePipeline(config)
+        } throws: { error in
+            (error as? SinkError)?.description.contains("/nonexistent-dir/keel/app.log") == true
+        }
+    }
+
+    @Test func levelsHaveCanonicalNamesAndParseBack() {
+        #expect(Logger.Level.allCases.map(\.canonicalName) == ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRITICAL"])
+        for level in Logger.Level.allCases {
+            #expect(Logger.Level(canonicalName: level.canonicalName) == level)
+            #expect(Logger.Level(canonicalName: level.rawValue) == level)
+        }
+        #expect(Logger.Level(canonicalName: "loud") == nil)
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+@testable import Keel
+import KeelTesting
+import Logging
+import Testing
+
+struct EscapingTests {
+    @Test(arguments: 0x00..<0x20)
+    func everyControlCharacterIsEscapedAndRoundTrips(_ code: Int) throws {
+        let text = "a\(Character(Unicode.Scalar(UInt8(code))))b"
+        let logging = TestLogging()
+        logging.logger().info("\(text)", metadata: ["k\(Character(Unicode.Scalar(UInt8(code))))": "\(text)"])
+        let line = try #require(logging.sink.lines.first)
+        let bytes = Array(line.utf8)
+        #expect(bytes.last == 0x0A)
+        #expect(!bytes.dropLast().contains { $0 < 0x20 }, "raw control byte in line")
+        let event = try parseWithFoundation(line)
+        #expect(event["message"] as? String == text)
+        let context = try #require(event["context"] as? [String: Any])
+        #expect(context["k\(Character(Unicode.Scalar(UInt8(code))))"] as? String == text)
+    }
+
+    @Test func quotesBackslashesAndSeparatorsRoundTrip() throws {
+        let text = #"say "hi" \ back\slash / \u0041 \n literal"# + "\u{7F}\u{85}\u{9B}\u{2028}\u{2029}é中😀"
+        var out = OutputBuffer()
+        defer { out.deallocate() }
+        out.appendJSONString(text)
+        let json = String(decoding: out.bytes, as: UTF8.self)
+        #expect(json.contains(#"\u007f"#))
+        #expect(json.contains(#"\u0085"#))
+        #expect(json.contains(#"\u009b"#))
+        #expect(json.contains(#"\u2028"#))
+        #expect(json.contains(#"\u2029"#))
+        #expect(json.contains("é中😀"), "printable non-ASCII is written as UTF-8, not escaped")
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8), options: .fragmentsAllowed) as? String
+        #expect(parsed == text)
+    }
+
+    @Test func ansiSequencesCannotReachATerminal() throws {
+        let attack = "ok\u{1B}[2J\u{1B}[31mFAKE ERROR\u{1B}[0m\r\nINFO forged line\u{9B}31m"
+        let logging = TestLogging()
+        logging.logger().warning("\(attack)", metadata: ["user_agent": "\(attack)"])
+        let line = try #require(logging.sink.lines.first)
+        #expect(!line.utf8.contains(0x1B))
+        #expect(!line.unicodeScalars.contains("\u{9B}"))
+        #expect(line.utf8.filter { $0 == 0x0A }.count == 1, "one event, one line")
+        #expect(try parseWithFoundation(line)["message"] as? String == attack)
+        // The text renderer shows it without control characters either.
+        let rendered = TextRenderer(colour: false).render(line: line)
+        #expect(!rendered.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
+    }
+
+    @Test func invalidUTF8FromBytesIsReplaced() throws {
+        var out = OutputBuffer()
+        defer { out.deallocate() }
+        let bytes: [UInt8] = [0x66, 0xFF, 0x6F, 0xC3, 0x28, 0xE2, 0x82, 0x22, 0xED, 0xA0, 0x80]
+        bytes.withUnsafeBytes { out.appendJSONString(unvalidated: $0) }
+        let json = String(decoding: out.bytes, as: UTF8.self)
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(out.bytes), options: .fragmentsAllowed) as? String)
+        #expect(parsed.hasPrefix("f\u{FFFD}o\u{FFFD}("))
+        #expect(parsed.contains("\""))
+        #expect(String(validating: out.bytes, as: UTF8.self) != nil, "output is valid UTF-8: \(json)")
+    }
+
+    @Test func cutStringsNeverSplitACharacter() throws {
+        var out = OutputBuffer()
+        defer { out.deallocate() }
+        let text = String(repeating: "é", count: 10)  // 2 bytes each
+        let cut = out.appendJSONString(text, limit: 5)
+        #expect(cut)
+        let parsed = try JSONSerialization.jsonObject(with: Data(out.bytes), options: .fragmentsAllowed) as? String
+        #expect(parsed == "éé…")
+    }
+}
