@@ -71,4 +71,37 @@ struct EscapingTests {
         let parsed = try JSONSerialization.jsonObject(with: Data(out.bytes), options: .fragmentsAllowed) as? String
         #expect(parsed == "éé…")
     }
+
+    @Test func everySpecialCharacterIsFoundAtEveryPositionOfALongString() throws {
+        let specials: [Character] = ["\"", "\\", "\u{00}", "\u{1F}", "\n", "\u{7F}", "\u{1B}", "\u{85}", "\u{2028}", "é"]
+        for special in specials {
+            for position in 0..<40 {
+                var text = String(repeating: "abcdefgh", count: 5)
+                let index = text.index(text.startIndex, offsetBy: position)
+                text.replaceSubrange(index...index, with: String(special))
+                var out = OutputBuffer()
+                defer { out.deallocate() }
+                out.appendJSONString(text)
+                #expect(!out.bytes.contains { $0 < 0x20 || $0 == 0x7F }, "raw control byte for \(special.debugDescription) at \(position)")
+                let parsed = try JSONSerialization.jsonObject(with: Data(out.bytes), options: .fragmentsAllowed) as? String
+                #expect(parsed == text, "\(special.debugDescription) at \(position)")
+            }
+        }
+    }
+
+    @Test func numbersAreShortestExactAndJSON() throws {
+        let cases: [(Double, String)] = [
+            (12.5, "12.5"), (0.1, "0.1"), (-0.001, "-0.001"), (200, "200"), (123456.789, "123456.789"),
+            (0.0005, "0.0005"), (1e-7, "1e-07"), (2.675, "2.675"), (1e20, "1e+20"), (-3.25, "-3.25"),
+            (0.3, "0.3"), (1.0 / 3.0, "0.3333333333333333"), (999_999_999_999.999, "999999999999.999"),
+        ]
+        for (value, text) in cases {
+            var out = OutputBuffer()
+            defer { out.deallocate() }
+            out.appendJSONNumber(value)
+            let written = String(decoding: out.bytes, as: UTF8.self)
+            #expect(written == text, "\(value)")
+            #expect(Double(written) == value, "\(written) must read back as \(value)")
+        }
+    }
 }

@@ -13,7 +13,7 @@ import Darwin
 /// fresh, temporary scratch instead of corrupting the one in use, as tracing-subscriber does.
 final class EncodeScratch {
     var buffer = OutputBuffer(capacity: 4096)
-    var slots = FieldSlots()
+    let slotStorage = FieldSlots.allocateStorage()
     var inUse = false
     var readingProvider = false
     /// The second whose `YYYY-MM-DDTHH:MM:SS.` prefix is cached, and the prefix.
@@ -23,6 +23,8 @@ final class EncodeScratch {
     deinit {
         buffer.deallocate()
         cachedSecondPrefix.deallocate()
+        slotStorage.0.deallocate()
+        slotStorage.1.deallocate()
     }
 
     private static let key: pthread_key_t = {

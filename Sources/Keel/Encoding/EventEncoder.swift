@@ -20,36 +20,44 @@ public struct SourceLocationPolicy: Sendable, Hashable {
     }
 }
 
-/// What one log call brings, borrowed for the duration of the encode.
-struct EventInput {
+/// The parts of an event made once per call: when, and its id. (A re-encode that cuts an over-long line keeps both.)
+struct EventStamp {
     var time: Timestamp
-    /// The `event_id`, made once so that a re-encode (to cut an over-long line) keeps it.
     var id: (high: UInt64, low: UInt64)
-    var event: LogEvent
-    var label: String
-    var handlerMetadata: Logger.Metadata
-    var context: LogContext
-    var provided: Logger.Metadata?
 }
 
-/// Counts what gathering found, for ``Diagnostics``.
-struct GatherResult {
-    /// Metadata keys naming canonical fields that could not be used and went to `context`.
-    var reclassified = 0
-    /// Whether each source had non-canonical keys (so the context pass can skip sources that have none).
-    var handlerHasContext = false
-    var providedHasContext = false
-    var explicitHasContext = false
+/// What the call's `error` contributes: its ``ClassifiedError`` code and retryability, and the `error` object.
+struct ErrorFields {
+    var code: String?
+    var retryable: Bool?
+    var type: String?
+    var message: String?
 
-    var hasContext: Bool { handlerHasContext || providedHasContext || explicitHasContext }
+    init(_ error: any Error) {
+        if let classified = error as? any ClassifiedError {
+            code = classified.errorCode
+            retryable = classified.isRetryable
+        }
+        type = EventEncoder.typeName(of: error)
+        message = String(describing: error)
+    }
+}
+
+/// What ``EventEncoder/encode(event:label:handlerMetadata:context:provided:stamp:sampler:scratch:)`` did.
+enum EncodeOutcome {
+    case written(storageClass: StorageClass, truncated: Bool, reclassified: Int)
+    case sampledOut
 }
 
 /// Builds schema v1 lines: gathers the canonical fields from every metadata source under the locked-field rules,
 /// then writes them as one JSON object in catalogue order.
 ///
-/// Sources, lowest priority first: the error's classification, the handler's metadata, the task's
-/// ``LogContext``, the metadata provider, the call's metadata, then the call's `error`. A later source replaces an
-/// earlier one's value for the same key.
+/// Sources, lowest priority first: the call's `error` (its classification), the handler's metadata, the task's
+/// ``LogContext``, the metadata provider, the call's metadata, then the call's `error` object. A later source
+/// replaces an earlier one's value for the same key.
+///
+/// Each metadata value is copied once — by iterating its dictionary, which is the least `Dictionary` allows — and
+/// that copy is moved into its slot; no `Dictionary` or merged metadata is built per event.
 public struct EventEncoder: Sendable {
     /// `,"service":…,"env":…,"version":…,"host":…,"pid":…,"schema_version":1`, encoded once.
     let envelope: [UInt8]
@@ -87,31 +95,182 @@ public struct EventEncoder: Sendable {
         self.sourceLocations = sourceLocations
     }
 
-    // MARK: - Gather
+    /// Gathers, samples and writes one event into `scratch.buffer` (cleared first), ending in `\n`.
+    @inline(__always)
+    func encode(
+        event: LogEvent, label: String, handlerMetadata: Logger.Metadata, context: LogContext,
+        provided: Logger.Metadata?, stamp: EventStamp, sampler: Sampler, scratch: EncodeScratch
+    ) -> EncodeOutcome {
+        let explicit = event.metadata
+        let errorFields = event.error.map(ErrorFields.init)
+        var slots = FieldSlots(storage: scratch.slotStorage)
+        defer { slots.clear() }
 
-    func gather(_ input: borrowing EventInput, into slots: inout FieldSlots) -> GatherResult {
-        var result = GatherResult()
-        if let classified = input.event.error as? any ClassifiedError {
-            slots.set(.errorCode, .string(classified.errorCode))
-            if let retryable = classified.isRetryable { slots.set(.retryable, .boolean(retryable)) }
+        // Gather, lowest priority first.
+        var handlerHasContext = false
+        var providedHasContext = false
+        var explicitHasContext = false
+        if let errorFields {
+            if errorFields.code != nil { slots.set(.errorCode, .fromError) }
+            if errorFields.retryable != nil { slots.set(.retryable, .fromError) }
         }
-        if !input.handlerMetadata.isEmpty {
-            result.handlerHasContext = Self.promote(input.handlerMetadata, into: &slots)
+        if !handlerMetadata.isEmpty { handlerHasContext = Self.promote(handlerMetadata, into: &slots) }
+        if !context.isEmpty { context.forEachField { field, _ in slots.set(field, .context) } }
+        if let provided, !provided.isEmpty { providedHasContext = Self.promote(provided, into: &slots) }
+        if let explicit, !explicit.isEmpty { explicitHasContext = Self.promote(explicit, into: &slots) }
+        if errorFields != nil { slots.set(.error, .fromError) }
+        let hasContext = handlerHasContext || providedHasContext || explicitHasContext
+
+        func stringValue(_ field: FieldID) -> String? {
+            guard let slot = slots.slot(field) else { return nil }
+            switch slot.pointee {
+            case .context: return context[field]
+            case .fromError: return nil
+            case .metadata(let value):
+                guard case .string(let s) = value else { return nil }
+                return s
+            }
         }
-        input.context.forEachField { field, value in slots.set(field, .string(value)) }
-        if let provided = input.provided, !provided.isEmpty {
-            result.providedHasContext = Self.promote(provided, into: &slots)
+
+        // Storage class and sampling.
+        let storageClass = stringValue(.storageClass).flatMap(StorageClass.init(name:)) ?? .ops
+        if !sampler.keepsEverything,
+            !sampler.keeps(level: event.level, storageClass: storageClass, requestID: stringValue(.requestID), eventID: stamp.id.low)
+        {
+            return .sampledOut
         }
-        if let explicit = input.event.metadata, !explicit.isEmpty {
-            result.explicitHasContext = Self.promote(explicit, into: &slots)
+
+        // Write.
+        func writeField(_ field: FieldID, _ slot: UnsafeMutablePointer<SlotValue>, limit: Int, to out: inout OutputBuffer) {
+            switch slot.pointee {
+            case .context:
+                out.appendJSONString(context[field] ?? "", limit: limit)
+            case .fromError:
+                switch field {
+                case .errorCode: out.appendJSONString(errorFields?.code ?? "", limit: limit)
+                case .retryable: out.append(errorFields?.retryable == true ? "true" : "false")
+                default:
+                    CanonicalValue.writeErrorObject(
+                        type: errorFields?.type, message: errorFields?.message, stack: nil, limit: limit, to: &out)
+                }
+            case .metadata(let value):
+                CanonicalValue.write(value, as: FieldRules.rule(field).type, limit: limit, to: &out)
+            }
         }
-        if let error = input.event.error {
-            slots.set(
-                .error,
-                .error(type: Self.typeName(of: error), message: String(describing: error), stack: nil))
+
+        func writeContext(limit: Int, to out: inout OutputBuffer) {
+            out.append(FieldRules.key(.context))
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            func member(_ key: String, _ value: Logger.MetadataValue) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                out.appendJSONString(key, limit: limit)
+                out.append(UInt8(ascii: ":"))
+                Self.writeMetadataValue(value, depth: 1, limit: limit, to: &out)
+            }
+            if explicitHasContext, let explicit {
+                for (key, value) in explicit where FieldLookup.field(named: key) == nil { member(key, value) }
+            }
+            if providedHasContext, let provided {
+                for (key, value) in provided where FieldLookup.field(named: key) == nil {
+                    if explicit?[key] != nil { continue }
+                    member(key, value)
+                }
+            }
+            if handlerHasContext {
+                for (key, value) in handlerMetadata where FieldLookup.field(named: key) == nil {
+                    if explicit?[key] != nil || provided?[key] != nil { continue }
+                    member(key, value)
+                }
+            }
+            slots.forEachRejected { field, slot in
+                if case .metadata(let value) = slot.pointee { member(FieldCatalogue.spec(field).name, value) }
+            }
+            out.append(UInt8(ascii: "}"))
         }
-        result.reclassified = slots.rejected.nonzeroBitCount
-        return result
+
+        func writeLine(limit: Int, omitContext: Bool, to out: inout OutputBuffer) {
+            out.append("{\"timestamp\":\"")
+            scratch.appendTimestamp(stamp.time, to: &out)
+            out.append("\",\"level\":")
+            out.append(Self.levelJSON(event.level))
+            out.append(",\"message\":")
+            out.appendJSONString(event.message.description, limit: limit)
+            out.append(FieldRules.key(.event))
+            if let slot = slots.slot(.event) { writeField(.event, slot, limit: limit, to: &out) } else { out.append("\"log\"") }
+            out.append(FieldRules.key(.logger))
+            out.appendJSONString(label, limit: limit)
+            if let slot = slots.slot(.component) {
+                out.append(FieldRules.key(.component))
+                writeField(.component, slot, limit: limit, to: &out)
+            }
+            envelope.withUnsafeBufferPointer { out.append($0) }
+            out.append(FieldRules.key(.eventID))
+            out.append(UInt8(ascii: "\""))
+            out.appendUUID(high: stamp.id.high, low: stamp.id.low)
+            out.append(UInt8(ascii: "\""))
+            out.append(FieldRules.key(.storageClass))
+            out.append(UInt8(ascii: "\""))
+            out.appendRaw(storageClass.name)
+            out.append(UInt8(ascii: "\""))
+            if limit != .max {
+                out.append(FieldRules.key(.truncated))
+                out.append("true")
+            }
+            slots.forEach(in: FieldID.requestID...FieldID.error) { field, slot in
+                out.append(FieldRules.key(field))
+                writeField(field, slot, limit: limit, to: &out)
+            }
+            if sourceLocations.includes(event.level) {
+                out.append(FieldRules.key(.source))
+                out.append("{\"module\":")
+                out.appendJSONString(event.source, limit: limit)
+                out.append(",\"file\":")
+                out.appendJSONString(event.file, limit: limit)
+                out.append(",\"function\":")
+                out.appendJSONString(event.function, limit: limit)
+                out.append(",\"line\":")
+                out.appendDecimal(UInt64(event.line))
+                out.append(UInt8(ascii: "}"))
+            }
+            if !omitContext && (hasContext || slots.rejected != 0) { writeContext(limit: limit, to: &out) }
+            out.append(UInt8(ascii: "}"), UInt8(ascii: "\n"))
+        }
+
+        scratch.buffer.removeAll()
+        writeLine(limit: .max, omitContext: false, to: &scratch.buffer)
+        let reclassified = slots.rejected.nonzeroBitCount
+        guard scratch.buffer.count > maxLineBytes else {
+            return .written(storageClass: storageClass, truncated: false, reclassified: reclassified)
+        }
+        // Too long: cut strings ever shorter until it fits, then give up the free-form context.
+        var limit = maxLineBytes / 4
+        while true {
+            scratch.buffer.removeAll()
+            writeLine(limit: limit, omitContext: false, to: &scratch.buffer)
+            if scratch.buffer.count <= maxLineBytes || limit <= Self.smallestStringLimit { break }
+            limit = max(limit / 2, Self.smallestStringLimit)
+        }
+        if scratch.buffer.count > maxLineBytes {
+            scratch.buffer.removeAll()
+            writeLine(limit: limit, omitContext: true, to: &scratch.buffer)
+        }
+        return .written(storageClass: storageClass, truncated: true, reclassified: reclassified)
+    }
+
+    /// `"INFO"` and the others, quotes included, as static bytes.
+    @inline(__always)
+    static func levelJSON(_ level: Logger.Level) -> StaticString {
+        switch level {
+        case .trace: "\"TRACE\""
+        case .debug: "\"DEBUG\""
+        case .info: "\"INFO\""
+        case .notice: "\"NOTICE\""
+        case .warning: "\"WARN\""
+        case .error: "\"ERROR\""
+        case .critical: "\"CRITICAL\""
+        }
     }
 
     /// The error's type as `Module.Outer.Name`, without the `(unknown context at $…)` parts Swift prints for
@@ -122,7 +281,7 @@ public struct EventEncoder: Sendable {
         return full.split(separator: ".").filter { !$0.hasPrefix("(unknown context") }.joined(separator: ".")
     }
 
-    /// Moves canonical keys of `metadata` into `slots`; returns whether it has other (context) keys.
+    /// Moves the canonical keys of `metadata` into `slots`; returns whether it has other (context) keys.
     @inline(__always)
     static func promote(_ metadata: Logger.Metadata, into slots: inout FieldSlots) -> Bool {
         var hasContext = false
@@ -132,25 +291,21 @@ public struct EventEncoder: Sendable {
                 continue
             }
             let rule = FieldRules.rule(field)
-            if rule.callerSettable, let checked = FieldValue.checking(value, against: rule.type),
-                Self.passesConstraints(field, checked, rule)
-            {
-                slots.set(field, checked)
+            if rule.callerSettable && CanonicalValue.fits(value, rule.type) && passesConstraints(field, value, rule) {
+                slots.set(field, .metadata(value))
             } else {
-                slots.reject(field, value)
+                slots.reject(field, .metadata(value))
             }
         }
         return hasContext
     }
 
     @inline(__always)
-    static func passesConstraints(_ field: FieldID, _ value: FieldValue, _ rule: FieldRules.Rule) -> Bool {
-        if field == .event, case .string(let name) = value { return isEventName(name) }
-        if rule.enumerated {
-            guard case .string(let s) = value else { return false }
-            return FieldCatalogue.spec(field).allowedValues.contains(s)
-        }
-        return true
+    static func passesConstraints(_ field: FieldID, _ value: Logger.MetadataValue, _ rule: FieldRules.Rule) -> Bool {
+        guard field == .event || rule.enumerated else { return true }
+        guard case .string(let s) = value else { return false }
+        if field == .event { return isEventName(s) }
+        return FieldCatalogue.spec(field).allowedValues.contains(s)
     }
 
     /// `event` names are dotted lower-case words: `http.request`, `usage.recorded`.
@@ -170,161 +325,6 @@ public struct EventEncoder: Sendable {
             }
         }
         return count > 0 && !previousWasDot
-    }
-
-    /// The storage class the gathered fields give the event.
-    @inline(__always)
-    static func storageClass(of slots: borrowing FieldSlots) -> StorageClass {
-        guard case .string(let name)? = slots[.storageClass] else { return .ops }
-        return StorageClass(name: name) ?? .ops
-    }
-
-    // MARK: - Write
-
-    /// Writes the line (with its trailing newline) to `out`, keeping it within ``maxLineBytes`` by cutting the
-    /// longest strings and marking the event `truncated`. Returns whether it had to cut.
-    @discardableResult
-    func write(
-        _ input: borrowing EventInput, slots: borrowing FieldSlots, gathered: GatherResult,
-        scratch: EncodeScratch, to out: inout OutputBuffer
-    ) -> Bool {
-        let start = out.count
-        writeLine(input, slots: slots, gathered: gathered, scratch: scratch, stringLimit: .max, omitContext: false, to: &out)
-        if out.count - start <= maxLineBytes { return false }
-        // Too long: cut strings ever shorter until it fits, then give up the free-form context.
-        var limit = maxLineBytes / 4
-        while true {
-            out.truncate(to: start)
-            writeLine(input, slots: slots, gathered: gathered, scratch: scratch, stringLimit: limit, omitContext: false, to: &out)
-            if out.count - start <= maxLineBytes { return true }
-            if limit <= Self.smallestStringLimit { break }
-            limit = max(limit / 2, Self.smallestStringLimit)
-        }
-        out.truncate(to: start)
-        writeLine(input, slots: slots, gathered: gathered, scratch: scratch, stringLimit: limit, omitContext: true, to: &out)
-        return true
-    }
-
-    private func writeLine(
-        _ input: borrowing EventInput, slots: borrowing FieldSlots, gathered: GatherResult, scratch: EncodeScratch,
-        stringLimit: Int, omitContext: Bool, to out: inout OutputBuffer
-    ) {
-        let truncated = stringLimit != .max
-        out.append("{\"timestamp\":\"")
-        scratch.appendTimestamp(input.time, to: &out)
-        out.append("\",\"level\":\"")
-        out.appendRaw(input.event.level.canonicalName)
-        out.append("\",\"message\":")
-        out.appendJSONString(input.event.message.description, limit: stringLimit)
-        out.append(FieldRules.key(.event))
-        if let event = slots[.event] {
-            Self.writeValue(event, limit: stringLimit, to: &out)
-        } else {
-            out.append("\"log\"")
-        }
-        out.append(FieldRules.key(.logger))
-        out.appendJSONString(input.label, limit: stringLimit)
-        if let component = slots[.component] {
-            out.append(FieldRules.key(.component))
-            Self.writeValue(component, limit: stringLimit, to: &out)
-        }
-        envelope.withUnsafeBufferPointer { out.append($0) }
-        out.append(FieldRules.key(.eventID))
-        out.append(UInt8(ascii: "\""))
-        out.appendUUID(high: input.id.high, low: input.id.low)
-        out.append(UInt8(ascii: "\""))
-        out.append(FieldRules.key(.storageClass))
-        if let storageClass = slots[.storageClass] {
-            Self.writeValue(storageClass, limit: stringLimit, to: &out)
-        } else {
-            out.append("\"ops\"")
-        }
-        if truncated {
-            out.append(FieldRules.key(.truncated))
-            out.append("true")
-        }
-        slots.forEach(in: FieldID.requestID...FieldID.error) { field, value in
-            out.append(FieldRules.key(field))
-            Self.writeValue(value, limit: stringLimit, to: &out)
-        }
-        if sourceLocations.includes(input.event.level) {
-            out.append(FieldRules.key(.source))
-            out.append("{\"module\":")
-            out.appendJSONString(input.event.source, limit: stringLimit)
-            out.append(",\"file\":")
-            out.appendJSONString(input.event.file, limit: stringLimit)
-            out.append(",\"function\":")
-            out.appendJSONString(input.event.function, limit: stringLimit)
-            out.append(",\"line\":")
-            out.appendDecimal(UInt64(input.event.line))
-            out.append(UInt8(ascii: "}"))
-        }
-        if !omitContext && (gathered.hasContext || slots.rejected != 0) {
-            writeContext(input, slots: slots, gathered: gathered, stringLimit: stringLimit, to: &out)
-        }
-        out.append(UInt8(ascii: "}"), UInt8(ascii: "\n"))
-    }
-
-    /// `"context":{…}`: every non-canonical key (the call's over the provider's over the handler's), then the
-    /// rejected canonical keys with their original values.
-    private func writeContext(
-        _ input: borrowing EventInput, slots: borrowing FieldSlots, gathered: GatherResult, stringLimit: Int,
-        to out: inout OutputBuffer
-    ) {
-        out.append(FieldRules.key(.context))
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func member(_ key: String, _ value: Logger.MetadataValue) {
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.appendJSONString(key, limit: stringLimit)
-            out.append(UInt8(ascii: ":"))
-            Self.writeMetadataValue(value, depth: 1, limit: stringLimit, to: &out)
-        }
-        let explicit = input.event.metadata
-        let provided = input.provided
-        if gathered.explicitHasContext, let explicit {
-            for (key, value) in explicit where FieldLookup.field(named: key) == nil { member(key, value) }
-        }
-        if gathered.providedHasContext, let provided {
-            for (key, value) in provided where FieldLookup.field(named: key) == nil {
-                if explicit?[key] != nil { continue }
-                member(key, value)
-            }
-        }
-        if gathered.handlerHasContext {
-            for (key, value) in input.handlerMetadata where FieldLookup.field(named: key) == nil {
-                if explicit?[key] != nil || provided?[key] != nil { continue }
-                member(key, value)
-            }
-        }
-        slots.forEachRejected { field, value in member(FieldCatalogue.spec(field).name, value) }
-        out.append(UInt8(ascii: "}"))
-    }
-
-    @inline(__always)
-    static func writeValue(_ value: FieldValue, limit: Int, to out: inout OutputBuffer) {
-        switch value {
-        case .string(let s): out.appendJSONString(s, limit: limit)
-        case .describing(let c): out.appendJSONString(c.description, limit: limit)
-        case .integer(let i): out.appendDecimal(i)
-        case .number(let d): out.appendJSONNumber(d)
-        case .boolean(let b): out.append(b ? "true" : "false")
-        case .error(let type, let message, let stack):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            func member(_ key: StaticString, _ text: String?) {
-                guard let text else { return }
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                out.append(key)
-                out.appendJSONString(text, limit: limit)
-            }
-            member("\"type\":", type)
-            member("\"message\":", message)
-            member("\"stack\":", stack)
-            out.append(UInt8(ascii: "}"))
-        }
     }
 
     /// Writes free-form metadata keeping JSON types: integers, floating-point numbers and booleans passed as

@@ -66,7 +66,11 @@ extension OutputBuffer {
             var runStart = 0
             var i = 0
             let n = utf8.count
+            let base = UnsafeRawPointer(utf8.baseAddress.unsafelyUnwrapped)
             while i < n {
+                // Skip 8 plain bytes at a time: printable ASCII other than `"` and `\`.
+                while i + 8 <= n, Self.isPlainASCII(base.loadUnaligned(fromByteOffset: i, as: UInt64.self)) { i += 8 }
+                if i >= n { break }
                 let b = utf8[i]
                 let kind = table[Int(b)]
                 if kind == 0 || kind == 3 {
@@ -97,6 +101,19 @@ extension OutputBuffer {
             }
             flushRun(utf8, runStart, n)
         }
+    }
+
+    /// Whether all eight bytes of `w` are in 0x20…0x7E and none is `"` or `\` (SWAR: no branch per byte).
+    @inline(__always)
+    static func isPlainASCII(_ w: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        func hasZero(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & high }
+        let control = (w &- ones &* 0x20) & ~w & high  // some byte < 0x20
+        let delOrHigh = (w &+ ones &* 0x01) & high | w & high  // some byte ≥ 0x7F
+        let quote = hasZero(w ^ (ones &* 0x22))
+        let backslash = hasZero(w ^ (ones &* 0x5C))
+        return (control | delOrHigh | quote | backslash) == 0
     }
 
     @inline(__always)

@@ -60,6 +60,29 @@ extension OutputBuffer {
             appendDecimal(Int64(value))
             return
         }
+        // Up to three decimals (durations in ms, sizes, most prices): exact and shortest, without a String. `k / 1000`
+        // is correctly rounded, so equality means `v` is the double nearest to the decimal k/1000; below 1e12 two
+        // decimals with at most three fractional digits can never share a double, so no shorter form exists.
+        let scaled = (value * 1000).rounded()
+        if abs(scaled) < 1e15, scaled / 1000 == value {
+            var k = Int64(scaled)
+            if k < 0 {
+                append(UInt8(ascii: "-"))
+                k = -k
+            }
+            appendDecimal(UInt64(k / 1000))
+            var fraction = Int(k % 1000)
+            if fraction != 0 {
+                append(UInt8(ascii: "."))
+                var width = 3
+                while fraction % 10 == 0 {
+                    fraction /= 10
+                    width -= 1
+                }
+                appendPadded(fraction, width: width)
+            }
+            return
+        }
         // Swift prints the shortest representation that round-trips ("12.5", "1e-07", "1.5e+20"), all valid JSON.
         // It is a small string (≤ 15 bytes) for almost every value, so it does not allocate.
         appendRaw(value.description)

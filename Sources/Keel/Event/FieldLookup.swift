@@ -1,38 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Finds the canonical field a metadata key names, without hashing a `String` through `Dictionary`.
 ///
-/// Called once per metadata key on every log call, so it works on the key's UTF-8 bytes: FNV-1a into 256
-/// buckets of up to four candidates, then a length check and a byte compare. Built once from ``FieldCatalogue``.
+/// Called once per metadata key on every log call, so it works on the key's UTF-8 bytes: a hash of the length
+/// and five of the bytes picks one of 256 buckets of up to four candidates, then a length check and a byte
+/// compare decide. (Every canonical name is at least three bytes long; shorter keys never get here.) The tables are built once from
+/// ``FieldCatalogue`` into immortal flat memory, so a lookup takes no reference count and no bounds check.
 enum FieldLookup {
     private static let bucketWidth = 4
     private static let bucketCount = 256
 
-    private static let names: [[UInt8]] = FieldCatalogue.fields.map { Array($0.name.utf8) }
-    private static let shortest = names.map(\.count).min() ?? 0
-    private static let longest = names.map(\.count).max() ?? 0
+    private struct Tables: @unchecked Sendable {
+        /// `bucketCount × bucketWidth` field raw values; 0xFF marks an empty place.
+        let buckets: UnsafeMutablePointer<UInt8>
+        /// Every name's bytes, back to back.
+        let names: UnsafeMutablePointer<UInt8>
+        /// (offset, length) of each field's name in `names`.
+        let spans: UnsafeMutablePointer<(offset: Int32, length: Int32)>
+        let shortest: Int
+        let longest: Int
+    }
 
-    /// `bucketCount × bucketWidth` field raw values; 0xFF marks an empty place.
-    private static let table: [UInt8] = {
-        var table = [UInt8](repeating: 0xFF, count: bucketCount * bucketWidth)
+    private static let tables: Tables = {
+        let names = FieldCatalogue.fields.map { Array($0.name.utf8) }
+        precondition(names.allSatisfy { $0.count >= 3 }, "FieldLookup hashes the first two and last two bytes")
+        let buckets = UnsafeMutablePointer<UInt8>.allocate(capacity: bucketCount * bucketWidth)
+        buckets.initialize(repeating: 0xFF, count: bucketCount * bucketWidth)
+        let flat = names.flatMap { $0 }
+        let namePointer = UnsafeMutablePointer<UInt8>.allocate(capacity: flat.count)
+        namePointer.initialize(from: flat, count: flat.count)
+        let spans = UnsafeMutablePointer<(offset: Int32, length: Int32)>.allocate(capacity: names.count)
+        var offset = 0
         for (index, name) in names.enumerated() {
+            spans[index] = (Int32(offset), Int32(name.count))
+            offset += name.count
             let bucket = name.withUnsafeBufferPointer { Int(hash($0)) & (bucketCount - 1) }
             var placed = false
-            for slot in 0..<bucketWidth where table[bucket * bucketWidth + slot] == 0xFF {
-                table[bucket * bucketWidth + slot] = UInt8(index)
+            for slot in 0..<bucketWidth where buckets[bucket * bucketWidth + slot] == 0xFF {
+                buckets[bucket * bucketWidth + slot] = UInt8(index)
                 placed = true
                 break
             }
             precondition(placed, "FieldLookup: more than \(bucketWidth) canonical names share a bucket")
         }
-        return table
+        return Tables(
+            buckets: buckets, names: namePointer, spans: spans,
+            shortest: names.map(\.count).min() ?? 0, longest: names.map(\.count).max() ?? 0)
     }()
 
     @inline(__always)
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        var h: UInt32 = 0x811C_9DC5
-        for b in bytes {
-            h ^= UInt32(b)
-            h = h &* 0x0100_0193
-        }
+        let n = bytes.count
+        let b = bytes.baseAddress.unsafelyUnwrapped
+        var h = UInt32(truncatingIfNeeded: n) &* 31
+        h &+= UInt32(b[0]) &* 7 &+ UInt32(b[1]) &* 3 &+ UInt32(b[n - 1]) &* 11
+        h &+= UInt32(b[n - 2]) &* 5 &+ UInt32(b[n / 2]) &* 13
         return h
     }
 
@@ -43,26 +69,20 @@ enum FieldLookup {
         return FieldCatalogue.field(named: key)
     }
 
-    static func field(utf8 key: UnsafeBufferPointer<UInt8>) -> FieldID? {
-        let n = key.count
-        guard n >= shortest, n <= longest else { return nil }
-        let bucket = Int(hash(key)) & (bucketCount - 1)
-        return table.withUnsafeBufferPointer { table in
-            for slot in 0..<bucketWidth {
-                let candidate = table[bucket * bucketWidth + slot]
-                if candidate == 0xFF { return nil }
-                let matches = names[Int(candidate)].withUnsafeBufferPointer { name in
-                    name.count == n && memcmpEqual(name.baseAddress!, key.baseAddress!, n)
-                }
-                if matches { return FieldID(rawValue: candidate) }
-            }
-            return nil
-        }
-    }
-
     @inline(__always)
-    private static func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        for i in 0..<n where a[i] != b[i] { return false }
-        return true
+    static func field(utf8 key: UnsafeBufferPointer<UInt8>) -> FieldID? {
+        let t = tables
+        let n = key.count
+        guard n >= t.shortest, n <= t.longest, let keyBase = key.baseAddress else { return nil }
+        let bucket = t.buckets + (Int(hash(key)) & (bucketCount - 1)) * bucketWidth
+        for slot in 0..<bucketWidth {
+            let candidate = bucket[slot]
+            if candidate == 0xFF { return nil }
+            let span = t.spans[Int(candidate)]
+            if Int(span.length) == n && memcmp(t.names + Int(span.offset), keyBase, n) == 0 {
+                return FieldID(rawValue: candidate)
+            }
+        }
+        return nil
     }
 }

@@ -8,9 +8,14 @@ enum FieldRules {
         let enumerated: Bool
     }
 
-    static let rules: [Rule] = FieldCatalogue.fields.map {
-        Rule(type: $0.type, callerSettable: $0.owner == .caller, enumerated: !$0.allowedValues.isEmpty)
-    }
+    nonisolated(unsafe) private static let rules: UnsafeMutablePointer<Rule> = {
+        let rules = FieldCatalogue.fields.map {
+            Rule(type: $0.type, callerSettable: $0.owner == .caller, enumerated: !$0.allowedValues.isEmpty)
+        }
+        let p = UnsafeMutablePointer<Rule>.allocate(capacity: rules.count)
+        p.initialize(from: rules, count: rules.count)
+        return p
+    }()
 
     /// `,"name":` for every field, back to back in one immortal allocation.
     nonisolated(unsafe) private static let keyBytes: UnsafeMutablePointer<UInt8> = {

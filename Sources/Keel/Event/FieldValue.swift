@@ -1,17 +1,5 @@
 import Logging
 
-/// A canonical field's value after it was checked against the field's JSON type.
-public enum FieldValue: Sendable {
-    case string(String)
-    /// A value whose `description` is written as a string (an id passed as an `Int` to a string field, say).
-    case describing(any CustomStringConvertible & Sendable)
-    case integer(Int64)
-    case number(Double)
-    case boolean(Bool)
-    /// The `error` object.
-    case error(type: String?, message: String?, stack: String?)
-}
-
 /// A scalar carried inside `Logger.MetadataValue.stringConvertible`, recognised without dynamic casts.
 enum Scalar {
     case integer(Int64)
@@ -46,77 +34,120 @@ enum Scalar {
     }
 }
 
-extension FieldValue {
-    /// Checks `value` against the JSON type of `spec`; `nil` when it does not fit.
-    ///
-    /// Strings that spell a value of the field's type exactly are accepted (`"200"` for `status`, `"true"` for
-    /// `retryable`), because `"\(code)"` is how swift-log users usually write numbers.
-    static func checking(_ value: Logger.MetadataValue, against type: JSONType) -> FieldValue? {
+/// How a metadata value is read as a canonical field of a given JSON type.
+///
+/// ``fits(_:_:)`` decides at gather time; ``write(_:as:limit:to:)`` writes at encode time from the same value,
+/// read in place. Both depend only on the value, so what was accepted is always written as the declared type:
+/// numbers and booleans are accepted as Swift scalars or as strings that spell them exactly (`"200"`, `"true"` —
+/// `"\(code)"` is how swift-log users usually write numbers), never from a custom type's `description`.
+enum CanonicalValue {
+    @inline(__always)
+    static func fits(_ value: Logger.MetadataValue, _ type: JSONType) -> Bool {
+        switch (type, value) {
+        case (.string, .string), (.string, .stringConvertible): return true
+        case (_, .dictionary(let d)) where type == .object: return isErrorObject(d)
+        case (.integer, _): return integer(value) != nil
+        case (.number, _): return number(value) != nil
+        case (.boolean, _): return boolean(value) != nil
+        default: return false
+        }
+    }
+
+    @inline(__always)
+    static func write(_ value: Logger.MetadataValue, as type: JSONType, limit: Int, to out: inout OutputBuffer) {
         switch type {
         case .string:
             switch value {
-            case .string(let s): return .string(s)
-            case .stringConvertible(let c): return .describing(c)
-            case .dictionary, .array: return nil
+            case .string(let s): out.appendJSONString(s, limit: limit)
+            case .stringConvertible(let c): out.appendJSONString(c.description, limit: limit)
+            case .dictionary, .array: out.append("\"\"")
             }
         case .integer:
-            switch value {
-            case .string(let s): return Int64(s).map(FieldValue.integer)
-            case .stringConvertible(let c):
-                switch Scalar.of(c) {
-                case .integer(let i): return .integer(i)
-                case .unsigned(let u): return u <= UInt64(Int64.max) ? .integer(Int64(u)) : nil
-                case .number(let d):
-                    return d.isFinite && d == d.rounded() && abs(d) < 9e15 ? .integer(Int64(d)) : nil
-                case .boolean, .other: return Int64(c.description).map(FieldValue.integer)
-                }
-            case .dictionary, .array: return nil
-            }
+            out.appendDecimal(integer(value) ?? 0)
         case .number:
-            switch value {
-            case .string(let s): return Double(s).flatMap { $0.isFinite ? .number($0) : nil }
-            case .stringConvertible(let c):
-                switch Scalar.of(c) {
-                case .integer(let i): return .number(Double(i))
-                case .unsigned(let u): return .number(Double(u))
-                case .number(let d): return .number(d)
-                case .boolean: return nil
-                case .other: return Double(c.description).flatMap { $0.isFinite ? .number($0) : nil }
-                }
-            case .dictionary, .array: return nil
-            }
+            out.appendJSONNumber(number(value) ?? 0)
         case .boolean:
-            switch value {
-            case .string(let s): return s == "true" ? .boolean(true) : s == "false" ? .boolean(false) : nil
-            case .stringConvertible(let c):
-                if case .boolean(let b) = Scalar.of(c) { return .boolean(b) }
-                let s = c.description
-                return s == "true" ? .boolean(true) : s == "false" ? .boolean(false) : nil
-            case .dictionary, .array: return nil
-            }
+            out.append(boolean(value) == true ? "true" : "false")
         case .object:
-            // Only `error` is a caller-settable object: {type, message, stack}, all strings.
-            guard case .dictionary(let d) = value else { return nil }
-            var type: String?
-            var message: String?
-            var stack: String?
-            for (k, v) in d {
-                let text: String
-                switch v {
-                case .string(let s): text = s
-                case .stringConvertible(let c): text = c.description
-                case .dictionary, .array: return nil
-                }
-                switch k {
-                case "type": type = text
-                case "message": message = text
-                case "stack": stack = text
-                default: return nil
-                }
-            }
-            return .error(type: type, message: message, stack: stack)
+            guard case .dictionary(let d) = value else { return out.append("{}") }
+            writeErrorObject(type: text(d["type"]), message: text(d["message"]), stack: text(d["stack"]), limit: limit, to: &out)
         case .array:
-            return nil
+            out.append("[]")
         }
+    }
+
+    @inline(__always)
+    static func integer(_ value: Logger.MetadataValue) -> Int64? {
+        switch value {
+        case .string(let s): return Int64(s)
+        case .stringConvertible(let c):
+            switch Scalar.of(c) {
+            case .integer(let i): return i
+            case .unsigned(let u): return u <= UInt64(Int64.max) ? Int64(u) : nil
+            case .number(let d): return d.isFinite && d == d.rounded() && abs(d) < 9e15 ? Int64(d) : nil
+            case .boolean, .other: return nil
+            }
+        case .dictionary, .array: return nil
+        }
+    }
+
+    @inline(__always)
+    static func number(_ value: Logger.MetadataValue) -> Double? {
+        switch value {
+        case .string(let s): return Double(s).flatMap { $0.isFinite ? $0 : nil }
+        case .stringConvertible(let c):
+            switch Scalar.of(c) {
+            case .integer(let i): return Double(i)
+            case .unsigned(let u): return Double(u)
+            case .number(let d): return d.isFinite ? d : nil
+            case .boolean, .other: return nil
+            }
+        case .dictionary, .array: return nil
+        }
+    }
+
+    @inline(__always)
+    static func boolean(_ value: Logger.MetadataValue) -> Bool? {
+        switch value {
+        case .string(let s): return s == "true" ? true : s == "false" ? false : nil
+        case .stringConvertible(let c):
+            if case .boolean(let b) = Scalar.of(c) { return b }
+            return nil
+        case .dictionary, .array: return nil
+        }
+    }
+
+    /// `error` given as metadata: a dictionary of `type`, `message`, `stack`, all scalars.
+    static func isErrorObject(_ d: Logger.Metadata) -> Bool {
+        for (k, v) in d {
+            guard k == "type" || k == "message" || k == "stack" else { return false }
+            if case .dictionary = v { return false }
+            if case .array = v { return false }
+        }
+        return true
+    }
+
+    static func text(_ value: Logger.MetadataValue?) -> String? {
+        switch value {
+        case .string(let s)?: s
+        case .stringConvertible(let c)?: c.description
+        default: nil
+        }
+    }
+
+    static func writeErrorObject(type: String?, message: String?, stack: String?, limit: Int, to out: inout OutputBuffer) {
+        out.append(UInt8(ascii: "{"))
+        var first = true
+        func member(_ key: StaticString, _ text: String?) {
+            guard let text else { return }
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            out.append(key)
+            out.appendJSONString(text, limit: limit)
+        }
+        member("\"type\":", type)
+        member("\"message\":", message)
+        member("\"stack\":", stack)
+        out.append(UInt8(ascii: "}"))
     }
 }

@@ -46,26 +46,16 @@ public final class Pipeline: Sendable {
             scratch.readingProvider = false
         }
         let time = Timestamp.now()
-        let input = EventInput(
-            time: time, id: EventIDGenerator.next(at: time), event: event, label: label,
-            handlerMetadata: handlerMetadata, context: LogContext.current, provided: provided)
-        defer { scratch.slots.clear() }
-        let gathered = encoder.gather(input, into: &scratch.slots)
-        let storageClass = EventEncoder.storageClass(of: scratch.slots)
-        if !sampler.keepsEverything {
-            var requestID: String?
-            if case .string(let id)? = scratch.slots[.requestID] { requestID = id }
-            guard sampler.keeps(level: event.level, storageClass: storageClass, requestID: requestID, eventID: input.id.low)
-            else {
-                diagnostics.countSampledOut()
-                return
-            }
+        let outcome = encoder.encode(
+            event: event, label: label, handlerMetadata: handlerMetadata, context: LogContext.current,
+            provided: provided, stamp: EventStamp(time: time, id: EventIDGenerator.next(at: time)), sampler: sampler,
+            scratch: scratch)
+        guard case .written(let storageClass, let truncated, let reclassified) = outcome else {
+            diagnostics.countSampledOut()
+            return
         }
-        if gathered.reclassified > 0 { diagnostics.countReclassified(gathered.reclassified) }
-        scratch.buffer.removeAll()
-        if encoder.write(input, slots: scratch.slots, gathered: gathered, scratch: scratch, to: &scratch.buffer) {
-            diagnostics.countTruncated()
-        }
+        if reclassified > 0 { diagnostics.countReclassified(reclassified) }
+        if truncated { diagnostics.countTruncated() }
         scratch.buffer.withUnsafeBytes { line in
             for sink in sinks where sink.accepts(storageClass) {
                 sink.write(line, level: event.level, storageClass: storageClass)

@@ -1,0 +1,40 @@
+// swift-tools-version:6.2
+// Keel's benchmarks, kept out of the main manifest so users never build benchmark dependencies.
+// Run from this directory:  swift package benchmark          (ordo-one/benchmark: per-call time, allocations)
+//                           ../scripts/bench-w1.sh              (whole-process W1, as in shared/bench/STANDARD.md)
+import PackageDescription
+
+let package = Package(
+    name: "KeelBenchmarks",
+    dependencies: [
+        .package(path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+    ],
+    targets: [
+        // The W1 workload of shared/bench/STANDARD.md and the handlers Keel is compared with.
+        .target(
+            name: "W1Workload",
+            dependencies: [
+                .product(name: "Keel", package: "main"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Whole-process W1 runs: 1,000,000 events through one handler, timed from outside.
+        .executableTarget(
+            name: "w1-runner",
+            dependencies: ["W1Workload", .product(name: "Keel", package: "main"), .product(name: "Logging", package: "swift-log")]
+        ),
+        .executableTarget(
+            name: "KeelHandlerBenchmarks",
+            dependencies: [
+                "W1Workload",
+                .product(name: "Keel", package: "main"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Benchmark", package: "benchmark"),
+            ],
+            path: "Benchmarks/KeelHandlerBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ]
+)

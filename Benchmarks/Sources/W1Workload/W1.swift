@@ -1,0 +1,58 @@
+import Keel
+import Logging
+
+/// Workload W1 of shared/bench/STANDARD.md: `request handled` at INFO with ten fields, one of which (request_id,
+/// 26 characters) differs per event.
+public enum W1 {
+    public static let message: Logger.Message = "request handled"
+
+    /// The request id of event `n`: a zero-padded 26-digit counter.
+    @inline(__always)
+    public static func requestID(_ n: Int) -> String {
+        String(unsafeUninitializedCapacity: 26) { buffer in
+            var v = n
+            for i in stride(from: 25, through: 0, by: -1) {
+                buffer[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+            }
+            return 26
+        }
+    }
+
+    /// The ten W1 fields as swift-log metadata, the way an application writes them.
+    @inline(__always)
+    public static func metadata(requestID: String) -> Logger.Metadata {
+        [
+            "request_id": .string(requestID),
+            "tenant_id": "tenant_42",
+            "route": "/v1/chat/completions",
+            "status": .stringConvertible(200),
+            "duration_ms": .stringConvertible(12.5),
+            "user_id": "user_789",
+            "model": "gpt-4o-mini",
+            "tokens_prompt": .stringConvertible(512),
+            "tokens_response": .stringConvertible(128),
+            "retryable": .stringConvertible(false),
+        ]
+    }
+
+    /// Logs event `n` of the workload.
+    @inline(__always)
+    public static func log(_ logger: Logger, _ n: Int) {
+        logger.info(message, metadata: metadata(requestID: requestID(n)))
+    }
+
+    /// A synchronous Keel pipeline writing to `path` through the buffered file sink (no console).
+    public static func keelPipeline(path: String) throws -> Pipeline {
+        var config = KeelConfiguration()
+        config.console = nil
+        config.file = path
+        config.service = "w1"
+        config.host = "bench"
+        return try Keel.makePipeline(config)
+    }
+
+    public static func keelLogger(_ pipeline: Pipeline) -> Logger {
+        Logger(label: "w1") { KeelLogHandler(label: $0, pipeline: pipeline) }
+    }
+}

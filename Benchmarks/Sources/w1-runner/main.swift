@@ -1,0 +1,52 @@
+// Whole-process W1: `w1-runner HANDLER OUTPUT [EVENTS]` logs EVENTS (default 1,000,000) W1 events on one thread
+// through HANDLER to OUTPUT and exits. Time and peak RSS are measured from outside (scripts/bench-w1.sh), as
+// shared/bench/PEERS.md measured the other loggers.
+//
+// HANDLER: keel | stream (swift-log StreamLogHandler) | foundation (JSONSerialization) | noop | loop (no logging)
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Keel
+import Logging
+import W1Workload
+
+let arguments = CommandLine.arguments
+guard arguments.count >= 3 else {
+    FileHandle.standardError.write(Data("usage: w1-runner keel|stream|foundation|noop|loop OUTPUT [EVENTS]\n".utf8))
+    exit(2)
+}
+let handler = arguments[1]
+let output = arguments[2]
+let events = arguments.count > 3 ? Int(arguments[3]) ?? 1_000_000 : 1_000_000
+
+var sink = 0
+switch handler {
+case "keel":
+    let pipeline = try W1.keelPipeline(path: output)
+    let logger = W1.keelLogger(pipeline)
+    for n in 0..<events { W1.log(logger, n) }
+    pipeline.close()
+case "stream":
+    // StreamLogHandler writes to stdio with fwrite + fflush per line; point stderr at the output file.
+    let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    dup2(fd, 2)
+    let logger = Logger(label: "w1") { StreamLogHandler.standardError(label: $0) }
+    for n in 0..<events { W1.log(logger, n) }
+case "foundation":
+    _ = FileManager.default.createFile(atPath: output, contents: nil)
+    let file = FileHandle(forWritingAtPath: output)!
+    let logger = Logger(label: "w1") { FoundationJSONLogHandler(label: $0, output: file) }
+    for n in 0..<events { W1.log(logger, n) }
+    try file.close()
+case "noop":
+    let logger = Logger(label: "w1") { _ in NoOpLogHandler() }
+    for n in 0..<events { W1.log(logger, n) }
+case "loop":
+    // The empty loop: building the request id only.
+    for n in 0..<events { sink &+= W1.requestID(n).utf8.count }
+default:
+    FileHandle.standardError.write(Data("unknown handler \(handler)\n".utf8))
+    exit(2)
+}
+if sink == 42 { print("") }
