@@ -116,3 +116,21 @@ struct LogContextTests {
         #expect(event["context"] == nil, "ids are read once, not duplicated into context")
     }
 }
+
+struct LogContextValueTests {
+    @Test func contextFieldsAreTheContiguousCorrelationScopeAndRunFields() {
+        #expect(LogContext.fields.map(\.rawValue) == Array(FieldID.requestID.rawValue...FieldID.stepID.rawValue))
+    }
+
+    @Test func settingAndClearingFieldsKeepsValueSemantics() {
+        var a = LogContext(requestID: "r")
+        let b = a
+        a.tenantID = "t"
+        #expect(b.tenantID == nil && a.tenantID == "t" && a.requestID == "r")
+        a.requestID = nil
+        a.tenantID = nil
+        #expect(a.isEmpty && a == LogContext())
+        #expect(LogContext(userID: "u") == LogContext(userID: "u"))
+        #expect(LogContext(userID: "u").merging(LogContext(runID: "x")) == LogContext(userID: "u", runID: "x"))
+    }
+}

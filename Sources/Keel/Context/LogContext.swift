@@ -10,19 +10,18 @@
 /// }
 /// ```
 public struct LogContext: Sendable, Hashable {
-    public var requestID: String?
-    public var traceID: String?
-    public var spanID: String?
-    public var parentSpanID: String?
-    public var tenantID: String?
-    public var projectID: String?
-    public var appID: String?
-    public var surface: String?
-    public var userID: String?
-    public var sessionID: String?
-    public var runID: String?
-    public var flowID: String?
-    public var stepID: String?
+    /// The ids, shared between copies until one is changed: reading the task's context on every log call then
+    /// costs one reference count, and an empty context (`nil`) none.
+    private final class Storage: Sendable, Hashable {
+        let values: [String?]
+
+        init(_ values: [String?]) { self.values = values }
+
+        static func == (a: Storage, b: Storage) -> Bool { a === b || a.values == b.values }
+        func hash(into hasher: inout Hasher) { hasher.combine(values) }
+    }
+
+    private var storage: Storage?
 
     public init(
         requestID: String? = nil, traceID: String? = nil, spanID: String? = nil, parentSpanID: String? = nil,
@@ -30,20 +29,26 @@ public struct LogContext: Sendable, Hashable {
         userID: String? = nil, sessionID: String? = nil,
         runID: String? = nil, flowID: String? = nil, stepID: String? = nil
     ) {
-        self.requestID = requestID
-        self.traceID = traceID
-        self.spanID = spanID
-        self.parentSpanID = parentSpanID
-        self.tenantID = tenantID
-        self.projectID = projectID
-        self.appID = appID
-        self.surface = surface
-        self.userID = userID
-        self.sessionID = sessionID
-        self.runID = runID
-        self.flowID = flowID
-        self.stepID = stepID
+        let values = [
+            requestID, traceID, spanID, parentSpanID, tenantID, projectID, appID, surface, userID, sessionID, runID,
+            flowID, stepID,
+        ]
+        storage = values.allSatisfy { $0 == nil } ? nil : Storage(values)
     }
+
+    public var requestID: String? { get { self[.requestID] } set { self[.requestID] = newValue } }
+    public var traceID: String? { get { self[.traceID] } set { self[.traceID] = newValue } }
+    public var spanID: String? { get { self[.spanID] } set { self[.spanID] = newValue } }
+    public var parentSpanID: String? { get { self[.parentSpanID] } set { self[.parentSpanID] = newValue } }
+    public var tenantID: String? { get { self[.tenantID] } set { self[.tenantID] = newValue } }
+    public var projectID: String? { get { self[.projectID] } set { self[.projectID] = newValue } }
+    public var appID: String? { get { self[.appID] } set { self[.appID] = newValue } }
+    public var surface: String? { get { self[.surface] } set { self[.surface] = newValue } }
+    public var userID: String? { get { self[.userID] } set { self[.userID] = newValue } }
+    public var sessionID: String? { get { self[.sessionID] } set { self[.sessionID] = newValue } }
+    public var runID: String? { get { self[.runID] } set { self[.runID] = newValue } }
+    public var flowID: String? { get { self[.flowID] } set { self[.flowID] = newValue } }
+    public var stepID: String? { get { self[.stepID] } set { self[.stepID] = newValue } }
 
     /// The context of the current task; empty outside any ``withLogContext(_:operation:)-(LogContext,_)``.
     @TaskLocal public static var current = LogContext()
@@ -54,74 +59,52 @@ public struct LogContext: Sendable, Hashable {
         .sessionID, .runID, .flowID, .stepID,
     ]
 
+    /// The position of a context field in storage.
+    @inline(__always)
+    private static func slot(_ field: FieldID) -> Int? {
+        let raw = Int(field.rawValue)
+        let first = Int(FieldID.requestID.rawValue)
+        let last = Int(FieldID.stepID.rawValue)
+        return raw >= first && raw <= last ? raw - first : nil
+    }
+
     /// The value of one of ``fields``; `nil` for a field a context does not carry.
     public subscript(field: FieldID) -> String? {
         get {
-            switch field {
-            case .requestID: requestID
-            case .traceID: traceID
-            case .spanID: spanID
-            case .parentSpanID: parentSpanID
-            case .tenantID: tenantID
-            case .projectID: projectID
-            case .appID: appID
-            case .surface: surface
-            case .userID: userID
-            case .sessionID: sessionID
-            case .runID: runID
-            case .flowID: flowID
-            case .stepID: stepID
-            default: nil
-            }
+            guard let storage, let i = Self.slot(field) else { return nil }
+            return storage.values[i]
         }
         set {
-            switch field {
-            case .requestID: requestID = newValue
-            case .traceID: traceID = newValue
-            case .spanID: spanID = newValue
-            case .parentSpanID: parentSpanID = newValue
-            case .tenantID: tenantID = newValue
-            case .projectID: projectID = newValue
-            case .appID: appID = newValue
-            case .surface: surface = newValue
-            case .userID: userID = newValue
-            case .sessionID: sessionID = newValue
-            case .runID: runID = newValue
-            case .flowID: flowID = newValue
-            case .stepID: stepID = newValue
-            default: break
-            }
+            guard let i = Self.slot(field) else { return }
+            var values = storage?.values ?? Array(repeating: nil, count: Self.fields.count)
+            values[i] = newValue
+            storage = values.allSatisfy { $0 == nil } ? nil : Storage(values)
         }
     }
 
     /// Whether no id is set.
-    public var isEmpty: Bool { self == LogContext() }
+    @inline(__always)
+    public var isEmpty: Bool { storage == nil }
 
     /// This context with every id that `other` sets taken from `other`.
     public func merging(_ other: LogContext) -> LogContext {
-        var merged = self
-        for field in Self.fields {
-            if let value = other[field] { merged[field] = value }
-        }
-        return merged
+        guard let theirs = other.storage else { return self }
+        guard let ours = storage else { return other }
+        var merged = ours.values
+        for (i, value) in theirs.values.enumerated() where value != nil { merged[i] = value }
+        var result = LogContext()
+        result.storage = Storage(merged)
+        return result
     }
 
     /// Calls `body` with each set field, in output order.
     @inline(__always)
     public func forEachField(_ body: (FieldID, String) -> Void) {
-        if let v = requestID { body(.requestID, v) }
-        if let v = traceID { body(.traceID, v) }
-        if let v = spanID { body(.spanID, v) }
-        if let v = parentSpanID { body(.parentSpanID, v) }
-        if let v = tenantID { body(.tenantID, v) }
-        if let v = projectID { body(.projectID, v) }
-        if let v = appID { body(.appID, v) }
-        if let v = surface { body(.surface, v) }
-        if let v = userID { body(.userID, v) }
-        if let v = sessionID { body(.sessionID, v) }
-        if let v = runID { body(.runID, v) }
-        if let v = flowID { body(.flowID, v) }
-        if let v = stepID { body(.stepID, v) }
+        guard let storage else { return }
+        let first = FieldID.requestID.rawValue
+        for (i, value) in storage.values.enumerated() {
+            if let value { body(FieldID(rawValue: first + UInt8(i)).unsafelyUnwrapped, value) }
+        }
     }
 }
 

@@ -101,8 +101,13 @@ public struct EventEncoder: Sendable {
         event: LogEvent, label: String, handlerMetadata: Logger.Metadata, context: LogContext,
         provided: Logger.Metadata?, stamp: EventStamp, sampler: Sampler, scratch: EncodeScratch
     ) -> EncodeOutcome {
+        // The local functions below capture what they use; they capture these pieces, never the whole event (a
+        // capture copies, and a `LogEvent` copy is half a dozen reference counts).
+        let level = event.level
+        let message = event.message.description
         let explicit = event.metadata
         let errorFields = event.error.map(ErrorFields.init)
+        let sourceLocation = sourceLocations.includes(level) ? (event.source, event.file, event.function, event.line) : nil
         var slots = FieldSlots(storage: scratch.slotStorage)
         defer { slots.clear() }
 
@@ -135,7 +140,7 @@ public struct EventEncoder: Sendable {
         // Storage class and sampling.
         let storageClass = stringValue(.storageClass).flatMap(StorageClass.init(name:)) ?? .ops
         if !sampler.keepsEverything,
-            !sampler.keeps(level: event.level, storageClass: storageClass, requestID: stringValue(.requestID), eventID: stamp.id.low)
+            !sampler.keeps(level: level, storageClass: storageClass, requestID: stringValue(.requestID), eventID: stamp.id.low)
         {
             return .sampledOut
         }
@@ -194,9 +199,9 @@ public struct EventEncoder: Sendable {
             out.append("{\"timestamp\":\"")
             scratch.appendTimestamp(stamp.time, to: &out)
             out.append("\",\"level\":")
-            out.append(Self.levelJSON(event.level))
+            out.append(Self.levelJSON(level))
             out.append(",\"message\":")
-            out.appendJSONString(event.message.description, limit: limit)
+            out.appendJSONString(message, limit: limit)
             out.append(FieldRules.key(.event))
             if let slot = slots.slot(.event) { writeField(.event, slot, limit: limit, to: &out) } else { out.append("\"log\"") }
             out.append(FieldRules.key(.logger))
@@ -222,16 +227,16 @@ public struct EventEncoder: Sendable {
                 out.append(FieldRules.key(field))
                 writeField(field, slot, limit: limit, to: &out)
             }
-            if sourceLocations.includes(event.level) {
+            if let (module, file, function, line) = sourceLocation {
                 out.append(FieldRules.key(.source))
                 out.append("{\"module\":")
-                out.appendJSONString(event.source, limit: limit)
+                out.appendJSONString(module, limit: limit)
                 out.append(",\"file\":")
-                out.appendJSONString(event.file, limit: limit)
+                out.appendJSONString(file, limit: limit)
                 out.append(",\"function\":")
-                out.appendJSONString(event.function, limit: limit)
+                out.appendJSONString(function, limit: limit)
                 out.append(",\"line\":")
-                out.appendDecimal(UInt64(event.line))
+                out.appendDecimal(UInt64(line))
                 out.append(UInt8(ascii: "}"))
             }
             if !omitContext && (hasContext || slots.rejected != 0) { writeContext(limit: limit, to: &out) }
