@@ -130,10 +130,8 @@ public struct EventEncoder: Sendable {
             guard let slot = slots.slot(field) else { return nil }
             switch slot.pointee {
             case .context: return context[field]
-            case .fromError: return nil
-            case .metadata(let value):
-                guard case .string(let s) = value else { return nil }
-                return s
+            case .string(let s): return s
+            default: return nil
             }
         }
 
@@ -158,6 +156,10 @@ public struct EventEncoder: Sendable {
                     CanonicalValue.writeErrorObject(
                         type: errorFields?.type, message: errorFields?.message, stack: nil, limit: limit, to: &out)
                 }
+            case .string(let s): out.appendJSONString(s, limit: limit)
+            case .integer(let i): out.appendDecimal(i)
+            case .number(let d): out.appendJSONNumber(d)
+            case .boolean(let b): out.append(b ? "true" : "false")
             case .metadata(let value):
                 CanonicalValue.write(value, as: FieldRules.rule(field).type, limit: limit, to: &out)
             }
@@ -296,8 +298,8 @@ public struct EventEncoder: Sendable {
                 continue
             }
             let rule = FieldRules.rule(field)
-            if rule.callerSettable && CanonicalValue.fits(value, rule.type) && passesConstraints(field, value, rule) {
-                slots.set(field, .metadata(value))
+            if rule.callerSettable, let slot = CanonicalValue.slot(value, rule.type), passesConstraints(field, slot, rule) {
+                slots.set(field, slot)
             } else {
                 slots.reject(field, .metadata(value))
             }
@@ -306,7 +308,7 @@ public struct EventEncoder: Sendable {
     }
 
     @inline(__always)
-    static func passesConstraints(_ field: FieldID, _ value: Logger.MetadataValue, _ rule: FieldRules.Rule) -> Bool {
+    static func passesConstraints(_ field: FieldID, _ value: SlotValue, _ rule: FieldRules.Rule) -> Bool {
         guard field == .event || rule.enumerated else { return true }
         guard case .string(let s) = value else { return false }
         if field == .event { return isEventName(s) }

@@ -1,8 +1,15 @@
 import Logging
 
-/// The value of a canonical field, as gathered: the metadata value itself (moved out of the one copy that
-/// iterating the dictionary makes), or a marker for values read from the task's context or the call's error.
+/// The value of a canonical field, as gathered and already checked against the field's type: strings and numbers
+/// unboxed (so nothing existential is kept, copied or destroyed per field), anything else as the metadata value,
+/// or a marker for values read from the task's context or the call's error.
 enum SlotValue {
+    case string(String)
+    case integer(Int64)
+    case number(Double)
+    case boolean(Bool)
+    /// A value written as given: a custom type's `description` for a string field, the `error` object, or a
+    /// rejected value (kept under `context`).
     case metadata(Logger.MetadataValue)
     /// The task's ``LogContext`` holds it.
     case context

@@ -34,86 +34,54 @@ enum Scalar {
     }
 }
 
-/// How a metadata value is read as a canonical field of a given JSON type.
+/// How a metadata value becomes a canonical field of a given JSON type.
 ///
-/// ``fits(_:_:)`` decides at gather time; ``write(_:as:limit:to:)`` writes at encode time from the same value,
-/// read in place. Both depend only on the value, so what was accepted is always written as the declared type:
-/// numbers and booleans are accepted as Swift scalars or as strings that spell them exactly (`"200"`, `"true"` —
-/// `"\(code)"` is how swift-log users usually write numbers), never from a custom type's `description`.
+/// Numbers and booleans are accepted as Swift scalars or as strings that spell them exactly (`"200"`, `"true"` —
+/// `"\(code)"` is how swift-log users usually write numbers), never from a custom type's `description`, so that
+/// what is accepted is always written as the declared type.
 enum CanonicalValue {
+    /// The slot value for `value` as a field of `type`, or `nil` when it does not fit.
     @inline(__always)
-    static func fits(_ value: Logger.MetadataValue, _ type: JSONType) -> Bool {
-        switch (type, value) {
-        case (.string, .string), (.string, .stringConvertible): return true
-        case (_, .dictionary(let d)) where type == .object: return isErrorObject(d)
-        case (.integer, _): return integer(value) != nil
-        case (.number, _): return number(value) != nil
-        case (.boolean, _): return boolean(value) != nil
-        default: return false
+    static func slot(_ value: Logger.MetadataValue, _ type: JSONType) -> SlotValue? {
+        switch value {
+        case .string(let s):
+            switch type {
+            case .string: return .string(s)
+            case .integer: return Int64(s).map(SlotValue.integer)
+            case .number: return Double(s).flatMap { $0.isFinite ? .number($0) : nil }
+            case .boolean: return s == "true" ? .boolean(true) : s == "false" ? .boolean(false) : nil
+            case .object, .array: return nil
+            }
+        case .stringConvertible(let c):
+            let scalar = Scalar.of(c)
+            switch (type, scalar) {
+            case (.string, _): return .metadata(value)
+            case (.integer, .integer(let i)): return .integer(i)
+            case (.integer, .unsigned(let u)): return u <= UInt64(Int64.max) ? .integer(Int64(u)) : nil
+            case (.integer, .number(let d)):
+                return d.isFinite && d == d.rounded() && abs(d) < 9e15 ? .integer(Int64(d)) : nil
+            case (.number, .integer(let i)): return .number(Double(i))
+            case (.number, .unsigned(let u)): return .number(Double(u))
+            case (.number, .number(let d)): return d.isFinite ? .number(d) : nil
+            case (.boolean, .boolean(let b)): return .boolean(b)
+            default: return nil
+            }
+        case .dictionary(let d):
+            return type == .object && isErrorObject(d) ? .metadata(value) : nil
+        case .array:
+            return nil
         }
     }
 
+    /// Writes a slot value that ``slot(_:_:)`` accepted for a field of `type`.
     @inline(__always)
     static func write(_ value: Logger.MetadataValue, as type: JSONType, limit: Int, to out: inout OutputBuffer) {
-        switch type {
-        case .string:
-            switch value {
-            case .string(let s): out.appendJSONString(s, limit: limit)
-            case .stringConvertible(let c): out.appendJSONString(c.description, limit: limit)
-            case .dictionary, .array: out.append("\"\"")
-            }
-        case .integer:
-            out.appendDecimal(integer(value) ?? 0)
-        case .number:
-            out.appendJSONNumber(number(value) ?? 0)
-        case .boolean:
-            out.append(boolean(value) == true ? "true" : "false")
-        case .object:
-            guard case .dictionary(let d) = value else { return out.append("{}") }
+        switch value {
+        case .string(let s): out.appendJSONString(s, limit: limit)
+        case .stringConvertible(let c): out.appendJSONString(c.description, limit: limit)
+        case .dictionary(let d):
             writeErrorObject(type: text(d["type"]), message: text(d["message"]), stack: text(d["stack"]), limit: limit, to: &out)
-        case .array:
-            out.append("[]")
-        }
-    }
-
-    @inline(__always)
-    static func integer(_ value: Logger.MetadataValue) -> Int64? {
-        switch value {
-        case .string(let s): return Int64(s)
-        case .stringConvertible(let c):
-            switch Scalar.of(c) {
-            case .integer(let i): return i
-            case .unsigned(let u): return u <= UInt64(Int64.max) ? Int64(u) : nil
-            case .number(let d): return d.isFinite && d == d.rounded() && abs(d) < 9e15 ? Int64(d) : nil
-            case .boolean, .other: return nil
-            }
-        case .dictionary, .array: return nil
-        }
-    }
-
-    @inline(__always)
-    static func number(_ value: Logger.MetadataValue) -> Double? {
-        switch value {
-        case .string(let s): return Double(s).flatMap { $0.isFinite ? $0 : nil }
-        case .stringConvertible(let c):
-            switch Scalar.of(c) {
-            case .integer(let i): return Double(i)
-            case .unsigned(let u): return Double(u)
-            case .number(let d): return d.isFinite ? d : nil
-            case .boolean, .other: return nil
-            }
-        case .dictionary, .array: return nil
-        }
-    }
-
-    @inline(__always)
-    static func boolean(_ value: Logger.MetadataValue) -> Bool? {
-        switch value {
-        case .string(let s): return s == "true" ? true : s == "false" ? false : nil
-        case .stringConvertible(let c):
-            if case .boolean(let b) = Scalar.of(c) { return b }
-            return nil
-        case .dictionary, .array: return nil
+        case .array: out.append("[]")
         }
     }
 
