@@ -8,9 +8,10 @@ enum SlotValue {
     case integer(Int64)
     case number(Double)
     case boolean(Bool)
-    /// A value written as given: a custom type's `description` for a string field, the `error` object, or a
-    /// rejected value (kept under `context`).
-    case metadata(Logger.MetadataValue)
+    /// A value written as given: the `error` object given as metadata, or a rejected value (kept under `context`).
+    /// Boxed (`indirect`), so that the common cases copy as a plain integer or one reference count instead of
+    /// through the runtime's value witnesses; these cases are rare.
+    indirect case metadata(Logger.MetadataValue)
     /// The task's ``LogContext`` holds it.
     case context
     /// Derived from the call's `error` (its ``ClassifiedError`` code and retryability, or the error object).

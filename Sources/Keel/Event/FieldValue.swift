@@ -55,7 +55,7 @@ enum CanonicalValue {
         case .stringConvertible(let c):
             let scalar = Scalar.of(c)
             switch (type, scalar) {
-            case (.string, _): return .metadata(value)
+            case (.string, _): return .string(c.description)
             case (.integer, .integer(let i)): return .integer(i)
             case (.integer, .unsigned(let u)): return u <= UInt64(Int64.max) ? .integer(Int64(u)) : nil
             case (.integer, .number(let d)):
