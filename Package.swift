@@ -45,6 +45,10 @@ let package = Package(
             dependencies: ["Keel", "KeelTesting", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
+            name: "KeelTestingTests",
+            dependencies: ["KeelTesting", "Keel", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "KeelToolsTests",
             dependencies: ["KeelTools", "Keel", "KeelTesting"]
         ),

@@ -29,6 +29,9 @@ def main():
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--handlers", default="keel,stream,foundation,noop,loop")
     args = ap.parse_args()
+    if not os.path.exists("/dev/null") or not os.path.stat.S_ISCHR(os.stat("/dev/null").st_mode):
+        sys.exit("/dev/null is not a character device on this machine (some sandboxes make it a regular file): "
+                 "restore it with `rm /dev/null && mknod -m 666 /dev/null c 1 3` before measuring")
     if not os.path.exists(RUNNER):
         sys.exit(f"build the runner first: {__doc__.splitlines()[-2].strip()}")
     tmp = tempfile.mkdtemp(prefix="keel-w1-")
