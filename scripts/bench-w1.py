@@ -5,17 +5,29 @@ Measured as shared/bench/PEERS.md measured the other loggers: wall time of the w
 (user+sys), bytes per line, peak RSS (from wait4), median of --runs counted runs after one warm-up run.
 
     swift build -c release --package-path Benchmarks --scratch-path .build-bench --product w1-runner
-    python3 scripts/bench-w1.py [--runs 5] [--events 1000000] [--handlers keel,stream,foundation,noop,loop]
+    python3 scripts/bench-w1.py [--runs 5] [--events 1000000] [--handlers keel,stream,c-snprintf,foundation,noop,loop]
+
+Handlers: keel (the synchronous pipeline, buffered file sink), stream (swift-log's StreamLogHandler), foundation
+(a JSONSerialization handler), noop (swift-log's API alone), loop (building the request id alone), and
+c-snprintf (PEERS.md's C snprintf + fwrite peer, compiled with gcc -O2: a same-run calibration point).
 """
 import argparse, os, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RUNNER = os.path.join(ROOT, ".build-bench", "release", "w1-runner")
+C_PEER_SOURCE = os.path.join(ROOT, "Benchmarks", "peers", "w1_snprintf.c")
+C_PEER = os.path.join(ROOT, ".build-bench", "w1_snprintf")
+
+
+def command(handler, output, events):
+    if handler == "c-snprintf":
+        return [C_PEER, output, str(events)]
+    return [RUNNER, handler, output, str(events)]
 
 
 def run_once(handler, output, events):
     start = time.perf_counter()
-    proc = subprocess.Popen([RUNNER, handler, output, str(events)])
+    proc = subprocess.Popen(command(handler, output, events))
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     if status != 0:
@@ -27,13 +39,15 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--events", type=int, default=1_000_000)
-    ap.add_argument("--handlers", default="keel,stream,foundation,noop,loop")
+    ap.add_argument("--handlers", default="keel,stream,c-snprintf,noop,loop")
     args = ap.parse_args()
     if not os.path.exists("/dev/null") or not os.path.stat.S_ISCHR(os.stat("/dev/null").st_mode):
         sys.exit("/dev/null is not a character device on this machine (some sandboxes make it a regular file): "
                  "restore it with `rm /dev/null && mknod -m 666 /dev/null c 1 3` before measuring")
     if not os.path.exists(RUNNER):
         sys.exit(f"build the runner first: {__doc__.splitlines()[-2].strip()}")
+    if "c-snprintf" in args.handlers:
+        subprocess.run(["gcc", "-O2", "-o", C_PEER, C_PEER_SOURCE], check=True)
     tmp = tempfile.mkdtemp(prefix="keel-w1-")
     print(f"| handler | ns/event → file (min–max) | ns/event → /dev/null | cpu ns/event (file) | bytes/line | peak RSS MiB |")
     print("| --- | --- | --- | --- | --- | --- |")
@@ -41,7 +55,7 @@ def main():
         results = {}
         for target in ("file", "null"):
             output = os.path.join(tmp, f"{handler}.log") if target == "file" else "/dev/null"
-            if handler in ("noop", "loop") and target == "file":
+            if handler in ("noop", "iterate", "loop") and target == "file":
                 output = "/dev/null"
             run_once(handler, output, args.events)  # warm-up
             runs = []

@@ -64,3 +64,24 @@ public struct FoundationJSONLogHandler: LogHandler {
         }
     }
 }
+
+/// Iterates the call's metadata and does nothing else: the floor for any handler that reads `Logger.Metadata`.
+public struct IterateOnlyLogHandler: LogHandler {
+    public var logLevel: Logger.Level = .info
+    public var metadata: Logger.Metadata = [:]
+    nonisolated(unsafe) public static var sink = 0
+    public init() {}
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    public func log(event: LogEvent) {
+        guard let metadata = event.metadata else { return }
+        var n = 0
+        for (key, value) in metadata {
+            n &+= key.utf8.count
+            if case .string(let s) = value { n &+= s.utf8.count }
+        }
+        Self.sink &+= n
+    }
+}

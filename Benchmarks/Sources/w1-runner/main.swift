@@ -2,7 +2,8 @@
 // through HANDLER to OUTPUT and exits. Time and peak RSS are measured from outside (scripts/bench-w1.sh), as
 // shared/bench/PEERS.md measured the other loggers.
 //
-// HANDLER: keel | stream (swift-log StreamLogHandler) | foundation (JSONSerialization) | noop | loop (no logging)
+// HANDLER: keel | stream (swift-log StreamLogHandler) | foundation (JSONSerialization) | noop | iterate (read the
+// metadata, nothing else) | loop (no logging)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,6 +42,10 @@ case "foundation":
     try file.close()
 case "noop":
     let logger = Logger(label: "w1") { _ in NoOpLogHandler() }
+    for n in 0..<events { W1.log(logger, n) }
+case "iterate":
+    // Reading the ten metadata entries and nothing else: the floor for a handler of `Logger.Metadata`.
+    let logger = Logger(label: "w1") { _ in IterateOnlyLogHandler() }
     for n in 0..<events { W1.log(logger, n) }
 case "loop":
     // The empty loop: building the request id only.
