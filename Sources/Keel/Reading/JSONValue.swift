@@ -54,7 +54,8 @@ public enum JSONValue: Sendable, Hashable {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    func write(to out: inout OutputBuffer) {
+    /// Appends the value as compact JSON.
+    public func write(to out: inout OutputBuffer) {
         switch self {
         case .null: out.append("null")
         case .bool(let b): out.append(b ? "true" : "false")

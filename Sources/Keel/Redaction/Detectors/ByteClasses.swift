@@ -1,0 +1,48 @@
+/// Character classes over UTF-8 bytes, for the detectors. Branch-light and allocation-free.
+enum ByteClass {
+    @inline(__always) static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+    @inline(__always) static func isUpper(_ b: UInt8) -> Bool { b &- 0x41 < 26 }
+    @inline(__always) static func isLower(_ b: UInt8) -> Bool { b &- 0x61 < 26 }
+    @inline(__always) static func isAlpha(_ b: UInt8) -> Bool { isUpper(b) || isLower(b) }
+    @inline(__always) static func isAlnum(_ b: UInt8) -> Bool { isDigit(b) || isAlpha(b) }
+    @inline(__always) static func isHex(_ b: UInt8) -> Bool { isDigit(b) || (b | 0x20) &- 0x61 < 6 }
+    /// Letters, digits and `_`: what glues a token to its neighbour.
+    @inline(__always) static func isWord(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x5F }
+    /// base64url and base64 alphabet (without padding).
+    @inline(__always) static func isBase64URL(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x2D || b == 0x5F }
+    @inline(__always) static func isBase64(_ b: UInt8) -> Bool { isAlnum(b) || b == 0x2B || b == 0x2F }
+    /// Characters of a credential token: RFC 6750 b64token plus `~`.
+    @inline(__always) static func isTokenChar(_ b: UInt8) -> Bool {
+        isAlnum(b) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x7E || b == 0x2B || b == 0x2F || b == 0x3D
+    }
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { isUpper(b) ? b | 0x20 : b }
+}
+
+/// A stretch of the scanned bytes that a detector wants replaced.
+struct Finding: Comparable {
+    var start: Int
+    var end: Int
+    var type: RedactionType
+
+    static func < (a: Finding, b: Finding) -> Bool { a.start != b.start ? a.start < b.start : a.end > b.end }
+}
+
+extension UnsafeBufferPointer where Element == UInt8 {
+    /// Whether the bytes at `i` spell `word`, ASCII case-insensitively when `caseInsensitive`.
+    @inline(__always)
+    func matches(_ word: StaticString, at i: Int, caseInsensitive: Bool = false) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard i >= 0, i + n <= count else { return false }
+        let w = word.utf8Start
+        for k in 0..<n {
+            let b = self[i + k]
+            if caseInsensitive ? ByteClass.lower(b) != ByteClass.lower(w[k]) : b != w[k] { return false }
+        }
+        return true
+    }
+
+    /// The byte before `i`, or 0 at the start.
+    @inline(__always) func before(_ i: Int) -> UInt8 { i > 0 ? self[i - 1] : 0 }
+    /// The byte at `i`, or 0 past the end.
+    @inline(__always) func at(_ i: Int) -> UInt8 { i < count ? self[i] : 0 }
+}

@@ -1,0 +1,103 @@
+/// Phone numbers: E.164 (`+44 20 7946 0958`, `+1-616-713-4546`, `+49 (0) 1278 932659`) and national formats
+/// written with separators (`(290)500-7906`, `070-8128-9367`, `06 30 19 96 07`, `570.866.3544`, `(05055) 865481`),
+/// plus French ten-digit numbers written solid (`0497408342`).
+///
+/// To leave ids, versions, dates and times alone a match needs a `+` and 8–15 digits, or 10–13 digits in at least
+/// two groups (or one group in parentheses); plain digit runs (order ids, epoch seconds), dates (`2024-07-03 09`),
+/// and `AAA-GG-SSSS` shapes are never phones.
+enum PhoneDetector {
+    static func scan(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
+        var i = 0
+        while i < s.count {
+            let b = s[i]
+            guard (ByteClass.isDigit(b) || b == 0x2B || b == 0x28), !ByteClass.isWord(s.before(i)),
+                s.before(i) != 0x2E, s.before(i) != 0x2D, s.before(i) != 0x2B
+            else {
+                i += 1
+                continue
+            }
+            let (end, isPhone) = match(s, from: i)
+            if isPhone {
+                findings.append(Finding(start: i, end: end, type: .phone))
+            }
+            // Past everything this candidate took in: its later groups are not numbers of their own.
+            i = max(end, i + 1)
+        }
+    }
+
+    /// Where the number-like run starting at `start` ends, and whether it is a phone number.
+    static func match(_ s: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, isPhone: Bool) {
+        let (end, isPhone) = measure(s, from: start)
+        return (end, isPhone)
+    }
+
+    private static func measure(_ s: UnsafeBufferPointer<UInt8>, from start: Int) -> (Int, Bool) {
+        var j = start
+        let plus = s[j] == 0x2B
+        if plus { j += 1 }
+        var groups: [Int] = []
+        var digits = 0
+        var parenthesised = false
+        var separators: Set<UInt8> = []
+        var end = j
+        var firstDigit: UInt8 = 0
+        while j < s.count {
+            let b = s[j]
+            if ByteClass.isDigit(b) {
+                var n = 0
+                while j < s.count, ByteClass.isDigit(s[j]) {
+                    if digits == 0 { firstDigit = s[j] }
+                    n += 1
+                    digits += 1
+                    j += 1
+                }
+                groups.append(n)
+                end = j
+            } else if b == 0x28 {  // "(" group ")"
+                var k = j + 1
+                var n = 0
+                while k < s.count, ByteClass.isDigit(s[k]) {
+                    if digits + n == 0 { firstDigit = s[k] }
+                    n += 1
+                    k += 1
+                }
+                guard n >= 1, n <= 5, k < s.count, s[k] == 0x29 else { break }
+                parenthesised = true
+                digits += n
+                groups.append(n)
+                j = k + 1
+                end = j
+            } else if (b == 0x20 || b == 0x2D || b == 0x2E || b == 0x2F), j + 1 < s.count,
+                ByteClass.isDigit(s[j + 1]) || s[j + 1] == 0x28
+            {
+                separators.insert(b)
+                j += 1
+            } else if b == 0x25, s.matches("%20", at: j), j + 3 < s.count, ByteClass.isDigit(s[j + 3]) {
+                separators.insert(0x20)
+                j += 3
+            } else {
+                break
+            }
+            if digits > 15 {
+                while j < s.count, ByteClass.isDigit(s[j]) || s[j] == 0x20 || s[j] == 0x2D { j += 1 }
+                return (j, false)
+            }
+        }
+        guard !ByteClass.isWord(s.at(end)), !(s.at(end) == 0x2E && ByteClass.isDigit(s.at(end + 1))) else {
+            return (end, false)
+        }
+        // Dates and times are not phones: 2024-07-03, 03.07.2024, 2024/07/03.
+        if !plus, groups.count >= 3, (groups[0] == 4 && groups[1] == 2) || (groups[0] == 2 && groups[1] == 2 && groups[2] == 4) {
+            return (end, false)
+        }
+        if separators.contains(0x2E) && separators.count == 1 && groups.count != 3 { return (end, false) }
+        if plus { return (end, (8...15).contains(digits) && groups.count >= 1) }
+        if groups.count == 1 {
+            // National numbers written solid start with a trunk 0 (French, German): ten or eleven digits.
+            // Ids, order numbers and epoch seconds do not start with 0.
+            return (end, !parenthesised && (10...11).contains(digits) && firstDigit == 0x30)
+        }
+        if groups == [3, 2, 4] { return (end, false) }  // the shape of an SSN, valid or not
+        return (end, (10...13).contains(digits) || (parenthesised && (9...13).contains(digits)))
+    }
+}

@@ -1,0 +1,109 @@
+/// The redaction engine for whole events: a pure function from a JSON value to a JSON value.
+///
+/// - Keys that name secrets (``KeyRules``) lose their value, whatever its type, at any depth, inside arrays too.
+/// - Keys that name bodies are replaced by `{"redacted":"BODY","bytes":N}` — never their content.
+/// - Every other string (values and object keys) goes through the value detectors (``StringRedactor``); strings
+///   longer than the policy's maximum are cut and their original length recorded.
+/// - Numbers that are valid payment card numbers are replaced too.
+///
+/// The same engine runs in the library, in `keel redact`, `keel lint` and on every event `keel serve` ingests.
+public struct Redactor: Sendable {
+    public let policy: RedactionPolicy
+    let strings: StringRedactor
+
+    public init(policy: RedactionPolicy = .default) {
+        self.policy = policy
+        self.strings = StringRedactor(policy: policy)
+    }
+
+    /// The outcome of redacting one value.
+    public struct Result: Sendable {
+        public var value: JSONValue
+        /// What was removed, once per type, in the order found.
+        public var types: [RedactionType]
+        public var changed: Bool { !types.isEmpty }
+    }
+
+    public func redact(_ value: JSONValue) -> Result {
+        var types: [RedactionType] = []
+        let redacted = redact(value, path: "", types: &types)
+        return Result(value: redacted, types: types)
+    }
+
+    private func note(_ type: RedactionType, _ types: inout [RedactionType]) {
+        if !types.contains(type) { types.append(type) }
+    }
+
+    private func redact(_ value: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue {
+        if !policy.allowedPaths.isEmpty, policy.allowedPaths.contains(path) { return value }
+        switch value {
+        case .string(let s):
+            return .string(redactString(s, types: &types))
+        case .number(let n):
+            if n.utf8.count >= 13, n.utf8.allSatisfy(ByteClass.isDigit),
+                NumberDetectors.luhn(n.utf8.map { $0 &- 0x30 }), policy.runs(.creditCard)
+            {
+                note(.creditCard, &types)
+                return .string("[REDACTED:CREDIT_CARD]")
+            }
+            return value
+        case .bool, .null:
+            return value
+        case .array(let elements):
+            return .array(elements.enumerated().map { redact($1, path: path + "[\($0)]", types: &types) })
+        case .object(let members):
+            var out: [(key: String, value: JSONValue)] = []
+            out.reserveCapacity(members.count)
+            for (key, member) in members {
+                let memberPath = path.isEmpty ? key : path + "." + key
+                let safeKey = redactString(key, types: &types)
+                if !policy.allowedPaths.isEmpty, policy.allowedPaths.contains(memberPath) {
+                    out.append((safeKey, member))
+                    continue
+                }
+                switch policy.keyRules.verdict(for: key) {
+                case .secret:
+                    if case .null = member {
+                        out.append((safeKey, member))
+                    } else {
+                        note(.secret, &types)
+                        out.append((safeKey, .string("[REDACTED:SECRET]")))
+                    }
+                case .body:
+                    note(.body, &types)
+                    out.append((safeKey, Self.bodySummary(member)))
+                case .keep:
+                    out.append((safeKey, redact(member, path: memberPath, types: &types)))
+                }
+            }
+            return .object(out)
+        }
+    }
+
+    /// Redacts one string: value detectors, then the length limit.
+    public func redactString(_ s: String, types: inout [RedactionType]) -> String {
+        var text = s
+        if let found = strings.redact(text) {
+            text = found.text
+            for t in found.types { note(t, &types) }
+        }
+        if text.utf8.count > policy.maximumStringLength {
+            let original = text.utf8.count
+            var end = text.utf8.index(text.utf8.startIndex, offsetBy: policy.maximumStringLength)
+            while end > text.startIndex, !text.unicodeScalars.indices.contains(end) { text.utf8.formIndex(before: &end) }
+            text = String(text[..<end]) + "…[truncated, \(original) bytes]"
+        }
+        return text
+    }
+
+    /// What stands in for a body: its size, never its content.
+    static func bodySummary(_ value: JSONValue) -> JSONValue {
+        let bytes: Int
+        switch value {
+        case .string(let s): bytes = s.utf8.count
+        case .null: return .null
+        default: bytes = value.jsonText.utf8.count
+        }
+        return .object([("redacted", .string("BODY")), ("bytes", .number(String(bytes)))])
+    }
+}

@@ -1,0 +1,99 @@
+/// Runs the value detectors over one string and replaces what they find with `[REDACTED:TYPE]`.
+///
+/// Detectors report byte ranges of the original; overlapping findings keep the one that starts first (the longer
+/// one on a tie), and the output is built in one pass. A string in which nothing is found is returned as it was,
+/// without copying.
+public struct StringRedactor: Sendable {
+    public let policy: RedactionPolicy
+
+    public init(policy: RedactionPolicy = .default) { self.policy = policy }
+
+    /// The redacted text and what was removed; `nil` when nothing was found.
+    public func redact(_ text: String) -> (text: String, types: [RedactionType])? {
+        var text = text
+        return text.withUTF8 { redact(utf8: $0) }
+    }
+
+    public func redact(utf8 s: UnsafeBufferPointer<UInt8>) -> (text: String, types: [RedactionType])? {
+        guard s.count >= 6 else { return nil }
+        var findings: [Finding] = []
+        find(in: s, into: &findings)
+        guard !findings.isEmpty else { return nil }
+        findings.sort()
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count + 16)
+        var types: [RedactionType] = []
+        var cursor = 0
+        for finding in findings where finding.start >= cursor {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: s[cursor..<finding.start]))
+            out.append(contentsOf: "[REDACTED:".utf8)
+            out.append(contentsOf: finding.type.name.utf8)
+            out.append(UInt8(ascii: "]"))
+            cursor = finding.end
+            if !types.contains(finding.type) { types.append(finding.type) }
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: s[cursor..<s.count]))
+        return (String(decoding: out, as: UTF8.self), types)
+    }
+
+    /// Runs every enabled detector whose trigger bytes occur in `s`.
+    func find(in s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
+        let features = Features(s)
+        if features.at, policy.runs(.email) { EmailDetector.scan(s, into: &findings) }
+        if features.dash, policy.runs(.privateKey) { TokenDetectors.scanPrivateKeys(s, into: &findings) }
+        if features.eyJ, policy.runs(.jwt) { TokenDetectors.scanJWTs(s, into: &findings) }
+        if features.letters {
+            if policy.runs(.bearerToken) { TokenDetectors.scanAuthorizationSchemes(s, into: &findings) }
+            TokenDetectors.scanPrefixedKeys(s, into: &findings)
+            if policy.runs(.awsAccessKey) { TokenDetectors.scanAWSAccessKeys(s, into: &findings) }
+        }
+        if features.schemeOrQuery, policy.runs(.urlCredentials) { TokenDetectors.scanURLCredentials(s, into: &findings) }
+        if features.assignment, policy.runs(.inlineSecret) {
+            TokenDetectors.scanInlineSecrets(s, rules: policy.keyRules, into: &findings)
+        }
+        guard features.digits >= 4 else { return }
+        if policy.runs(.creditCard) { NumberDetectors.scanCards(s, into: &findings) }
+        if features.dash, policy.runs(.usSSN) { NumberDetectors.scanSSNs(s, into: &findings) }
+        if features.upper, policy.runs(.iban) { NumberDetectors.scanIBANs(s, into: &findings) }
+        if features.dot, policy.runs(.ipv4) { NetworkDetectors.scanIPv4(s, into: &findings) }
+        if features.colon, policy.runs(.ipv6) { NetworkDetectors.scanIPv6(s, into: &findings) }
+        if policy.runs(.phone) { PhoneDetector.scan(s, into: &findings) }
+    }
+
+    /// Which trigger bytes a string contains, found in one pass so that most detectors are skipped outright.
+    struct Features {
+        var at = false
+        var dash = false
+        var dot = false
+        var colon = false
+        var upper = false
+        var letters = false
+        var eyJ = false
+        var schemeOrQuery = false
+        var assignment = false
+        var digits = 0
+
+        @inline(__always)
+        init(_ s: UnsafeBufferPointer<UInt8>) {
+            for (i, b) in s.enumerated() {
+                switch b {
+                case 0x30...0x39: digits += 1
+                case 0x40: at = true
+                case 0x2D: dash = true
+                case 0x2E: dot = true
+                case 0x3A:
+                    colon = true
+                    assignment = true
+                    if s.at(i + 1) == 0x2F { schemeOrQuery = true }
+                case 0x3D: assignment = true
+                case 0x3F, 0x26: schemeOrQuery = true
+                case 0x41...0x5A: upper = true; letters = true
+                case 0x61...0x7A:
+                    letters = true
+                    if b == 0x65, s.at(i + 1) == 0x79, s.at(i + 2) == 0x4A { eyJ = true }
+                default: break
+                }
+            }
+        }
+    }
+}

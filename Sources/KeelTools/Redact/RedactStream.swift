@@ -1,0 +1,48 @@
+public import Keel
+
+/// Redacts NDJSON line by line: a JSON line is parsed and redacted as a tree, anything else as plain text.
+///
+/// Output goes through a buffer written out in large blocks, so a multi-gigabyte file costs one `write(2)` per
+/// 64 KiB. Every input line yields exactly one output line, in order.
+public final class RedactStream {
+    public let redactor: Redactor
+    private let fd: Int32
+    private var out = OutputBuffer(capacity: 64 << 10)
+    public private(set) var lines = 0
+    public private(set) var redactedLines = 0
+    /// Set when writing failed (a closed pipe): the caller should stop.
+    public private(set) var outputFailed = false
+
+    public init(redactor: Redactor, fd: Int32 = 1) {
+        self.redactor = redactor
+        self.fd = fd
+    }
+
+    deinit { out.deallocate() }
+
+    /// Redacts one line (without its newline) and queues the result.
+    public func handle(_ line: UnsafeRawBufferPointer) {
+        lines += 1
+        if let value = try? JSONParser.parse(line, options: .init(maxDepth: 128, repairUTF8: true)) {
+            let result = redactor.redact(value)
+            if result.changed { redactedLines += 1 }
+            result.value.write(to: &out)
+        } else {
+            let text = String(decoding: line, as: UTF8.self)
+            var types: [RedactionType] = []
+            let redacted = redactor.redactString(text, types: &types)
+            if !types.isEmpty { redactedLines += 1 }
+            // Plain text stays plain, but can never carry a control character into the output.
+            out.appendRaw(TextRenderer.sanitise(redacted))
+        }
+        out.append(UInt8(ascii: "\n"))
+        if out.count >= 60 << 10 { flush() }
+    }
+
+    /// Writes out what is queued.
+    public func flush() {
+        guard out.count > 0, !outputFailed else { return }
+        if out.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0) }) != nil { outputFailed = true }
+        out.removeAll()
+    }
+}
