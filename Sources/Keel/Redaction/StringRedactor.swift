@@ -51,12 +51,13 @@ public struct StringRedactor: Sendable {
         if features.assignment, policy.runs(.inlineSecret) {
             TokenDetectors.scanInlineSecrets(s, rules: policy.keyRules, into: &findings)
         }
+        // IPv6 needs no digits at all (`::1`, `fe80::a`).
+        if features.colon, policy.runs(.ipv6) { NetworkDetectors.scanIPv6(s, into: &findings) }
         guard features.digits >= 4 else { return }
         if policy.runs(.creditCard) { NumberDetectors.scanCards(s, into: &findings) }
         if features.dash, policy.runs(.usSSN) { NumberDetectors.scanSSNs(s, into: &findings) }
         if features.upper, policy.runs(.iban) { NumberDetectors.scanIBANs(s, into: &findings) }
         if features.dot, policy.runs(.ipv4) { NetworkDetectors.scanIPv4(s, into: &findings) }
-        if features.colon, policy.runs(.ipv6) { NetworkDetectors.scanIPv6(s, into: &findings) }
         if policy.runs(.phone) { PhoneDetector.scan(s, into: &findings) }
     }
 
