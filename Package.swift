@@ -11,12 +11,16 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
-        // The core: swift-log only, so that linking Keel stays cheap.
+        // The core: swift-log and swift-crypto (HMAC pseudonyms, body hashes) only, so that linking Keel stays cheap.
         .target(
             name: "Keel",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         // Test helpers shipped as a product: an in-memory sink and helpers to read what Keel wrote.
         .target(

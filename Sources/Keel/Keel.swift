@@ -35,7 +35,7 @@ public enum Keel {
         let encoder = EventEncoder(
             service: configuration.service, environment: configuration.environment, version: configuration.version,
             host: configuration.host, pid: Int(getpid()), maxLineBytes: configuration.maxLineBytes,
-            sourceLocations: configuration.sourceLocations)
+            sourceLocations: configuration.sourceLocations, redaction: configuration.redaction)
         return Pipeline(
             encoder: encoder, sinks: sinks, sampler: Sampler(rate: configuration.sampleRate), diagnostics: diagnostics)
     }

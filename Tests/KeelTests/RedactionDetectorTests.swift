@@ -144,7 +144,7 @@ struct RedactorTreeTests {
         #expect(!text.contains("4111"))
         #expect(!text.contains("bob@example.com"))
         #expect(text.contains(#""X-Request-ID":"r-1""#))
-        #expect(text.contains(#""request_body":{"redacted":"BODY","bytes":30}"#))
+        #expect(text.contains(#""request_body":{"redacted":"BODY","bytes":30,"sha256":"#))
         #expect(text.contains(#""count":42"#))
         #expect(Set(result.types) == [.secret, .body, .email, .creditCard])
     }

@@ -27,6 +27,7 @@ extension KeelConfiguration {
         ("KEEL_ENV", "a non-empty name", "the `env` field (production, staging …)"),
         ("KEEL_VERSION", "a non-empty string", "the `version` field"),
         ("KEEL_CONSOLE", "split, stdout, stderr, off", "where console lines go; default split (ERROR+ to stderr)"),
+        ("KEEL_REDACTION_POLICY", "a JSON policy file, or off", "what redaction removes; default the built-in policy"),
     ]
 
     /// Reads the configuration from environment variables (see ``environmentVariables``), starting from `base`.
@@ -64,6 +65,19 @@ extension KeelConfiguration {
         if let v = value("KEEL_SERVICE") { config.service = v }
         if let v = value("KEEL_ENV") { config.environment = v }
         if let v = value("KEEL_VERSION") { config.version = v }
+        if let v = value("KEEL_REDACTION_POLICY") {
+            if v.lowercased() == "off" {
+                config.redaction = nil
+            } else {
+                do {
+                    config.redaction = try RedactionPolicy.load(json: try readTextFile(v), readFile: readFileBytes)
+                } catch let error as RedactionPolicyError {
+                    throw ConfigurationError(variable: "KEEL_REDACTION_POLICY", value: v, accepted: "a valid policy file: \(error)")
+                } catch {
+                    throw ConfigurationError(variable: "KEEL_REDACTION_POLICY", value: v, accepted: "a readable JSON file: \(error)")
+                }
+            }
+        }
         if let v = value("KEEL_CONSOLE") {
             switch v.lowercased() {
             case "split": config.console = .split
@@ -102,3 +116,23 @@ extension String {
         return String(self[first...last])
     }
 }
+
+/// Reads a whole file (configuration files only; never on the logging path).
+func readFileBytes(_ path: String) throws -> [UInt8] {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw SinkError(path: path, reason: FileDescriptorIO.describe(errno)) }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw SinkError(path: path, reason: FileDescriptorIO.describe(errno))
+        }
+        if n == 0 { return bytes }
+        bytes.append(contentsOf: chunk[0..<n])
+    }
+}
+
+func readTextFile(_ path: String) throws -> String { String(decoding: try readFileBytes(path), as: UTF8.self) }

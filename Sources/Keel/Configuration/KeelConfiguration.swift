@@ -34,6 +34,9 @@ public struct KeelConfiguration: Sendable {
     /// A provider whose metadata is added to every event, after the task's ``LogContext`` (so it wins over it);
     /// e.g. swift-otel's `OTel.makeLoggingMetadataProvider()` for the active span's ids.
     public var metadataProvider: Logger.MetadataProvider?
+    /// What redaction removes (`KEEL_REDACTION_POLICY` names a policy file). On by default; `nil` switches it off,
+    /// except that `audit` events always lose the values of secret keys.
+    public var redaction: RedactionPolicy? = .default
     /// More sinks, in addition to the console and file.
     public var extraSinks: [any LogSink] = []
 

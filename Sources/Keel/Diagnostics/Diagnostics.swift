@@ -8,6 +8,7 @@ public final class Diagnostics: Sendable {
     private let sampled = Atomic<Int>(0)
     private let failures = Atomic<Int>(0)
     private let afterClose = Atomic<Int>(0)
+    private let redactions = Mutex<[String: Int]>([:])
 
     public init() {}
 
@@ -22,6 +23,15 @@ public final class Diagnostics: Sendable {
     public var sinkFailures: Int { failures.load(ordering: .relaxed) }
     /// Lines given to a sink after it was closed.
     public var writesAfterClose: Int { afterClose.load(ordering: .relaxed) }
+
+    /// How many events had each type of value removed by redaction, by type name (`EMAIL`, `SECRET` …).
+    public var redactionsByType: [String: Int] { redactions.withLock { $0 } }
+
+    func countRedactions(_ types: [RedactionType]) {
+        redactions.withLock { counts in
+            for type in types { counts[type.name, default: 0] += 1 }
+        }
+    }
 
     func countReclassified(_ n: Int) { reclassified.add(n, ordering: .relaxed) }
     func countTruncated() { truncated.add(1, ordering: .relaxed) }

@@ -15,6 +15,8 @@ final class EncodeScratch {
     var buffer = OutputBuffer(capacity: 4096)
     let slotStorage = FieldSlots.allocateStorage()
     var inUse = false
+    /// What redaction removed from the event being written (reused, so it allocates only once per thread).
+    var redactedTypes: [RedactionType] = []
     var readingProvider = false
     /// The second whose `YYYY-MM-DDTHH:MM:SS.` prefix is cached, and the prefix.
     var cachedSecond: Int64 = .min

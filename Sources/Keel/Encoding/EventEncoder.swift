@@ -63,6 +63,8 @@ public struct EventEncoder: Sendable {
     let envelope: [UInt8]
     let maxLineBytes: Int
     let sourceLocations: SourceLocationPolicy
+    /// The redaction engine's string detectors; `nil` when redaction is off.
+    let strings: StringRedactor?
 
     /// The most nesting written under `context`; deeper values are written as a marker string.
     static let maxDepth = 32
@@ -71,8 +73,10 @@ public struct EventEncoder: Sendable {
 
     public init(
         service: String, environment: String?, version: String?, host: String?, pid: Int?,
-        maxLineBytes: Int = 16 * 1024, sourceLocations: SourceLocationPolicy = .atOrAbove(.warning)
+        maxLineBytes: Int = 16 * 1024, sourceLocations: SourceLocationPolicy = .atOrAbove(.warning),
+        redaction: RedactionPolicy? = .default
     ) {
+        self.strings = redaction.map(StringRedactor.init(policy:))
         var out = OutputBuffer(capacity: 256)
         defer { out.deallocate() }
         func put(_ field: FieldID, _ value: String?) {
@@ -112,6 +116,7 @@ public struct EventEncoder: Sendable {
         defer { slots.clear() }
 
         // Gather, lowest priority first.
+        var sensitiveSeen = false
         var handlerHasContext = false
         var providedHasContext = false
         var explicitHasContext = false
@@ -119,10 +124,10 @@ public struct EventEncoder: Sendable {
             if errorFields.code != nil { slots.set(.errorCode, .fromError) }
             if errorFields.retryable != nil { slots.set(.retryable, .fromError) }
         }
-        if !handlerMetadata.isEmpty { handlerHasContext = Self.promote(handlerMetadata, into: &slots) }
+        if !handlerMetadata.isEmpty { handlerHasContext = Self.promote(handlerMetadata, into: &slots, sensitive: &sensitiveSeen) }
         if !context.isEmpty { context.forEachField { field, _ in slots.set(field, .context) } }
-        if let provided, !provided.isEmpty { providedHasContext = Self.promote(provided, into: &slots) }
-        if let explicit, !explicit.isEmpty { explicitHasContext = Self.promote(explicit, into: &slots) }
+        if let provided, !provided.isEmpty { providedHasContext = Self.promote(provided, into: &slots, sensitive: &sensitiveSeen) }
+        if let explicit, !explicit.isEmpty { explicitHasContext = Self.promote(explicit, into: &slots, sensitive: &sensitiveSeen) }
         if errorFields != nil { slots.set(.error, .fromError) }
         let hasContext = handlerHasContext || providedHasContext || explicitHasContext
 
@@ -144,24 +149,40 @@ public struct EventEncoder: Sendable {
         }
 
         // Write.
+        let isAudit = storageClass == .audit
+        func writer(_ limit: Int) -> RedactingWriter {
+            RedactingWriter(strings: strings, keyRules: strings?.policy.keyRules, limit: limit, scratch: scratch)
+        }
+
         func writeField(_ field: FieldID, _ slot: UnsafeMutablePointer<SlotValue>, limit: Int, to out: inout OutputBuffer) {
+            let values = writer(limit)
             switch slot.pointee {
             case .context:
-                out.appendJSONString(context[field] ?? "", limit: limit)
+                values.string(context[field] ?? "", to: &out)
             case .fromError:
                 switch field {
                 case .errorCode: out.appendJSONString(errorFields?.code ?? "", limit: limit)
                 case .retryable: out.append(errorFields?.retryable == true ? "true" : "false")
                 default:
                     CanonicalValue.writeErrorObject(
-                        type: errorFields?.type, message: errorFields?.message, stack: nil, limit: limit, to: &out)
+                        type: errorFields?.type, message: values.redacted(errorFields?.message), stack: nil, limit: limit,
+                        to: &out)
                 }
-            case .string(let s): out.appendJSONString(s, limit: limit)
+            case .string(let s): values.string(s, to: &out)
             case .integer(let i): out.appendDecimal(i)
             case .number(let d): out.appendJSONNumber(d)
             case .boolean(let b): out.append(b ? "true" : "false")
             case .metadata(let value):
-                CanonicalValue.write(value, as: FieldRules.rule(field).type, limit: limit, to: &out)
+                // The `error` object given as metadata.
+                guard case .dictionary(let d) = value else {
+                    CanonicalValue.write(value, as: FieldRules.rule(field).type, limit: limit, to: &out)
+                    return
+                }
+                CanonicalValue.writeErrorObject(
+                    type: CanonicalValue.text(d["type"]), message: values.redacted(CanonicalValue.text(d["message"])),
+                    stack: values.redacted(CanonicalValue.text(d["stack"])), limit: limit, to: &out)
+            case .sensitive(let text):
+                values.mask(.sensitive, text, to: &out)
             }
         }
 
@@ -169,12 +190,11 @@ public struct EventEncoder: Sendable {
             out.append(FieldRules.key(.context))
             out.append(UInt8(ascii: "{"))
             var first = true
+            let values = writer(limit)
             func member(_ key: String, _ value: Logger.MetadataValue) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                out.appendJSONString(key, limit: limit)
-                out.append(UInt8(ascii: ":"))
-                Self.writeMetadataValue(value, depth: 1, limit: limit, to: &out)
+                values.member(key, value, depth: 1, audit: isAudit, to: &out)
             }
             if explicitHasContext, let explicit {
                 for (key, value) in explicit where FieldLookup.field(named: key) == nil { member(key, value) }
@@ -198,12 +218,14 @@ public struct EventEncoder: Sendable {
         }
 
         func writeLine(limit: Int, omitContext: Bool, to out: inout OutputBuffer) {
+            scratch.redactedTypes.removeAll(keepingCapacity: true)
+            if sensitiveSeen { scratch.redactedTypes.append(.sensitive) }
             out.append("{\"timestamp\":\"")
             scratch.appendTimestamp(stamp.time, to: &out)
             out.append("\",\"level\":")
             out.append(Self.levelJSON(level))
             out.append(",\"message\":")
-            out.appendJSONString(message, limit: limit)
+            writer(limit).string(message, to: &out)
             out.append(FieldRules.key(.event))
             if let slot = slots.slot(.event) { writeField(.event, slot, limit: limit, to: &out) } else { out.append("\"log\"") }
             out.append(FieldRules.key(.logger))
@@ -242,6 +264,15 @@ public struct EventEncoder: Sendable {
                 out.append(UInt8(ascii: "}"))
             }
             if !omitContext && (hasContext || slots.rejected != 0) { writeContext(limit: limit, to: &out) }
+            if !scratch.redactedTypes.isEmpty {
+                out.append(FieldRules.key(.redacted))
+                out.append(UInt8(ascii: "["))
+                for (i, type) in scratch.redactedTypes.enumerated() {
+                    if i > 0 { out.append(UInt8(ascii: ",")) }
+                    out.appendJSONString(type.name)
+                }
+                out.append(UInt8(ascii: "]"))
+            }
             out.append(UInt8(ascii: "}"), UInt8(ascii: "\n"))
         }
 
@@ -290,7 +321,7 @@ public struct EventEncoder: Sendable {
 
     /// Moves the canonical keys of `metadata` into `slots`; returns whether it has other (context) keys.
     @inline(__always)
-    static func promote(_ metadata: Logger.Metadata, into slots: inout FieldSlots) -> Bool {
+    static func promote(_ metadata: Logger.Metadata, into slots: inout FieldSlots, sensitive: inout Bool) -> Bool {
         var hasContext = false
         for (key, value) in metadata {
             guard let field = FieldLookup.field(named: key) else {
@@ -299,6 +330,11 @@ public struct EventEncoder: Sendable {
             }
             let rule = FieldRules.rule(field)
             if rule.callerSettable, let slot = CanonicalValue.slot(value, rule.type), passesConstraints(field, slot, rule) {
+                if case .string(let text) = slot, case .stringConvertible = value, value.isMarkedSensitive {
+                    slots.set(field, .sensitive(text))
+                    sensitive = true
+                    continue
+                }
                 slots.set(field, slot)
             } else {
                 slots.reject(field, .metadata(value))
@@ -332,44 +368,5 @@ public struct EventEncoder: Sendable {
             }
         }
         return count > 0 && !previousWasDot
-    }
-
-    /// Writes free-form metadata keeping JSON types: integers, floating-point numbers and booleans passed as
-    /// `.stringConvertible` become numbers and booleans; dictionaries and arrays nest as given.
-    static func writeMetadataValue(_ value: Logger.MetadataValue, depth: Int, limit: Int, to out: inout OutputBuffer) {
-        switch value {
-        case .string(let s):
-            out.appendJSONString(s, limit: limit)
-        case .stringConvertible(let c):
-            switch Scalar.of(c) {
-            case .integer(let i): out.appendDecimal(i)
-            case .unsigned(let u): out.appendDecimal(u)
-            case .number(let d): out.appendJSONNumber(d)
-            case .boolean(let b): out.append(b ? "true" : "false")
-            case .other: out.appendJSONString(c.description, limit: limit)
-            }
-        case .dictionary(let d):
-            guard depth < maxDepth else { return out.append("\"[nested too deep]\"") }
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for (k, v) in d {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                out.appendJSONString(k, limit: limit)
-                out.append(UInt8(ascii: ":"))
-                writeMetadataValue(v, depth: depth + 1, limit: limit, to: &out)
-            }
-            out.append(UInt8(ascii: "}"))
-        case .array(let a):
-            guard depth < maxDepth else { return out.append("\"[nested too deep]\"") }
-            out.append(UInt8(ascii: "["))
-            var first = true
-            for v in a {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeMetadataValue(v, depth: depth + 1, limit: limit, to: &out)
-            }
-            out.append(UInt8(ascii: "]"))
-        }
     }
 }

@@ -12,6 +12,8 @@ enum SlotValue {
     /// Boxed (`indirect`), so that the common cases copy as a plain integer or one reference count instead of
     /// through the runtime's value witnesses; these cases are rare.
     indirect case metadata(Logger.MetadataValue)
+    /// A value the application marked ``Sensitivity/sensitive``: written masked, never as given.
+    case sensitive(String)
     /// The task's ``LogContext`` holds it.
     case context
     /// Derived from the call's `error` (its ``ClassifiedError`` code and retryability, or the error object).

@@ -187,6 +187,11 @@ public enum FieldCatalogue {
                 "context", .object, .free, .pipeline,
                 "All other metadata, nested as given; also where a metadata value that did not fit its canonical "
                     + "field's type, or that named a field only Keel may set, is kept.")
+        case .redacted:
+            return f(
+                "redacted", .array, .envelope, .pipeline,
+                "The types of what redaction removed from this event (`EMAIL`, `SECRET`, `BODY` …), once each, so an "
+                    + "operator can see that something was removed without seeing it. Absent when nothing was.")
         case .seq:
             return f(
                 "seq", .integer, .audit, .pipeline, "Position in the audit log, from 1, without gaps.",

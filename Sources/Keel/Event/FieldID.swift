@@ -24,6 +24,8 @@ public enum FieldID: UInt8, CaseIterable, Sendable, Comparable {
     case source
     // free
     case context
+    // what redaction removed
+    case redacted
     // audit only
     case seq, prevHash, hash
 

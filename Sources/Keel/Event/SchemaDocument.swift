@@ -82,6 +82,7 @@ public enum SchemaDocument {
         if let pattern = spec.pattern { p.append(("pattern", .string(pattern))) }
         if spec.id == .schemaVersion { p.append(("const", .number(String(FieldCatalogue.schemaVersion)))) }
         if spec.id == .truncated { p.append(("const", .bool(true))) }
+        if spec.type == .array { p.append(("items", .object([("type", .string("string"))]))) }
         if !spec.members.isEmpty {
             p.append(("properties", .object(spec.members.map {
                 ($0.name, .object([("type", .string($0.type.rawValue)), ("description", .string($0.meaning))]))

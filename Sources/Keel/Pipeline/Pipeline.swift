@@ -56,6 +56,7 @@ public final class Pipeline: Sendable {
         }
         if reclassified > 0 { diagnostics.countReclassified(reclassified) }
         if truncated { diagnostics.countTruncated() }
+        if !scratch.redactedTypes.isEmpty { diagnostics.countRedactions(scratch.redactedTypes) }
         scratch.buffer.withUnsafeBytes { line in
             for sink in sinks where sink.accepts(storageClass) {
                 sink.write(line, level: event.level, storageClass: storageClass)

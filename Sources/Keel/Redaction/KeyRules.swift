@@ -34,7 +34,7 @@ public struct KeyRules: Sendable {
 
     private let secretSuffixes: [[UInt8]]
     private let bodySuffixes: [[UInt8]]
-    private let exceptions: Set<[UInt8]>
+    private let exceptions: [[UInt8]]
 
     public init(
         secretSuffixes: [String] = KeyRules.defaultSecretSuffixes,
@@ -43,7 +43,7 @@ public struct KeyRules: Sendable {
     ) {
         self.secretSuffixes = secretSuffixes.map { Self.normalise($0) }
         self.bodySuffixes = bodySuffixes.map { Self.normalise($0) }
-        self.exceptions = Set(exceptions.map { Self.normalise($0) })
+        self.exceptions = exceptions.map { Self.normalise($0) }
     }
 
     /// Lower-case letters and digits only: `X-Api-Key` → `xapikey`.
@@ -54,10 +54,26 @@ public struct KeyRules: Sendable {
         return out
     }
 
+    /// The verdict for `key`. Allocation-free for keys up to 128 bytes (normalised on the stack): it runs for every
+    /// free-form metadata key of every event.
     public func verdict(for key: String) -> Verdict {
-        let name = Self.normalise(key)
-        if name.isEmpty || exceptions.contains(name) { return .keep }
-        if bodySuffixes.contains(where: { name == $0 }) { return .body }
+        var key = key
+        return key.withUTF8 { raw in
+            guard raw.count <= 128 else { return verdict(normalised: Self.normalise(String(decoding: raw, as: UTF8.self)), key: raw) }
+            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
+                var n = 0
+                for b in raw where ByteClass.isAlnum(b) {
+                    buffer[n] = ByteClass.lower(b)
+                    n += 1
+                }
+                return verdict(normalised: UnsafeBufferPointer(rebasing: buffer[0..<n]), key: raw)
+            }
+        }
+    }
+
+    private func verdict(normalised name: some Collection<UInt8>, key: UnsafeBufferPointer<UInt8>) -> Verdict {
+        if name.isEmpty || exceptions.contains(where: { $0.elementsEqual(name) }) { return .keep }
+        if bodySuffixes.contains(where: { $0.elementsEqual(name) }) { return .body }
         for suffix in secretSuffixes where name.count >= suffix.count {
             if name.suffix(suffix.count).elementsEqual(suffix) { return .secret }
         }
@@ -71,11 +87,11 @@ public struct KeyRules: Sendable {
     }
 
     /// Whether `key` has a separator or a lower→upper case change right before its last `length` letters/digits.
-    static func hasWordBreak(_ key: String, beforeSuffixOfLength length: Int) -> Bool {
-        var bytes = Array(key.utf8)
-        while let last = bytes.last, !ByteClass.isAlnum(last) { bytes.removeLast() }
+    static func hasWordBreak(_ bytes: UnsafeBufferPointer<UInt8>, beforeSuffixOfLength length: Int) -> Bool {
+        var last = bytes.count
+        while last > 0, !ByteClass.isAlnum(bytes[last - 1]) { last -= 1 }
         var seen = 0
-        var i = bytes.count - 1
+        var i = last - 1
         while i >= 0 {
             if ByteClass.isAlnum(bytes[i]) {
                 seen += 1

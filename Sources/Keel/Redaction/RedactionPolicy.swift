@@ -9,6 +9,10 @@ public struct RedactionPolicy: Sendable {
     public var allowedPaths: Set<String>
     /// Strings longer than this (in UTF-8 bytes) are cut, with the original length recorded.
     public var maximumStringLength: Int
+    /// The operator's own detectors, run after the built-in ones.
+    public var customDetectors: [CustomDetector] = []
+    /// When set, personal data is replaced by a keyed pseudonym (`email:3f9a1c2b`) instead of `[REDACTED:EMAIL]`.
+    public var pseudonymizer: Pseudonymizer?
 
     public init(
         keyRules: KeyRules = KeyRules(), disabledDetectors: Set<RedactionType> = [], allowedPaths: Set<String> = [],

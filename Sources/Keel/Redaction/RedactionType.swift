@@ -34,4 +34,11 @@ public struct RedactionType: Hashable, Sendable, CustomStringConvertible, Compar
     public static let body = RedactionType("BODY")
     /// A value the application marked sensitive.
     public static let sensitive = RedactionType("SENSITIVE")
+
+    /// The types value detectors report (what a policy can switch on and off).
+    public static let detected: [RedactionType] = [
+        .email, .phone, .creditCard, .iban, .usSSN, .ipv4, .ipv6, .jwt, .bearerToken, .basicCredentials,
+        .awsAccessKey, .githubToken, .gitlabToken, .slackToken, .stripeKey, .openAIKey, .anthropicKey, .googleAPIKey,
+        .privateKey, .urlCredentials, .inlineSecret,
+    ]
 }

@@ -104,6 +104,7 @@ public struct Redactor: Sendable {
         case .null: return .null
         default: bytes = value.jsonText.utf8.count
         }
-        return .object([("redacted", .string("BODY")), ("bytes", .number(String(bytes)))])
+        let digest = BodyDigest.short(value.stringValue ?? value.jsonText)
+        return .object([("redacted", .string("BODY")), ("bytes", .number(String(bytes))), ("sha256", .string(digest))])
     }
 }

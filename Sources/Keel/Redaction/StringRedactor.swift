@@ -17,7 +17,7 @@ public struct StringRedactor: Sendable {
     public func redact(utf8 s: UnsafeBufferPointer<UInt8>) -> (text: String, types: [RedactionType])? {
         guard s.count >= 6 else { return nil }
         var findings: [Finding] = []
-        find(in: s, into: &findings)
+        findAll(in: s, into: &findings)
         guard !findings.isEmpty else { return nil }
         findings.sort()
         var out: [UInt8] = []
@@ -26,9 +26,14 @@ public struct StringRedactor: Sendable {
         var cursor = 0
         for finding in findings where finding.start >= cursor {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: s[cursor..<finding.start]))
-            out.append(contentsOf: "[REDACTED:".utf8)
-            out.append(contentsOf: finding.type.name.utf8)
-            out.append(UInt8(ascii: "]"))
+            if let pseudonymizer = policy.pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(finding.type) {
+                let value = UnsafeBufferPointer(rebasing: s[finding.start..<finding.end])
+                out.append(contentsOf: pseudonymizer.token(for: value, type: finding.type).utf8)
+            } else {
+                out.append(contentsOf: "[REDACTED:".utf8)
+                out.append(contentsOf: finding.type.name.utf8)
+                out.append(UInt8(ascii: "]"))
+            }
             cursor = finding.end
             if !types.contains(finding.type) { types.append(finding.type) }
         }
@@ -59,6 +64,11 @@ public struct StringRedactor: Sendable {
         if features.upper, policy.runs(.iban) { NumberDetectors.scanIBANs(s, into: &findings) }
         if features.dot, policy.runs(.ipv4) { NetworkDetectors.scanIPv4(s, into: &findings) }
         if policy.runs(.phone) { PhoneDetector.scan(s, into: &findings) }
+    }
+
+    func findAll(in s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
+        find(in: s, into: &findings)
+        for detector in policy.customDetectors { detector.scan(s, into: &findings) }
     }
 
     /// Which trigger bytes a string contains, found in one pass so that most detectors are skipped outright.

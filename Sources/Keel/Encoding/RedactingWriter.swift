@@ -1,0 +1,131 @@
+import Logging
+
+/// Writes caller-supplied values into a line through the redaction engine: strings through the value detectors,
+/// free-form keys through the key rules, values marked ``Sensitivity/sensitive`` always masked. What it removes is
+/// collected (once per type) for the event's `redacted` field.
+///
+/// With no policy (redaction off) it writes values as given, except that `audit` events still lose the values of
+/// secret keys: that cannot be switched off.
+struct RedactingWriter {
+    let strings: StringRedactor?
+    let keyRules: KeyRules?
+    let limit: Int
+    let scratch: EncodeScratch
+
+    @inline(__always)
+    func note(_ type: RedactionType) {
+        if !scratch.redactedTypes.contains(type) { scratch.redactedTypes.append(type) }
+    }
+
+    /// A JSON string of `text`, redacted.
+    @inline(__always)
+    func string(_ text: String, to out: inout OutputBuffer) {
+        guard let strings else {
+            out.appendJSONString(text, limit: limit)
+            return
+        }
+        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            if let found = strings.redact(utf8: bytes) {
+                for type in found.types { note(type) }
+                out.appendJSONString(found.text, limit: limit)
+            } else {
+                out.appendJSONString(utf8: bytes, limit: limit)
+            }
+        }
+        if done == nil {
+            var copy = text
+            copy.makeContiguousUTF8()
+            string(copy, to: &out)
+        }
+    }
+
+    /// `text` redacted, as a `String` (for values written by other helpers).
+    func redacted(_ text: String?) -> String? {
+        guard let text, let strings, let found = strings.redact(text) else { return text }
+        for type in found.types { note(type) }
+        return found.text
+    }
+
+    /// What stands in for a value that must not appear: a pseudonym for marked personal data when configured.
+    func mask(_ type: RedactionType, _ value: String, to out: inout OutputBuffer) {
+        note(type)
+        if let pseudonymizer = strings?.policy.pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(type) {
+            var value = value
+            let token = value.withUTF8 { pseudonymizer.token(for: $0, type: type) }
+            out.appendJSONString(token)
+        } else {
+            out.append("\"[REDACTED:")
+            out.appendRaw(type.name)
+            out.append("]\"")
+        }
+    }
+
+    /// One `"key":value` member of a free-form object, with the key rules applied.
+    func member(_ key: String, _ value: Logger.MetadataValue, depth: Int, audit: Bool, to out: inout OutputBuffer) {
+        string(key, to: &out)
+        out.append(UInt8(ascii: ":"))
+        let rules = keyRules ?? (audit ? KeyRules.standard : nil)
+        switch rules?.verdict(for: key) ?? .keep {
+        case .secret:
+            note(.secret)
+            out.append("\"[REDACTED:SECRET]\"")
+        case .body where keyRules != nil:
+            note(.body)
+            let text = CanonicalValue.text(value) ?? "\(value)"
+            out.append("{\"redacted\":\"BODY\",\"bytes\":")
+            out.appendDecimal(Int64(text.utf8.count))
+            out.append(",\"sha256\":\"")
+            out.appendRaw(BodyDigest.short(text))
+            out.append("\"}")
+        default:
+            metadata(value, depth: depth, audit: audit, to: &out)
+        }
+    }
+
+    /// Free-form metadata keeping JSON types: integers, floating-point numbers and booleans passed as
+    /// `.stringConvertible` become numbers and booleans; dictionaries and arrays nest as given.
+    func metadata(_ value: Logger.MetadataValue, depth: Int, audit: Bool, to out: inout OutputBuffer) {
+        switch value {
+        case .string(let s):
+            string(s, to: &out)
+        case .stringConvertible(let c):
+            switch Scalar.of(c) {
+            case .integer(let i): out.appendDecimal(i)
+            case .unsigned(let u): out.appendDecimal(u)
+            case .number(let d): out.appendJSONNumber(d)
+            case .boolean(let b): out.append(b ? "true" : "false")
+            case .other:
+                if value.isMarkedSensitive {
+                    mask(.sensitive, c.description, to: &out)
+                } else {
+                    string(c.description, to: &out)
+                }
+            }
+        case .dictionary(let d):
+            guard depth < EventEncoder.maxDepth else { return out.append("\"[nested too deep]\"") }
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (k, v) in d {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                member(k, v, depth: depth + 1, audit: audit, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        case .array(let a):
+            guard depth < EventEncoder.maxDepth else { return out.append("\"[nested too deep]\"") }
+            out.append(UInt8(ascii: "["))
+            var first = true
+            for v in a {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                metadata(v, depth: depth + 1, audit: audit, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+    }
+}
+
+extension KeyRules {
+    /// The default rules, shared.
+    static let standard = KeyRules()
+}
