@@ -43,7 +43,8 @@ public struct KeyRules: Sendable {
     ) {
         self.secretSuffixes = secretSuffixes.map { Self.normalise($0) }
         self.bodySuffixes = bodySuffixes.map { Self.normalise($0) }
-        self.exceptions = exceptions.map { Self.normalise($0) }
+        // Schema fields are typed and documented (`tokens_prompt`, `session_id`): never secrets or bodies by name.
+        self.exceptions = (exceptions + FieldCatalogue.fields.map(\.name)).map { Self.normalise($0) }
     }
 
     /// Lower-case letters and digits only: `X-Api-Key` → `xapikey`.
