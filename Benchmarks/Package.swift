@@ -25,6 +25,11 @@ let package = Package(
             name: "w1-runner",
             dependencies: ["W1Workload", .product(name: "Keel", package: "main"), .product(name: "Logging", package: "swift-log")]
         ),
+        // Redaction engine throughput on the labelled corpus and on W1 events.
+        .executableTarget(
+            name: "redaction-throughput",
+            dependencies: [.product(name: "Keel", package: "main")]
+        ),
         .executableTarget(
             name: "KeelHandlerBenchmarks",
             dependencies: [

@@ -42,6 +42,8 @@ let benchmarks: @Sendable () -> Void = {
     run("W1-keel-buffered-file", W1.keelLogger(toFile))
     let toNull = try! W1.keelPipeline(path: "/dev/null")
     run("W1-keel-devnull", W1.keelLogger(toNull))
+    let toNullNoRedaction = try! W1.keelPipeline(path: "/dev/null", redaction: nil)
+    run("W1-keel-devnull-redaction-off", W1.keelLogger(toNullNoRedaction))
     run("W1-swiftlog-api-only-noop-handler", Logger(label: "w1") { _ in NoOpLogHandler() })
 
     // Disabled: a DEBUG call with ten fields on an INFO logger.

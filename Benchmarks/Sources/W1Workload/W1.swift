@@ -43,8 +43,9 @@ public enum W1 {
     }
 
     /// A synchronous Keel pipeline writing to `path` through the buffered file sink (no console).
-    public static func keelPipeline(path: String) throws -> Pipeline {
+    public static func keelPipeline(path: String, redaction: RedactionPolicy? = .default) throws -> Pipeline {
         var config = KeelConfiguration()
+        config.redaction = redaction
         config.console = nil
         config.file = path
         config.service = "w1"

@@ -2,7 +2,7 @@
 // through HANDLER to OUTPUT and exits. Time and peak RSS are measured from outside (scripts/bench-w1.sh), as
 // shared/bench/PEERS.md measured the other loggers.
 //
-// HANDLER: keel | stream (swift-log StreamLogHandler) | foundation (JSONSerialization) | noop | iterate (read the
+// HANDLER: keel | keel-noredact | stream (swift-log StreamLogHandler) | foundation (JSONSerialization) | noop | iterate (read the
 // metadata, nothing else) | loop (no logging)
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +25,12 @@ var sink = 0
 switch handler {
 case "keel":
     let pipeline = try W1.keelPipeline(path: output)
+    let logger = W1.keelLogger(pipeline)
+    for n in 0..<events { W1.log(logger, n) }
+    pipeline.close()
+case "keel-noredact":
+    // The same pipeline with redaction switched off: the difference is what redaction costs a W1 call.
+    let pipeline = try W1.keelPipeline(path: output, redaction: nil)
     let logger = W1.keelLogger(pipeline)
     for n in 0..<events { W1.log(logger, n) }
     pipeline.close()

@@ -154,8 +154,10 @@ public struct EventEncoder: Sendable {
             RedactingWriter(strings: strings, keyRules: strings?.policy.keyRules, limit: limit, scratch: scratch)
         }
 
-        func writeField(_ field: FieldID, _ slot: UnsafeMutablePointer<SlotValue>, limit: Int, to out: inout OutputBuffer) {
-            let values = writer(limit)
+        func writeField(
+            _ field: FieldID, _ slot: UnsafeMutablePointer<SlotValue>, limit: Int, values: RedactingWriter,
+            to out: inout OutputBuffer
+        ) {
             switch slot.pointee {
             case .context:
                 values.string(context[field] ?? "", to: &out)
@@ -186,11 +188,10 @@ public struct EventEncoder: Sendable {
             }
         }
 
-        func writeContext(limit: Int, to out: inout OutputBuffer) {
+        func writeContext(limit: Int, values: RedactingWriter, to out: inout OutputBuffer) {
             out.append(FieldRules.key(.context))
             out.append(UInt8(ascii: "{"))
             var first = true
-            let values = writer(limit)
             func member(_ key: String, _ value: Logger.MetadataValue) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
@@ -220,19 +221,20 @@ public struct EventEncoder: Sendable {
         func writeLine(limit: Int, omitContext: Bool, to out: inout OutputBuffer) {
             scratch.redactedTypes.removeAll(keepingCapacity: true)
             if sensitiveSeen { scratch.redactedTypes.append(.sensitive) }
+            let values = writer(limit)
             out.append("{\"timestamp\":\"")
             scratch.appendTimestamp(stamp.time, to: &out)
             out.append("\",\"level\":")
             out.append(Self.levelJSON(level))
             out.append(",\"message\":")
-            writer(limit).string(message, to: &out)
+            values.string(message, to: &out)
             out.append(FieldRules.key(.event))
-            if let slot = slots.slot(.event) { writeField(.event, slot, limit: limit, to: &out) } else { out.append("\"log\"") }
+            if let slot = slots.slot(.event) { writeField(.event, slot, limit: limit, values: values, to: &out) } else { out.append("\"log\"") }
             out.append(FieldRules.key(.logger))
             out.appendJSONString(label, limit: limit)
             if let slot = slots.slot(.component) {
                 out.append(FieldRules.key(.component))
-                writeField(.component, slot, limit: limit, to: &out)
+                writeField(.component, slot, limit: limit, values: values, to: &out)
             }
             envelope.withUnsafeBufferPointer { out.append($0) }
             out.append(FieldRules.key(.eventID))
@@ -249,7 +251,7 @@ public struct EventEncoder: Sendable {
             }
             slots.forEach(in: FieldID.requestID...FieldID.error) { field, slot in
                 out.append(FieldRules.key(field))
-                writeField(field, slot, limit: limit, to: &out)
+                writeField(field, slot, limit: limit, values: values, to: &out)
             }
             if let (module, file, function, line) = sourceLocation {
                 out.append(FieldRules.key(.source))
@@ -263,7 +265,7 @@ public struct EventEncoder: Sendable {
                 out.appendDecimal(UInt64(line))
                 out.append(UInt8(ascii: "}"))
             }
-            if !omitContext && (hasContext || slots.rejected != 0) { writeContext(limit: limit, to: &out) }
+            if !omitContext && (hasContext || slots.rejected != 0) { writeContext(limit: limit, values: values, to: &out) }
             if !scratch.redactedTypes.isEmpty {
                 out.append(FieldRules.key(.redacted))
                 out.append(UInt8(ascii: "["))

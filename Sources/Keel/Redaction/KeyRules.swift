@@ -6,7 +6,9 @@
 /// `AWS_SECRET_ACCESS_KEY` are secrets while `secret_rotation_days`, `password_changed_at`, `token_type` and
 /// `prompt_tokens` are not. Connection strings and DSNs are not secrets by name: the value detectors remove the
 /// password in them and keep the host and port an operator needs.
-public struct KeyRules: Sendable {
+///
+/// A class: it is consulted for every free-form key and shared by reference, never copied.
+public final class KeyRules: Sendable {
     public enum Verdict: Sendable, Equatable {
         case keep
         case secret
@@ -35,6 +37,9 @@ public struct KeyRules: Sendable {
     private let secretSuffixes: [[UInt8]]
     private let bodySuffixes: [[UInt8]]
     private let exceptions: [[UInt8]]
+    /// Every secret and body name, grouped by their last byte, so that a key is compared only with the few names
+    /// that end like it.
+    private let table: SuffixTable
 
     public init(
         secretSuffixes: [String] = KeyRules.defaultSecretSuffixes,
@@ -45,6 +50,7 @@ public struct KeyRules: Sendable {
         self.bodySuffixes = bodySuffixes.map { Self.normalise($0) }
         // Schema fields are typed and documented (`tokens_prompt`, `session_id`): never secrets or bodies by name.
         self.exceptions = (exceptions + FieldCatalogue.fields.map(\.name)).map { Self.normalise($0) }
+        self.table = SuffixTable(secret: self.secretSuffixes, body: self.bodySuffixes)
     }
 
     /// Lower-case letters and digits only: `X-Api-Key` → `xapikey`.
@@ -60,7 +66,11 @@ public struct KeyRules: Sendable {
     public func verdict(for key: String) -> Verdict {
         var key = key
         return key.withUTF8 { raw in
-            guard raw.count <= 128 else { return verdict(normalised: Self.normalise(String(decoding: raw, as: UTF8.self)), key: raw) }
+            guard raw.count <= 128 else {
+                return Self.normalise(String(decoding: raw, as: UTF8.self)).withUnsafeBufferPointer {
+                    verdict(normalised: $0, key: raw)
+                }
+            }
             return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 128) { buffer in
                 var n = 0
                 for b in raw where ByteClass.isAlnum(b) {
@@ -72,19 +82,39 @@ public struct KeyRules: Sendable {
         }
     }
 
-    private func verdict(normalised name: some Collection<UInt8>, key: UnsafeBufferPointer<UInt8>) -> Verdict {
-        if name.isEmpty || exceptions.contains(where: { $0.elementsEqual(name) }) { return .keep }
-        if bodySuffixes.contains(where: { $0.elementsEqual(name) }) { return .body }
-        for suffix in secretSuffixes where name.count >= suffix.count {
-            if name.suffix(suffix.count).elementsEqual(suffix) { return .secret }
-        }
-        for suffix in bodySuffixes where name.count > suffix.count {
-            // `request_body`, `llm_prompt`, `chat_messages`; but not `somebody`: the suffix must follow a word break.
-            if name.suffix(suffix.count).elementsEqual(suffix) && Self.hasWordBreak(key, beforeSuffixOfLength: suffix.count) {
-                return .body
+    private func verdict(normalised name: UnsafeBufferPointer<UInt8>, key: UnsafeBufferPointer<UInt8>) -> Verdict {
+        guard let last = name.last else { return .keep }
+        var verdict = Verdict.keep
+        table.forEachEndingWith(last) { suffix, isBody in
+            guard name.count >= suffix.count, Self.endsWith(name, suffix) else { return true }
+            if isBody {
+                // A body name matches whole (`body`), or after a word break (`request_body`, `chatMessages`) — not
+                // inside a word (`somebody`).
+                if name.count == suffix.count || Self.hasWordBreak(key, beforeSuffixOfLength: suffix.count) {
+                    verdict = .body
+                    return false
+                }
+                return true
             }
+            // A body name that is also a secret ending wins only as a whole name; keep looking for a secret.
+            if verdict == .keep { verdict = .secret }
+            return true
         }
-        return .keep
+        guard verdict != .keep else { return .keep }
+        for exception in exceptions where exception.count == name.count && Self.endsWith(name, exception[...]) { return .keep }
+        return verdict
+    }
+
+    @inline(__always)
+    private static func endsWith(_ name: UnsafeBufferPointer<UInt8>, _ suffix: some Collection<UInt8>) -> Bool {
+        let offset = name.count - suffix.count
+        guard offset >= 0 else { return false }
+        var i = offset
+        for b in suffix {
+            if name[i] != b { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Whether `key` has a separator or a lower→upper case change right before its last `length` letters/digits.
@@ -106,5 +136,46 @@ public struct KeyRules: Sendable {
             i -= 1
         }
         return false
+    }
+}
+
+/// Secret and body names in one flat buffer, grouped by last byte.
+struct SuffixTable: Sendable {
+    private let bytes: [UInt8]
+    /// (offset, length, isBody) per name, sorted by last byte.
+    private let entries: [(offset: Int, length: Int, isBody: Bool)]
+    /// `starts[b] ..< starts[b + 1]` are the entries ending in byte `b`.
+    private let starts: [Int]
+
+    init(secret: [[UInt8]], body: [[UInt8]]) {
+        let all = (body.map { ($0, true) } + secret.map { ($0, false) }).filter { !$0.0.isEmpty }
+            .sorted { ($0.0.last!, $0.1 ? 0 : 1) < ($1.0.last!, $1.1 ? 0 : 1) }
+        var bytes: [UInt8] = []
+        var entries: [(offset: Int, length: Int, isBody: Bool)] = []
+        var starts = [Int](repeating: 0, count: 257)
+        for (name, isBody) in all {
+            entries.append((bytes.count, name.count, isBody))
+            bytes += name
+        }
+        var index = 0
+        for b in 0..<256 {
+            starts[b] = index
+            while index < all.count, Int(all[index].0.last!) == b { index += 1 }
+        }
+        starts[256] = index
+        self.bytes = bytes
+        self.entries = entries
+        self.starts = starts
+    }
+
+    /// Calls `body` with each name ending in `last` (body names first) until it returns `false`.
+    @inline(__always)
+    func forEachEndingWith(_ last: UInt8, _ body: (ArraySlice<UInt8>, Bool) -> Bool) {
+        let from = starts[Int(last)]
+        let to = starts[Int(last) + 1]
+        guard from < to else { return }
+        for entry in entries[from..<to] {
+            if !body(bytes[entry.offset..<(entry.offset + entry.length)], entry.isBody) { return }
+        }
     }
 }

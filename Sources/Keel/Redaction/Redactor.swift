@@ -35,13 +35,15 @@ public struct Redactor: Sendable {
     }
 
     private func redact(_ value: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue {
-        if !policy.allowedPaths.isEmpty, policy.allowedPaths.contains(path) { return value }
+        // Paths are only built when an allow-list needs them.
+        let tracksPaths = !policy.allowedPaths.isEmpty
+        if tracksPaths, policy.allowedPaths.contains(path) { return value }
         switch value {
         case .string(let s):
             return .string(redactString(s, types: &types))
         case .number(let n):
             if n.utf8.count >= 13, n.utf8.allSatisfy(ByteClass.isDigit),
-                NumberDetectors.luhn(n.utf8.map { $0 &- 0x30 }), policy.runs(.creditCard)
+                NumberDetectors.luhn(n), policy.runs(.creditCard)
             {
                 note(.creditCard, &types)
                 return .string("[REDACTED:CREDIT_CARD]")
@@ -50,14 +52,14 @@ public struct Redactor: Sendable {
         case .bool, .null:
             return value
         case .array(let elements):
-            return .array(elements.enumerated().map { redact($1, path: path + "[\($0)]", types: &types) })
+            return .array(elements.enumerated().map { redact($1, path: tracksPaths ? path + "[\($0)]" : "", types: &types) })
         case .object(let members):
             var out: [(key: String, value: JSONValue)] = []
             out.reserveCapacity(members.count)
             for (key, member) in members {
-                let memberPath = path.isEmpty ? key : path + "." + key
+                let memberPath = tracksPaths ? (path.isEmpty ? key : path + "." + key) : ""
                 let safeKey = redactString(key, types: &types)
-                if !policy.allowedPaths.isEmpty, policy.allowedPaths.contains(memberPath) {
+                if tracksPaths, policy.allowedPaths.contains(memberPath) {
                     out.append((safeKey, member))
                     continue
                 }

@@ -9,23 +9,23 @@ enum NumberDetectors {
                 i += 1
                 continue
             }
-            var digits: [UInt8] = []
+            var digits = 0
             var j = i
             var end = i
             while j < s.count {
                 let b = s[j]
                 if ByteClass.isDigit(b) {
-                    digits.append(b &- 0x30)
+                    digits += 1
                     j += 1
                     end = j
-                } else if (b == 0x20 || b == 0x2D), j + 1 < s.count, ByteClass.isDigit(s[j + 1]), !digits.isEmpty {
+                } else if (b == 0x20 || b == 0x2D), j + 1 < s.count, ByteClass.isDigit(s[j + 1]), digits > 0 {
                     j += 1
                 } else {
                     break
                 }
-                if digits.count > 19 { break }
+                if digits > 19 { break }
             }
-            if (13...19).contains(digits.count), !ByteClass.isWord(s.at(end)), luhn(digits) {
+            if (13...19).contains(digits), !ByteClass.isWord(s.at(end)), luhn(UnsafeBufferPointer(rebasing: s[i..<end])) {
                 findings.append(Finding(start: i, end: end, type: .creditCard))
                 i = end
             } else {
@@ -35,17 +35,29 @@ enum NumberDetectors {
         }
     }
 
-    static func luhn(_ digits: [UInt8]) -> Bool {
+    /// The Luhn check over the digits of `text` (other bytes are skipped), without copying them.
+    static func luhn(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var sum = 0
-        for (k, d) in digits.reversed().enumerated() {
-            var v = Int(d)
-            if k % 2 == 1 {
+        var k = 0
+        var i = text.count - 1
+        while i >= 0 {
+            let b = text[i]
+            i -= 1
+            guard ByteClass.isDigit(b) else { continue }
+            var v = Int(b &- 0x30)
+            if k & 1 == 1 {
                 v *= 2
                 if v > 9 { v -= 9 }
             }
             sum += v
+            k += 1
         }
         return sum % 10 == 0
+    }
+
+    static func luhn(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { luhn($0) }
     }
 
     /// US SSNs written `AAA-GG-SSSS`: area not 000, 666 or 9xx; group not 00; serial not 0000.
@@ -57,8 +69,10 @@ enum NumberDetectors {
             guard ByteClass.isDigit(s[i]), s[i + 3] == 0x2D, s[i + 6] == 0x2D, !ByteClass.isWord(s.before(i)),
                 s.before(i) != 0x2D, !ByteClass.isWord(s.at(i + 11)), s.at(i + 11) != 0x2D
             else { continue }
-            let positions = [0, 1, 2, 4, 5, 7, 8, 9, 10]
-            guard positions.allSatisfy({ ByteClass.isDigit(s[i + $0]) }) else { continue }
+            guard ByteClass.isDigit(s[i + 1]), ByteClass.isDigit(s[i + 2]), ByteClass.isDigit(s[i + 4]),
+                ByteClass.isDigit(s[i + 5]), ByteClass.isDigit(s[i + 7]), ByteClass.isDigit(s[i + 8]),
+                ByteClass.isDigit(s[i + 9]), ByteClass.isDigit(s[i + 10])
+            else { continue }
             func num(_ a: Int, _ n: Int) -> Int { (0..<n).reduce(0) { $0 * 10 + Int(s[i + a + $1] &- 0x30) } }
             let area = num(0, 3)
             let group = num(4, 2)

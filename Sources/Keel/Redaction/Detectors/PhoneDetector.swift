@@ -35,10 +35,29 @@ enum PhoneDetector {
         var j = start
         let plus = s[j] == 0x2B
         if plus { j += 1 }
-        var groups: [Int] = []
+        // The sizes of the first three groups and how many there are; separators seen, as bits (space, -, ., /).
+        var groupCount = 0
+        var firstGroups = (0, 0, 0)
+        func addGroup(_ n: Int) {
+            switch groupCount {
+            case 0: firstGroups.0 = n
+            case 1: firstGroups.1 = n
+            case 2: firstGroups.2 = n
+            default: break
+            }
+            groupCount += 1
+        }
         var digits = 0
         var parenthesised = false
-        var separators: Set<UInt8> = []
+        var separators: UInt8 = 0
+        func separatorBit(_ b: UInt8) -> UInt8 {
+            switch b {
+            case 0x20: 1
+            case 0x2D: 2
+            case 0x2E: 4
+            default: 8
+            }
+        }
         var end = j
         var firstDigit: UInt8 = 0
         while j < s.count {
@@ -51,7 +70,7 @@ enum PhoneDetector {
                     digits += 1
                     j += 1
                 }
-                groups.append(n)
+                addGroup(n)
                 end = j
             } else if b == 0x28 {  // "(" group ")"
                 var k = j + 1
@@ -64,16 +83,16 @@ enum PhoneDetector {
                 guard n >= 1, n <= 5, k < s.count, s[k] == 0x29 else { break }
                 parenthesised = true
                 digits += n
-                groups.append(n)
+                addGroup(n)
                 j = k + 1
                 end = j
             } else if (b == 0x20 || b == 0x2D || b == 0x2E || b == 0x2F), j + 1 < s.count,
                 ByteClass.isDigit(s[j + 1]) || s[j + 1] == 0x28
             {
-                separators.insert(b)
+                separators |= separatorBit(b)
                 j += 1
             } else if b == 0x25, s.matches("%20", at: j), j + 3 < s.count, ByteClass.isDigit(s[j + 3]) {
-                separators.insert(0x20)
+                separators |= 1
                 j += 3
             } else {
                 break
@@ -87,17 +106,19 @@ enum PhoneDetector {
             return (end, false)
         }
         // Dates and times are not phones: 2024-07-03, 03.07.2024, 2024/07/03.
-        if !plus, groups.count >= 3, (groups[0] == 4 && groups[1] == 2) || (groups[0] == 2 && groups[1] == 2 && groups[2] == 4) {
+        if !plus, groupCount >= 3,
+            (firstGroups.0 == 4 && firstGroups.1 == 2) || (firstGroups.0 == 2 && firstGroups.1 == 2 && firstGroups.2 == 4)
+        {
             return (end, false)
         }
-        if separators.contains(0x2E) && separators.count == 1 && groups.count != 3 { return (end, false) }
-        if plus { return (end, (8...15).contains(digits) && groups.count >= 1) }
-        if groups.count == 1 {
+        if separators == 4 && groupCount != 3 { return (end, false) }  // dots alone: versions, unless 3 groups
+        if plus { return (end, (8...15).contains(digits) && groupCount >= 1) }
+        if groupCount == 1 {
             // National numbers written solid start with a trunk 0 (French, German): ten or eleven digits.
             // Ids, order numbers and epoch seconds do not start with 0.
             return (end, !parenthesised && (10...11).contains(digits) && firstDigit == 0x30)
         }
-        if groups == [3, 2, 4] { return (end, false) }  // the shape of an SSN, valid or not
+        if groupCount == 3, firstGroups == (3, 2, 4) { return (end, false) }  // the shape of an SSN, valid or not
         return (end, (10...13).contains(digits) || (parenthesised && (9...13).contains(digits)))
     }
 }

@@ -46,6 +46,11 @@ enum TokenDetectors {
     static func scanAuthorizationSchemes(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         var i = 0
         while i + 7 < s.count {
+            let first = s[i] | 0x20
+            guard first == 0x62, (s[i + 1] | 0x20) == 0x65 || (s[i + 1] | 0x20) == 0x61 else {  // "be…" or "ba…"
+                i += 1
+                continue
+            }
             let isBearer = s.matches("bearer ", at: i, caseInsensitive: true)
             let isBasic = !isBearer && s.matches("basic ", at: i, caseInsensitive: true)
             guard (isBearer || isBasic), !ByteClass.isWord(s.before(i)) else {
@@ -104,9 +109,18 @@ enum TokenDetectors {
         var i = 0
         while i + 8 < s.count {
             let b = s[i]
-            guard b == 0x67 || b == 0x78 || b == 0x73 || b == 0x72 || b == 0x77 || b == 0x41, !ByteClass.isWord(s.before(i)),
-                s.before(i) != 0x2D
-            else {
+            let next = s[i + 1]
+            // g[hl]… x[oa]… s[k]… r[k]… w[h]… A[I]…: the first two bytes of every prefix.
+            let candidate: Bool
+            switch b {
+            case 0x67: candidate = next == 0x68 || next == 0x6C
+            case 0x78: candidate = next == 0x6F || next == 0x61
+            case 0x73, 0x72: candidate = next == 0x6B
+            case 0x77: candidate = next == 0x68
+            case 0x41: candidate = next == 0x49
+            default: candidate = false
+            }
+            guard candidate, !ByteClass.isWord(s.before(i)), s.before(i) != 0x2D else {
                 i += 1
                 continue
             }
