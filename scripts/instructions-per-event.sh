@@ -4,7 +4,10 @@
 #   scripts/instructions-per-event.sh keel|noop|stream|loop
 set -euo pipefail
 cd "$(dirname "$0")/.."
-runner=.build-bench/release/w1-runner
+# valgrind cannot read the debug info swift-crypto's BoringSSL objects bring in; a stripped copy counts the same.
+runner=$(mktemp /tmp/w1-runner-stripped.XXXXXX)
+strip --strip-debug -o "$runner" .build-bench/release/w1-runner
+trap 'rm -f "$runner"' EXIT
 count() {
     valgrind --tool=callgrind --callgrind-out-file=/tmp/keel-cg.%p "$runner" "$1" /dev/null "$2" 2>&1 \
         | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'

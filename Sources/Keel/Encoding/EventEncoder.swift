@@ -151,7 +151,7 @@ public struct EventEncoder: Sendable {
         // Write.
         let isAudit = storageClass == .audit
         func writer(_ limit: Int) -> RedactingWriter {
-            RedactingWriter(strings: strings, keyRules: strings?.policy.keyRules, limit: limit, scratch: scratch)
+            RedactingWriter(strings: strings, keyRules: strings?.keyRules, limit: limit, scratch: scratch)
         }
 
         func writeField(

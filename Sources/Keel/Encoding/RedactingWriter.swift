@@ -49,7 +49,7 @@ struct RedactingWriter {
     /// What stands in for a value that must not appear: a pseudonym for marked personal data when configured.
     func mask(_ type: RedactionType, _ value: String, to out: inout OutputBuffer) {
         note(type)
-        if let pseudonymizer = strings?.policy.pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(type) {
+        if let pseudonymizer = strings?.pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(type) {
             var value = value
             let token = value.withUTF8 { pseudonymizer.token(for: $0, type: type) }
             out.appendJSONString(token)
