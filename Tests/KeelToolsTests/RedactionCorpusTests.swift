@@ -13,9 +13,15 @@ struct RedactionCorpusTests {
         return url.deletingLastPathComponent().appendingPathComponent("shared/redaction")
     }()
 
-    @Test(.enabled(if: FileManager.default.fileExists(atPath: shared.appendingPathComponent("score.py").path)))
-    func theCorpusScoresAboveTheRequiredFigures() throws {
+    /// The corpus lives in the project's shared folder beside the repository (as in CI). Missing, the test fails
+    /// rather than skip, so that a CI set-up without it cannot pass unnoticed.
+    @Test func theCorpusScoresAboveTheRequiredFigures() throws {
         let corpus = Self.shared.appendingPathComponent("dev-corpus.jsonl")
+        guard FileManager.default.fileExists(atPath: corpus.path),
+            FileManager.default.fileExists(atPath: Self.shared.appendingPathComponent("score.py").path)
+        else {
+            throw TestFailure("the redaction corpus and scorer are expected at \(Self.shared.path) (../shared/redaction)")
+        }
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("keel-redacted-\(UUID()).jsonl")
         defer { try? FileManager.default.removeItem(at: out) }
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)

@@ -14,9 +14,6 @@ extension Logger.Level {
         }
     }
 
-    /// Every canonical level name, lowest first.
-    public static let canonicalNames = Logger.Level.allCases.map(\.canonicalName)
-
     /// Parses a level written by Keel or by a person: canonical names and swift-log's names, any case
     /// (`WARN`, `warning`, `Info`, `err`, `fatal` …).
     public init?(canonicalName text: some StringProtocol) {
