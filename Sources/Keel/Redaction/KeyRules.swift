@@ -66,6 +66,10 @@ public final class KeyRules: Sendable {
     public func verdict(for key: String) -> Verdict {
         var key = key
         return key.withUTF8 { raw in
+            // Most keys end in a letter or digit no listed name ends with: decided without normalising.
+            var last = raw.count - 1
+            while last >= 0, !ByteClass.isAlnum(raw[last]) { last -= 1 }
+            guard last >= 0, table.hasNames(endingWith: ByteClass.lower(raw[last])) else { return .keep }
             guard raw.count <= 128 else {
                 return Self.normalise(String(decoding: raw, as: UTF8.self)).withUnsafeBufferPointer {
                     verdict(normalised: $0, key: raw)
@@ -167,6 +171,10 @@ struct SuffixTable: Sendable {
         self.entries = entries
         self.starts = starts
     }
+
+    /// Whether any name ends in `last`.
+    @inline(__always)
+    func hasNames(endingWith last: UInt8) -> Bool { starts[Int(last)] < starts[Int(last) + 1] }
 
     /// Calls `body` with each name ending in `last` (body names first) until it returns `false`.
     @inline(__always)

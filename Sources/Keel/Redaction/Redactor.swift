@@ -27,66 +27,76 @@ public struct Redactor: Sendable {
     public func redact(_ value: JSONValue) -> Result {
         var types: [RedactionType] = []
         let redacted = redact(value, path: "", types: &types)
-        return Result(value: redacted, types: types)
+        return Result(value: redacted ?? value, types: types)
     }
 
     private func note(_ type: RedactionType, _ types: inout [RedactionType]) {
         if !types.contains(type) { types.append(type) }
     }
 
-    private func redact(_ value: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue {
+    /// The redacted value, or `nil` when nothing in it changed (so unchanged subtrees are shared, not rebuilt).
+    private func redact(_ value: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue? {
         // Paths are only built when an allow-list needs them.
         let tracksPaths = !policy.allowedPaths.isEmpty
-        if tracksPaths, policy.allowedPaths.contains(path) { return value }
+        if tracksPaths, policy.allowedPaths.contains(path) { return nil }
         switch value {
         case .string(let s):
-            return .string(redactString(s, types: &types))
+            return redactedString(s, types: &types).map(JSONValue.string)
         case .number(let n):
-            if n.utf8.count >= 13, n.utf8.allSatisfy(ByteClass.isDigit),
-                NumberDetectors.luhn(n), policy.runs(.creditCard)
-            {
+            if n.utf8.count >= 13, n.utf8.allSatisfy(ByteClass.isDigit), NumberDetectors.luhn(n), policy.runs(.creditCard) {
                 note(.creditCard, &types)
                 return .string("[REDACTED:CREDIT_CARD]")
             }
-            return value
+            return nil
         case .bool, .null:
-            return value
+            return nil
         case .array(let elements):
-            return .array(elements.enumerated().map { redact($1, path: tracksPaths ? path + "[\($0)]" : "", types: &types) })
-        case .object(let members):
-            var out: [(key: String, value: JSONValue)] = []
-            out.reserveCapacity(members.count)
-            for (key, member) in members {
-                let memberPath = tracksPaths ? (path.isEmpty ? key : path + "." + key) : ""
-                let safeKey = redactString(key, types: &types)
-                if tracksPaths, policy.allowedPaths.contains(memberPath) {
-                    out.append((safeKey, member))
-                    continue
-                }
-                switch policy.keyRules.verdict(for: key) {
-                case .secret:
-                    if case .null = member {
-                        out.append((safeKey, member))
-                    } else {
-                        note(.secret, &types)
-                        out.append((safeKey, .string("[REDACTED:SECRET]")))
-                    }
-                case .body:
-                    note(.body, &types)
-                    out.append((safeKey, Self.bodySummary(member)))
-                case .keep:
-                    out.append((safeKey, redact(member, path: memberPath, types: &types)))
-                }
+            var out: [JSONValue]?
+            for (i, element) in elements.enumerated() {
+                let replaced = redact(element, path: tracksPaths ? path + "[\(i)]" : "", types: &types)
+                if let replaced, out == nil { out = Array(elements[0..<i]) }
+                out?.append(replaced ?? element)
             }
-            return .object(out)
+            return out.map(JSONValue.array)
+        case .object(let members):
+            var out: [(key: String, value: JSONValue)]?
+            for (i, (key, member)) in members.enumerated() {
+                let memberPath = tracksPaths ? (path.isEmpty ? key : path + "." + key) : ""
+                let newKey = redactedString(key, types: &types)
+                var newValue: JSONValue?
+                if tracksPaths, policy.allowedPaths.contains(memberPath) {
+                    newValue = nil
+                } else {
+                    switch policy.keyRules.verdict(for: key) {
+                    case .secret:
+                        if case .null = member { break }
+                        note(.secret, &types)
+                        newValue = .string("[REDACTED:SECRET]")
+                    case .body:
+                        note(.body, &types)
+                        newValue = Self.bodySummary(member)
+                    case .keep:
+                        newValue = redact(member, path: memberPath, types: &types)
+                    }
+                }
+                if (newKey != nil || newValue != nil), out == nil {
+                    out = []
+                    out!.reserveCapacity(members.count)
+                    out!.append(contentsOf: members[0..<i])
+                }
+                out?.append((newKey ?? key, newValue ?? member))
+            }
+            return out.map(JSONValue.object)
         }
     }
 
-    /// Redacts one string: value detectors, then the length limit.
-    public func redactString(_ s: String, types: inout [RedactionType]) -> String {
+    /// The string redacted and cut to the policy's length, or `nil` when it stays as it is.
+    private func redactedString(_ s: String, types: inout [RedactionType]) -> String? {
         var text = s
+        var changed = false
         if let found = strings.redact(text) {
             text = found.text
+            changed = true
             for t in found.types { note(t, &types) }
         }
         if text.utf8.count > policy.maximumStringLength {
@@ -94,8 +104,14 @@ public struct Redactor: Sendable {
             var end = text.utf8.index(text.utf8.startIndex, offsetBy: policy.maximumStringLength)
             while end > text.startIndex, !text.unicodeScalars.indices.contains(end) { text.utf8.formIndex(before: &end) }
             text = String(text[..<end]) + "…[truncated, \(original) bytes]"
+            changed = true
         }
-        return text
+        return changed ? text : nil
+    }
+
+    /// Redacts one string: value detectors, then the length limit.
+    public func redactString(_ s: String, types: inout [RedactionType]) -> String {
+        redactedString(s, types: &types) ?? s
     }
 
     /// What stands in for a body: its size, never its content.

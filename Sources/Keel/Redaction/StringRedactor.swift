@@ -106,7 +106,7 @@ public final class StringRedactor: Sendable {
         static let colonBit: UInt16 = 1 << 4, equalsBit: UInt16 = 1 << 5, queryBit: UInt16 = 1 << 6
         static let upperBit: UInt16 = 1 << 7, lowerBit: UInt16 = 1 << 8, spaceBit: UInt16 = 1 << 9
         static let underscoreBit: UInt16 = 1 << 10, slashBit: UInt16 = 1 << 11, prefixLetterBit: UInt16 = 1 << 12
-        static let jBit: UInt16 = 1 << 13
+        static let jBit: UInt16 = 1 << 13, bBit: UInt16 = 1 << 14
 
         static let bits: [UInt16] = (0..<256).map { b in
             var bits: UInt16 = 0
@@ -125,8 +125,9 @@ public final class StringRedactor: Sendable {
             case 0x2F: bits = slashBit
             default: break
             }
-            // First letters of vendor prefixes (ghp_, glpat-, xoxb-, sk-, rk_, whsec_, AIza) and of Bearer/Basic.
-            if [0x67, 0x78, 0x73, 0x72, 0x77, 0x41, 0x62, 0x42].contains(b) { bits |= prefixLetterBit }
+            // First letters of vendor prefixes (ghp_, glpat-, xoxb-, sk-, rk_, whsec_, AIza); of Bearer/Basic.
+            if [0x67, 0x78, 0x73, 0x72, 0x77, 0x41].contains(b) { bits |= prefixLetterBit }
+            if b == 0x62 || b == 0x42 { bits |= bBit }
             if b == 0x4A { bits |= jBit }
             return bits
         }
@@ -170,7 +171,7 @@ public final class StringRedactor: Sendable {
         /// `eyJ…` needs a `J` and two dots.
         var eyJ: Bool { has(Self.jBit) && has(Self.dotBit) }
         /// `Bearer x` and `Basic x` need a space and a `b`.
-        var schemeCandidate: Bool { has(Self.spaceBit) && has(Self.prefixLetterBit) }
+        var schemeCandidate: Bool { has(Self.spaceBit) && has(Self.bBit) }
         /// Every vendor prefix has `_` or `-` in it, except `AIza` (upper case).
         var vendorCandidate: Bool {
             has(Self.prefixLetterBit) && (has(Self.underscoreBit) || has(Self.dashBit) || has(Self.upperBit))
