@@ -19,6 +19,9 @@ struct LintCommand: ParsableCommand {
     @Argument(help: "Log files (NDJSON) to check.")
     var files: [String]
 
+    @Option(help: "A redaction policy file (the format of KEEL_REDACTION_POLICY, docs/redaction.md).")
+    var policy: String?
+
     @Flag(name: .customLong("no-schema"), help: "Check for leaks only (logs that are not Keel's).")
     var noSchema = false
 
@@ -27,7 +30,7 @@ struct LintCommand: ParsableCommand {
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        let linter = LogLinter(checkSchema: !noSchema)
+        let linter = LogLinter(policy: try PolicyFile.load(policy), checkSchema: !noSchema)
         var out = ""
         func flush() {
             out.withUTF8 { _ = FileDescriptorIO.writeAll(1, UnsafeRawBufferPointer($0)) }

@@ -19,14 +19,17 @@ struct RedactCommand: ParsableCommand {
     @Argument(help: "Files to read; stdin when none.")
     var files: [String] = []
 
+    @Option(help: "A redaction policy file (the format of KEEL_REDACTION_POLICY, docs/redaction.md).")
+    var policy: String?
+
     @Flag(name: .customLong("no-ip"), help: "Keep IPv4 and IPv6 addresses.")
     var keepIPAddresses = false
 
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
-        var policy = RedactionPolicy()
-        if keepIPAddresses { policy.disabledDetectors = [.ipv4, .ipv6] }
-        let stream = RedactStream(redactor: Redactor(policy: policy))
+        var rules = try PolicyFile.load(policy)
+        if keepIPAddresses { rules.disabledDetectors.formUnion([.ipv4, .ipv6]) }
+        let stream = RedactStream(redactor: Redactor(policy: rules))
         func drain(_ fd: Int32) {
             var reader = LineReader()
             while !stream.outputFailed, case .read = reader.read(from: fd, onLine: stream.handle) {}

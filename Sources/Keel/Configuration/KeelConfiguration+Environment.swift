@@ -117,10 +117,17 @@ extension String {
     }
 }
 
+/// A configuration file could not be read.
+public struct FileReadError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let reason: String
+    public var description: String { reason }
+}
+
 /// Reads a whole file (configuration files only; never on the logging path).
-func readFileBytes(_ path: String) throws -> [UInt8] {
+public func readFileBytes(_ path: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw SinkError(path: path, reason: FileDescriptorIO.describe(errno)) }
+    guard fd >= 0 else { throw FileReadError(path: path, reason: FileDescriptorIO.describe(errno)) }
     defer { close(fd) }
     var bytes: [UInt8] = []
     var chunk = [UInt8](repeating: 0, count: 65536)
@@ -128,11 +135,12 @@ func readFileBytes(_ path: String) throws -> [UInt8] {
         let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
         if n < 0 {
             if errno == EINTR { continue }
-            throw SinkError(path: path, reason: FileDescriptorIO.describe(errno))
+            throw FileReadError(path: path, reason: FileDescriptorIO.describe(errno))
         }
         if n == 0 { return bytes }
         bytes.append(contentsOf: chunk[0..<n])
     }
 }
 
-func readTextFile(_ path: String) throws -> String { String(decoding: try readFileBytes(path), as: UTF8.self) }
+/// Reads a whole text file (configuration files only).
+public func readTextFile(_ path: String) throws -> String { String(decoding: try readFileBytes(path), as: UTF8.self) }

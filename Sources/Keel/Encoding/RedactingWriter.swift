@@ -71,12 +71,7 @@ struct RedactingWriter {
             out.append("\"[REDACTED:SECRET]\"")
         case .body where keyRules != nil:
             note(.body)
-            let text = CanonicalValue.text(value) ?? "\(value)"
-            out.append("{\"redacted\":\"BODY\",\"bytes\":")
-            out.appendDecimal(Int64(text.utf8.count))
-            out.append(",\"sha256\":\"")
-            out.appendRaw(BodyDigest.short(text))
-            out.append("\"}")
+            BodySummary.write(of: CanonicalValue.text(value) ?? "\(value)", to: &out)
         default:
             metadata(value, depth: depth, audit: audit, to: &out)
         }

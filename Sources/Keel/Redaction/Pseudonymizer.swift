@@ -34,6 +34,18 @@ public struct Pseudonymizer: Sendable {
     ]
 }
 
+/// What replaces a body: `{"redacted":"BODY","bytes":N,"sha256":"8 hex"}` — the one definition of that format,
+/// used on the log path and by the JSON redactor alike.
+enum BodySummary {
+    static func write(of text: String, to out: inout OutputBuffer) {
+        out.append("{\"redacted\":\"BODY\",\"bytes\":")
+        out.appendDecimal(Int64(text.utf8.count))
+        out.append(",\"sha256\":\"")
+        out.appendRaw(BodyDigest.short(text))
+        out.append("\"}")
+    }
+}
+
 /// A short SHA-256 of a body, so that identical bodies can be recognised without being shown.
 enum BodyDigest {
     static func short(_ text: String) -> String {

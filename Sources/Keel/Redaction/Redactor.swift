@@ -114,15 +114,13 @@ public struct Redactor: Sendable {
         redactedString(s, types: &types) ?? s
     }
 
-    /// What stands in for a body: its size, never its content.
+    /// What stands in for a body: its size and a short digest, never its content.
     static func bodySummary(_ value: JSONValue) -> JSONValue {
-        let bytes: Int
-        switch value {
-        case .string(let s): bytes = s.utf8.count
-        case .null: return .null
-        default: bytes = value.jsonText.utf8.count
-        }
-        let digest = BodyDigest.short(value.stringValue ?? value.jsonText)
-        return .object([("redacted", .string("BODY")), ("bytes", .number(String(bytes))), ("sha256", .string(digest))])
+        if case .null = value { return .null }
+        var out = OutputBuffer(capacity: 64)
+        defer { out.deallocate() }
+        BodySummary.write(of: value.stringValue ?? value.jsonText, to: &out)
+        // The summary is Keel's own, well-formed JSON.
+        return (try? JSONParser.parse(out.bytes)) ?? .null
     }
 }
