@@ -151,6 +151,11 @@ public final class StringRedactor: Sendable {
             self.mask = mask
             self.digits = digits
             guard digits >= 4 else { return }
+            // All digits (a numeric id): the run is the whole string, no second pass needed.
+            if digits == s.count {
+                longestNumberRun = digits
+                return
+            }
             var run = 0
             for b in s {
                 if b &- 0x30 < 10 {
