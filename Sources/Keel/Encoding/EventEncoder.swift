@@ -151,7 +151,7 @@ public struct EventEncoder: Sendable {
         // Write.
         let isAudit = storageClass == .audit
         func writer(_ limit: Int) -> RedactingWriter {
-            RedactingWriter(strings: strings, keyRules: strings?.keyRules, limit: limit, scratch: scratch)
+            RedactingWriter(strings: strings, limit: limit, scratch: scratch)
         }
 
         func writeField(
@@ -175,11 +175,8 @@ public struct EventEncoder: Sendable {
             case .number(let d): out.appendJSONNumber(d)
             case .boolean(let b): out.append(b ? "true" : "false")
             case .metadata(let value):
-                // The `error` object given as metadata.
-                guard case .dictionary(let d) = value else {
-                    CanonicalValue.write(value, as: FieldRules.rule(field).type, limit: limit, to: &out)
-                    return
-                }
+                // The only metadata slot is the `error` object given as a dictionary (`CanonicalValue.slot`).
+                guard case .dictionary(let d) = value else { return out.append("{}") }
                 CanonicalValue.writeErrorObject(
                     type: CanonicalValue.text(d["type"]), message: values.redacted(CanonicalValue.text(d["message"])),
                     stack: values.redacted(CanonicalValue.text(d["stack"])), limit: limit, to: &out)

@@ -8,7 +8,6 @@ import Logging
 /// secret keys: that cannot be switched off.
 struct RedactingWriter {
     let strings: StringRedactor?
-    let keyRules: KeyRules?
     let limit: Int
     let scratch: EncodeScratch
 
@@ -49,27 +48,23 @@ struct RedactingWriter {
     /// What stands in for a value that must not appear: a pseudonym for marked personal data when configured.
     func mask(_ type: RedactionType, _ value: String, to out: inout OutputBuffer) {
         note(type)
-        if let pseudonymizer = strings?.pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(type) {
-            var value = value
-            let token = value.withUTF8 { pseudonymizer.token(for: $0, type: type) }
-            out.appendJSONString(token)
-        } else {
-            out.append("\"[REDACTED:")
-            out.appendRaw(type.name)
-            out.append("]\"")
+        var value = value
+        let replacement = value.withUTF8 {
+            StringRedactor.replacement(for: $0, type: type, pseudonymizer: strings?.pseudonymizer)
         }
+        out.appendJSONString(replacement)
     }
 
     /// One `"key":value` member of a free-form object, with the key rules applied.
     func member(_ key: String, _ value: Logger.MetadataValue, depth: Int, audit: Bool, to out: inout OutputBuffer) {
         string(key, to: &out)
         out.append(UInt8(ascii: ":"))
-        let rules = keyRules ?? (audit ? KeyRules.standard : nil)
+        let rules = strings?.keyRules ?? (audit ? KeyRules.standard : nil)
         switch rules?.verdict(for: key) ?? .keep {
         case .secret:
             note(.secret)
             out.append("\"[REDACTED:SECRET]\"")
-        case .body where keyRules != nil:
+        case .body where strings != nil:
             note(.body)
             BodySummary.write(of: CanonicalValue.text(value) ?? "\(value)", to: &out)
         default:

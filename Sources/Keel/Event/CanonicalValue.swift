@@ -73,18 +73,6 @@ enum CanonicalValue {
         }
     }
 
-    /// Writes a slot value that ``slot(_:_:)`` accepted for a field of `type`.
-    @inline(__always)
-    static func write(_ value: Logger.MetadataValue, as type: JSONType, limit: Int, to out: inout OutputBuffer) {
-        switch value {
-        case .string(let s): out.appendJSONString(s, limit: limit)
-        case .stringConvertible(let c): out.appendJSONString(c.description, limit: limit)
-        case .dictionary(let d):
-            writeErrorObject(type: text(d["type"]), message: text(d["message"]), stack: text(d["stack"]), limit: limit, to: &out)
-        case .array: out.append("[]")
-        }
-    }
-
     /// `error` given as metadata: a dictionary of `type`, `message`, `stack`, all scalars.
     static func isErrorObject(_ d: Logger.Metadata) -> Bool {
         for (k, v) in d {

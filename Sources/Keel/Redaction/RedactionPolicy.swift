@@ -27,6 +27,7 @@ public struct RedactionPolicy: Sendable {
     /// The policy used when nothing is configured.
     public static let `default` = RedactionPolicy()
 
+    /// Whether the detector reporting `type` is switched on.
     @inline(__always)
-    func runs(_ type: RedactionType) -> Bool { disabledDetectors.isEmpty || !disabledDetectors.contains(type) }
+    public func runs(_ type: RedactionType) -> Bool { disabledDetectors.isEmpty || !disabledDetectors.contains(type) }
 }

@@ -43,7 +43,7 @@ public struct Redactor: Sendable {
         case .string(let s):
             return redactedString(s, types: &types).map(JSONValue.string)
         case .number(let n):
-            if n.utf8.count >= 13, n.utf8.allSatisfy(ByteClass.isDigit), NumberDetectors.luhn(n), policy.runs(.creditCard) {
+            if policy.runs(.creditCard), NumberDetectors.isCardNumber(n) {
                 note(.creditCard, &types)
                 return .string("[REDACTED:CREDIT_CARD]")
             }

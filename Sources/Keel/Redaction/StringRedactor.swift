@@ -51,19 +51,24 @@ public final class StringRedactor: Sendable {
         var cursor = 0
         for finding in findings where finding.start >= cursor {
             out.append(contentsOf: UnsafeBufferPointer(rebasing: s[cursor..<finding.start]))
-            if let pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(finding.type) {
-                let value = UnsafeBufferPointer(rebasing: s[finding.start..<finding.end])
-                out.append(contentsOf: pseudonymizer.token(for: value, type: finding.type).utf8)
-            } else {
-                out.append(contentsOf: "[REDACTED:".utf8)
-                out.append(contentsOf: finding.type.name.utf8)
-                out.append(UInt8(ascii: "]"))
-            }
+            let value = UnsafeBufferPointer(rebasing: s[finding.start..<finding.end])
+            out.append(contentsOf: Self.replacement(for: value, type: finding.type, pseudonymizer: pseudonymizer).utf8)
             cursor = finding.end
             if !types.contains(finding.type) { types.append(finding.type) }
         }
         out.append(contentsOf: UnsafeBufferPointer(rebasing: s[cursor..<s.count]))
         return (String(decoding: out, as: UTF8.self), types)
+    }
+
+    /// What stands in for a removed value: a keyed pseudonym for personal data when a key is configured,
+    /// `[REDACTED:TYPE]` otherwise. The one place that decides it.
+    static func replacement(
+        for value: UnsafeBufferPointer<UInt8>, type: RedactionType, pseudonymizer: Pseudonymizer?
+    ) -> String {
+        if let pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(type) {
+            return pseudonymizer.token(for: value, type: type)
+        }
+        return "[REDACTED:" + type.name + "]"
     }
 
     /// Runs every enabled detector whose trigger bytes occur in `s`.

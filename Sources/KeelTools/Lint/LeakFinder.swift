@@ -56,9 +56,7 @@ public struct LeakFinder: Sendable {
                 }
             }
         case .number(let n):
-            if n.utf8.count >= 13, n.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                strings.redact("number " + n)?.types.contains(.creditCard) == true
-            {
+            if policy.runs(.creditCard), NumberDetectors.isCardNumber(n) {
                 leaks.append(Leak(path: path, type: .creditCard))
             }
         case .bool, .null:

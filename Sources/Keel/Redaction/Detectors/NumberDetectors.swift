@@ -1,6 +1,6 @@
 /// Numbers that identify a person or an account, each validated so that ids, order numbers, timestamps and
 /// versions are left alone: payment cards (Luhn), US social security numbers (SSA rules), IBANs (mod-97).
-enum NumberDetectors {
+public enum NumberDetectors {
     /// Payment cards: 13–19 digits, optionally grouped by single spaces or hyphens, passing the Luhn check.
     static func scanCards(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         var i = 0
@@ -55,9 +55,12 @@ enum NumberDetectors {
         return sum % 10 == 0
     }
 
-    static func luhn(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { luhn($0) }
+    /// Whether a JSON number's text is a payment card number: 13–19 digits passing Luhn.
+    public static func isCardNumber(_ number: String) -> Bool {
+        var text = number
+        return text.withUTF8 { digits in
+            (13...19).contains(digits.count) && digits.allSatisfy(ByteClass.isDigit) && luhn(digits)
+        }
     }
 
     /// US SSNs written `AAA-GG-SSSS`: area not 000, 666 or 9xx; group not 00; serial not 0000.
