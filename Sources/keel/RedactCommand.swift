@@ -28,7 +28,7 @@ struct RedactCommand: ParsableCommand {
     func run() throws {
         signal(SIGPIPE, SIG_IGN)
         var rules = try PolicyFile.load(policy)
-        if keepIPAddresses { rules.disabledDetectors.formUnion([.ipv4, .ipv6]) }
+        if keepIPAddresses { rules.disabledDetectors.formUnion([RedactionType.ipv4, RedactionType.ipv6]) }
         let stream = RedactStream(redactor: Redactor(policy: rules))
         func drain(_ fd: Int32) {
             var reader = LineReader()
