@@ -1,4 +1,4 @@
-// Redaction throughput on one core: `redaction-throughput CORPUS.jsonl [SECONDS]`.
+// Redaction throughput on one core: `redaction-throughput CORPUS.jsonl [SECONDS] [corpus|w1]`.
 //
 // Parses the corpus events once, then redacts them with the default policy for about SECONDS (default 5), and does
 // the same with W1 events (shared/bench/STANDARD.md) as JSON trees. Prints events/s for each: the engine's own
@@ -12,6 +12,8 @@ guard arguments.count >= 2 else {
     exit(2)
 }
 let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 5 : 5
+// One set only, for profiling (`valgrind --tool=callgrind … corpus`).
+let only = arguments.count > 3 ? arguments[3] : nil
 let corpus = try String(contentsOfFile: arguments[1], encoding: .utf8).split(separator: "\n").map { line in
     try JSONParser.parse(String(line))["event"]!
 }
@@ -38,5 +40,5 @@ func measure(_ name: String, _ events: [JSONValue]) {
     print("\(name): \(Int(perSecond)) events/s on one core (\(processed) events, \(changed) changed)")
 }
 
-measure("corpus events", corpus)
-measure("W1 events", w1)
+if only != "w1" { measure("corpus events", corpus) }
+if only != "corpus" { measure("W1 events", w1) }

@@ -10,10 +10,20 @@
 public struct Redactor: Sendable {
     public let policy: RedactionPolicy
     let strings: StringRedactor
+    // The policy's parts the walk reads for every value, unpacked once.
+    private let keyRules: KeyRules
+    private let tracksPaths: Bool
+    private let checksCardNumbers: Bool
+    private let maximumStringLength: Int
 
     public init(policy: RedactionPolicy = .default) {
         self.policy = policy
         self.strings = StringRedactor(policy: policy)
+        self.keyRules = policy.keyRules
+        // Paths are only built when an allow-list needs them.
+        self.tracksPaths = !policy.allowedPaths.isEmpty
+        self.checksCardNumbers = policy.runs(.creditCard)
+        self.maximumStringLength = policy.maximumStringLength
     }
 
     /// The outcome of redacting one value.
@@ -36,14 +46,12 @@ public struct Redactor: Sendable {
 
     /// The redacted value, or `nil` when nothing in it changed (so unchanged subtrees are shared, not rebuilt).
     private func redact(_ value: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue? {
-        // Paths are only built when an allow-list needs them.
-        let tracksPaths = !policy.allowedPaths.isEmpty
         if tracksPaths, policy.allowedPaths.contains(path) { return nil }
         switch value {
         case .string(let s):
             return redactedString(s, types: &types).map(JSONValue.string)
         case .number(let n):
-            if policy.runs(.creditCard), NumberDetectors.isCardNumber(n) {
+            if checksCardNumbers, NumberDetectors.isCardNumber(n) {
                 note(.creditCard, &types)
                 return .string("[REDACTED:CREDIT_CARD]")
             }
@@ -51,42 +59,49 @@ public struct Redactor: Sendable {
         case .bool, .null:
             return nil
         case .array(let elements):
-            var out: [JSONValue]?
-            for (i, element) in elements.enumerated() {
-                let replaced = redact(element, path: tracksPaths ? path + "[\(i)]" : "", types: &types)
-                if let replaced, out == nil { out = Array(elements[0..<i]) }
-                out?.append(replaced ?? element)
+            return elements.withUnsafeBufferPointer { elements in
+                var out: [JSONValue]?
+                for i in elements.indices {
+                    let replaced = redact(elements[i], path: tracksPaths ? path + "[\(i)]" : "", types: &types)
+                    if replaced != nil, out == nil { out = Array(elements[0..<i]) }
+                    out?.append(replaced ?? elements[i])
+                }
+                return out.map(JSONValue.array)
             }
-            return out.map(JSONValue.array)
         case .object(let members):
-            var out: [(key: String, value: JSONValue)]?
-            for (i, (key, member)) in members.enumerated() {
-                let memberPath = tracksPaths ? (path.isEmpty ? key : path + "." + key) : ""
-                let newKey = redactedString(key, types: &types)
-                var newValue: JSONValue?
-                if tracksPaths, policy.allowedPaths.contains(memberPath) {
-                    newValue = nil
-                } else {
-                    switch policy.keyRules.verdict(for: key) {
-                    case .secret:
-                        if case .null = member { break }
-                        note(.secret, &types)
-                        newValue = .string("[REDACTED:SECRET]")
-                    case .body:
-                        note(.body, &types)
-                        newValue = Self.bodySummary(member)
-                    case .keep:
-                        newValue = redact(member, path: memberPath, types: &types)
+            return members.withUnsafeBufferPointer { members in
+                var out: [(key: String, value: JSONValue)]?
+                for i in members.indices {
+                    let key = members[i].key
+                    let memberPath = tracksPaths ? (path.isEmpty ? key : path + "." + key) : ""
+                    let newKey = redactedString(key, types: &types)
+                    let newValue = redactedMember(key: key, members[i].value, path: memberPath, types: &types)
+                    if newKey != nil || newValue != nil, out == nil {
+                        out = []
+                        out!.reserveCapacity(members.count)
+                        out!.append(contentsOf: members[0..<i])
                     }
+                    out?.append((newKey ?? key, newValue ?? members[i].value))
                 }
-                if (newKey != nil || newValue != nil), out == nil {
-                    out = []
-                    out!.reserveCapacity(members.count)
-                    out!.append(contentsOf: members[0..<i])
-                }
-                out?.append((newKey ?? key, newValue ?? member))
+                return out.map(JSONValue.object)
             }
-            return out.map(JSONValue.object)
+        }
+    }
+
+    /// An object member's value after the key rules, or `nil` when it stays as it is.
+    @inline(__always)
+    private func redactedMember(key: String, _ member: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue? {
+        if tracksPaths, policy.allowedPaths.contains(path) { return nil }
+        switch keyRules.verdict(for: key) {
+        case .secret:
+            if case .null = member { return nil }
+            note(.secret, &types)
+            return .string("[REDACTED:SECRET]")
+        case .body:
+            note(.body, &types)
+            return Self.bodySummary(member)
+        case .keep:
+            return redact(member, path: path, types: &types)
         }
     }
 
@@ -99,9 +114,9 @@ public struct Redactor: Sendable {
             changed = true
             for t in found.types { note(t, &types) }
         }
-        if text.utf8.count > policy.maximumStringLength {
+        if text.utf8.count > maximumStringLength {
             let original = text.utf8.count
-            var end = text.utf8.index(text.utf8.startIndex, offsetBy: policy.maximumStringLength)
+            var end = text.utf8.index(text.utf8.startIndex, offsetBy: maximumStringLength)
             while end > text.startIndex, !text.unicodeScalars.indices.contains(end) { text.utf8.formIndex(before: &end) }
             text = String(text[..<end]) + "…[truncated, \(original) bytes]"
             changed = true

@@ -217,8 +217,7 @@ enum TokenDetectors {
                 i += 1
                 continue
             }
-            let name = String(decoding: UnsafeBufferPointer(rebasing: s[nameStart..<nameEnd]), as: UTF8.self)
-            guard rules.verdict(for: name) == .secret else {
+            guard rules.verdict(utf8: UnsafeBufferPointer(rebasing: s[nameStart..<nameEnd])) == .secret else {
                 i += 1
                 continue
             }

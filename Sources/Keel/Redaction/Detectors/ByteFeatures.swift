@@ -1,0 +1,179 @@
+/// Which built-in detectors could match a string, decided from one cheap pass over its bytes so that most detectors
+/// never run.
+///
+/// The pass reads a table entry per byte: its low 16 bits are class bits (ORed together), the rest four 12-bit
+/// counters (digits, colons, dots, upper-case letters) that are added, about five instructions a byte. What it
+/// derives are necessary conditions of each detector, never sufficient ones: a detector still checks what it finds.
+struct ByteFeatures {
+    static let digitBit: UInt16 = 1 << 0, atBit: UInt16 = 1 << 1, dashBit: UInt16 = 1 << 2, dotBit: UInt16 = 1 << 3
+    static let colonBit: UInt16 = 1 << 4, equalsBit: UInt16 = 1 << 5, queryBit: UInt16 = 1 << 6
+    static let upperBit: UInt16 = 1 << 7, spaceBit: UInt16 = 1 << 8, underscoreBit: UInt16 = 1 << 9
+    static let slashBit: UInt16 = 1 << 10, prefixLetterBit: UInt16 = 1 << 11, jBit: UInt16 = 1 << 12
+    static let bBit: UInt16 = 1 << 13
+    /// Digits and what may join them inside one number (space, `-`, `.`, `/`, parentheses, `+`, `%`).
+    static let numberBit: UInt16 = 1 << 14
+
+    /// Counter lanes, 12 bits each, stored above the 16 class bits; a chunk of at most `laneLimit` bytes cannot
+    /// overflow one.
+    private static let digitLane: UInt64 = 0, colonLane: UInt64 = 12, dotLane: UInt64 = 24, upperLane: UInt64 = 36
+    private static let laneLimit = 4095
+
+    static let table: [UInt64] = (0..<256).map { b in
+        var bits: UInt16 = 0
+        var counts: UInt64 = 0
+        switch b {
+        case 0x30...0x39: bits = digitBit; counts = 1 << digitLane
+        case 0x40: bits = atBit
+        case 0x2D: bits = dashBit
+        case 0x2E: bits = dotBit; counts = 1 << dotLane
+        case 0x3A: bits = colonBit; counts = 1 << colonLane
+        case 0x3D: bits = equalsBit
+        case 0x3F, 0x26: bits = queryBit
+        case 0x41...0x5A: bits = upperBit; counts = 1 << upperLane
+        case 0x20: bits = spaceBit
+        case 0x5F: bits = underscoreBit
+        case 0x2F: bits = slashBit
+        default: break
+        }
+        // First letters of vendor prefixes (ghp_, glpat-, xoxb-, sk-, rk_, whsec_, AIza); of Bearer/Basic.
+        if [0x67, 0x78, 0x73, 0x72, 0x77, 0x41].contains(b) { bits |= prefixLetterBit }
+        if b == 0x62 || b == 0x42 { bits |= bBit }
+        if b == 0x4A { bits |= jBit }
+        if (0x30...0x39).contains(b) || [0x20, 0x2D, 0x2E, 0x2F, 0x28, 0x29, 0x2B, 0x25].contains(b) { bits |= numberBit }
+        return UInt64(bits) | counts << 16
+    }
+
+    let mask: UInt16
+    let count: Int
+    let digits: Int
+    let colons: Int
+    let dots: Int
+    let uppers: Int
+
+    @inline(__always)
+    init(_ s: UnsafeBufferPointer<UInt8>) {
+        var mask: UInt64 = 0
+        var digits = 0, colons = 0, dots = 0, uppers = 0
+        Self.table.withUnsafeBufferPointer { table in
+            var i = 0
+            while i < s.count {
+                let end = Swift.min(s.count, i &+ Self.laneLimit)
+                var lanes: UInt64 = 0
+                while i < end {
+                    let entry = table[Int(s[i])]
+                    mask |= entry
+                    lanes &+= entry &>> 16
+                    i &+= 1
+                }
+                digits &+= Int(truncatingIfNeeded: (lanes &>> Self.digitLane) & 0xFFF)
+                colons &+= Int(truncatingIfNeeded: (lanes &>> Self.colonLane) & 0xFFF)
+                dots &+= Int(truncatingIfNeeded: (lanes &>> Self.dotLane) & 0xFFF)
+                uppers &+= Int(truncatingIfNeeded: (lanes &>> Self.upperLane) & 0xFFF)
+            }
+        }
+        self.mask = UInt16(truncatingIfNeeded: mask)
+        self.count = s.count
+        self.digits = digits
+        self.colons = colons
+        self.dots = dots
+        self.uppers = uppers
+    }
+
+    @inline(__always) func has(_ bit: UInt16) -> Bool { mask & bit != 0 }
+
+    /// The detectors whose necessary conditions hold. Reads the bytes again only for strings with enough digits
+    /// for a phone number (to measure the longest run of them).
+    @inline(__always)
+    func candidates(in s: UnsafeBufferPointer<UInt8>) -> DetectorSet {
+        var set: DetectorSet = []
+        let n = count
+        if has(Self.atBit), dots >= 1 { set.insert(.email) }
+        // The shortest block that names a key: `-----BEGIN PRIVATE KEY`.
+        if has(Self.dashBit), n >= 22 { set.insert(.privateKey) }
+        // `eyJ…` needs a `J` and a dot.
+        if has(Self.jBit), dots >= 1 { set.insert(.jwt) }
+        // `Bearer x` and `Basic x` need a space and a `b`.
+        if has(Self.spaceBit), has(Self.bBit) { set.insert(.authorizationScheme) }
+        // Every vendor prefix has `_` or `-` in it, except `AIza`; the shortest key is `xoxb-` and ten characters.
+        if has(Self.prefixLetterBit), n >= 15, has(Self.underscoreBit) || has(Self.dashBit) || uppers > 0 {
+            set.insert(.vendorKey)
+        }
+        // `AKIA` and sixteen upper-case letters or digits.
+        if uppers >= 4, n >= 20 { set.insert(.awsAccessKey) }
+        if (has(Self.colonBit) && has(Self.slashBit)) || has(Self.queryBit) { set.insert(.urlCredentials) }
+        if has(Self.equalsBit) || colons > 0 { set.insert(.inlineSecret) }
+        // Eight groups have seven colons; fewer need `::` (and no digits at all: `::1`, `fe80::a`).
+        if colons >= 7 || (colons >= 2 && Self.containsDoubleColon(s)) { set.insert(.ipv6) }
+        // One solid number longer than any card or phone (a 26-digit request id, say) is none of the rest.
+        guard digits >= 4, !(digits == n && n > 19) else { return set }
+        if dots >= 3 { set.insert(.ipv4) }
+        if uppers >= 2, digits >= 11, n >= 15 { set.insert(.iban) }
+        guard digits >= 8 else { return set }
+        let run = digits == n ? n : Self.longestNumberRun(s)
+        if run >= 8 { set.insert(.phone) }
+        if run >= 9, has(Self.dashBit) { set.insert(.usSSN) }
+        if run >= 13 { set.insert(.creditCard) }
+        return set
+    }
+
+    private static func containsDoubleColon(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
+        var previous: UInt8 = 0
+        for b in s {
+            if b == 0x3A, previous == 0x3A { return true }
+            previous = b
+        }
+        return false
+    }
+
+    /// The most digits in one run joined only by separators a number can contain: letters and other characters end
+    /// a run. Cards need 13, phones 8, SSNs 9. Branch-free.
+    private static func longestNumberRun(_ s: UnsafeBufferPointer<UInt8>) -> Int {
+        table.withUnsafeBufferPointer { table in
+            var run = 0
+            var longest = 0
+            for b in s {
+                let entry = table[Int(b)]
+                let isDigit = Int(truncatingIfNeeded: entry & UInt64(digitBit))
+                let continues = Int(truncatingIfNeeded: (entry &>> 14) & 1)
+                run = (run &+ isDigit) & (0 &- continues)
+                longest = Swift.max(longest, run)
+            }
+            return longest
+        }
+    }
+}
+
+/// The built-in detectors, as bits.
+struct DetectorSet: OptionSet {
+    let rawValue: UInt16
+    static let email = DetectorSet(rawValue: 1 << 0)
+    static let privateKey = DetectorSet(rawValue: 1 << 1)
+    static let jwt = DetectorSet(rawValue: 1 << 2)
+    static let authorizationScheme = DetectorSet(rawValue: 1 << 3)
+    static let vendorKey = DetectorSet(rawValue: 1 << 4)
+    static let awsAccessKey = DetectorSet(rawValue: 1 << 5)
+    static let urlCredentials = DetectorSet(rawValue: 1 << 6)
+    static let inlineSecret = DetectorSet(rawValue: 1 << 7)
+    static let ipv6 = DetectorSet(rawValue: 1 << 8)
+    static let ipv4 = DetectorSet(rawValue: 1 << 9)
+    static let iban = DetectorSet(rawValue: 1 << 10)
+    static let phone = DetectorSet(rawValue: 1 << 11)
+    static let usSSN = DetectorSet(rawValue: 1 << 12)
+    static let creditCard = DetectorSet(rawValue: 1 << 13)
+
+    /// The detectors a policy runs.
+    init(enabledBy policy: RedactionPolicy) {
+        self = []
+        let byType: [(RedactionType, DetectorSet)] = [
+            (.email, .email), (.privateKey, .privateKey), (.jwt, .jwt), (.bearerToken, .authorizationScheme),
+            (.basicCredentials, .authorizationScheme), (.githubToken, .vendorKey), (.gitlabToken, .vendorKey),
+            (.slackToken, .vendorKey), (.stripeKey, .vendorKey), (.openAIKey, .vendorKey), (.anthropicKey, .vendorKey),
+            (.googleAPIKey, .vendorKey), (.awsAccessKey, .awsAccessKey), (.urlCredentials, .urlCredentials),
+            (.inlineSecret, .inlineSecret), (.ipv6, .ipv6), (.ipv4, .ipv4), (.iban, .iban), (.phone, .phone),
+            (.usSSN, .usSSN), (.creditCard, .creditCard),
+        ]
+        for (type, detector) in byType where policy.runs(type) { insert(detector) }
+    }
+
+    init(rawValue: UInt16) { self.rawValue = rawValue }
+}
