@@ -34,8 +34,10 @@ public final class KeyRules: Sendable {
         "contentencoding", "bodysize", "bodybytes", "payloadsize", "payloadbytes", "payloadtype", "cookieconsent",
     ]
 
-    /// Every secret, body and exception name, read from the end of a key.
+    /// Every secret and body name, read from the end of a key.
     private let trie: KeySuffixTrie
+    /// Names kept even though they end like a secret or body name; they match only whole.
+    private let exceptions: [[UInt8]]
 
     public init(
         secretSuffixes: [String] = KeyRules.defaultSecretSuffixes,
@@ -44,8 +46,8 @@ public final class KeyRules: Sendable {
     ) {
         // Schema fields are typed and documented (`tokens_prompt`, `session_id`): never secrets or bodies by name.
         self.trie = KeySuffixTrie(
-            secret: secretSuffixes.map { Self.normalise($0) }, body: bodySuffixes.map { Self.normalise($0) },
-            exceptions: (exceptions + FieldCatalogue.fields.map(\.name)).map { Self.normalise($0) })
+            secret: secretSuffixes.map { Self.normalise($0) }, body: bodySuffixes.map { Self.normalise($0) })
+        self.exceptions = (exceptions + FieldCatalogue.fields.map(\.name)).map { Self.normalise($0) }
     }
 
     /// Lower-case letters and digits only: `X-Api-Key` → `xapikey`.
@@ -74,7 +76,7 @@ public final class KeyRules: Sendable {
             i -= 1
             let b = key[i]
             guard ByteClass.isAlnum(b) else { continue }
-            guard let next = trie.child(of: node, ByteClass.lower(b)) else { return Self.decide(secret, body) }
+            guard let next = trie.child(of: node, ByteClass.lower(b)) else { break }
             node = next
             let flags = trie.flags(of: node)
             if flags.contains(.secret) { secret = true }
@@ -82,14 +84,28 @@ public final class KeyRules: Sendable {
             // inside a word (`somebody`). A body name that also ends a secret name wins over it.
             if flags.contains(.body), i == 0 || Self.isWordBreak(key[i - 1], key[i]) { body = true }
         }
-        // The whole name was read: it may be one of the exceptions, which match only whole.
-        if trie.flags(of: node).contains(.exception) { return .keep }
-        return Self.decide(secret, body)
+        guard secret || body else { return .keep }
+        return confirmed(body ? .body : .secret, key: key)
     }
 
-    @inline(__always)
-    private static func decide(_ secret: Bool, _ body: Bool) -> Verdict {
-        body ? .body : secret ? .secret : .keep
+    /// The verdict once a name matched: the exceptions, which match only whole, are consulted only then.
+    /// Compared in place, without building the normalised key.
+    private func confirmed(_ verdict: Verdict, key: UnsafeBufferPointer<UInt8>) -> Verdict {
+        var length = 0
+        for b in key where ByteClass.isAlnum(b) { length += 1 }
+        for exception in exceptions where exception.count == length && Self.normalises(key, to: exception) {
+            return .keep
+        }
+        return verdict
+    }
+
+    private static func normalises(_ key: UnsafeBufferPointer<UInt8>, to name: [UInt8]) -> Bool {
+        var k = 0
+        for b in key where ByteClass.isAlnum(b) {
+            if ByteClass.lower(b) != name[k] { return false }
+            k += 1
+        }
+        return true
     }
 
     /// Whether a word starts at `current` after `previous`: a separator, a lower→upper case change, or a change

@@ -2,30 +2,28 @@
 /// backward pass over it, without normalising it first.
 ///
 /// Nodes are rows of a flat table with one column per normalised byte (`a`–`z`, `0`–`9`); a node's flags say which
-/// kinds of name end there. Built once per policy.
+/// kinds of name end there. Built once per policy; with the default names it is about 200 nodes, small enough to
+/// stay in the first-level cache.
 struct KeySuffixTrie: Sendable {
     struct Flags: OptionSet, Sendable {
         let rawValue: UInt8
         static let secret = Flags(rawValue: 1)
         static let body = Flags(rawValue: 2)
-        /// Matches only when it is the whole key.
-        static let exception = Flags(rawValue: 4)
     }
 
-    static let root: Int32 = 0
+    static let root: UInt16 = 0
     private static let width = 36
 
     /// `children[node * width + column]` is the child node, or 0 for none (the root is never a child).
-    private var children: [Int32]
+    private var children: [UInt16]
     private var nodeFlags: [Flags]
 
     /// Names are normalised (lower-case letters and digits only).
-    init(secret: [[UInt8]], body: [[UInt8]], exceptions: [[UInt8]]) {
-        children = [Int32](repeating: 0, count: Self.width)
+    init(secret: [[UInt8]], body: [[UInt8]]) {
+        children = [UInt16](repeating: 0, count: Self.width)
         nodeFlags = [[]]
         for name in secret { insert(name, .secret) }
         for name in body { insert(name, .body) }
-        for name in exceptions { insert(name, .exception) }
     }
 
     private mutating func insert(_ name: [UInt8], _ flag: Flags) {
@@ -34,7 +32,9 @@ struct KeySuffixTrie: Sendable {
         for b in name.reversed() {
             let slot = Int(node) * Self.width + Self.column(b)
             if children[slot] == 0 {
-                children[slot] = Int32(nodeFlags.count)
+                // A policy with tens of thousands of key names is a mistake, not a configuration.
+                precondition(nodeFlags.count < Int(UInt16.max), "too many redaction key names")
+                children[slot] = UInt16(nodeFlags.count)
                 nodeFlags.append([])
                 children.append(contentsOf: repeatElement(0, count: Self.width))
             }
@@ -51,11 +51,11 @@ struct KeySuffixTrie: Sendable {
 
     /// The node reached from `node` by the normalised byte `b`.
     @inline(__always)
-    func child(of node: Int32, _ b: UInt8) -> Int32? {
+    func child(of node: UInt16, _ b: UInt8) -> UInt16? {
         let next = children.withUnsafeBufferPointer { $0[Int(node) * Self.width + Self.column(b)] }
         return next == 0 ? nil : next
     }
 
     @inline(__always)
-    func flags(of node: Int32) -> Flags { nodeFlags.withUnsafeBufferPointer { $0[Int(node)] } }
+    func flags(of node: UInt16) -> Flags { nodeFlags.withUnsafeBufferPointer { $0[Int(node)] } }
 }
