@@ -1,44 +1,72 @@
-// Redaction throughput on one core: `redaction-throughput CORPUS.jsonl [SECONDS] [corpus|w1]`.
+// Redaction throughput on one core: `redaction-throughput CORPUS.jsonl [SECONDS] [ONLY]`.
 //
-// Parses the corpus events once, then redacts them with the default policy for about SECONDS (default 5), and does
-// the same with W1 events (shared/bench/STANDARD.md) as JSON trees. Prints events/s for each: the engine's own
-// speed, as `keel serve` and `keel redact` use it on parsed events (parsing and writing are not included).
+// Two ways, each on the corpus events and on W1 events (shared/bench/STANDARD.md), default policy:
+// - lines: JSON text in, redacted JSON text out (`Redactor.redactJSON`), as `keel redact` and ingest run it —
+//   parsing and writing included;
+// - trees: an already parsed `JSONValue` in, a redacted tree out (`Redactor.redact`), as the library runs it on
+//   values it holds.
+// Prints events/s for each.
 import Foundation
 import Keel
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {
-    FileHandle.standardError.write(Data("usage: redaction-throughput CORPUS.jsonl [SECONDS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: redaction-throughput CORPUS.jsonl [SECONDS] [ONLY]\n".utf8))
     exit(2)
 }
 let seconds = arguments.count > 2 ? Double(arguments[2]) ?? 5 : 5
-// One set only, for profiling (`valgrind --tool=callgrind … corpus`).
+// One measurement only, for profiling (`valgrind --tool=callgrind … "corpus lines"`).
 let only = arguments.count > 3 ? arguments[3] : nil
-let corpus = try String(contentsOfFile: arguments[1], encoding: .utf8).split(separator: "\n").map { line in
+
+let corpusTrees = try String(contentsOfFile: arguments[1], encoding: .utf8).split(separator: "\n").map { line in
     try JSONParser.parse(String(line))["event"]!
 }
-let w1: [JSONValue] = (0..<1000).map { n in
+let corpusLines = corpusTrees.map { Array($0.jsonText.utf8) }
+let w1Lines: [[UInt8]] = (0..<1000).map { n in
     let id = String(repeating: "0", count: 26 - String(n).count) + String(n)
-    return try! JSONParser.parse(
-        #"{"timestamp":"2026-11-22T21:57:23.712989Z","level":"INFO","message":"request handled","request_id":"\#(id)","tenant_id":"tenant_42","route":"/v1/chat/completions","status":200,"duration_ms":12.5,"user_id":"user_789","model":"gpt-4o-mini","tokens_prompt":512,"tokens_response":128,"retryable":false}"#)
+    return Array(
+        #"{"timestamp":"2026-11-22T21:57:23.712989Z","level":"INFO","message":"request handled","request_id":"\#(id)","tenant_id":"tenant_42","route":"/v1/chat/completions","status":200,"duration_ms":12.5,"user_id":"user_789","model":"gpt-4o-mini","tokens_prompt":512,"tokens_response":128,"retryable":false}"#
+            .utf8)
 }
+let w1Trees = try w1Lines.map { try JSONParser.parse($0) }
 
-func measure(_ name: String, _ events: [JSONValue]) {
-    let redactor = Redactor()
+/// Runs `body` over `count` events repeatedly for about `seconds`; prints events/s.
+func measure(_ name: String, count: Int, _ body: () -> Int) {
+    if let only, only != name { return }
     var processed = 0
     var changed = 0
     let clock = ContinuousClock()
     let start = clock.now
     while clock.now - start < .seconds(seconds) {
-        for event in events {
-            if redactor.redact(event).changed { changed += 1 }
-        }
-        processed += events.count
+        changed += body()
+        processed += count
     }
     let elapsed = clock.now - start
     let perSecond = Double(processed) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     print("\(name): \(Int(perSecond)) events/s on one core (\(processed) events, \(changed) changed)")
 }
 
-if only != "w1" { measure("corpus events", corpus) }
-if only != "corpus" { measure("W1 events", w1) }
+let redactor = Redactor()
+
+func lines(_ lines: [[UInt8]]) -> Int {
+    var out = OutputBuffer(capacity: 1 << 16)
+    defer { out.deallocate() }
+    var changed = 0
+    for line in lines {
+        out.removeAll()
+        let types = line.withUnsafeBytes { try! redactor.redactJSON($0, to: &out) }
+        if !types.isEmpty { changed += 1 }
+    }
+    return changed
+}
+
+func trees(_ trees: [JSONValue]) -> Int {
+    var changed = 0
+    for tree in trees where redactor.redact(tree).changed { changed += 1 }
+    return changed
+}
+
+measure("corpus lines", count: corpusLines.count) { lines(corpusLines) }
+measure("corpus trees", count: corpusTrees.count) { trees(corpusTrees) }
+measure("W1 lines", count: w1Lines.count) { lines(w1Lines) }
+measure("W1 trees", count: w1Trees.count) { trees(w1Trees) }

@@ -2,7 +2,12 @@
 /// `redacted` list and the per-type counters report.
 public struct RedactionType: Hashable, Sendable, CustomStringConvertible, Comparable {
     public let name: String
-    public init(_ name: String) { self.name = name }
+    /// What stands in for a removed value of this type: `[REDACTED:NAME]`, built once.
+    public let mask: String
+    public init(_ name: String) {
+        self.name = name
+        self.mask = "[REDACTED:" + name + "]"
+    }
     public var description: String { name }
     public static func < (a: RedactionType, b: RedactionType) -> Bool { a.name < b.name }
 

@@ -11,10 +11,10 @@ public struct Redactor: Sendable {
     public let policy: RedactionPolicy
     let strings: StringRedactor
     // The policy's parts the walk reads for every value, unpacked once.
-    private let keyRules: KeyRules
-    private let tracksPaths: Bool
-    private let checksCardNumbers: Bool
-    private let maximumStringLength: Int
+    let keyRules: KeyRules
+    let tracksPaths: Bool
+    let checksCardNumbers: Bool
+    let maximumStringLength: Int
 
     public init(policy: RedactionPolicy = .default) {
         self.policy = policy
@@ -114,14 +114,21 @@ public struct Redactor: Sendable {
             changed = true
             for t in found.types { note(t, &types) }
         }
-        if text.utf8.count > maximumStringLength {
-            let original = text.utf8.count
-            var end = text.utf8.index(text.utf8.startIndex, offsetBy: maximumStringLength)
-            while end > text.startIndex, !text.unicodeScalars.indices.contains(end) { text.utf8.formIndex(before: &end) }
-            text = String(text[..<end]) + "…[truncated, \(original) bytes]"
+        if let cut = Self.limited(text, to: maximumStringLength) {
+            text = cut
             changed = true
         }
         return changed ? text : nil
+    }
+
+    /// `text` cut to `limit` UTF-8 bytes (on a character boundary) with its original length recorded, or `nil` when it
+    /// is not longer than that.
+    static func limited(_ text: String, to limit: Int) -> String? {
+        let original = text.utf8.count
+        guard original > limit else { return nil }
+        var end = text.utf8.index(text.utf8.startIndex, offsetBy: limit)
+        while end > text.startIndex, !text.unicodeScalars.indices.contains(end) { text.utf8.formIndex(before: &end) }
+        return String(text[..<end]) + "…[truncated, \(original) bytes]"
     }
 
     /// Redacts one string: value detectors, then the length limit.

@@ -44,34 +44,69 @@ public final class StringRedactor: Sendable {
     @inline(__always)
     public func redact(utf8 s: UnsafeBufferPointer<UInt8>) -> (text: String, types: [RedactionType])? {
         guard s.count >= Self.shortest else { return nil }
-        let detectors = ByteFeatures(s).candidates(in: s).intersection(enabled)
-        guard !detectors.isEmpty || !customDetectors.isEmpty else { return nil }
-        return redact(utf8: s, running: detectors)
+        return redact(utf8: s, features: ByteFeatures(s))
+    }
+
+    /// The same, with the byte pass already done by the caller.
+    @inline(__always)
+    func redact(utf8 s: UnsafeBufferPointer<UInt8>, features: ByteFeatures) -> (text: String, types: [RedactionType])? {
+        let findings = findings(in: s, features: features)
+        guard !findings.isEmpty else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count + 16)
+        var types: [RedactionType] = []
+        forEachPart(of: s, findings) { kept in
+            out.append(contentsOf: kept)
+        } replaced: { replacement, type in
+            out.append(contentsOf: replacement.utf8)
+            if !types.contains(type) { types.append(type) }
+        }
+        return (String(decoding: out, as: UTF8.self), types)
+    }
+
+    /// What the detectors found in `s`, in order and without overlaps; empty (and nothing allocated) for the many
+    /// strings the byte pass alone decides.
+    @inline(__always)
+    func findings(in s: UnsafeBufferPointer<UInt8>, features: ByteFeatures) -> [Finding] {
+        guard s.count >= Self.shortest else { return [] }
+        let detectors = features.candidates(in: s).intersection(enabled)
+        guard !detectors.isEmpty || !customDetectors.isEmpty else { return [] }
+        return findings(in: s, running: detectors)
     }
 
     @inline(never)
-    private func redact(utf8 s: UnsafeBufferPointer<UInt8>, running detectors: DetectorSet) -> (
-        text: String, types: [RedactionType]
-    )? {
+    private func findings(in s: UnsafeBufferPointer<UInt8>, running detectors: DetectorSet) -> [Finding] {
         var findings: [Finding] = []
         find(in: s, running: detectors, into: &findings)
         for detector in customDetectors { detector.scan(s, into: &findings) }
         if filtersTypes { findings.removeAll { !policy.runs($0.type) } }
-        guard !findings.isEmpty else { return nil }
+        guard findings.count > 1 else { return findings }
+        // Overlapping findings keep the one that starts first (the longer one on a tie).
         findings.sort()
-        var out: [UInt8] = []
-        out.reserveCapacity(s.count + 16)
-        var types: [RedactionType] = []
         var cursor = 0
-        for finding in findings where finding.start >= cursor {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: s[cursor..<finding.start]))
-            let value = UnsafeBufferPointer(rebasing: s[finding.start..<finding.end])
-            out.append(contentsOf: Self.replacement(for: value, type: finding.type, pseudonymizer: pseudonymizer).utf8)
+        findings.removeAll { finding in
+            guard finding.start >= cursor else { return true }
             cursor = finding.end
-            if !types.contains(finding.type) { types.append(finding.type) }
+            return false
         }
-        out.append(contentsOf: UnsafeBufferPointer(rebasing: s[cursor..<s.count]))
-        return (String(decoding: out, as: UTF8.self), types)
+        return findings
+    }
+
+    /// Walks `s` as the findings cut it: `kept` gets each stretch that stays (possibly empty), `replaced` what stands
+    /// in for each finding.
+    @inline(__always)
+    func forEachPart(
+        of s: UnsafeBufferPointer<UInt8>, _ findings: [Finding], kept: (UnsafeBufferPointer<UInt8>) -> Void,
+        replaced: (String, RedactionType) -> Void
+    ) {
+        var cursor = 0
+        for finding in findings {
+            kept(UnsafeBufferPointer(rebasing: s[cursor..<finding.start]))
+            let value = UnsafeBufferPointer(rebasing: s[finding.start..<finding.end])
+            replaced(Self.replacement(for: value, type: finding.type, pseudonymizer: pseudonymizer), finding.type)
+            cursor = finding.end
+        }
+        kept(UnsafeBufferPointer(rebasing: s[cursor..<s.count]))
     }
 
     /// What stands in for a removed value: a keyed pseudonym for personal data when a key is configured,
@@ -82,7 +117,7 @@ public final class StringRedactor: Sendable {
         if let pseudonymizer, Pseudonymizer.pseudonymisedTypes.contains(type) {
             return pseudonymizer.token(for: value, type: type)
         }
-        return "[REDACTED:" + type.name + "]"
+        return type.mask
     }
 
     /// Runs the given detectors over `s`.

@@ -1,6 +1,7 @@
 public import Keel
 
-/// Redacts NDJSON line by line: a JSON line is parsed and redacted as a tree, anything else as plain text.
+/// Redacts NDJSON line by line: a JSON line goes through the engine straight from its bytes
+/// (``Redactor/redactJSON(_:to:maxDepth:)``), anything else is redacted as plain text.
 ///
 /// Output goes through a buffer written out in large blocks, so a multi-gigabyte file costs one `write(2)` per
 /// 64 KiB. Every input line yields exactly one output line, in order.
@@ -23,10 +24,8 @@ public final class RedactStream {
     /// Redacts one line (without its newline) and queues the result.
     public func handle(_ line: UnsafeRawBufferPointer) {
         lines += 1
-        if let value = try? JSONParser.parse(line, options: .init(maxDepth: 128, repairUTF8: true)) {
-            let result = redactor.redact(value)
-            if result.changed { redactedLines += 1 }
-            result.value.write(to: &out)
+        if let types = try? redactor.redactJSON(line, to: &out) {
+            if !types.isEmpty { redactedLines += 1 }
         } else {
             let text = String(decoding: line, as: UTF8.self)
             var types: [RedactionType] = []

@@ -6,12 +6,8 @@ enum EmailDetector {
     @inline(__always) static func isDomain(_ b: UInt8) -> Bool { ByteClass.isAlnum(b) || b == 0x2E || b == 0x2D }
 
     static func scan(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
-        var i = 0
+        var i = s.next(0x40, from: 0)  // "@"
         while i < s.count {
-            guard s[i] == 0x40 else {  // "@"
-                i += 1
-                continue
-            }
             var start = i
             while start > 0, isLocal(s[start - 1]) { start -= 1 }
             while start < i, s[start] == 0x2E { start += 1 }  // a local part does not start with "."
@@ -30,9 +26,9 @@ enum EmailDetector {
                 (lastDot + 1..<end).allSatisfy({ ByteClass.isAlpha(s[$0]) })
             {
                 findings.append(Finding(start: start, end: end, type: .email))
-                i = end
+                i = s.next(0x40, from: end)
             } else {
-                i += 1
+                i = s.next(0x40, from: i + 1)
             }
         }
     }

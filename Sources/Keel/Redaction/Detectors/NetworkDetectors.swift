@@ -1,11 +1,15 @@
 /// IP addresses: IPv4 dotted quads with every octet ≤ 255, IPv6 in full or compressed (`::`) form. Times
 /// (`09:01:32`), MAC addresses and versions are not matched.
 enum NetworkDetectors {
+    /// Anchored on the dots: the digits before each one are tried as the first octet.
     static func scanIPv4(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
-        var i = 0
-        while i < s.count {
-            guard ByteClass.isDigit(s[i]), !ByteClass.isWord(s.before(i)), s.before(i) != 0x2E else {
-                i += 1
+        var dot = s.next(0x2E, from: 0)
+        var resume = 0
+        while dot < s.count {
+            var i = dot
+            while i > 0, dot - i < 3, ByteClass.isDigit(s[i - 1]) { i -= 1 }
+            guard i < dot, i >= resume, !ByteClass.isWord(s.before(i)), s.before(i) != 0x2E else {
+                dot = s.next(0x2E, from: dot + 1)
                 continue
             }
             var j = i
@@ -35,10 +39,13 @@ enum NetworkDetectors {
             let glued = ByteClass.isWord(s.at(j)) || (s.at(j) == 0x2E && ByteClass.isDigit(s.at(j + 1)))
             if valid && octets == 4 && !glued {
                 findings.append(Finding(start: i, end: j, type: .ipv4))
-                i = j
+                resume = j
             } else {
-                while i < s.count, ByteClass.isDigit(s[i]) || s[i] == 0x2E { i += 1 }
+                // Past this run of digits and dots: none of it starts an address.
+                resume = i
+                while resume < s.count, ByteClass.isDigit(s[resume]) || s[resume] == 0x2E { resume += 1 }
             }
+            dot = s.next(0x2E, from: resume)
         }
     }
 

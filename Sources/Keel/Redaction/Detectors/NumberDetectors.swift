@@ -58,18 +58,23 @@ public enum NumberDetectors {
     /// Whether a JSON number's text is a payment card number: 13–19 digits passing Luhn.
     public static func isCardNumber(_ number: String) -> Bool {
         var text = number
-        return text.withUTF8 { digits in
-            (13...19).contains(digits.count) && digits.allSatisfy(ByteClass.isDigit) && luhn(digits)
-        }
+        return text.withUTF8 { isCardNumber($0) }
+    }
+
+    /// Whether the text of a JSON number is a valid payment card number.
+    static func isCardNumber(_ digits: UnsafeBufferPointer<UInt8>) -> Bool {
+        (13...19).contains(digits.count) && digits.allSatisfy(ByteClass.isDigit) && luhn(digits)
     }
 
     /// US SSNs written `AAA-GG-SSSS`: area not 000, 666 or 9xx; group not 00; serial not 0000.
     static func scanSSNs(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         guard s.count >= 11 else { return }
-        var i = 0
-        while i + 11 <= s.count {
-            defer { i += 1 }
-            guard ByteClass.isDigit(s[i]), s[i + 3] == 0x2D, s[i + 6] == 0x2D, !ByteClass.isWord(s.before(i)),
+        // Anchored on the first dash, three bytes in.
+        var dash = s.next(0x2D, from: 3)
+        while dash + 8 <= s.count {
+            let i = dash - 3
+            defer { dash = s.next(0x2D, from: dash + 1) }
+            guard ByteClass.isDigit(s[i]), s[i + 6] == 0x2D, !ByteClass.isWord(s.before(i)),
                 s.before(i) != 0x2D, !ByteClass.isWord(s.at(i + 11)), s.at(i + 11) != 0x2D
             else { continue }
             guard ByteClass.isDigit(s[i + 1]), ByteClass.isDigit(s[i + 2]), ByteClass.isDigit(s[i + 4]),

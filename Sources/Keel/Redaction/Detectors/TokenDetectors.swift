@@ -7,10 +7,14 @@ enum TokenDetectors {
     static func scanJWTs(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         var i = 0
         while i + 10 < s.count {
-            guard s[i] == 0x65, s.matches("eyJ", at: i), !ByteClass.isBase64URL(s.before(i)) else {
-                i += 1
+            // Anchored on the "J" of "eyJ".
+            let anchor = s.next(0x4A, from: i + 2)
+            guard anchor + 8 < s.count else { return }
+            guard s[anchor - 1] == 0x79, s[anchor - 2] == 0x65, !ByteClass.isBase64URL(s.before(anchor - 2)) else {
+                i = anchor - 1
                 continue
             }
+            i = anchor - 2
             var j = i
             var parts = 0
             var headerEnd = -1
@@ -44,10 +48,16 @@ enum TokenDetectors {
     // MARK: Bearer and Basic
 
     static func scanAuthorizationSchemes(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
+        // Anchored on "b" and "B", each found with memchr.
+        var nextLower = s.next(0x62, from: 0)
+        var nextUpper = s.next(0x42, from: 0)
         var i = 0
-        while i + 7 < s.count {
-            let first = s[i] | 0x20
-            guard first == 0x62, (s[i + 1] | 0x20) == 0x65 || (s[i + 1] | 0x20) == 0x61 else {  // "be…" or "ba…"
+        while true {
+            if nextLower < i { nextLower = s.next(0x62, from: i) }
+            if nextUpper < i { nextUpper = s.next(0x42, from: i) }
+            i = min(nextLower, nextUpper)
+            guard i + 7 < s.count else { return }
+            guard (s[i + 1] | 0x20) == 0x65 || (s[i + 1] | 0x20) == 0x61 else {  // "be…" or "ba…"
                 i += 1
                 continue
             }
@@ -105,46 +115,56 @@ enum TokenDetectors {
         Prefix(text: "AIza", type: .googleAPIKey, minimumBody: 30, caseInsensitive: false),
     ]
 
+    /// Every prefix but `AIza` ends in `_` or `-`, after lower-case letters (`ghp_`, `glpat-`, `sk_live_`,
+    /// `github_pat_`): the scan jumps between those separators and tries the word before each one as a prefix.
     static func scanPrefixedKeys(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
+        var nextUnderscore = s.next(0x5F, from: 0)
+        var nextDash = s.next(0x2D, from: 0)
         var i = 0
-        while i + 8 < s.count {
-            let b = s[i]
-            let next = s[i + 1]
-            // g[hl]… x[oa]… s[k]… r[k]… w[h]… A[I]…: the first two bytes of every prefix.
-            let candidate: Bool
-            switch b {
-            case 0x67: candidate = next == 0x68 || next == 0x6C
-            case 0x78: candidate = next == 0x6F || next == 0x61
-            case 0x73, 0x72: candidate = next == 0x6B
-            case 0x77: candidate = next == 0x68
-            case 0x41: candidate = next == 0x49
-            default: candidate = false
-            }
-            guard candidate, !ByteClass.isWord(s.before(i)), s.before(i) != 0x2D else {
-                i += 1
-                continue
-            }
-            var matched = false
-            for prefix in prefixes where s.matches(prefix.text, at: i) {
-                let bodyStart = i + prefix.text.utf8CodeUnitCount
-                var end = bodyStart
-                while end < s.count, ByteClass.isBase64URL(s[end]) { end += 1 }
-                if end - bodyStart >= prefix.minimumBody {
-                    findings.append(Finding(start: i, end: end, type: prefix.type))
-                    i = end
-                    matched = true
-                }
-                break
-            }
-            if !matched { i += 1 }
+        while true {
+            if nextUnderscore < i { nextUnderscore = s.next(0x5F, from: i) }
+            if nextDash < i { nextDash = s.next(0x2D, from: i) }
+            let separator = min(nextUnderscore, nextDash)
+            guard separator < s.count else { break }
+            var start = separator
+            while start > 0, separator - start < 10, ByteClass.isLower(s[start - 1]) { start -= 1 }
+            i = separator + 1
+            guard start < separator, start + 8 < s.count else { continue }
+            if let end = prefixedKey(s, at: start, into: &findings) { i = end }
         }
+        var a = s.next(0x41, from: 0)  // "AIza"
+        while a + 8 < s.count {
+            if s[a + 1] == 0x49, let end = prefixedKey(s, at: a, into: &findings) {
+                a = s.next(0x41, from: end)
+            } else {
+                a = s.next(0x41, from: a + 1)
+            }
+        }
+    }
+
+    /// The key starting at `i` when a listed prefix starts there (as a word of its own) followed by a long enough
+    /// body: recorded, and its end returned.
+    private static func prefixedKey(_ s: UnsafeBufferPointer<UInt8>, at i: Int, into findings: inout [Finding]) -> Int? {
+        guard !ByteClass.isWord(s.before(i)), s.before(i) != 0x2D else { return nil }
+        for prefix in prefixes where s.matches(prefix.text, at: i) {
+            let bodyStart = i + prefix.text.utf8CodeUnitCount
+            var end = bodyStart
+            while end < s.count, ByteClass.isBase64URL(s[end]) { end += 1 }
+            guard end - bodyStart >= prefix.minimumBody else { return nil }
+            findings.append(Finding(start: i, end: end, type: prefix.type))
+            return end
+        }
+        return nil
     }
 
     /// AWS access key ids: `AKIA`/`ASIA`/… and 16 upper-case letters or digits.
     static func scanAWSAccessKeys(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         var i = 0
         while i + 20 <= s.count {
-            guard s[i] == 0x41 || s[i] == 0x41 + 18, !ByteClass.isAlnum(s.before(i)),
+            // Every prefix starts with "A".
+            i = s.next(0x41, from: i)
+            guard i + 20 <= s.count else { return }
+            guard !ByteClass.isAlnum(s.before(i)),
                 s.matches("AKIA", at: i) || s.matches("ASIA", at: i) || s.matches("AIDA", at: i)
                     || s.matches("AROA", at: i) || s.matches("AGPA", at: i) || s.matches("ANPA", at: i)
             else {
@@ -166,7 +186,9 @@ enum TokenDetectors {
     static func scanPrivateKeys(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         var i = 0
         while i + 20 < s.count {
-            guard s[i] == 0x2D, s.matches("-----BEGIN ", at: i) else {
+            i = s.next(0x2D, from: i)
+            guard i + 20 < s.count else { return }
+            guard s.matches("-----BEGIN ", at: i) else {
                 i += 1
                 continue
             }
@@ -201,13 +223,16 @@ enum TokenDetectors {
 
     /// `password=…`, `api_key: …`, `AWS_SECRET_ACCESS_KEY="…"`, `token=…` inside free text.
     static func scanInlineSecrets(_ s: UnsafeBufferPointer<UInt8>, rules: KeyRules, into findings: inout [Finding]) {
+        // Anchored on "=" and ":", each found with memchr.
+        var nextEquals = s.next(0x3D, from: 0)
+        var nextColon = s.next(0x3A, from: 0)
         var i = 0
-        while i < s.count {
+        while true {
+            if nextEquals < i { nextEquals = s.next(0x3D, from: i) }
+            if nextColon < i { nextColon = s.next(0x3A, from: i) }
+            i = min(nextEquals, nextColon)
+            guard i < s.count else { return }
             let b = s[i]
-            guard b == 0x3D || b == 0x3A else {  // "=" or ":"
-                i += 1
-                continue
-            }
             // The name before the separator.
             var nameEnd = i
             while nameEnd > 0, s[nameEnd - 1] == 0x20 || s[nameEnd - 1] == 0x22 || s[nameEnd - 1] == 0x27 { nameEnd -= 1 }
@@ -263,7 +288,9 @@ enum TokenDetectors {
     static func scanURLCredentials(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         var i = 0
         while i + 3 < s.count {
-            guard s[i] == 0x3A, s[i + 1] == 0x2F, s[i + 2] == 0x2F else {
+            i = s.next(0x3A, from: i)
+            guard i + 3 < s.count else { break }
+            guard s[i + 1] == 0x2F, s[i + 2] == 0x2F else {
                 i += 1
                 continue
             }
@@ -292,12 +319,14 @@ enum TokenDetectors {
     ]
 
     static func scanSensitiveQueryParameters(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
+        var nextQuery = s.next(0x3F, from: 0)
+        var nextAmpersand = s.next(0x26, from: 0)
         var i = 0
-        while i < s.count {
-            guard s[i] == 0x3F || s[i] == 0x26 else {  // "?" or "&"
-                i += 1
-                continue
-            }
+        while true {
+            if nextQuery < i { nextQuery = s.next(0x3F, from: i) }
+            if nextAmpersand < i { nextAmpersand = s.next(0x26, from: i) }
+            i = min(nextQuery, nextAmpersand)  // "?" or "&"
+            guard i < s.count else { return }
             var j = i + 1
             while j < s.count, ByteClass.isWord(s[j]) || s[j] == 0x2D || s[j] == 0x2E { j += 1 }
             guard j < s.count, s[j] == 0x3D, j > i + 1 else {

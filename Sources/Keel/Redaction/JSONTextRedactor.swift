@@ -1,0 +1,396 @@
+/// Redacts one JSON text straight from its bytes into an output buffer, as compact JSON, without building a tree.
+///
+/// This is the redaction engine as `keel redact` and ingest run it on lines: the same key rules, detectors,
+/// card-number check and length limit as ``Redactor`` on a ``JSONValue``, and the same output byte for byte, but a
+/// string that holds nothing is copied through without becoming a `String`, and nothing is allocated per value.
+/// Acceptance is the parser's with `repairUTF8`: invalid UTF-8 in strings is replaced by U+FFFD; anything else that
+/// is not JSON is an error and leaves the output as it was.
+struct JSONTextRedactor {
+    private let redactor: Redactor
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
+    private var i = 0
+    /// Where a string with escapes is decoded; allocated at the first one and reused within the text.
+    private var scratch: OutputBuffer?
+    var types: [RedactionType] = []
+
+    private static let parseOptions = JSONParser.Options(maxDepth: 128, repairUTF8: true)
+
+    init(redactor: Redactor, bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.redactor = redactor
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// Frees the scratch buffer; the redactor must not be used afterwards.
+    func deallocate() { scratch?.deallocate() }
+
+    /// Writes the redacted text to `out`; on an error `out` may hold part of it (the caller cuts it back).
+    mutating func run(to out: inout OutputBuffer) throws(JSONParser.Error) {
+        skipWhitespace()
+        try value(depth: 0, to: &out)
+        skipWhitespace()
+        guard i == bytes.count else { throw error("unexpected text after the value") }
+    }
+
+    private func error(_ reason: String) -> JSONParser.Error { JSONParser.Error(offset: i, reason: reason) }
+
+    private mutating func skipWhitespace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+    }
+
+    private mutating func value(depth: Int, to out: inout OutputBuffer) throws(JSONParser.Error) {
+        guard i < bytes.count else { throw error("unexpected end of input") }
+        switch bytes[i] {
+        case UInt8(ascii: "{"): try object(depth: depth + 1, to: &out)
+        case UInt8(ascii: "["): try array(depth: depth + 1, to: &out)
+        case UInt8(ascii: "\""): try string(key: false, to: &out)
+        case UInt8(ascii: "t"): try literal("true", to: &out)
+        case UInt8(ascii: "f"): try literal("false", to: &out)
+        case UInt8(ascii: "n"): try literal("null", to: &out)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number(to: &out)
+        default: throw error("unexpected character")
+        }
+    }
+
+    private mutating func literal(_ word: StaticString, to out: inout OutputBuffer) throws(JSONParser.Error) {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= bytes.count else { throw error("unexpected end of input") }
+        for k in 0..<n where bytes[i + k] != word.utf8Start[k] { throw error("unexpected character") }
+        i += n
+        out.append(word)
+    }
+
+    private mutating func object(depth: Int, to out: inout OutputBuffer) throws(JSONParser.Error) {
+        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
+        i += 1
+        out.append(UInt8(ascii: "{"))
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            out.append(UInt8(ascii: "}"))
+            return
+        }
+        while true {
+            skipWhitespace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let verdict = try string(key: true, to: &out)
+            skipWhitespace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            i += 1
+            out.append(UInt8(ascii: ":"))
+            skipWhitespace()
+            switch verdict {
+            case .keep: try value(depth: depth, to: &out)
+            case .secret: try secretValue(to: &out)
+            case .body: try bodyValue(to: &out)
+            }
+            skipWhitespace()
+            guard i < bytes.count else { throw error("unexpected end of input") }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                out.append(UInt8(ascii: ","))
+                continue
+            }
+            guard bytes[i] == UInt8(ascii: "}") else { throw error("expected ',' or '}'") }
+            i += 1
+            out.append(UInt8(ascii: "}"))
+            return
+        }
+    }
+
+    private mutating func array(depth: Int, to out: inout OutputBuffer) throws(JSONParser.Error) {
+        guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
+        i += 1
+        out.append(UInt8(ascii: "["))
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            out.append(UInt8(ascii: "]"))
+            return
+        }
+        while true {
+            skipWhitespace()
+            try value(depth: depth, to: &out)
+            skipWhitespace()
+            guard i < bytes.count else { throw error("unexpected end of input") }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                out.append(UInt8(ascii: ","))
+                continue
+            }
+            guard bytes[i] == UInt8(ascii: "]") else { throw error("expected ',' or ']'") }
+            i += 1
+            out.append(UInt8(ascii: "]"))
+            return
+        }
+    }
+
+    // MARK: Values the key rules replace
+
+    /// A secret's value, whatever its type, becomes `[REDACTED:SECRET]`; `null` stays (nothing to hide).
+    private mutating func secretValue(to out: inout OutputBuffer) throws(JSONParser.Error) {
+        let value = try skippedValue()
+        if case .null = value {
+            out.append("null")
+            return
+        }
+        note(.secret)
+        out.append("\"[REDACTED:SECRET]\"")
+    }
+
+    /// A body becomes its size and digest (``BodySummary``); never its content.
+    private mutating func bodyValue(to out: inout OutputBuffer) throws(JSONParser.Error) {
+        let value = try skippedValue()
+        note(.body)
+        Redactor.bodySummary(value).write(to: &out)
+    }
+
+    /// Steps over one value and parses it: replaced values are rare, and the parser decides what is valid.
+    private mutating func skippedValue() throws(JSONParser.Error) -> JSONValue {
+        let start = i
+        var depth = 0
+        var inString = false
+        scan: while i < bytes.count {
+            let b = bytes[i]
+            if inString {
+                if b == UInt8(ascii: "\\") {
+                    i += 1
+                } else if b == UInt8(ascii: "\"") {
+                    inString = false
+                    if depth == 0 {
+                        i += 1
+                        break scan
+                    }
+                }
+            } else {
+                switch b {
+                case UInt8(ascii: "\""): inString = true
+                case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    if depth == 0 { break scan }
+                    depth -= 1
+                    if depth == 0 {
+                        i += 1
+                        break scan
+                    }
+                case UInt8(ascii: ","), 0x20, 0x0A, 0x0D, 0x09:
+                    if depth == 0 { break scan }
+                default: break
+                }
+            }
+            i += 1
+        }
+        let slice = UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<min(i, bytes.count)])
+        do throws(JSONParser.Error) {
+            return try JSONParser.parse(slice, options: Self.parseOptions)
+        } catch {
+            throw JSONParser.Error(offset: start + error.offset, reason: error.reason)
+        }
+    }
+
+    // MARK: Numbers
+
+    private mutating func number(to out: inout OutputBuffer) throws(JSONParser.Error) {
+        let start = i
+        if bytes[i] == UInt8(ascii: "-") { i += 1 }
+        guard i < bytes.count else { throw error("invalid number") }
+        if bytes[i] == UInt8(ascii: "0") {
+            i += 1
+        } else if digits() == 0 {
+            throw error("invalid number")
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { throw error("invalid number") }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { throw error("invalid number") }
+        }
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<i])
+        if redactor.checksCardNumbers, NumberDetectors.isCardNumber(text) {
+            note(.creditCard)
+            out.append("\"[REDACTED:CREDIT_CARD]\"")
+        } else {
+            out.append(text)
+        }
+    }
+
+    private mutating func digits() -> Int {
+        let start = i
+        while i < bytes.count, ByteClass.isDigit(bytes[i]) { i += 1 }
+        return i - start
+    }
+
+    // MARK: Strings
+
+    /// Reads a string (a key when `key`), writes it redacted, and returns the key rules' verdict for a key.
+    @discardableResult
+    private mutating func string(key: Bool, to out: inout OutputBuffer) throws(JSONParser.Error) -> KeyRules.Verdict {
+        i += 1
+        let start = i
+        // Fast path: no escapes, so the text is the bytes between the quotes; the pass that finds the closing quote
+        // also gathers what the detectors need.
+        let (stop, features) = ByteFeatures.scan(bytes, from: start, stoppingAtEscapes: true)
+        i = stop
+        guard i < bytes.count else { throw error("unterminated string") }
+        if bytes[i] == UInt8(ascii: "\"") {
+            i += 1
+            return write(UnsafeBufferPointer(rebasing: bytes[start..<stop]), features: features, key: key, to: &out)
+        }
+        // A backslash, DEL (allowed, escaped on output) or a control character (an error): the slow path decides.
+        var decoded = scratch ?? OutputBuffer(capacity: 256)
+        decoded.removeAll()
+        decoded.append(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+        defer { scratch = decoded }
+        while i < bytes.count {
+            let b = bytes[i]
+            if b == UInt8(ascii: "\"") {
+                i += 1
+                let text = UnsafeBufferPointer(start: decoded.base, count: decoded.count)
+                return write(text, features: ByteFeatures(text), key: key, to: &out)
+            }
+            if b < 0x20 { throw error("control character in string") }
+            if b != UInt8(ascii: "\\") {
+                decoded.append(b)
+                i += 1
+                continue
+            }
+            try unescape(into: &decoded)
+        }
+        throw error("unterminated string")
+    }
+
+    /// Decodes the escape at `i` (a backslash) into `scratch`.
+    private mutating func unescape(into scratch: inout OutputBuffer) throws(JSONParser.Error) {
+        i += 1
+        guard i < bytes.count else { throw error("unterminated string") }
+        let e = bytes[i]
+        i += 1
+        switch e {
+        case UInt8(ascii: "\""): scratch.append(0x22)
+        case UInt8(ascii: "\\"): scratch.append(0x5C)
+        case UInt8(ascii: "/"): scratch.append(0x2F)
+        case UInt8(ascii: "b"): scratch.append(0x08)
+        case UInt8(ascii: "f"): scratch.append(0x0C)
+        case UInt8(ascii: "n"): scratch.append(0x0A)
+        case UInt8(ascii: "r"): scratch.append(0x0D)
+        case UInt8(ascii: "t"): scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            var code = try hex4()
+            if (0xD800..<0xDC00).contains(code) {
+                if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    i += 2
+                    let low = try hex4()
+                    guard (0xDC00..<0xE000).contains(low) else { throw error("invalid surrogate pair") }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                } else {
+                    code = 0xFFFD
+                }
+            } else if (0xDC00..<0xE000).contains(code) {
+                code = 0xFFFD
+            }
+            for unit in UTF8.encode(Unicode.Scalar(code)!)! { scratch.append(unit) }
+        default:
+            throw error("invalid escape")
+        }
+    }
+
+    private mutating func hex4() throws(JSONParser.Error) -> UInt32 {
+        guard i + 4 <= bytes.count else { throw error("invalid \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0..<4 {
+            let b = bytes[i]
+            let d: UInt32
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(b - UInt8(ascii: "A") + 10)
+            default: throw error("invalid \\u escape")
+            }
+            v = v << 4 | d
+            i += 1
+        }
+        return v
+    }
+
+    /// Writes a decoded string through the detectors and the length limit; for a key, also decides its verdict.
+    private mutating func write(
+        _ text: UnsafeBufferPointer<UInt8>, features: ByteFeatures, key: Bool, to out: inout OutputBuffer
+    ) -> KeyRules.Verdict {
+        guard features.isASCII || (try? UTF8Span(validating: text.span)) != nil else {
+            // Invalid UTF-8 is replaced, as the parser's repair does, and the repaired text goes the same way.
+            var repaired = String(decoding: text, as: UTF8.self)
+            return repaired.withUTF8 { write($0, features: ByteFeatures($0), key: key, to: &out) }
+        }
+        let verdict = key ? redactor.keyRules.verdict(utf8: text) : .keep
+        let findings = redactor.strings.findings(in: text, features: features)
+        let limit = redactor.maximumStringLength
+        if findings.isEmpty {
+            if text.count > limit {
+                out.appendJSONString(Redactor.limited(String(decoding: text, as: UTF8.self), to: limit)!)
+            } else if features.isPlainJSON {
+                out.append(UInt8(ascii: "\""))
+                out.append(text)
+                out.append(UInt8(ascii: "\""))
+            } else {
+                out.appendJSONString(utf8: text)
+            }
+            return verdict
+        }
+        var length = 0
+        redactor.strings.forEachPart(of: text, findings) { length += $0.count } replaced: { replacement, type in
+            length += replacement.utf8.count
+            note(type)
+        }
+        if length > limit {
+            // Rare: cut the redacted text as the tree walk does.
+            out.appendJSONString(Redactor.limited(redactor.strings.redact(utf8: text)!.text, to: limit)!)
+            return verdict
+        }
+        out.append(UInt8(ascii: "\""))
+        redactor.strings.forEachPart(of: text, findings) { kept in
+            out.appendEscapedValidUTF8(kept)
+        } replaced: { replacement, _ in
+            // Masks and pseudonyms are ASCII, but a custom detector's type name comes from a policy file.
+            var replacement = replacement
+            replacement.withUTF8 { out.appendEscapedValidUTF8($0) }
+        }
+        out.append(UInt8(ascii: "\""))
+        return verdict
+    }
+
+    private mutating func note(_ type: RedactionType) {
+        if !types.contains(type) { types.append(type) }
+    }
+}
+
+extension Redactor {
+    /// Redacts the JSON text in `bytes` into `out` as compact JSON and returns what was removed (once per type).
+    ///
+    /// The same result as parsing, ``redact(_:)`` and writing, without the tree: the fast way to redact lines.
+    /// When `bytes` is not JSON it throws and `out` is left as it was.
+    public func redactJSON(
+        _ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer, maxDepth: Int = 128
+    ) throws(JSONParser.Error) -> [RedactionType] {
+        let mark = out.count
+        if tracksPaths {
+            // Allow-listed paths need the path of every value: the tree walk keeps them.
+            let value = try JSONParser.parse(bytes, options: .init(maxDepth: maxDepth, repairUTF8: true))
+            let result = redact(value)
+            result.value.write(to: &out)
+            return result.types
+        }
+        var redactor = JSONTextRedactor(redactor: self, bytes: bytes.bindMemory(to: UInt8.self), maxDepth: maxDepth)
+        defer { redactor.deallocate() }
+        do throws(JSONParser.Error) {
+            try redactor.run(to: &out)
+        } catch {
+            out.truncate(to: mark)
+            throw error
+        }
+        return redactor.types
+    }
+}
