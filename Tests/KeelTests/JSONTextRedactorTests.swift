@@ -39,6 +39,8 @@ import Testing
             #"{"c":4111111111111111,"d":4111111111111112,"e":"4111-1111-1111-1111","f":1.5,"g":-4111111111111111}"#,
             // Non-ASCII text, control characters written escaped, and DEL/C1/U+2028 written raw.
             "{\"name\":\"Zoë Ünal — +44 20 7946 0958\",\"c\":\"a\\u0001b\",\"d\":\"\u{7F}\u{85}\u{2028}\"}",
+            // A raw DEL before the closing quote, and an escape only in a later string.
+            "{\"a\":\"x\u{7F}y ann@example.com\",\"b\":\"line\\nbreak\"}",
             #"["top","level",{"array":true}]"#,
             #""just a string with 10.0.0.1""#,
             "42",

@@ -254,7 +254,8 @@ public struct JSONParser {
     }
 
     private func makeString(_ raw: UnsafeBufferPointer<UInt8>, at start: Int) throws(Error) -> String {
-        if let valid = String(validating: raw, as: UTF8.self) { return valid }
+        // Validated without the generic `String(validating:as:)`, which looks up type metadata on every call.
+        if (try? UTF8Span(validating: raw.span)) != nil { return String(decoding: raw, as: UTF8.self) }
         guard options.repairUTF8 else { throw Error(offset: start, reason: "invalid UTF-8 in string") }
         return String(decoding: raw, as: UTF8.self)
     }

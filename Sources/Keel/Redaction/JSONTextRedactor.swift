@@ -7,6 +7,10 @@
 /// is not JSON is an error and leaves the output as it was.
 struct JSONTextRedactor {
     private let redactor: Redactor
+    // What every string needs, held directly rather than read through `redactor` each time.
+    private let strings: StringRedactor
+    private let keyRules: KeyRules
+    private let limit: Int
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
     private var i = 0
@@ -18,6 +22,9 @@ struct JSONTextRedactor {
 
     init(redactor: Redactor, bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.redactor = redactor
+        self.strings = redactor.strings
+        self.keyRules = redactor.keyRules
+        self.limit = redactor.maximumStringLength
         self.bytes = bytes
         self.maxDepth = maxDepth
     }
@@ -231,16 +238,18 @@ struct JSONTextRedactor {
     private mutating func string(key: Bool, to out: inout OutputBuffer) throws(JSONParser.Error) -> KeyRules.Verdict {
         i += 1
         let start = i
-        // Fast path: no escapes, so the text is the bytes between the quotes; the pass that finds the closing quote
-        // also gathers what the detectors need.
-        let (stop, features) = ByteFeatures.scan(bytes, from: start, stoppingAtEscapes: true)
-        i = stop
-        guard i < bytes.count else { throw error("unterminated string") }
-        if bytes[i] == UInt8(ascii: "\"") {
-            i += 1
-            return write(UnsafeBufferPointer(rebasing: bytes[start..<stop]), features: features, key: key, to: &out)
+        // Fast path: no escapes, so the text is the bytes up to the next quote (found with memchr); the byte pass
+        // the detectors need also tells whether a backslash or a control character came before it.
+        let quote = bytes.next(UInt8(ascii: "\""), from: start)
+        guard quote < bytes.count else { throw error("unterminated string") }
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<quote])
+        let features = ByteFeatures(text)
+        if !features.hasEscapes {
+            i = quote + 1
+            return write(text, features: features, key: key, to: &out)
         }
-        // A backslash, DEL (allowed, escaped on output) or a control character (an error): the slow path decides.
+        // A backslash, DEL (allowed, escaped on output) or a control character (an error): byte by byte.
+        while i < quote, bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
         var decoded = scratch ?? OutputBuffer(capacity: 256)
         decoded.removeAll()
         decoded.append(UnsafeBufferPointer(rebasing: bytes[start..<i]))
@@ -325,9 +334,8 @@ struct JSONTextRedactor {
             var repaired = String(decoding: text, as: UTF8.self)
             return repaired.withUTF8 { write($0, features: ByteFeatures($0), key: key, to: &out) }
         }
-        let verdict = key ? redactor.keyRules.verdict(utf8: text) : .keep
-        let findings = redactor.strings.findings(in: text, features: features)
-        let limit = redactor.maximumStringLength
+        let verdict = key ? keyRules.verdict(utf8: text) : .keep
+        let findings = strings.findings(in: text, features: features)
         if findings.isEmpty {
             if text.count > limit {
                 out.appendJSONString(Redactor.limited(String(decoding: text, as: UTF8.self), to: limit)!)
@@ -341,17 +349,17 @@ struct JSONTextRedactor {
             return verdict
         }
         var length = 0
-        redactor.strings.forEachPart(of: text, findings) { length += $0.count } replaced: { replacement, type in
+        strings.forEachPart(of: text, findings) { length += $0.count } replaced: { replacement, type in
             length += replacement.utf8.count
             note(type)
         }
         if length > limit {
             // Rare: cut the redacted text as the tree walk does.
-            out.appendJSONString(Redactor.limited(redactor.strings.redact(utf8: text)!.text, to: limit)!)
+            out.appendJSONString(Redactor.limited(strings.redact(utf8: text)!.text, to: limit)!)
             return verdict
         }
         out.append(UInt8(ascii: "\""))
-        redactor.strings.forEachPart(of: text, findings) { kept in
+        strings.forEachPart(of: text, findings) { kept in
             out.appendEscapedValidUTF8(kept)
         } replaced: { replacement, _ in
             // Masks and pseudonyms are ASCII, but a custom detector's type name comes from a policy file.

@@ -17,6 +17,11 @@ struct KeySuffixTrie: Sendable {
     /// `children[node * width + column]` is the child node, or 0 for none (the root is never a child).
     private var children: [UInt16]
     private var nodeFlags: [Flags]
+    /// One bit per pair of last two normalised bytes that some name ends with: most keys are ruled out by this
+    /// 162-byte table alone, without walking the trie.
+    private var lastPairs = [UInt64](repeating: 0, count: (width * width + 63) / 64)
+    /// Whether some name is a single byte long (then the pair filter cannot be used).
+    private var hasSingleByteName = false
 
     /// Names are normalised (lower-case letters and digits only).
     init(secret: [[UInt8]], body: [[UInt8]]) {
@@ -28,6 +33,12 @@ struct KeySuffixTrie: Sendable {
 
     private mutating func insert(_ name: [UInt8], _ flag: Flags) {
         guard !name.isEmpty else { return }
+        if name.count == 1 {
+            hasSingleByteName = true
+        } else {
+            let pair = Self.column(name[name.count - 2]) * Self.width + Self.column(name[name.count - 1])
+            lastPairs[pair / 64] |= 1 << UInt64(pair % 64)
+        }
         var node = Self.root
         for b in name.reversed() {
             let slot = Int(node) * Self.width + Self.column(b)
@@ -47,6 +58,14 @@ struct KeySuffixTrie: Sendable {
     @inline(__always)
     private static func column(_ b: UInt8) -> Int {
         ByteClass.isDigit(b) ? Int(b &- 0x30) + 26 : Int(b &- 0x61)
+    }
+
+    /// Whether a key whose last two normalised bytes are `first`, `second` may end with a name.
+    @inline(__always)
+    func mayEnd(with first: UInt8, _ second: UInt8) -> Bool {
+        if hasSingleByteName { return true }
+        let pair = Self.column(first) * Self.width + Self.column(second)
+        return lastPairs.withUnsafeBufferPointer { $0[pair / 64] } & (1 << UInt64(pair % 64)) != 0
     }
 
     /// The node reached from `node` by the normalised byte `b`.

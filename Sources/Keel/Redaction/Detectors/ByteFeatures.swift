@@ -119,6 +119,9 @@ struct ByteFeatures {
     /// Whether every byte is ASCII (so the text is valid UTF-8 without further checking).
     @inline(__always) var isASCII: Bool { !has(Self.nonASCIIBit) }
 
+    /// Whether some byte must be escaped in a JSON string (`"`, `\\`, a control character, DEL).
+    @inline(__always) var hasEscapes: Bool { mask & Self.escapeFlag != 0 }
+
     /// Whether the bytes can go into a JSON string as they are: ASCII with nothing to escape.
     @inline(__always) var isPlainJSON: Bool { isASCII && mask & Self.escapeFlag == 0 }
 
@@ -149,7 +152,8 @@ struct ByteFeatures {
         guard digits >= 4, !(digits == n && n > 19) else { return set }
         if dots >= 3 { set.insert(.ipv4) }
         if uppers >= 2, digits >= 11, n >= 15 { set.insert(.iban) }
-        guard digits >= 8 else { return set }
+        // Phones need 9 digits, or 8 after a `+`; SSNs 9; cards 13.
+        guard digits >= 9 || (digits == 8 && has(Self.plusBit)) else { return set }
         let run = digits == n ? n : Self.longestNumberRun(s)
         // With a `+`, 8 digits; otherwise 10, or 9 with a group in parentheses.
         if run >= 9 || (run >= 8 && has(Self.plusBit)) { set.insert(.phone) }
@@ -173,12 +177,19 @@ struct ByteFeatures {
         table.withUnsafeBufferPointer { table in
             var run = 0
             var longest = 0
-            for b in s {
-                let entry = table[Int(b)]
-                let isDigit = Int(truncatingIfNeeded: entry & UInt64(digitBit))
-                let continues = Int(truncatingIfNeeded: (entry &>> 14) & 1)
-                run = (run &+ isDigit) & (0 &- continues)
-                longest = Swift.max(longest, run)
+            var i = 0
+            while i < s.count {
+                // In blocks of 16, so that the test for "long enough for every detector" costs little.
+                let end = Swift.min(s.count, i &+ 16)
+                while i < end {
+                    let entry = table[Int(s[i])]
+                    let isDigit = Int(truncatingIfNeeded: entry & UInt64(digitBit))
+                    let continues = Int(truncatingIfNeeded: (entry &>> 14) & 1)
+                    run = (run &+ isDigit) & (0 &- continues)
+                    longest = Swift.max(longest, run)
+                    i &+= 1
+                }
+                if longest >= 13 { break }
             }
             return longest
         }
