@@ -335,8 +335,7 @@ struct JSONTextRedactor {
             return repaired.withUTF8 { write($0, features: ByteFeatures($0), key: key, to: &out) }
         }
         let verdict = key ? keyRules.verdict(utf8: text) : .keep
-        let findings = strings.findings(in: text, features: features)
-        if findings.isEmpty {
+        guard let findings = strings.findings(in: text, features: features) else {
             if text.count > limit {
                 out.appendJSONString(Redactor.limited(String(decoding: text, as: UTF8.self), to: limit)!)
             } else if features.isPlainJSON {

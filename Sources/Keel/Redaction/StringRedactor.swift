@@ -13,6 +13,7 @@ public final class StringRedactor: Sendable {
     /// `Basic`) must be filtered by type.
     private let filtersTypes: Bool
     private let customDetectors: [CustomDetector]
+    private let hasCustomDetectors: Bool
     let pseudonymizer: Pseudonymizer?
     let keyRules: KeyRules
 
@@ -21,6 +22,7 @@ public final class StringRedactor: Sendable {
         self.enabled = DetectorSet(enabledBy: policy)
         self.filtersTypes = !policy.disabledDetectors.isEmpty
         self.customDetectors = policy.customDetectors
+        self.hasCustomDetectors = !policy.customDetectors.isEmpty
         self.pseudonymizer = policy.pseudonymizer
         self.keyRules = policy.keyRules
     }
@@ -50,8 +52,7 @@ public final class StringRedactor: Sendable {
     /// The same, with the byte pass already done by the caller.
     @inline(__always)
     func redact(utf8 s: UnsafeBufferPointer<UInt8>, features: ByteFeatures) -> (text: String, types: [RedactionType])? {
-        let findings = findings(in: s, features: features)
-        guard !findings.isEmpty else { return nil }
+        guard let findings = findings(in: s, features: features) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(s.count + 16)
         var types: [RedactionType] = []
@@ -64,23 +65,23 @@ public final class StringRedactor: Sendable {
         return (String(decoding: out, as: UTF8.self), types)
     }
 
-    /// What the detectors found in `s`, in order and without overlaps; empty (and nothing allocated) for the many
-    /// strings the byte pass alone decides.
+    /// What the detectors found in `s`, in order and without overlaps; `nil` when nothing was found — decided
+    /// without allocating anything for the many strings the byte pass alone rules out.
     @inline(__always)
-    func findings(in s: UnsafeBufferPointer<UInt8>, features: ByteFeatures) -> [Finding] {
-        guard s.count >= Self.shortest else { return [] }
+    func findings(in s: UnsafeBufferPointer<UInt8>, features: ByteFeatures) -> [Finding]? {
+        guard s.count >= Self.shortest else { return nil }
         let detectors = features.candidates(in: s).intersection(enabled)
-        guard !detectors.isEmpty || !customDetectors.isEmpty else { return [] }
+        guard detectors.rawValue != 0 || hasCustomDetectors else { return nil }
         return findings(in: s, running: detectors)
     }
 
     @inline(never)
-    private func findings(in s: UnsafeBufferPointer<UInt8>, running detectors: DetectorSet) -> [Finding] {
+    private func findings(in s: UnsafeBufferPointer<UInt8>, running detectors: DetectorSet) -> [Finding]? {
         var findings: [Finding] = []
         find(in: s, running: detectors, into: &findings)
         for detector in customDetectors { detector.scan(s, into: &findings) }
         if filtersTypes { findings.removeAll { !policy.runs($0.type) } }
-        guard findings.count > 1 else { return findings }
+        guard findings.count > 1 else { return findings.isEmpty ? nil : findings }
         // Overlapping findings keep the one that starts first (the longer one on a tie).
         findings.sort()
         var cursor = 0

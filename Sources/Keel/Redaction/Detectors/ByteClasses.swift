@@ -59,6 +59,28 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// The index of the first ASCII digit at or after `i`, or `count`. Eight bytes at a time: digits are anchors of
+    /// the number detectors, and most text has few of them.
+    @inline(__always)
+    func nextDigit(from i: Int) -> Int {
+        guard let base = baseAddress else { return count }
+        var i = i
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while i &+ 8 <= count {
+            let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            // Per byte (high bits cleared first, so nothing carries into the next byte): at least "0", above "9"?
+            let low = word & ~highs
+            let atLeast0 = low &+ ones &* (0x80 - 0x30)
+            let above9 = low &+ ones &* (0x7F - 0x39)
+            let digits = atLeast0 & ~above9 & ~word & highs
+            if digits != 0 { return i &+ digits.trailingZeroBitCount / 8 }
+            i &+= 8
+        }
+        while i < count, !ByteClass.isDigit(self[i]) { i &+= 1 }
+        return i
+    }
+
     /// The index of the first of two bytes at or after `i`, or `count`.
     @inline(__always)
     func next(_ a: UInt8, or b: UInt8, from i: Int) -> Int {

@@ -3,10 +3,11 @@
 public enum NumberDetectors {
     /// Payment cards: 13–19 digits, optionally grouped by single spaces or hyphens, passing the Luhn check.
     static func scanCards(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
-        var i = 0
+        var i = s.nextDigit(from: 0)
         while i < s.count {
-            guard ByteClass.isDigit(s[i]), !ByteClass.isWord(s.before(i)) else {
-                i += 1
+            guard !ByteClass.isWord(s.before(i)) else {
+                while i < s.count, ByteClass.isDigit(s[i]) { i += 1 }
+                i = s.nextDigit(from: i)
                 continue
             }
             var digits = 0
@@ -32,6 +33,7 @@ public enum NumberDetectors {
                 // Skip this run of digits.
                 while i < s.count, ByteClass.isDigit(s[i]) { i += 1 }
             }
+            i = s.nextDigit(from: i)
         }
     }
 
@@ -93,12 +95,14 @@ public enum NumberDetectors {
     /// IBANs: country code, two check digits, 11–30 letters and digits, optionally in groups of four; mod-97 valid.
     static func scanIBANs(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         guard s.count >= 15 else { return }
-        var i = 0
-        while i + 15 <= s.count {
-            guard ByteClass.isUpper(s[i]), ByteClass.isUpper(s[i + 1]), ByteClass.isDigit(s[i + 2]),
-                ByteClass.isDigit(s[i + 3]), !ByteClass.isWord(s.before(i))
+        // Anchored on the check digits: the first of them found eight bytes at a time.
+        var checkDigits = s.nextDigit(from: 2)
+        while checkDigits + 13 <= s.count {
+            let i = checkDigits - 2
+            guard ByteClass.isUpper(s[i]), ByteClass.isUpper(s[i + 1]), ByteClass.isDigit(s[i + 3]),
+                !ByteClass.isWord(s.before(i))
             else {
-                i += 1
+                checkDigits = s.nextDigit(from: checkDigits + 1)
                 continue
             }
             var chars: [UInt8] = [s[i], s[i + 1], s[i + 2], s[i + 3]]
@@ -118,9 +122,9 @@ public enum NumberDetectors {
             }
             if chars.count >= 15, !ByteClass.isWord(s.at(end)), mod97(chars) {
                 findings.append(Finding(start: i, end: end, type: .iban))
-                i = end
+                checkDigits = s.nextDigit(from: end + 2)
             } else {
-                i += 1
+                checkDigits = s.nextDigit(from: checkDigits + 1)
             }
         }
     }

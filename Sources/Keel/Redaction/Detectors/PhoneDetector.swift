@@ -7,13 +7,25 @@
 /// and `AAA-GG-SSSS` shapes are never phones.
 enum PhoneDetector {
     static func scan(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
-        var i = 0
-        while i < s.count {
-            let b = s[i]
-            guard (ByteClass.isDigit(b) || b == 0x2B || b == 0x28), !ByteClass.isWord(s.before(i)),
-                s.before(i) != 0x2E, s.before(i) != 0x2D, s.before(i) != 0x2B
-            else {
-                i += 1
+        // Anchored on digits (found eight bytes at a time); a number starts at its first digit, at a `(` right
+        // before it, or at a `+` up to two separators or parentheses before it (`+44`, `+(0)`, `+ 44`).
+        var digit = s.nextDigit(from: 0)
+        while digit < s.count {
+            var i = digit
+            if s.before(digit) == 0x28 { i = digit - 1 }
+            var k = digit - 1
+            while k >= 0, digit - k <= 3, Self.mayLeadDigits(s[k]) {
+                if s[k] == 0x2B {
+                    i = k
+                    break
+                }
+                k -= 1
+            }
+            guard !ByteClass.isWord(s.before(i)), s.before(i) != 0x2E, s.before(i) != 0x2D, s.before(i) != 0x2B else {
+                // Glued to a word or another number: past this run of digits.
+                var j = digit
+                while j < s.count, ByteClass.isDigit(s[j]) { j += 1 }
+                digit = s.nextDigit(from: j)
                 continue
             }
             let (end, isPhone) = match(s, from: i)
@@ -21,8 +33,14 @@ enum PhoneDetector {
                 findings.append(Finding(start: i, end: end, type: .phone))
             }
             // Past everything this candidate took in: its later groups are not numbers of their own.
-            i = max(end, i + 1)
+            digit = s.nextDigit(from: max(end, digit + 1))
         }
+    }
+
+    /// `+`, `(` and the separators that may stand between a `+` and the first digit.
+    @inline(__always)
+    private static func mayLeadDigits(_ b: UInt8) -> Bool {
+        b == 0x2B || b == 0x28 || b == 0x20 || b == 0x2D || b == 0x2E || b == 0x2F
     }
 
     /// Where the number-like run starting at `start` ends, and whether it is a phone number.
