@@ -7,9 +7,11 @@ import Logging
 /// With no policy (redaction off) it writes values as given, except that `audit` events still lose the values of
 /// secret keys: that cannot be switched off.
 struct RedactingWriter {
-    let strings: StringRedactor?
+    /// Unowned: a writer lives for one event, inside the encoder that owns the redactor and the scratch; holding
+    /// them strongly would cost a retain and a release per string written.
+    unowned(unsafe) let strings: StringRedactor?
     let limit: Int
-    let scratch: EncodeScratch
+    unowned(unsafe) let scratch: EncodeScratch
 
     @inline(__always)
     func note(_ type: RedactionType) {

@@ -246,7 +246,9 @@ struct JSONTextRedactor {
         let features = ByteFeatures(text)
         if !features.hasEscapes {
             i = quote + 1
-            return write(text, features: features, key: key, to: &out)
+            return Self.write(
+                text, features: features, key: key, strings: strings, keyRules: keyRules, limit: limit, to: &out,
+                types: &types)
         }
         // A backslash, DEL (allowed, escaped on output) or a control character (an error): byte by byte.
         while i < quote, bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
@@ -259,7 +261,9 @@ struct JSONTextRedactor {
             if b == UInt8(ascii: "\"") {
                 i += 1
                 let text = UnsafeBufferPointer(start: decoded.base, count: decoded.count)
-                return write(text, features: ByteFeatures(text), key: key, to: &out)
+                return Self.write(
+                    text, features: ByteFeatures(text), key: key, strings: strings, keyRules: keyRules, limit: limit,
+                    to: &out, types: &types)
             }
             if b < 0x20 { throw error("control character in string") }
             if b != UInt8(ascii: "\\") {
@@ -326,13 +330,21 @@ struct JSONTextRedactor {
     }
 
     /// Writes a decoded string through the detectors and the length limit; for a key, also decides its verdict.
-    private mutating func write(
-        _ text: UnsafeBufferPointer<UInt8>, features: ByteFeatures, key: Bool, to out: inout OutputBuffer
+    ///
+    /// Static, with what it needs passed in: as a method of the mutable walker it would retain the redactor's parts
+    /// for every string.
+    private static func write(
+        _ text: UnsafeBufferPointer<UInt8>, features: ByteFeatures, key: Bool, strings: StringRedactor,
+        keyRules: KeyRules, limit: Int, to out: inout OutputBuffer, types: inout [RedactionType]
     ) -> KeyRules.Verdict {
         guard features.isASCII || (try? UTF8Span(validating: text.span)) != nil else {
             // Invalid UTF-8 is replaced, as the parser's repair does, and the repaired text goes the same way.
             var repaired = String(decoding: text, as: UTF8.self)
-            return repaired.withUTF8 { write($0, features: ByteFeatures($0), key: key, to: &out) }
+            return repaired.withUTF8 {
+                write(
+                    $0, features: ByteFeatures($0), key: key, strings: strings, keyRules: keyRules, limit: limit,
+                    to: &out, types: &types)
+            }
         }
         let verdict = key ? keyRules.verdict(utf8: text) : .keep
         guard let findings = strings.findings(in: text, features: features) else {
@@ -350,7 +362,7 @@ struct JSONTextRedactor {
         var length = 0
         strings.forEachPart(of: text, findings) { length += $0.count } replaced: { replacement, type in
             length += replacement.utf8.count
-            note(type)
+            note(type, in: &types)
         }
         if length > limit {
             // Rare: cut the redacted text as the tree walk does.
@@ -369,7 +381,9 @@ struct JSONTextRedactor {
         return verdict
     }
 
-    private mutating func note(_ type: RedactionType) {
+    private mutating func note(_ type: RedactionType) { Self.note(type, in: &types) }
+
+    private static func note(_ type: RedactionType, in types: inout [RedactionType]) {
         if !types.contains(type) { types.append(type) }
     }
 }
