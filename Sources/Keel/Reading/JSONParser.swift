@@ -196,47 +196,56 @@ public struct JSONParser {
                 i += 1
                 continue
             }
-            i += 1
-            guard i < bytes.count else { break }
-            let e = bytes[i]
-            i += 1
-            switch e {
-            case UInt8(ascii: "\""): scalars.append(0x22)
-            case UInt8(ascii: "\\"): scalars.append(0x5C)
-            case UInt8(ascii: "/"): scalars.append(0x2F)
-            case UInt8(ascii: "b"): scalars.append(0x08)
-            case UInt8(ascii: "f"): scalars.append(0x0C)
-            case UInt8(ascii: "n"): scalars.append(0x0A)
-            case UInt8(ascii: "r"): scalars.append(0x0D)
-            case UInt8(ascii: "t"): scalars.append(0x09)
-            case UInt8(ascii: "u"):
-                var code = try hex4()
-                if (0xD800..<0xDC00).contains(code) {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                        i += 2
-                        let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw error("invalid surrogate pair") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if options.repairUTF8 {
-                        code = 0xFFFD
-                    } else {
-                        throw error("lone surrogate")
-                    }
-                } else if (0xDC00..<0xE000).contains(code) {
-                    guard options.repairUTF8 else { throw error("lone surrogate") }
-                    code = 0xFFFD
-                }
-                scalars.append(contentsOf: String(Character(Unicode.Scalar(code)!)).utf8)
-            default:
-                throw error("invalid escape")
-            }
+            try Self.decodeEscape(bytes, at: &i, repairUTF8: options.repairUTF8) { scalars.append($0) }
         }
         throw error("unterminated string")
     }
 
-    private mutating func hex4() throws(Error) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw error("invalid \\u escape") }
+    /// Decodes the escape sequence at `i` (a backslash) in a string, passing the UTF-8 bytes it stands for to
+    /// `append`, and moves `i` past it. Shared by this parser and the redactor that reads JSON text directly.
+    /// A lone surrogate is an error, or U+FFFD when `repairUTF8`.
+    static func decodeEscape(
+        _ bytes: UnsafeBufferPointer<UInt8>, at i: inout Int, repairUTF8: Bool, append: (UInt8) -> Void
+    ) throws(Error) {
+        i += 1
+        guard i < bytes.count else { throw Error(offset: i, reason: "unterminated string") }
+        let e = bytes[i]
+        i += 1
+        switch e {
+        case UInt8(ascii: "\""): append(0x22)
+        case UInt8(ascii: "\\"): append(0x5C)
+        case UInt8(ascii: "/"): append(0x2F)
+        case UInt8(ascii: "b"): append(0x08)
+        case UInt8(ascii: "f"): append(0x0C)
+        case UInt8(ascii: "n"): append(0x0A)
+        case UInt8(ascii: "r"): append(0x0D)
+        case UInt8(ascii: "t"): append(0x09)
+        case UInt8(ascii: "u"):
+            var code = try hex4(bytes, at: &i)
+            if (0xD800..<0xDC00).contains(code) {
+                // A high surrogate must be followed by an escaped low surrogate.
+                if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
+                    i += 2
+                    let low = try hex4(bytes, at: &i)
+                    guard (0xDC00..<0xE000).contains(low) else { throw Error(offset: i, reason: "invalid surrogate pair") }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                } else if repairUTF8 {
+                    code = 0xFFFD
+                } else {
+                    throw Error(offset: i, reason: "lone surrogate")
+                }
+            } else if (0xDC00..<0xE000).contains(code) {
+                guard repairUTF8 else { throw Error(offset: i, reason: "lone surrogate") }
+                code = 0xFFFD
+            }
+            for unit in UTF8.encode(Unicode.Scalar(code)!)! { append(unit) }
+        default:
+            throw Error(offset: i, reason: "invalid escape")
+        }
+    }
+
+    private static func hex4(_ bytes: UnsafeBufferPointer<UInt8>, at i: inout Int) throws(Error) -> UInt32 {
+        guard i + 4 <= bytes.count else { throw Error(offset: i, reason: "invalid \\u escape") }
         var v: UInt32 = 0
         for _ in 0..<4 {
             let b = bytes[i]
@@ -245,7 +254,7 @@ public struct JSONParser {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(b - UInt8(ascii: "A") + 10)
-            default: throw error("invalid \\u escape")
+            default: throw Error(offset: i, reason: "invalid \\u escape")
             }
             v = v << 4 | d
             i += 1

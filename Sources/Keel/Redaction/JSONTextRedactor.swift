@@ -271,62 +271,9 @@ struct JSONTextRedactor {
                 i += 1
                 continue
             }
-            try unescape(into: &decoded)
+            try JSONParser.decodeEscape(bytes, at: &i, repairUTF8: true) { decoded.append($0) }
         }
         throw error("unterminated string")
-    }
-
-    /// Decodes the escape at `i` (a backslash) into `scratch`.
-    private mutating func unescape(into scratch: inout OutputBuffer) throws(JSONParser.Error) {
-        i += 1
-        guard i < bytes.count else { throw error("unterminated string") }
-        let e = bytes[i]
-        i += 1
-        switch e {
-        case UInt8(ascii: "\""): scratch.append(0x22)
-        case UInt8(ascii: "\\"): scratch.append(0x5C)
-        case UInt8(ascii: "/"): scratch.append(0x2F)
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
-        case UInt8(ascii: "u"):
-            var code = try hex4()
-            if (0xD800..<0xDC00).contains(code) {
-                if i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u") {
-                    i += 2
-                    let low = try hex4()
-                    guard (0xDC00..<0xE000).contains(low) else { throw error("invalid surrogate pair") }
-                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                } else {
-                    code = 0xFFFD
-                }
-            } else if (0xDC00..<0xE000).contains(code) {
-                code = 0xFFFD
-            }
-            for unit in UTF8.encode(Unicode.Scalar(code)!)! { scratch.append(unit) }
-        default:
-            throw error("invalid escape")
-        }
-    }
-
-    private mutating func hex4() throws(JSONParser.Error) -> UInt32 {
-        guard i + 4 <= bytes.count else { throw error("invalid \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let b = bytes[i]
-            let d: UInt32
-            switch b {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(b - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(b - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(b - UInt8(ascii: "A") + 10)
-            default: throw error("invalid \\u escape")
-            }
-            v = v << 4 | d
-            i += 1
-        }
-        return v
     }
 
     /// Writes a decoded string through the detectors and the length limit; for a key, also decides its verdict.
