@@ -67,13 +67,20 @@ public final class KeyRules: Sendable {
     }
 
     /// The verdict for a key given as UTF-8 bytes.
+    @inline(__always)
     public func verdict(utf8 key: UnsafeBufferPointer<UInt8>) -> Verdict {
-        // The last two letters or digits rule out most keys at once.
+        // The last two letters or digits rule out most keys at once, without a call.
         var last = key.count - 1
         while last >= 0, !ByteClass.isAlnum(key[last]) { last -= 1 }
         var previous = last - 1
         while previous >= 0, !ByteClass.isAlnum(key[previous]) { previous -= 1 }
         if previous >= 0, !trie.mayEnd(with: ByteClass.lower(key[previous]), ByteClass.lower(key[last])) { return .keep }
+        return walk(key)
+    }
+
+    /// The verdict from the trie: for the few keys whose last two bytes end some name.
+    @inline(never)
+    private func walk(_ key: UnsafeBufferPointer<UInt8>) -> Verdict {
         var node = KeySuffixTrie.root
         var secret = false
         var body = false

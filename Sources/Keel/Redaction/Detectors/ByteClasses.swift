@@ -59,25 +59,34 @@ extension UnsafeBufferPointer where Element == UInt8 {
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
-    /// The index of the first ASCII digit at or after `i`, or `count`. Eight bytes at a time: digits are anchors of
-    /// the number detectors, and most text has few of them.
+    /// The index of the first ASCII digit at or after `i`, or `count`. Digits are the anchors of the number
+    /// detectors, and most text has few of them.
     @inline(__always)
-    func nextDigit(from i: Int) -> Int {
+    func nextDigit(from i: Int) -> Int { next(inRange: 0x30, 0x39, from: i) }
+
+    /// The index of the first upper-case ASCII letter at or after `i`, or `count`.
+    @inline(__always)
+    func nextUpper(from i: Int) -> Int { next(inRange: 0x41, 0x5A, from: i) }
+
+    /// The index of the first ASCII byte in `low...high` at or after `i`, or `count`; eight bytes at a time.
+    @inline(__always)
+    private func next(inRange low: UInt8, _ high: UInt8, from i: Int) -> Int {
         guard let base = baseAddress else { return count }
         var i = i
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         while i &+ 8 <= count {
             let word = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-            // Per byte (high bits cleared first, so nothing carries into the next byte): at least "0", above "9"?
-            let low = word & ~highs
-            let atLeast0 = low &+ ones &* (0x80 - 0x30)
-            let above9 = low &+ ones &* (0x7F - 0x39)
-            let digits = atLeast0 & ~above9 & ~word & highs
-            if digits != 0 { return i &+ digits.trailingZeroBitCount / 8 }
+            // Per byte (high bits cleared first, so nothing carries into the next byte): at least `low`, above
+            // `high`? Bytes that were not ASCII are then dropped.
+            let seven = word & ~highs
+            let atLeastLow = seven &+ ones &* UInt64(0x80 - low)
+            let aboveHigh = seven &+ ones &* UInt64(0x7F - high)
+            let found = atLeastLow & ~aboveHigh & ~word & highs
+            if found != 0 { return i &+ found.trailingZeroBitCount / 8 }
             i &+= 8
         }
-        while i < count, !ByteClass.isDigit(self[i]) { i &+= 1 }
+        while i < count, self[i] &- low > high &- low { i &+= 1 }
         return i
     }
 

@@ -95,14 +95,13 @@ public enum NumberDetectors {
     /// IBANs: country code, two check digits, 11–30 letters and digits, optionally in groups of four; mod-97 valid.
     static func scanIBANs(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         guard s.count >= 15 else { return }
-        // Anchored on the check digits: the first of them found eight bytes at a time.
-        var checkDigits = s.nextDigit(from: 2)
-        while checkDigits + 13 <= s.count {
-            let i = checkDigits - 2
-            guard ByteClass.isUpper(s[i]), ByteClass.isUpper(s[i + 1]), ByteClass.isDigit(s[i + 3]),
+        // Anchored on the country code's first letter, found eight bytes at a time: upper-case letters are rare.
+        var i = s.nextUpper(from: 0)
+        while i + 15 <= s.count {
+            guard ByteClass.isUpper(s[i + 1]), ByteClass.isDigit(s[i + 2]), ByteClass.isDigit(s[i + 3]),
                 !ByteClass.isWord(s.before(i))
             else {
-                checkDigits = s.nextDigit(from: checkDigits + 1)
+                i = s.nextUpper(from: i + 1)
                 continue
             }
             var chars: [UInt8] = [s[i], s[i + 1], s[i + 2], s[i + 3]]
@@ -122,9 +121,9 @@ public enum NumberDetectors {
             }
             if chars.count >= 15, !ByteClass.isWord(s.at(end)), mod97(chars) {
                 findings.append(Finding(start: i, end: end, type: .iban))
-                checkDigits = s.nextDigit(from: end + 2)
+                i = s.nextUpper(from: end)
             } else {
-                checkDigits = s.nextDigit(from: checkDigits + 1)
+                i = s.nextUpper(from: i + 1)
             }
         }
     }
