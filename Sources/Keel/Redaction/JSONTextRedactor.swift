@@ -246,9 +246,17 @@ struct JSONTextRedactor {
         let features = ByteFeatures(text)
         if !features.hasEscapes {
             i = quote + 1
+            let detectors = strings.detectors(for: text, features: features)
+            // Most strings: plain ASCII that no detector can match, copied as they are, right here.
+            if detectors == nil, features.isPlainJSON, text.count <= limit {
+                out.append(UInt8(ascii: "\""))
+                out.append(text)
+                out.append(UInt8(ascii: "\""))
+                return key ? keyRules.verdict(utf8: text) : .keep
+            }
             return Self.write(
-                text, features: features, key: key, strings: strings, keyRules: keyRules, limit: limit, to: &out,
-                types: &types)
+                text, features: features, detectors: detectors, key: key, strings: strings, keyRules: keyRules,
+                limit: limit, to: &out, types: &types)
         }
         // A backslash, DEL (allowed, escaped on output) or a control character (an error): byte by byte.
         while i < quote, bytes[i] != UInt8(ascii: "\\"), bytes[i] >= 0x20 { i += 1 }
@@ -261,9 +269,10 @@ struct JSONTextRedactor {
             if b == UInt8(ascii: "\"") {
                 i += 1
                 let text = UnsafeBufferPointer(start: decoded.base, count: decoded.count)
+                let features = ByteFeatures(text)
                 return Self.write(
-                    text, features: ByteFeatures(text), key: key, strings: strings, keyRules: keyRules, limit: limit,
-                    to: &out, types: &types)
+                    text, features: features, detectors: strings.detectors(for: text, features: features), key: key,
+                    strings: strings, keyRules: keyRules, limit: limit, to: &out, types: &types)
             }
             if b < 0x20 { throw error("control character in string") }
             if b != UInt8(ascii: "\\") {
@@ -280,21 +289,24 @@ struct JSONTextRedactor {
     ///
     /// Static, with what it needs passed in: as a method of the mutable walker it would retain the redactor's parts
     /// for every string.
+    @inline(never)
     private static func write(
-        _ text: UnsafeBufferPointer<UInt8>, features: ByteFeatures, key: Bool, strings: StringRedactor,
-        keyRules: KeyRules, limit: Int, to out: inout OutputBuffer, types: inout [RedactionType]
+        _ text: UnsafeBufferPointer<UInt8>, features: ByteFeatures, detectors: DetectorSet?, key: Bool,
+        strings: StringRedactor, keyRules: KeyRules, limit: Int, to out: inout OutputBuffer,
+        types: inout [RedactionType]
     ) -> KeyRules.Verdict {
         guard features.isASCII || (try? UTF8Span(validating: text.span)) != nil else {
             // Invalid UTF-8 is replaced, as the parser's repair does, and the repaired text goes the same way.
             var repaired = String(decoding: text, as: UTF8.self)
             return repaired.withUTF8 {
-                write(
-                    $0, features: ByteFeatures($0), key: key, strings: strings, keyRules: keyRules, limit: limit,
-                    to: &out, types: &types)
+                let features = ByteFeatures($0)
+                return write(
+                    $0, features: features, detectors: strings.detectors(for: $0, features: features), key: key,
+                    strings: strings, keyRules: keyRules, limit: limit, to: &out, types: &types)
             }
         }
         let verdict = key ? keyRules.verdict(utf8: text) : .keep
-        guard let findings = strings.findings(in: text, features: features) else {
+        guard let detectors, let findings = strings.findings(in: text, running: detectors) else {
             if text.count > limit {
                 out.appendJSONString(Redactor.limited(String(decoding: text, as: UTF8.self), to: limit)!)
             } else if features.isPlainJSON {

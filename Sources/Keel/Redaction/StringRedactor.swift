@@ -69,14 +69,22 @@ public final class StringRedactor: Sendable {
     /// without allocating anything for the many strings the byte pass alone rules out.
     @inline(__always)
     func findings(in s: UnsafeBufferPointer<UInt8>, features: ByteFeatures) -> [Finding]? {
-        guard s.count >= Self.shortest else { return nil }
-        let detectors = features.candidates(in: s).intersection(enabled)
-        guard detectors.rawValue != 0 || hasCustomDetectors else { return nil }
+        guard let detectors = detectors(for: s, features: features) else { return nil }
         return findings(in: s, running: detectors)
     }
 
+    /// The detectors worth running over `s`; `nil` when the byte pass rules every one out.
+    @inline(__always)
+    func detectors(for s: UnsafeBufferPointer<UInt8>, features: ByteFeatures) -> DetectorSet? {
+        guard s.count >= Self.shortest else { return nil }
+        let detectors = features.candidates(in: s).intersection(enabled)
+        guard detectors.rawValue != 0 || hasCustomDetectors else { return nil }
+        return detectors
+    }
+
+    /// What the given detectors (and the custom ones) found in `s`, in order and without overlaps.
     @inline(never)
-    private func findings(in s: UnsafeBufferPointer<UInt8>, running detectors: DetectorSet) -> [Finding]? {
+    func findings(in s: UnsafeBufferPointer<UInt8>, running detectors: DetectorSet) -> [Finding]? {
         var findings: [Finding] = []
         find(in: s, running: detectors, into: &findings)
         for detector in customDetectors { detector.scan(s, into: &findings) }
