@@ -7,11 +7,20 @@ import Logging
 /// With no policy (redaction off) it writes values as given, except that `audit` events still lose the values of
 /// secret keys: that cannot be switched off.
 struct RedactingWriter {
-    /// Unowned: a writer lives for one event, inside the encoder that owns the redactor and the scratch; holding
-    /// them strongly would cost a retain and a release per string written.
-    unowned(unsafe) let strings: StringRedactor?
+    /// Held unmanaged: a writer lives for one event, inside the encoder that owns the redactor and the scratch, and
+    /// a strong (or `unowned`) reference costs a retain and a release per string written.
+    private let redactor: Unmanaged<StringRedactor>?
     let limit: Int
     unowned(unsafe) let scratch: EncodeScratch
+
+    init(strings: StringRedactor?, limit: Int, scratch: EncodeScratch) {
+        self.redactor = strings.map { Unmanaged.passUnretained($0) }
+        self.limit = limit
+        self.scratch = scratch
+    }
+
+    /// The redactor, for the less frequent paths (errors, marked values, keys).
+    var strings: StringRedactor? { redactor?.takeUnretainedValue() }
 
     @inline(__always)
     func note(_ type: RedactionType) {
@@ -21,16 +30,19 @@ struct RedactingWriter {
     /// A JSON string of `text`, redacted.
     @inline(__always)
     func string(_ text: String, to out: inout OutputBuffer) {
-        guard let strings else {
+        guard let redactor else {
             out.appendJSONString(text, limit: limit)
             return
         }
         let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
-            if let found = strings.redact(utf8: bytes) {
-                for type in found.types { note(type) }
-                out.appendJSONString(found.text, limit: limit)
-            } else {
-                out.appendJSONString(utf8: bytes, limit: limit)
+            // Borrowed for the call: the encoder keeps the redactor alive for the whole event.
+            redactor._withUnsafeGuaranteedRef { strings in
+                if let found = strings.redact(utf8: bytes) {
+                    for type in found.types { note(type) }
+                    out.appendJSONString(found.text, limit: limit)
+                } else {
+                    out.appendJSONString(utf8: bytes, limit: limit)
+                }
             }
         }
         if done == nil {
