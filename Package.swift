@@ -14,10 +14,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
     ],
     targets: [
-        // The core: swift-log and swift-crypto (HMAC pseudonyms, body hashes) only, so that linking Keel stays cheap.
+        // The system zlib, for gzip-compressing rotated files (small, and on every Linux machine).
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The core: swift-log, swift-crypto (HMAC pseudonyms, body hashes) and zlib only, so that linking Keel stays
+        // cheap.
         .target(
             name: "Keel",
             dependencies: [
+                "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

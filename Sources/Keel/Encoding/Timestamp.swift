@@ -69,3 +69,26 @@ extension OutputBuffer {
         append(UInt8(ascii: "."))
     }
 }
+
+extension Timestamp {
+    /// `20261123T015800.123456Z`: a UTC time for file names (sorts as it reads, no `:`).
+    static func compactUTC(seconds: Int, micros: Int) -> String {
+        let c = Timestamp(microsecondsSinceEpoch: Int64(seconds) * 1_000_000).civil
+        func pad(_ v: Int, _ width: Int) -> String {
+            let text = String(v)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return pad(c.year, 4) + pad(c.month, 2) + pad(c.day, 2) + "T" + pad(c.hour, 2) + pad(c.minute, 2)
+            + pad(c.second, 2) + "." + pad(micros, 6) + "Z"
+    }
+
+    /// Days since 1970-01-01 of a civil UTC date (Howard Hinnant's `days_from_civil`).
+    static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
+    }
+}
