@@ -29,7 +29,7 @@ public enum Keel {
             sinks.append(ConsoleSink(format: configuration.format, streams: streams, diagnostics: diagnostics))
         }
         if let file = configuration.file {
-            sinks.append(try FileSink(path: file, diagnostics: diagnostics))
+            sinks.append(try FileSink(path: file, rotation: configuration.fileRotation, diagnostics: diagnostics))
         }
         sinks += configuration.extraSinks
         let encoder = EventEncoder(

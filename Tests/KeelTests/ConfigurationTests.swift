@@ -19,6 +19,20 @@ struct ConfigurationTests {
         #expect(config.console == .stderrOnly)
     }
 
+    @Test func readsRotation() throws {
+        let config = try KeelConfiguration.fromEnvironment([
+            "LOG_FILE": "/tmp/x.log", "LOG_ROTATE_SIZE": "50MB", "LOG_ROTATE_DAILY": "true", "LOG_KEEP_FILES": "10",
+            "LOG_KEEP_DAYS": "7", "LOG_GZIP": "TRUE",
+        ])
+        #expect(config.fileRotation == FileRotation(maxBytes: 50 << 20, daily: true, keepFiles: 10, keepDays: 7, compress: true))
+        #expect(try KeelConfiguration.fromEnvironment(["LOG_FILE": "/tmp/x.log"]).fileRotation == nil)
+        #expect(ByteSize.parse("1048576") == 1 << 20)
+        #expect(ByteSize.parse("512kb") == 512 << 10)
+        #expect(ByteSize.parse("1 GiB") == 1 << 30)
+        #expect(ByteSize.parse("5M") == 5 << 20)
+        #expect(ByteSize.parse("five") == nil)
+    }
+
     @Test func defaultsWithNothingSet() throws {
         let config = try KeelConfiguration.fromEnvironment([:])
         #expect(config.level == .info)
@@ -31,7 +45,9 @@ struct ConfigurationTests {
 
     @Test(arguments: [
         ("LOG_LEVEL", "verbose"), ("LOG_FORMAT", "xml"), ("LOG_SAMPLE_RATE", "1.5"), ("LOG_SAMPLE_RATE", "-0.1"),
-        ("LOG_SAMPLE_RATE", "half"), ("KEEL_CONSOLE", "printer"),
+        ("LOG_SAMPLE_RATE", "half"), ("KEEL_CONSOLE", "printer"), ("LOG_ROTATE_SIZE", "big"), ("LOG_ROTATE_SIZE", "0"),
+        ("LOG_ROTATE_SIZE", "-5MB"), ("LOG_ROTATE_DAILY", "yes please"), ("LOG_KEEP_FILES", "0"), ("LOG_KEEP_DAYS", "a week"),
+        ("LOG_GZIP", "maybe"),
     ])
     func anInvalidValueNamesTheVariableTheValueAndWhatIsAccepted(_ variable: String, _ value: String) {
         #expect {

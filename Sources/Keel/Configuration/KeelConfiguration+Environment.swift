@@ -22,6 +22,11 @@ extension KeelConfiguration {
         ("LOG_LEVEL", "trace, debug, info, notice, warning (warn), error, critical", "lowest level written; default info"),
         ("LOG_FORMAT", "json, text", "console format; default json"),
         ("LOG_FILE", "a file path", "also append JSON lines to this file"),
+        ("LOG_ROTATE_SIZE", "a size: 1048576, 50MB, 1GiB …", "start a new LOG_FILE before it grows past this"),
+        ("LOG_ROTATE_DAILY", "true, false", "start a new LOG_FILE each UTC day"),
+        ("LOG_KEEP_FILES", "a positive whole number", "keep this many rotated files"),
+        ("LOG_KEEP_DAYS", "a positive whole number", "delete rotated files older than this many days"),
+        ("LOG_GZIP", "true, false", "gzip rotated files"),
         ("LOG_SAMPLE_RATE", "a number from 0 to 1", "fraction of ops events kept, per request; default 1"),
         ("KEEL_SERVICE", "a non-empty name", "the `service` field; default the executable's name"),
         ("KEEL_ENV", "a non-empty name", "the `env` field (production, staging …)"),
@@ -58,6 +63,31 @@ extension KeelConfiguration {
             config.format = format
         }
         if let v = value("LOG_FILE") { config.file = v }
+        var rotation = config.fileRotation ?? FileRotation()
+        var rotates = config.fileRotation != nil
+        if let v = value("LOG_ROTATE_SIZE") {
+            guard let bytes = ByteSize.parse(v) else { throw fail("LOG_ROTATE_SIZE") }
+            rotation.maxBytes = bytes
+            rotates = true
+        }
+        if let v = value("LOG_ROTATE_DAILY") {
+            guard let on = Bool(v.lowercased()) else { throw fail("LOG_ROTATE_DAILY") }
+            rotation.daily = on
+            rotates = rotates || on
+        }
+        if let v = value("LOG_KEEP_FILES") {
+            guard let n = Int(v), n > 0 else { throw fail("LOG_KEEP_FILES") }
+            rotation.keepFiles = n
+        }
+        if let v = value("LOG_KEEP_DAYS") {
+            guard let n = Int(v), n > 0 else { throw fail("LOG_KEEP_DAYS") }
+            rotation.keepDays = n
+        }
+        if let v = value("LOG_GZIP") {
+            guard let on = Bool(v.lowercased()) else { throw fail("LOG_GZIP") }
+            rotation.compress = on
+        }
+        if rotates { config.fileRotation = rotation }
         if let v = value("LOG_SAMPLE_RATE") {
             guard let rate = Double(v), rate >= 0, rate <= 1 else { throw fail("LOG_SAMPLE_RATE") }
             config.sampleRate = rate
@@ -88,6 +118,23 @@ extension KeelConfiguration {
             }
         }
         return config
+    }
+}
+
+/// Sizes as people write them: `1048576`, `512KB`, `50MB`, `1GB` (powers of 1024; `KiB`, `MiB`, `GiB` too).
+public enum ByteSize {
+    public static func parse(_ text: String) -> Int? {
+        let upper = String(text.uppercased().filter { $0 != " " })
+        let units: [(String, Int)] = [
+            ("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30),
+            ("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30), ("B", 1),
+        ]
+        for (suffix, factor) in units where upper.hasSuffix(suffix) {
+            guard let n = Int(upper.dropLast(suffix.count)), n > 0, n <= Int.max / factor else { return nil }
+            return n * factor
+        }
+        guard let n = Int(upper), n > 0 else { return nil }
+        return n
     }
 }
 

@@ -17,6 +17,8 @@ public struct KeelConfiguration: Sendable {
     public var console: ConsoleSink.Streams? = .split
     /// A file to append JSON lines to, in addition to the console (`LOG_FILE`).
     public var file: String?
+    /// Rotation, compression and retention of ``file``; `nil` for one growing file (external rotation, SIGHUP).
+    public var fileRotation: FileRotation?
     /// The fraction of `ops` events kept (`LOG_SAMPLE_RATE`), decided per request.
     public var sampleRate: Double = 1
     /// The service's name (`KEEL_SERVICE`); defaults to the executable's name.
