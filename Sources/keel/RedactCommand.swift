@@ -10,7 +10,7 @@ struct RedactCommand: ParsableCommand {
         commandName: "redact",
         abstract: "Redact NDJSON (or plain text) from files or stdin to stdout with Keel's redaction engine.",
         discussion: """
-            Each input line gives one output line, in order. JSON lines are redacted as trees (secret keys lose \
+            Each input line gives one output line, in order. JSON lines are redacted as they are read (secret keys lose \
             their values, body keys are replaced by their size, strings are scanned for PII and credentials); \
             other lines are redacted as text.
             """
