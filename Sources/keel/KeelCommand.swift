@@ -5,6 +5,6 @@ struct KeelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "Structured, redacted, correlated logs: read, check and serve them.",
-        subcommands: [TailCommand.self, RedactCommand.self, LintCommand.self, SchemaCommand.self, PipeCommand.self]
+        subcommands: [TailCommand.self, RedactCommand.self, LintCommand.self, SchemaCommand.self, PipeCommand.self, VerifyCommand.self]
     )
 }

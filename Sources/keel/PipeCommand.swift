@@ -58,12 +58,22 @@ struct PipeCommand: ParsableCommand {
     @Option(help: "A redaction policy file (the format of KEEL_REDACTION_POLICY, docs/redaction.md).")
     var policy: String?
 
+    @Option(help: "Also record every line in this hash-chained audit log (check it with keel verify).")
+    var audit: String?
+
+    @Option(name: .customLong("audit-key-file"), help: "The file holding the audit checkpoint HMAC key (with --audit).")
+    var auditKeyFile: String?
+
+    @Option(name: .customLong("audit-checkpoints"), help: "Also append the audit log's checkpoints to this file.")
+    var auditCheckpoints: String?
+
     func validate() throws {
         if let rotateSize, ByteSize.parse(rotateSize) == nil {
             throw ValidationError("--rotate-size \(rotateSize): expected a size such as 1048576, 50MB or 1GiB")
         }
         if let keep, keep <= 0 { throw ValidationError("--keep must be a positive number") }
         if let keepDays, keepDays <= 0 { throw ValidationError("--keep-days must be a positive number") }
+        if (audit == nil) != (auditKeyFile == nil) { throw ValidationError("--audit and --audit-key-file go together") }
         if Logger.Level(canonicalName: plainLevel) == nil {
             throw ValidationError("--plain-level \(plainLevel): expected trace, debug, info, notice, warn, error or critical")
         }
@@ -88,9 +98,25 @@ struct PipeCommand: ParsableCommand {
             if gzip { rotation.compress = true }
             config.fileRotation = rotation
         }
-        if stdout || config.file == nil { config.console = .stdoutOnly }
-
         let diagnostics = Diagnostics()
+        if let audit, let auditKeyFile {
+            let key: [UInt8]
+            do {
+                key = try AuditKey.read(auditKeyFile)
+            } catch {
+                throw ValidationError("--audit-key-file \(auditKeyFile): \(error)")
+            }
+            do {
+                config.extraSinks.append(
+                    try AuditSink(
+                        path: audit, key: key, service: config.service, checkpointCopy: auditCheckpoints,
+                        classes: Set(StorageClass.all), diagnostics: diagnostics))
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if stdout || (config.file == nil && audit == nil) { config.console = .stdoutOnly }
+
         let pipeline: Pipeline
         do {
             pipeline = try Keel.makePipeline(config, diagnostics: diagnostics)

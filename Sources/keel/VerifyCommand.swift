@@ -1,0 +1,50 @@
+import ArgumentParser
+import Keel
+import KeelTools
+
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Check hash-chained audit logs: edits, deletions, insertions, reordering, a cut tail, a replaced file.",
+        discussion: """
+            Files are checked as one chain, in the order given (rotated files first). Without --key-file the \
+            checkpoints' HMACs are not checked, so a log rebuilt from scratch cannot be told from the original. \
+            Exits 1 on any failure, naming the file, the line and what is wrong.
+            """
+    )
+
+    @Argument(help: "Audit log files, oldest first.")
+    var files: [String]
+
+    @Option(name: .customLong("key-file"), help: "The file holding the checkpoint HMAC key.")
+    var keyFile: String?
+
+    @Flag(name: .customLong("allow-unsealed"), help: "Accept a log that does not end with a sealing checkpoint.")
+    var allowUnsealed = false
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one audit log file") }
+    }
+
+    func run() throws {
+        var key: [UInt8]?
+        if let keyFile {
+            do {
+                key = try AuditKey.read(keyFile)
+            } catch {
+                throw ValidationError("--key-file \(keyFile): \(error)")
+            }
+        }
+        let report = AuditVerifier(key: key, allowUnsealed: allowUnsealed).verify(files: files) { file, records in
+            FileDescriptorIO.reportToStderr("verify: \(file): \(records) records checked")
+        }
+        print("records: \(report.records), checkpoints: \(report.checkpoints), sealed: \(report.sealed ? "yes" : "no"), "
+            + "records after the last checkpoint: \(report.recordsAfterLastCheckpoint)")
+        if key == nil { print("warning: no --key-file: checkpoint HMACs were not checked") }
+        if let failure = report.failure {
+            print("FAILED: \(failure.file)\(failure.line > 0 ? ":\(failure.line)" : ""): \(failure.reason)")
+            throw ExitCode(1)
+        }
+        print("OK")
+    }
+}
