@@ -37,7 +37,8 @@ public enum Keel {
             host: configuration.host, pid: Int(getpid()), maxLineBytes: configuration.maxLineBytes,
             sourceLocations: configuration.sourceLocations, redaction: configuration.redaction)
         return Pipeline(
-            encoder: encoder, sinks: sinks, sampler: Sampler(rate: configuration.sampleRate), diagnostics: diagnostics)
+            encoder: encoder, sinks: sinks, sampler: Sampler(rate: configuration.sampleRate), diagnostics: diagnostics,
+            delivery: configuration.delivery)
     }
 
     /// The metadata provider Keel installs: the task's ``LogContext``, then the configuration's provider.

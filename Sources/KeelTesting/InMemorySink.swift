@@ -40,6 +40,8 @@ public struct TestLogging: Sendable {
         configuration.console = nil
         configuration.service = "test-service"
         configuration.host = "test-host"
+        // Lines are in the sink when the log call returns: what a test reads right after logging.
+        configuration.delivery = .synchronous
         configure(&configuration)
         let sink = InMemorySink()
         configuration.extraSinks.append(sink)

@@ -40,6 +40,9 @@ public struct KeelConfiguration: Sendable {
     /// except that `audit` events always lose the values of secret keys.
     public var redaction: RedactionPolicy? = .default
     /// More sinks, in addition to the console and file.
+    /// How lines reach the sinks: through a bounded queue and a writer thread (the default), or on the calling
+    /// thread (tests, short-lived tools).
+    public var delivery: Pipeline.Delivery = .background
     public var extraSinks: [any LogSink] = []
 
     public init() {}

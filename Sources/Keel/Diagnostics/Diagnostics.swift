@@ -8,6 +8,7 @@ public final class Diagnostics: Sendable {
     private let sampled = Atomic<Int>(0)
     private let failures = Atomic<Int>(0)
     private let afterClose = Atomic<Int>(0)
+    private let droppedEvents = Atomic<Int>(0)
     private let redactions = Mutex<[String: Int]>([:])
 
     public init() {}
@@ -21,6 +22,8 @@ public final class Diagnostics: Sendable {
     public var sampledOut: Int { sampled.load(ordering: .relaxed) }
     /// Writes a sink could not complete.
     public var sinkFailures: Int { failures.load(ordering: .relaxed) }
+    /// `ops` events dropped because the delivery queue was full.
+    public var dropped: Int { droppedEvents.load(ordering: .relaxed) }
     /// Lines given to a sink after it was closed.
     public var writesAfterClose: Int { afterClose.load(ordering: .relaxed) }
 
@@ -36,6 +39,7 @@ public final class Diagnostics: Sendable {
     func countReclassified(_ n: Int) { reclassified.add(n, ordering: .relaxed) }
     func countTruncated() { truncated.add(1, ordering: .relaxed) }
     func countSampledOut() { sampled.add(1, ordering: .relaxed) }
+    func countDropped() { droppedEvents.add(1, ordering: .relaxed) }
     public func countSinkFailure() { failures.add(1, ordering: .relaxed) }
     public func countWriteAfterClose() { afterClose.add(1, ordering: .relaxed) }
 }

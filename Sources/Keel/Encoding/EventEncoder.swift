@@ -61,6 +61,8 @@ enum EncodeOutcome {
 public struct EventEncoder: Sendable {
     /// `,"service":…,"env":…,"version":…,"host":…,"pid":…,"schema_version":1`, encoded once.
     let envelope: [UInt8]
+    /// The `service` field of every event (also used by the pipeline's own events, such as `keel.dropped`).
+    public let service: String
     let maxLineBytes: Int
     let sourceLocations: SourceLocationPolicy
     /// The redaction engine's string detectors; `nil` when redaction is off.
@@ -77,6 +79,7 @@ public struct EventEncoder: Sendable {
         redaction: RedactionPolicy? = .default
     ) {
         self.strings = redaction.map(StringRedactor.init(policy:))
+        self.service = service
         var out = OutputBuffer(capacity: 256)
         defer { out.deallocate() }
         func put(_ field: FieldID, _ value: String?) {

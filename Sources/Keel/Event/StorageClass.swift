@@ -7,7 +7,7 @@
 /// A struct around a private enum, so that adding a class later is not a breaking change.
 public struct StorageClass: Hashable, Sendable, CustomStringConvertible {
     private enum Code: UInt8 { case ops, audit, cost }
-    private let code: Code
+    private let storage: Code
 
     public static let ops = StorageClass(code: .ops)
     public static let audit = StorageClass(code: .audit)
@@ -17,7 +17,7 @@ public struct StorageClass: Hashable, Sendable, CustomStringConvertible {
 
     /// The wire name: `ops`, `audit` or `cost`.
     public var name: String {
-        switch code {
+        switch storage {
         case .ops: "ops"
         case .audit: "audit"
         case .cost: "cost"
@@ -25,7 +25,7 @@ public struct StorageClass: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Whether events of this class may be sampled or dropped under overload.
-    public var isDroppable: Bool { code == .ops }
+    public var isDroppable: Bool { storage == .ops }
 
     public var description: String { name }
 
@@ -39,5 +39,9 @@ public struct StorageClass: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    private init(code: Code) { self.code = code }
+    private init(code: Code) { self.storage = code }
+
+    /// One byte, for queue records.
+    var code: UInt8 { storage.rawValue }
+    init(code: UInt8) { self.storage = Code(rawValue: code) ?? .ops }
 }

@@ -6,18 +6,42 @@ import Logging
 /// allocates nothing once warm and takes no lock until a sink copies the bytes. Everything a task-local provides is
 /// read here, on the caller's task, never later.
 ///
-/// This is the synchronous pipeline: sinks are written on the calling thread.
+/// With ``Delivery/background(queueBytes:)`` the finished line is copied into a bounded queue and one writer thread
+/// writes the sinks; with ``Delivery/synchronous`` (tests, short-lived tools) the calling thread writes them.
 public final class Pipeline: Sendable {
+    /// How lines reach the sinks.
+    public enum Delivery: Sendable, Equatable {
+        /// On the calling thread.
+        case synchronous
+        /// Through a queue of at most `queueBytes` of lines and one writer thread: `ops` events are dropped (and
+        /// counted, and reported) when it is full; `audit` and `cost` events wait.
+        case background(queueBytes: Int)
+
+        /// The default: a 4 MiB queue (about 10,000 W1 lines).
+        public static let background = Delivery.background(queueBytes: 4 << 20)
+    }
+
     public let encoder: EventEncoder
     public let sinks: [any LogSink]
     public let sampler: Sampler
     public let diagnostics: Diagnostics
+    public let delivery: Delivery
+    private let queue: DeliveryQueue?
 
-    public init(encoder: EventEncoder, sinks: [any LogSink], sampler: Sampler = Sampler(rate: 1), diagnostics: Diagnostics) {
+    public init(
+        encoder: EventEncoder, sinks: [any LogSink], sampler: Sampler = Sampler(rate: 1), diagnostics: Diagnostics,
+        delivery: Delivery = .synchronous
+    ) {
         self.encoder = encoder
         self.sinks = sinks
         self.sampler = sampler
         self.diagnostics = diagnostics
+        self.delivery = delivery
+        if case .background(let bytes) = delivery {
+            queue = DeliveryQueue(capacity: bytes, sinks: sinks, service: encoder.service, diagnostics: diagnostics)
+        } else {
+            queue = nil
+        }
     }
 
     /// Encodes and writes one event. Never throws, never traps.
@@ -58,6 +82,10 @@ public final class Pipeline: Sendable {
         if truncated { diagnostics.countTruncated() }
         if !scratch.redactedTypes.isEmpty { diagnostics.countRedactions(scratch.redactedTypes) }
         scratch.buffer.withUnsafeBytes { line in
+            if let queue {
+                queue.enqueue(line, level: event.level, storageClass: storageClass)
+                return
+            }
             for sink in sinks where sink.accepts(storageClass) {
                 sink.write(line, level: event.level, storageClass: storageClass)
             }
@@ -66,13 +94,21 @@ public final class Pipeline: Sendable {
         scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
     }
 
-    /// Flushes every sink.
-    public func flush() {
+    /// Writes out everything logged before the call (through the queue, within `deadline`) and flushes every sink.
+    /// - Returns: whether it finished within the deadline.
+    @discardableResult
+    public func flush(deadline: Duration = .seconds(10)) -> Bool {
+        if let queue { return queue.flush(deadline: deadline) }
         for sink in sinks { sink.flush() }
+        return true
     }
 
-    /// Flushes and closes every sink.
-    public func close() {
+    /// Writes out what is queued (within `deadline`), then flushes and closes every sink.
+    public func close(deadline: Duration = .seconds(10)) {
+        if let queue {
+            queue.close(deadline: deadline)
+            return
+        }
         for sink in sinks { sink.close() }
     }
 }
