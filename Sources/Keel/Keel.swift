@@ -8,6 +8,15 @@ import Darwin
 public import Logging
 import Synchronization
 
+/// In production, `audit` or `cost` events would reach only the console or memory: start-up refuses.
+public struct ProductionCheckError: Error, CustomStringConvertible, Sendable {
+    public let storageClass: StorageClass
+    public var description: String {
+        "production (KEEL_ENV=production): \(storageClass) events would reach only the console or memory, where they "
+            + "can be lost; set LOG_FILE, or add a durable sink (an AuditSink, a FileSink) that accepts \(storageClass) events"
+    }
+}
+
 /// Installs Keel as the process's swift-log backend and shuts it down.
 ///
 /// ```swift
@@ -20,7 +29,8 @@ public enum Keel {
     private static let installed = Mutex<Pipeline?>(nil)
 
     /// Builds the pipeline a configuration describes, without installing it (tests, tools, several pipelines).
-    /// - Throws: ``SinkError`` when a file cannot be opened.
+    /// - Throws: ``SinkError`` when a file cannot be opened; ``ProductionCheckError`` when, in production, `audit` or
+    ///   `cost` events would reach only the console or memory.
     public static func makePipeline(_ configuration: KeelConfiguration, diagnostics: Diagnostics = Diagnostics()) throws
         -> Pipeline
     {
@@ -32,6 +42,11 @@ public enum Keel {
             sinks.append(try FileSink(path: file, rotation: configuration.fileRotation, diagnostics: diagnostics))
         }
         sinks += configuration.extraSinks
+        if configuration.isProduction {
+            for storageClass in [StorageClass.audit, .cost] where !sinks.contains(where: { $0.accepts(storageClass) && $0.isDurable }) {
+                throw ProductionCheckError(storageClass: storageClass)
+            }
+        }
         let encoder = EventEncoder(
             service: configuration.service, environment: configuration.environment, version: configuration.version,
             host: configuration.host, pid: Int(getpid()), maxLineBytes: configuration.maxLineBytes,

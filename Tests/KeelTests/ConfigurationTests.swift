@@ -71,6 +71,25 @@ struct ConfigurationTests {
         }
     }
 
+    @Test func productionRefusesAuditAndCostThatWouldReachOnlyTheConsole() throws {
+        var config = try KeelConfiguration.fromEnvironment(["KEEL_ENV": "production"])
+        #expect {
+            _ = try Keel.makePipeline(config)
+        } throws: { error in
+            let message = (error as? ProductionCheckError)?.description ?? ""
+            return message.contains("audit") && message.contains("LOG_FILE")
+        }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-prod-\(UUID()).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        config.file = path
+        try Keel.makePipeline(config).close()
+        config.file = nil
+        config.productionChecks = false
+        try Keel.makePipeline(config).close()
+        // Not production: nothing is checked.
+        try Keel.makePipeline(KeelConfiguration()).close()
+    }
+
     @Test func levelsHaveCanonicalNamesAndParseBack() {
         #expect(Logger.Level.allCases.map(\.canonicalName) == ["TRACE", "DEBUG", "INFO", "NOTICE", "WARN", "ERROR", "CRITICAL"])
         for level in Logger.Level.allCases {

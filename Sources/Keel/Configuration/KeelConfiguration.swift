@@ -43,6 +43,10 @@ public struct KeelConfiguration: Sendable {
     /// How lines reach the sinks: through a bounded queue and a writer thread (the default), or on the calling
     /// thread (tests, short-lived tools).
     public var delivery: Pipeline.Delivery = .background
+    /// Production checks at start-up (``ProductionCheckError``); on when ``environment`` is `production`.
+    public var productionChecks: Bool?
+    /// Whether the production checks apply.
+    public var isProduction: Bool { productionChecks ?? (environment?.lowercased() == "production") }
     public var extraSinks: [any LogSink] = []
 
     public init() {}

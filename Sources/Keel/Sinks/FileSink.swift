@@ -80,6 +80,8 @@ public final class FileSink: LogSink {
         return (fd, fstat(fd, &info) == 0 ? Int(info.st_size) : 0)
     }
 
+    public var isDurable: Bool { true }
+
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
         var rotationFailure: Int32?
         let failure: Int32? = state.withLock { state in

@@ -14,6 +14,9 @@ public import Logging
 public protocol LogSink: AnyObject, Sendable {
     /// Whether this sink takes events of `storageClass`.
     func accepts(_ storageClass: StorageClass) -> Bool
+    /// Whether what it writes outlives the process (a file, a server): checked in production for `audit` and
+    /// `cost` events, which must not reach only the console or memory.
+    var isDurable: Bool { get }
     func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass)
     func flush()
     func close()
@@ -21,4 +24,5 @@ public protocol LogSink: AnyObject, Sendable {
 
 extension LogSink {
     public func accepts(_ storageClass: StorageClass) -> Bool { true }
+    public var isDurable: Bool { false }
 }
