@@ -42,9 +42,14 @@ public enum W1 {
         logger.info(message, metadata: metadata(requestID: requestID(n)))
     }
 
-    /// A synchronous Keel pipeline writing to `path` through the buffered file sink (no console).
-    public static func keelPipeline(path: String, redaction: RedactionPolicy? = .default) throws -> Pipeline {
+    /// A Keel pipeline writing to `path` through the buffered file sink (no console); synchronous unless told.
+    public static func keelPipeline(
+        path: String, redaction: RedactionPolicy? = .default, delivery: Pipeline.Delivery = .synchronous,
+        rotation: FileRotation? = nil
+    ) throws -> Pipeline {
         var config = KeelConfiguration()
+        config.delivery = delivery
+        config.fileRotation = rotation
         config.redaction = redaction
         config.console = nil
         config.file = path

@@ -3,12 +3,15 @@
 // shared/bench/PEERS.md measured the other loggers.
 //
 // HANDLER: keel | keel-noredact | stream (swift-log StreamLogHandler) | foundation (JSONSerialization) | noop | iterate (read the
-// metadata, nothing else) | loop (no logging)
+// metadata, nothing else) | loop (no logging) | keel-async, keel-async-4threads (W1-async and W1-4threads: the
+// background pipeline into a file rotated every 64 MiB; they print the calling threads' time per event and the
+// end-to-end rate, close included, to stderr)
 #if canImport(Glibc)
 import Glibc
 #endif
 import Foundation
 import Keel
+import Synchronization
 import Logging
 import W1Workload
 
@@ -34,6 +37,24 @@ case "keel-noredact":
     let logger = W1.keelLogger(pipeline)
     for n in 0..<events { W1.log(logger, n) }
     pipeline.close()
+case "keel-async", "keel-async-4threads":
+    let threads = handler == "keel-async" ? 1 : 4
+    let pipeline = try W1.keelPipeline(path: output, delivery: .background, rotation: FileRotation(maxBytes: 64 << 20))
+    let logger = W1.keelLogger(pipeline)
+    let clock = ContinuousClock()
+    let start = clock.now
+    let callerNanos = Atomic<Int>(0)
+    DispatchQueue.concurrentPerform(iterations: threads) { t in
+        let begin = clock.now
+        for n in stride(from: t, to: events, by: threads) { W1.log(logger, n) }
+        let spent = clock.now - begin
+        callerNanos.add(Int(spent.components.seconds * 1_000_000_000 + spent.components.attoseconds / 1_000_000_000), ordering: .relaxed)
+    }
+    pipeline.close()
+    let total = clock.now - start
+    let totalSeconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
+    FileHandle.standardError.write(Data(("caller ns/event (per thread): \(callerNanos.load(ordering: .relaxed) / events)\n"
+        + "end to end, close included: \(Int(Double(events) / totalSeconds)) events/s, dropped \(pipeline.diagnostics.dropped)\n").utf8))
 case "stream":
     // StreamLogHandler writes to stdio with fwrite + fflush per line; point stderr at the output file.
     let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
