@@ -6,12 +6,14 @@ let package = Package(
     products: [
         .library(name: "Keel", targets: ["Keel"]),
         .library(name: "KeelTesting", targets: ["KeelTesting"]),
+        .library(name: "KeelLifecycle", targets: ["KeelLifecycle"]),
         .executable(name: "keel", targets: ["keel"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The system zlib, for gzip-compressing rotated files (small, and on every Linux machine).
@@ -25,6 +27,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
+        ),
+        // Graceful shutdown with swift-service-lifecycle, in its own target so the core does not pull it in.
+        .target(
+            name: "KeelLifecycle",
+            dependencies: ["Keel", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
         ),
         // Test helpers shipped as a product: an in-memory sink and helpers to read what Keel wrote.
         .target(
@@ -55,6 +62,13 @@ let package = Package(
         .testTarget(
             name: "KeelTestingTests",
             dependencies: ["KeelTesting", "Keel", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "KeelLifecycleTests",
+            dependencies: [
+                "KeelLifecycle", "Keel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "KeelToolsTests",

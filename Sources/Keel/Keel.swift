@@ -84,8 +84,9 @@ public enum Keel {
         installed.withLock { $0 }?.flush()
     }
 
-    /// Flushes and closes every sink. Events logged afterwards are dropped and counted.
-    public static func shutdown() {
-        installed.withLock { $0 }?.close()
+    /// Writes out what is queued (within `deadline`), then flushes and closes every sink. Events logged
+    /// afterwards are dropped and counted.
+    public static func shutdown(deadline: Duration = .seconds(10)) {
+        installed.withLock { $0 }?.close(deadline: deadline)
     }
 }
