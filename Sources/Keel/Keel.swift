@@ -53,7 +53,8 @@ public enum Keel {
             sourceLocations: configuration.sourceLocations, redaction: configuration.redaction)
         return Pipeline(
             encoder: encoder, sinks: sinks, sampler: Sampler(rate: configuration.sampleRate), diagnostics: diagnostics,
-            delivery: configuration.delivery)
+            delivery: configuration.delivery,
+            floodLimiter: configuration.floodLimit.map { FloodLimiter(limit: $0.limit, interval: $0.interval) })
     }
 
     /// The metadata provider Keel installs: the task's ``LogContext``, then the configuration's provider.

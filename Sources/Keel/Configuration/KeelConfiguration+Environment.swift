@@ -28,6 +28,7 @@ extension KeelConfiguration {
         ("LOG_KEEP_DAYS", "a positive whole number", "delete rotated files older than this many days"),
         ("LOG_GZIP", "true, false", "gzip rotated files"),
         ("LOG_SAMPLE_RATE", "a number from 0 to 1", "fraction of ops events kept, per request; default 1"),
+        ("LOG_FLOOD_LIMIT", "a count per interval: 100/1s, 10/500ms, 1000/1m", "at most so many events of one name per interval"),
         ("KEEL_SERVICE", "a non-empty name", "the `service` field; default the executable's name"),
         ("KEEL_ENV", "a non-empty name", "the `env` field (production, staging …)"),
         ("KEEL_VERSION", "a non-empty string", "the `version` field"),
@@ -91,6 +92,10 @@ extension KeelConfiguration {
         if let v = value("LOG_SAMPLE_RATE") {
             guard let rate = Double(v), rate >= 0, rate <= 1 else { throw fail("LOG_SAMPLE_RATE") }
             config.sampleRate = rate
+        }
+        if let v = value("LOG_FLOOD_LIMIT") {
+            guard let limiter = FloodLimiter(v) else { throw fail("LOG_FLOOD_LIMIT") }
+            config.floodLimit = (limiter.limit, limiter.interval)
         }
         if let v = value("KEEL_SERVICE") { config.service = v }
         if let v = value("KEEL_ENV") { config.environment = v }

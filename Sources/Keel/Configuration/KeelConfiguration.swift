@@ -40,6 +40,8 @@ public struct KeelConfiguration: Sendable {
     /// except that `audit` events always lose the values of secret keys.
     public var redaction: RedactionPolicy? = .default
     /// More sinks, in addition to the console and file.
+    /// At most so many events with the same name per interval (`LOG_FLOOD_LIMIT=100/1s`); `nil`: no limit.
+    public var floodLimit: (limit: Int, interval: Duration)?
     /// How lines reach the sinks: through a bounded queue and a writer thread (the default), or on the calling
     /// thread (tests, short-lived tools).
     public var delivery: Pipeline.Delivery = .background

@@ -9,6 +9,7 @@ public final class Diagnostics: Sendable {
     private let failures = Atomic<Int>(0)
     private let afterClose = Atomic<Int>(0)
     private let droppedEvents = Atomic<Int>(0)
+    private let suppressedEvents = Atomic<Int>(0)
     private let redactions = Mutex<[String: Int]>([:])
 
     public init() {}
@@ -24,6 +25,8 @@ public final class Diagnostics: Sendable {
     public var sinkFailures: Int { failures.load(ordering: .relaxed) }
     /// `ops` events dropped because the delivery queue was full.
     public var dropped: Int { droppedEvents.load(ordering: .relaxed) }
+    /// Events left out by the flood limit.
+    public var suppressed: Int { suppressedEvents.load(ordering: .relaxed) }
     /// Lines given to a sink after it was closed.
     public var writesAfterClose: Int { afterClose.load(ordering: .relaxed) }
 
@@ -40,6 +43,7 @@ public final class Diagnostics: Sendable {
     func countTruncated() { truncated.add(1, ordering: .relaxed) }
     func countSampledOut() { sampled.add(1, ordering: .relaxed) }
     func countDropped() { droppedEvents.add(1, ordering: .relaxed) }
+    func countSuppressed() { suppressedEvents.add(1, ordering: .relaxed) }
     public func countSinkFailure() { failures.add(1, ordering: .relaxed) }
     public func countWriteAfterClose() { afterClose.add(1, ordering: .relaxed) }
 }

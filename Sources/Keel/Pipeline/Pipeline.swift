@@ -26,12 +26,15 @@ public final class Pipeline: Sendable {
     public let sampler: Sampler
     public let diagnostics: Diagnostics
     public let delivery: Delivery
+    /// Limits floods of identical events; `nil` when not configured.
+    public let floodLimiter: FloodLimiter?
     private let queue: DeliveryQueue?
 
     public init(
         encoder: EventEncoder, sinks: [any LogSink], sampler: Sampler = Sampler(rate: 1), diagnostics: Diagnostics,
-        delivery: Delivery = .synchronous
+        delivery: Delivery = .synchronous, floodLimiter: FloodLimiter? = nil
     ) {
+        self.floodLimiter = floodLimiter
         self.encoder = encoder
         self.sinks = sinks
         self.sampler = sampler
@@ -47,6 +50,18 @@ public final class Pipeline: Sendable {
     /// Encodes and writes one event. Never throws, never traps.
     @inline(__always)
     func emit(_ event: LogEvent, label: String, handlerMetadata: Logger.Metadata, provider: Logger.MetadataProvider?) {
+        var event = event
+        if let floodLimiter {
+            switch floodLimiter.decide(event) {
+            case .drop:
+                diagnostics.countSuppressed()
+                return
+            case .keep(let suppressed) where suppressed > 0:
+                event.metadata = (event.metadata ?? [:]).merging(["suppressed": .stringConvertible(suppressed)]) { $1 }
+            case .keep:
+                break
+            }
+        }
         let scratch = EncodeScratch.current
         if scratch.inUse {
             // A log call made while this thread is building a line (a `description` that logs).
