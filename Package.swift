@@ -14,18 +14,20 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // The system zlib, for gzip-compressing rotated files (small, and on every Linux machine).
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        // The core: swift-log, swift-crypto (HMAC pseudonyms, body hashes) and zlib only, so that linking Keel stays
-        // cheap.
+        // The core: swift-log, swift-crypto (HMAC pseudonyms, body hashes), swift-metrics' API (self metrics) and
+        // zlib only, so that linking Keel stays cheap.
         .target(
             name: "Keel",
             dependencies: [
                 "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         // Graceful shutdown with swift-service-lifecycle, in its own target so the core does not pull it in.
@@ -57,7 +59,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelTests",
-            dependencies: ["Keel", "KeelTesting", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "Keel", "KeelTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "KeelTestingTests",

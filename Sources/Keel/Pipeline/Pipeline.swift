@@ -96,6 +96,7 @@ public final class Pipeline: Sendable {
         if reclassified > 0 { diagnostics.countReclassified(reclassified) }
         if truncated { diagnostics.countTruncated() }
         if !scratch.redactedTypes.isEmpty { diagnostics.countRedactions(scratch.redactedTypes) }
+        diagnostics.countWritten(storageClass, bytes: scratch.buffer.count)
         scratch.buffer.withUnsafeBytes { line in
             if let queue {
                 queue.enqueue(line, level: event.level, storageClass: storageClass)
