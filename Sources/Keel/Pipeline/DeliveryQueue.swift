@@ -187,15 +187,10 @@ final class DeliveryQueue: @unchecked Sendable {
     private func writeDroppedSummary(_ count: Int) {
         var line = OutputBuffer(capacity: 512)
         defer { line.deallocate() }
-        let time = Timestamp.now()
-        line.append("{\"timestamp\":\"")
-        line.appendRFC3339(time)
-        line.append("\",\"level\":\"WARN\",\"message\":\"log events dropped: the queue was full\",\"event\":\"keel.dropped\",\"service\":")
-        line.appendJSONString(service)
-        line.append(",\"schema_version\":1,\"event_id\":\"")
-        let id = EventIDGenerator.next(at: time)
-        line.appendUUID(high: id.high, low: id.low)
-        line.append("\",\"storage_class\":\"ops\",\"context\":{\"dropped\":")
+        line.appendOwnEventHead(
+            level: .warning, message: "log events dropped: the queue was full", event: "keel.dropped", service: service,
+            storageClass: .ops)
+        line.append("\"dropped\":")
         line.appendDecimal(Int64(count))
         line.append("}}\n")
         line.withUnsafeBytes { bytes in

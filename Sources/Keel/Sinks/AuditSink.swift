@@ -155,17 +155,11 @@ public final class AuditSink: LogSink {
         let throughSeq = state.seq
         let throughHash = state.previous
         let mac = AuditChain.checkpointMAC(key: key, seq: throughSeq, hash: throughHash, sealed: sealed)
-        let time = Timestamp.now()
         var event = OutputBuffer(capacity: 512)
         defer { event.deallocate() }
-        event.append("{\"timestamp\":\"")
-        event.appendRFC3339(time)
-        event.append("\",\"level\":\"INFO\",\"message\":\"audit checkpoint\",\"event\":\"keel.checkpoint\",\"service\":")
-        event.appendJSONString(service)
-        event.append(",\"schema_version\":1,\"event_id\":\"")
-        let id = EventIDGenerator.next(at: time)
-        event.appendUUID(high: id.high, low: id.low)
-        event.append("\",\"storage_class\":\"audit\",\"context\":{\"checkpoint\":{\"seq\":")
+        event.appendOwnEventHead(
+            level: .info, message: "audit checkpoint", event: "keel.checkpoint", service: service, storageClass: .audit)
+        event.append("\"checkpoint\":{\"seq\":")
         event.appendDecimal(throughSeq)
         event.append(",\"hash\":\"")
         throughHash.withUnsafeBufferPointer { event.append($0) }
