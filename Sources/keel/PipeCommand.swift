@@ -85,6 +85,9 @@ struct PipeCommand: ParsableCommand {
         base.service = "keel-pipe"
         // The pipe's own call sites say nothing about the program whose lines these are.
         base.sourceLocations = .never
+        // Lines are written as they are read: a slow sink slows the reading down (and the writing program with it)
+        // instead of making a queue drop lines. A pipe must not lose any.
+        base.delivery = .synchronous
         var config = try KeelConfiguration.fromEnvironment(base: base)
         if let file { config.file = file }
         if let service { config.service = service }

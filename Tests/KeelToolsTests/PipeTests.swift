@@ -109,6 +109,22 @@ import Testing
         #expect(expected == count + 1)
     }
 
+    /// The audit log syncs every record, far slower than stdin fills: the pipe must slow down, not drop lines.
+    @Test func throughTheAuditLogEveryLineIsKeptAndTheLogVerifies() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: keel.path), "build keel first (scripts/test does)")
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let key = Array("pipe-test-audit-key-0123".utf8)
+        try Data(key).write(to: dir.appendingPathComponent("key"))
+        let count = 20_000
+        let input = (1...count).map { "\($0)\n" }.joined()
+        #expect(try runPipe(["--file", "F", "--audit", "audit.log", "--audit-key-file", "key"], input: Data(input.utf8), in: dir) == 0)
+        #expect(try lines(of: dir.appendingPathComponent("F").path).count == count)
+        let report = AuditVerifier(key: key).verify(files: [dir.appendingPathComponent("audit.log").path])
+        #expect(report.ok, "\(String(describing: report.failure))")
+        #expect(report.records - report.checkpoints == count)
+    }
+
     @Test func sigtermFlushesWhatWasRead() throws {
         try #require(FileManager.default.isExecutableFile(atPath: keel.path), "build keel first (scripts/test does)")
         let dir = try temporaryDirectory()
