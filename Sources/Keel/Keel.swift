@@ -52,7 +52,9 @@ public enum Keel {
             host: configuration.host, pid: Int(getpid()), maxLineBytes: configuration.maxLineBytes,
             sourceLocations: configuration.sourceLocations, redaction: configuration.redaction)
         return Pipeline(
-            encoder: encoder, sinks: sinks, sampler: Sampler(rate: configuration.sampleRate), diagnostics: diagnostics,
+            encoder: encoder, sinks: sinks, sampler: Sampler(
+                rate: configuration.sampleRate, levelRates: configuration.levelSampleRates,
+                eventRates: configuration.eventSampleRates), diagnostics: diagnostics,
             delivery: configuration.delivery,
             floodLimiter: configuration.floodLimit.map { FloodLimiter(limit: $0.limit, interval: $0.interval) })
     }

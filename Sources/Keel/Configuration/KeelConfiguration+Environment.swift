@@ -28,6 +28,7 @@ extension KeelConfiguration {
         ("LOG_KEEP_DAYS", "a positive whole number", "delete rotated files older than this many days"),
         ("LOG_GZIP", "true, false", "gzip rotated files"),
         ("LOG_SAMPLE_RATE", "a number from 0 to 1", "fraction of ops events kept, per request; default 1"),
+        ("LOG_SAMPLE_RATES", "level or event name = rate, comma-separated: debug=0.01,http.request=0.05", "rates per level or event name, over LOG_SAMPLE_RATE"),
         ("LOG_FLOOD_LIMIT", "a count per interval: 100/1s, 10/500ms, 1000/1m", "at most so many events of one name per interval"),
         ("KEEL_SERVICE", "a non-empty name", "the `service` field; default the executable's name"),
         ("KEEL_ENV", "a non-empty name", "the `env` field (production, staging …)"),
@@ -92,6 +93,19 @@ extension KeelConfiguration {
         if let v = value("LOG_SAMPLE_RATE") {
             guard let rate = Double(v), rate >= 0, rate <= 1 else { throw fail("LOG_SAMPLE_RATE") }
             config.sampleRate = rate
+        }
+        if let v = value("LOG_SAMPLE_RATES") {
+            for entry in v.split(separator: ",") {
+                let parts = entry.split(separator: "=", maxSplits: 1).map { String($0).trimmingASCIIWhitespace() }
+                guard parts.count == 2, !parts[0].isEmpty, let rate = Double(parts[1]), rate >= 0, rate <= 1 else {
+                    throw fail("LOG_SAMPLE_RATES")
+                }
+                if let level = Logger.Level(canonicalName: parts[0]) {
+                    config.levelSampleRates[level] = rate
+                } else {
+                    config.eventSampleRates[parts[0]] = rate
+                }
+            }
         }
         if let v = value("LOG_FLOOD_LIMIT") {
             guard let limiter = FloodLimiter(v) else { throw fail("LOG_FLOOD_LIMIT") }

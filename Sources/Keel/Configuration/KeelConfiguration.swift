@@ -21,6 +21,9 @@ public struct KeelConfiguration: Sendable {
     public var fileRotation: FileRotation?
     /// The fraction of `ops` events kept (`LOG_SAMPLE_RATE`), decided per request.
     public var sampleRate: Double = 1
+    /// Sample rates by level or by `event` name (`LOG_SAMPLE_RATES`), over ``sampleRate``.
+    public var levelSampleRates: [Logger.Level: Double] = [:]
+    public var eventSampleRates: [String: Double] = [:]
     /// The service's name (`KEEL_SERVICE`); defaults to the executable's name.
     public var service: String = KeelConfiguration.executableName()
     /// The deployment environment (`KEEL_ENV`).

@@ -146,7 +146,9 @@ public struct EventEncoder: Sendable {
         // Storage class and sampling.
         let storageClass = stringValue(.storageClass).flatMap(StorageClass.init(name:)) ?? .ops
         if !sampler.keepsEverything,
-            !sampler.keeps(level: level, storageClass: storageClass, requestID: stringValue(.requestID), eventID: stamp.id.low)
+            !sampler.keeps(
+                level: level, storageClass: storageClass, requestID: stringValue(.requestID), eventID: stamp.id.low,
+                event: stringValue(.event))
         {
             return .sampledOut
         }

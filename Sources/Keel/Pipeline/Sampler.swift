@@ -1,27 +1,46 @@
 public import Logging
 
-/// Decides which `ops` events are kept when a sample rate below 1 is configured.
+/// Decides which `ops` events are kept when sample rates below 1 are configured.
 ///
 /// The decision for an event with a `request_id` is a hash of the id, so a kept request keeps every line — in
 /// every service that uses the same rate — and a dropped one loses every line. Events without one are sampled
 /// independently. WARN and above, and `audit` and `cost` events, are never sampled.
+///
+/// The rate of an event is the one set for its `event` name, else the one for its level, else ``rate``
+/// (`LOG_SAMPLE_RATES=debug=0.01,http.request=0.05`).
 public struct Sampler: Sendable {
-    /// The fraction of `ops` events kept, 0…1.
+    /// The fraction of `ops` events kept, 0…1, when no other rate applies.
     public let rate: Double
+    /// Rates by level (TRACE to NOTICE: WARN and above are never sampled).
+    public let levelRates: [Logger.Level: Double]
+    /// Rates by `event` name.
+    public let eventRates: [String: Double]
     private let threshold: UInt64
+    private let levelThresholds: [Logger.Level: UInt64]
+    private let eventThresholds: [String: UInt64]
 
-    public init(rate: Double) {
-        precondition(rate >= 0 && rate <= 1, "sample rate must be within 0…1")
+    public init(rate: Double, levelRates: [Logger.Level: Double] = [:], eventRates: [String: Double] = [:]) {
+        precondition(([rate] + levelRates.values + eventRates.values).allSatisfy { $0 >= 0 && $0 <= 1 }, "sample rates must be within 0…1")
         self.rate = rate
-        self.threshold = rate >= 1 ? .max : UInt64(rate * Double(UInt64(1) << 53)) << 11
+        self.levelRates = levelRates
+        self.eventRates = eventRates
+        self.threshold = Self.threshold(rate)
+        self.levelThresholds = levelRates.mapValues(Self.threshold)
+        self.eventThresholds = eventRates.mapValues(Self.threshold)
+    }
+
+    private static func threshold(_ rate: Double) -> UInt64 {
+        rate >= 1 ? .max : UInt64(rate * Double(UInt64(1) << 53)) << 11
     }
 
     /// Whether everything is kept (no hashing needed).
-    public var keepsEverything: Bool { rate >= 1 }
+    public var keepsEverything: Bool { rate >= 1 && levelRates.isEmpty && eventRates.isEmpty }
 
     @inline(__always)
-    public func keeps(level: Logger.Level, storageClass: StorageClass, requestID: String?, eventID: UInt64) -> Bool {
-        if rate >= 1 || level >= .warning || !storageClass.isDroppable { return true }
+    public func keeps(level: Logger.Level, storageClass: StorageClass, requestID: String?, eventID: UInt64, event: String? = nil) -> Bool {
+        if level >= .warning || !storageClass.isDroppable { return true }
+        let threshold = event.flatMap { eventThresholds[$0] } ?? levelThresholds[level] ?? self.threshold
+        if threshold == .max { return true }
         let h = requestID.map(Self.hash) ?? Self.mix(eventID)
         return h < threshold
     }
