@@ -28,5 +28,10 @@ import Testing
         #expect(try metrics.expectCounter("keel_bytes_written_total", [("class", "ops")]).totalValue == Int64(diagnostics.bytesWritten(.ops)))
         #expect(try metrics.expectCounter("keel_events_sampled_out_total", [("class", "ops")]).totalValue == 1)
         #expect(try metrics.expectCounter("keel_redactions_total", [("type", "EMAIL")]).totalValue == 1)
+        // Per sink too, by its name.
+        #expect(pipeline.router.linesWritten(to: "InMemorySink", .ops) == 1)
+        #expect(pipeline.router.linesWritten(to: "InMemorySink", .audit) == 1)
+        #expect(pipeline.router.bytesWritten(to: "InMemorySink", .ops) == diagnostics.bytesWritten(.ops))
+        #expect(try metrics.expectCounter("keel_sink_lines_total", [("sink", "InMemorySink"), ("class", "audit")]).totalValue == 1)
     }
 }

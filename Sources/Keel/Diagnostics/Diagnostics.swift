@@ -20,6 +20,9 @@ public final class Diagnostics: Sendable {
     /// - Parameter metricsFactory: where the counters are reported; the bootstrapped `MetricsSystem` by default.
     public init(metricsFactory: (any MetricsFactory)? = nil) { metrics = SelfMetrics(factory: metricsFactory ?? MetricsSystem.factory) }
 
+    /// Where the counters are reported (also the per-sink counters of ``SinkRouter``).
+    var metricsFactory: any MetricsFactory { metrics.factory }
+
     /// The swift-metrics counters Keel reports (all with a `class` dimension where it applies; redactions with
     /// `type`).
     public static let metricNames = [
@@ -90,7 +93,7 @@ public final class Diagnostics: Sendable {
 }
 
 /// One atomic counter per storage class.
-private final class PerClass: Sendable {
+final class PerClass: Sendable {
     private let ops = Atomic<Int>(0)
     private let audit = Atomic<Int>(0)
     private let cost = Atomic<Int>(0)

@@ -17,7 +17,8 @@ final class DeliveryQueue: @unchecked Sendable {
     private static let headerSize = 6
 
     private let capacity: Int
-    private let sinks: [any LogSink]
+    private let router: SinkRouter
+    private var sinks: [any LogSink] { router.sinks }
     private let diagnostics: Diagnostics
     private let service: String
     private let lock = ConditionLock()
@@ -32,9 +33,9 @@ final class DeliveryQueue: @unchecked Sendable {
     private var thread: pthread_t?
 
     /// - Parameter capacity: bytes of queued lines at most (each buffer); memory stays within twice that.
-    init(capacity: Int, sinks: [any LogSink], service: String, diagnostics: Diagnostics) {
+    init(capacity: Int, router: SinkRouter, service: String, diagnostics: Diagnostics) {
         self.capacity = max(capacity, 64 * 1024)
-        self.sinks = sinks
+        self.router = router
         self.service = service
         self.diagnostics = diagnostics
         self.active = OutputBuffer(capacity: self.capacity)
@@ -175,9 +176,7 @@ final class DeliveryQueue: @unchecked Sendable {
                 let level = Logger.Level.allCases[Int(bytes[offset + 4])]
                 let storageClass = StorageClass(code: bytes[offset + 5])
                 let line = UnsafeRawBufferPointer(rebasing: bytes[(offset + Self.headerSize)..<(offset + Self.headerSize + length)])
-                for sink in sinks where sink.accepts(storageClass) {
-                    sink.write(line, level: level, storageClass: storageClass)
-                }
+                router.deliver(line, level: level, storageClass: storageClass)
                 offset += Self.headerSize + length
             }
         }
@@ -194,7 +193,7 @@ final class DeliveryQueue: @unchecked Sendable {
         line.appendDecimal(Int64(count))
         line.append("}}\n")
         line.withUnsafeBytes { bytes in
-            for sink in sinks where sink.accepts(.ops) { sink.write(bytes, level: .warning, storageClass: .ops) }
+            router.deliver(bytes, level: .warning, storageClass: .ops)
         }
     }
 }

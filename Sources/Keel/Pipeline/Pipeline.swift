@@ -26,6 +26,8 @@ public final class Pipeline: Sendable {
     public let sampler: Sampler
     public let diagnostics: Diagnostics
     public let delivery: Delivery
+    /// Where lines leave the pipeline, with counts per sink.
+    public let router: SinkRouter
     /// Limits floods of identical events; `nil` when not configured.
     public let floodLimiter: FloodLimiter?
     private let queue: DeliveryQueue?
@@ -40,8 +42,10 @@ public final class Pipeline: Sendable {
         self.sampler = sampler
         self.diagnostics = diagnostics
         self.delivery = delivery
+        let router = SinkRouter(sinks: sinks, metricsFactory: diagnostics.metricsFactory)
+        self.router = router
         if case .background(let bytes) = delivery {
-            queue = DeliveryQueue(capacity: bytes, sinks: sinks, service: encoder.service, diagnostics: diagnostics)
+            queue = DeliveryQueue(capacity: bytes, router: router, service: encoder.service, diagnostics: diagnostics)
         } else {
             queue = nil
         }
@@ -102,9 +106,7 @@ public final class Pipeline: Sendable {
                 queue.enqueue(line, level: event.level, storageClass: storageClass)
                 return
             }
-            for sink in sinks where sink.accepts(storageClass) {
-                sink.write(line, level: event.level, storageClass: storageClass)
-            }
+            router.deliver(line, level: event.level, storageClass: storageClass)
         }
         // One huge event must not pin a huge buffer on this thread forever.
         scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)

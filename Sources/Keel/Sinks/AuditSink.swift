@@ -98,6 +98,7 @@ public final class AuditSink: LogSink {
     public func accepts(_ storageClass: StorageClass) -> Bool { classes.contains(storageClass) }
 
     public var isDurable: Bool { true }
+    public var name: String { "audit:" + path }
 
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
         let failure: Int32? = state.withLock { state in

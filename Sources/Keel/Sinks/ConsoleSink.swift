@@ -49,6 +49,8 @@ public final class ConsoleSink: LogSink {
         self.diagnostics = diagnostics
     }
 
+    public var name: String { "console" }
+
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
         let toStderr = streams.stderrFrom.map { level >= $0 } ?? false
         let fd = toStderr ? stderrFD : stdoutFD

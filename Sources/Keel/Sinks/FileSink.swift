@@ -81,6 +81,7 @@ public final class FileSink: LogSink {
     }
 
     public var isDurable: Bool { true }
+    public var name: String { "file:" + path }
 
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
         var rotationFailure: Int32?

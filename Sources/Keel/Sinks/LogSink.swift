@@ -17,6 +17,8 @@ public protocol LogSink: AnyObject, Sendable {
     /// Whether what it writes outlives the process (a file, a server): checked in production for `audit` and
     /// `cost` events, which must not reach only the console or memory.
     var isDurable: Bool { get }
+    /// A name for counters and messages (`file:/var/log/app.log`, `console` …).
+    var name: String { get }
     func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass)
     func flush()
     func close()
@@ -25,4 +27,5 @@ public protocol LogSink: AnyObject, Sendable {
 extension LogSink {
     public func accepts(_ storageClass: StorageClass) -> Bool { true }
     public var isDurable: Bool { false }
+    public var name: String { String(describing: type(of: self)) }
 }
