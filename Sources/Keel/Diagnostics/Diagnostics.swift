@@ -41,6 +41,7 @@ public final class Diagnostics: Sendable {
         let i = Int(storageClass.code)
         written.add(1, storageClass)
         writtenBytes.add(bytes, storageClass)
+        guard metrics.reports else { return }
         metrics.written[i].increment()
         metrics.bytes[i].increment(by: bytes)
     }
@@ -119,6 +120,8 @@ final class PerClass: Sendable {
 /// The swift-metrics side of ``Diagnostics``: counters made once, with the factory bootstrapped at the time.
 private final class SelfMetrics: Sendable {
     let factory: any MetricsFactory
+    /// Whether a metrics backend is bootstrapped: with swift-metrics' no-op default, the hot path skips the calls.
+    let reports: Bool
     let written: [Counter]
     let bytes: [Counter]
     let dropped: Counter
@@ -129,6 +132,7 @@ private final class SelfMetrics: Sendable {
 
     init(factory: any MetricsFactory) {
         self.factory = factory
+        self.reports = !(factory is NOOPMetricsHandler)
         written = StorageClass.all.map { Counter(label: "keel_events_written_total", dimensions: [("class", $0.name)], factory: factory) }
         bytes = StorageClass.all.map { Counter(label: "keel_bytes_written_total", dimensions: [("class", $0.name)], factory: factory) }
         dropped = Counter(label: "keel_events_dropped_total", dimensions: [("class", "ops")], factory: factory)

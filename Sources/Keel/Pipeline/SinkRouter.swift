@@ -35,6 +35,7 @@ public final class SinkRouter: Sendable {
 /// `keel_sink_bytes_total{sink,class}`.
 private final class SinkCounts: Sendable {
     let name: String
+    private let reports: Bool
     private let lineCounts = PerClass()
     private let byteCounts = PerClass()
     private let lineCounters: [Counter]
@@ -42,6 +43,7 @@ private final class SinkCounts: Sendable {
 
     init(name: String, factory: any MetricsFactory) {
         self.name = name
+        self.reports = !(factory is NOOPMetricsHandler)
         lineCounters = StorageClass.all.map {
             Counter(label: "keel_sink_lines_total", dimensions: [("sink", name), ("class", $0.name)], factory: factory)
         }
@@ -55,6 +57,7 @@ private final class SinkCounts: Sendable {
         let i = Int(storageClass.code)
         lineCounts.add(1, storageClass)
         byteCounts.add(bytes, storageClass)
+        guard reports else { return }
         lineCounters[i].increment()
         byteCounters[i].increment(by: bytes)
     }
