@@ -110,23 +110,25 @@ import Testing
         #expect(lines.map { Int($0.split(separator: " ")[1])! } == Array(first..<1000))
     }
 
+    /// Writes one line of `text` to `sink`.
+    func write(_ text: String, to sink: FileSink) {
+        var line = text + "\n"
+        line.withUTF8 { sink.write(UnsafeRawBufferPointer($0), level: .info, storageClass: .ops) }
+    }
+
     @Test func reopenFollowsExternalRotationByRenaming() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("app.log").path
         let sink = try FileSink(path: path, flushInterval: nil)
-        func write(_ text: String) {
-            var line = text + "\n"
-            line.withUTF8 { sink.write(UnsafeRawBufferPointer($0), level: .info, storageClass: .ops) }
-        }
-        write("before")
+        write("before", to: sink)
         sink.flush()
         // logrotate `create`: the file is renamed away and a new one created; lines keep going to the old one
         // until SIGHUP makes the sink reopen.
         try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
-        write("between")
+        write("between", to: sink)
         sink.reopen()
-        write("after")
+        write("after", to: sink)
         sink.close()
         #expect(try String(contentsOfFile: path + ".1", encoding: .utf8) == "before\nbetween\n")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "after\n")
@@ -137,16 +139,12 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("app.log").path
         let sink = try FileSink(path: path, flushInterval: nil, rotation: FileRotation(maxBytes: 100))
-        func write(_ text: String) {
-            var line = text + "\n"
-            line.withUTF8 { sink.write(UnsafeRawBufferPointer($0), level: .info, storageClass: .ops) }
-        }
-        write("one")
+        write("one", to: sink)
         sink.flush()
         try FileManager.default.copyItem(atPath: path, toPath: path + ".1")
         truncate(path, 0)
         sink.reopen()
-        write("two")
+        write("two", to: sink)
         sink.close()
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "two\n")
         #expect(FileRotation.rotatedFiles(of: path).isEmpty)
