@@ -98,6 +98,27 @@ import Testing
         #expect(unsealed.recordsAfterLastCheckpoint == 9)
     }
 
+    /// A log split across files (rotated) is one chain, checked in the order given.
+    @Test func theChainIsFollowedAcrossFilesInOrder() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("audit.log").path
+        try writeLog(path, count: 30)
+        let all = try lines(path)
+        let older = dir.appendingPathComponent("audit.log.1").path
+        let newer = dir.appendingPathComponent("audit.log.2").path
+        try write(Array(all[..<17]), to: older)
+        try write(Array(all[17...]), to: newer)
+        let report = AuditVerifier(key: key).verify(files: [older, newer])
+        #expect(report.ok, "\(String(describing: report.failure))")
+        #expect(report.records == all.count)
+        let reversed = AuditVerifier(key: key).verify(files: [newer, older])
+        #expect(reversed.failure?.file == newer)
+        // A missing middle file is a gap.
+        let missing = AuditVerifier(key: key).verify(files: [newer])
+        #expect(missing.failure?.reason.contains("missing") == true)
+    }
+
     @Test func aTornLastLineIsMovedAsideAndTheChainContinues() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
