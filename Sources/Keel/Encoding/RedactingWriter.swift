@@ -37,18 +37,44 @@ struct RedactingWriter {
         let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
             // Borrowed for the call: the encoder keeps the redactor alive for the whole event.
             redactor._withUnsafeGuaranteedRef { strings in
-                if let found = strings.redact(utf8: bytes) {
-                    for type in found.types { note(type) }
-                    out.appendJSONString(found.text, limit: limit)
-                } else {
+                guard bytes.count >= StringRedactor.shortest,
+                    let findings = strings.findings(in: bytes, features: ByteFeatures(bytes))
+                else {
                     out.appendJSONString(utf8: bytes, limit: limit)
+                    return
                 }
+                writeRedacted(bytes, findings, strings, to: &out)
             }
         }
         if done == nil {
             var copy = text
             copy.makeContiguousUTF8()
             string(copy, to: &out)
+        }
+    }
+
+    /// Writes the redacted text straight into the line, without building it as a `String` first; a text that would
+    /// be cut to the line's string limit takes the slower way, which cuts it on a character boundary.
+    @inline(never)
+    private func writeRedacted(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ findings: [Finding], _ strings: StringRedactor, to out: inout OutputBuffer
+    ) {
+        let mark = out.count
+        var length = 0
+        out.append(UInt8(ascii: "\""))
+        strings.forEachPart(of: bytes, findings) { kept in
+            length += kept.count
+            out.appendEscapedValidUTF8(kept)
+        } replaced: { replacement, type in
+            length += replacement.utf8.count
+            note(type)
+            var replacement = replacement
+            replacement.withUTF8 { out.appendEscapedValidUTF8($0) }
+        }
+        out.append(UInt8(ascii: "\""))
+        if length > limit, let found = strings.redact(utf8: bytes) {
+            out.truncate(to: mark)
+            out.appendJSONString(found.text, limit: limit)
         }
     }
 
