@@ -77,6 +77,14 @@ final class DeliveryQueue: @unchecked Sendable {
         if wake { lock.signal() }
     }
 
+    /// Bytes the queue's two buffers hold allocated: stays within twice the capacity whatever the load, unless a
+    /// single line is larger than the capacity.
+    var allocatedBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return active.capacity + spare.capacity
+    }
+
     /// Returns once everything queued before the call is written and every sink flushed, or at `deadline`.
     /// - Returns: whether it finished in time.
     @discardableResult

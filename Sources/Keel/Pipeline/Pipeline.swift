@@ -112,6 +112,9 @@ public final class Pipeline: Sendable {
         scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
     }
 
+    /// Bytes allocated for queued lines (0 when synchronous): bounded by twice the queue size.
+    public var queueAllocatedBytes: Int { queue?.allocatedBytes ?? 0 }
+
     /// Writes out everything logged before the call (through the queue, within `deadline`) and flushes every sink.
     /// - Returns: whether it finished within the deadline.
     @discardableResult
