@@ -60,18 +60,7 @@ struct RedactingWriter {
         _ bytes: UnsafeBufferPointer<UInt8>, _ findings: [Finding], _ strings: StringRedactor, to out: inout OutputBuffer
     ) {
         let mark = out.count
-        var length = 0
-        out.append(UInt8(ascii: "\""))
-        strings.forEachPart(of: bytes, findings) { kept in
-            length += kept.count
-            out.appendEscapedValidUTF8(kept)
-        } replaced: { replacement, type in
-            length += replacement.utf8.count
-            note(type)
-            var replacement = replacement
-            replacement.withUTF8 { out.appendEscapedValidUTF8($0) }
-        }
-        out.append(UInt8(ascii: "\""))
+        let length = strings.appendJSONString(redacting: bytes, findings, to: &out) { note($0) }
         if length > limit, let found = strings.redact(utf8: bytes) {
             out.truncate(to: mark)
             out.appendJSONString(found.text, limit: limit)

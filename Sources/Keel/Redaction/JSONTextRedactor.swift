@@ -320,24 +320,11 @@ struct JSONTextRedactor {
         }
         // Written in one pass; cut back and redone in the rare case that the redacted text exceeds the limit.
         let mark = out.count
-        var length = 0
-        out.append(UInt8(ascii: "\""))
-        strings.forEachPart(of: text, findings) { kept in
-            length += kept.count
-            out.appendEscapedValidUTF8(kept)
-        } replaced: { replacement, type in
-            length += replacement.utf8.count
-            note(type, in: &types)
-            // Masks and pseudonyms are ASCII, but a custom detector's type name comes from a policy file.
-            var replacement = replacement
-            replacement.withUTF8 { out.appendEscapedValidUTF8($0) }
-        }
+        let length = strings.appendJSONString(redacting: text, findings, to: &out) { note($0, in: &types) }
         if length > limit {
             out.truncate(to: mark)
             out.appendJSONString(Redactor.limited(strings.redact(utf8: text)!.text, to: limit)!)
-            return verdict
         }
-        out.append(UInt8(ascii: "\""))
         return verdict
     }
 

@@ -118,6 +118,29 @@ public final class StringRedactor: Sendable {
         kept(UnsafeBufferPointer(rebasing: s[cursor..<s.count]))
     }
 
+    /// Writes `s`, with `findings` replaced, into `out` as a JSON string literal, without building the redacted text
+    /// first; `found` is told each type replaced. Returns the redacted text's length in UTF-8 bytes (quotes and escapes
+    /// not counted), so that a caller with a length limit can cut `out` back and take a slower way.
+    func appendJSONString(
+        redacting s: UnsafeBufferPointer<UInt8>, _ findings: [Finding], to out: inout OutputBuffer,
+        found: (RedactionType) -> Void
+    ) -> Int {
+        var length = 0
+        out.append(UInt8(ascii: "\""))
+        forEachPart(of: s, findings) { kept in
+            length += kept.count
+            out.appendEscapedValidUTF8(kept)
+        } replaced: { replacement, type in
+            length += replacement.utf8.count
+            found(type)
+            // Masks and pseudonyms are ASCII, but a custom detector's type name comes from a policy file.
+            var replacement = replacement
+            replacement.withUTF8 { out.appendEscapedValidUTF8($0) }
+        }
+        out.append(UInt8(ascii: "\""))
+        return length
+    }
+
     /// What stands in for a removed value: a keyed pseudonym for personal data when a key is configured,
     /// `[REDACTED:TYPE]` otherwise. The one place that decides it.
     static func replacement(
