@@ -80,6 +80,16 @@ public struct OutputBuffer: @unchecked Sendable {
         count += bytes.count
     }
 
+    /// Appends `"bytes"`: text already known to need no escaping, with one capacity check.
+    @inline(__always)
+    public mutating func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+        reserve(bytes.count &+ 2)
+        base[count] = UInt8(ascii: "\"")
+        if let src = bytes.baseAddress { (base + (count &+ 1)).update(from: src, count: bytes.count) }
+        base[count &+ 1 &+ bytes.count] = UInt8(ascii: "\"")
+        count &+= bytes.count &+ 2
+    }
+
     @inline(__always)
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         append(bytes.bindMemory(to: UInt8.self))

@@ -137,6 +137,17 @@ struct JSONTextRedactor {
 
     /// A secret's value, whatever its type, becomes `[REDACTED:SECRET]`; `null` stays (nothing to hide).
     private mutating func secretValue(to out: inout OutputBuffer) throws(JSONParser.Error) {
+        // The usual secret, a string with no escapes, is stepped over without parsing: none of it is kept, and
+        // every byte from 0x20 up is valid in it (invalid UTF-8 would be repaired, not refused).
+        if i < bytes.count, bytes[i] == UInt8(ascii: "\"") {
+            let end = bytes.next(UInt8(ascii: "\""), from: i + 1)
+            if end < bytes.count, !bytes[(i + 1)..<end].contains(where: { $0 == UInt8(ascii: "\\") || $0 < 0x20 }) {
+                i = end + 1
+                note(.secret)
+                out.append("\"[REDACTED:SECRET]\"")
+                return
+            }
+        }
         let value = try skippedValue()
         if case .null = value {
             out.append("null")
@@ -249,9 +260,7 @@ struct JSONTextRedactor {
             let detectors = strings.detectors(for: text, features: features)
             // Most strings: plain ASCII that no detector can match, copied as they are, right here.
             if detectors == nil, features.isPlainJSON, text.count <= limit {
-                out.append(UInt8(ascii: "\""))
-                out.append(text)
-                out.append(UInt8(ascii: "\""))
+                out.appendQuoted(text)
                 return key ? keyRules.verdict(utf8: text) : .keep
             }
             return Self.write(
@@ -310,9 +319,7 @@ struct JSONTextRedactor {
             if text.count > limit {
                 out.appendJSONString(Redactor.limited(String(decoding: text, as: UTF8.self), to: limit)!)
             } else if features.isPlainJSON {
-                out.append(UInt8(ascii: "\""))
-                out.append(text)
-                out.append(UInt8(ascii: "\""))
+                out.appendQuoted(text)
             } else {
                 out.appendJSONString(utf8: text)
             }

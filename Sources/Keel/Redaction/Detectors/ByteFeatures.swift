@@ -154,7 +154,7 @@ struct ByteFeatures {
         if uppers >= 2, digits >= 11, n >= 15 { set.insert(.iban) }
         // Phones need 9 digits, or 8 after a `+`; SSNs 9; cards 13.
         guard digits >= 9 || (digits == 8 && has(Self.plusBit)) else { return set }
-        let run = digits == n ? n : Self.longestNumberRun(s)
+        let run = digits == n ? n : Self.longestNumberRun(s, digits: digits)
         // With a `+`, 8 digits; otherwise 10, or 9 with a group in parentheses.
         if run >= 9 || (run >= 8 && has(Self.plusBit)) { set.insert(.phone) }
         if run >= 9, dashes >= 2 { set.insert(.usSSN) }
@@ -162,23 +162,26 @@ struct ByteFeatures {
         return set
     }
 
+    /// Jumps from colon to colon (a timestamp has two, and no `::`).
     private static func containsDoubleColon(_ s: UnsafeBufferPointer<UInt8>) -> Bool {
-        var previous: UInt8 = 0
-        for b in s {
-            if b == 0x3A, previous == 0x3A { return true }
-            previous = b
+        var i = s.next(0x3A, from: 0)
+        while i &+ 1 < s.count {
+            if s[i &+ 1] == 0x3A { return true }
+            i = s.next(0x3A, from: i &+ 2)
         }
         return false
     }
 
     /// The most digits in one run joined only by separators a number can contain: letters and other characters end
     /// a run. Cards need 13, phones 8, SSNs 9. Jumps from digit to digit eight bytes at a time; stops early once a
-    /// run is long enough for every detector.
-    private static func longestNumberRun(_ s: UnsafeBufferPointer<UInt8>) -> Int {
+    /// run is long enough for every detector, or once the `digits` not yet seen are too few for a run of 8 (the
+    /// shortest any detector needs), so a result below 8 only means "shorter than 8".
+    private static func longestNumberRun(_ s: UnsafeBufferPointer<UInt8>, digits: Int) -> Int {
         table.withUnsafeBufferPointer { table in
             var longest = 0
+            var unseen = digits
             var i = s.nextDigit(from: 0)
-            while i < s.count {
+            while i < s.count, unseen >= 8 {
                 var run = 0
                 while i < s.count {
                     let entry = table[Int(s[i])]
@@ -188,6 +191,7 @@ struct ByteFeatures {
                 }
                 longest = Swift.max(longest, run)
                 if longest >= 13 { break }
+                unseen &-= run
                 i = s.nextDigit(from: i)
             }
             return longest

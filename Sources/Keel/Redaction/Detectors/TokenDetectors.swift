@@ -41,8 +41,14 @@ enum TokenDetectors {
         guard let decoded = Base64URL.decode(UnsafeBufferPointer(rebasing: s[start..<end])), decoded.first == 0x7B else {
             return false
         }
-        let text = String(decoding: decoded, as: UTF8.self)
-        return text.contains("\"alg\"") || text.contains("\"typ\"")
+        return decoded.withUnsafeBufferPointer { header in
+            var i = header.next(0x22, from: 0)
+            while i < header.count {
+                if header.matches("\"alg\"", at: i) || header.matches("\"typ\"", at: i) { return true }
+                i = header.next(0x22, from: i + 1)
+            }
+            return false
+        }
     }
 
     // MARK: Bearer and Basic
