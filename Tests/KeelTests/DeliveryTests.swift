@@ -22,13 +22,13 @@ import Testing
         func close() {}
     }
 
-    func pipeline(_ sinks: [any LogSink], queueBytes: Int = 4 << 20, file: String? = nil, rotation: FileRotation? = nil) throws -> Pipeline {
+    func pipeline(_ sinks: [any LogSink], queueEvents: Int = 8192, file: String? = nil, rotation: FileRotation? = nil) throws -> Pipeline {
         var config = KeelConfiguration()
         config.console = nil
         config.file = file
         config.fileRotation = rotation
         config.extraSinks = sinks
-        config.delivery = .background(queueBytes: queueBytes)
+        config.delivery = .background(queueEvents: queueEvents)
         return try Keel.makePipeline(config)
     }
 
@@ -37,7 +37,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("app.log").path
-        let pipeline = try self.pipeline([], queueBytes: 256 << 10, file: path, rotation: FileRotation(maxBytes: 2 << 20))
+        let pipeline = try self.pipeline([], queueEvents: 1024, file: path, rotation: FileRotation(maxBytes: 2 << 20))
         let tasks = 8
         let perTask = 125_000  // 1,000,000 events in all, as issue 4 asks
         await withTaskGroup(of: Void.self) { group in
@@ -71,7 +71,7 @@ import Testing
 
     @Test func aSlowSinkDropsOpsCountsThemAndReportsOnce() throws {
         let sink = SlowSink(delay: .microseconds(200))
-        let pipeline = try self.pipeline([sink], queueBytes: 64 << 10)
+        let pipeline = try self.pipeline([sink], queueEvents: 256)
         let logger = Logger(label: "flood") { KeelLogHandler(label: $0, pipeline: pipeline) }
         for n in 0..<20_000 { logger.info("flood", metadata: ["n": .stringConvertible(n)]) }
         pipeline.close()
@@ -87,7 +87,7 @@ import Testing
 
     @Test func auditEventsAreNeverDroppedEvenWhenTheQueueIsFull() throws {
         let sink = SlowSink(delay: .microseconds(100))
-        let pipeline = try self.pipeline([sink], queueBytes: 64 << 10)
+        let pipeline = try self.pipeline([sink], queueEvents: 256)
         let logger = Logger(label: "audit") { KeelLogHandler(label: $0, pipeline: pipeline) }
         for n in 0..<3000 { logger.info("refund", metadata: ["n": .stringConvertible(n), "storage_class": "audit"]) }
         pipeline.close()
@@ -95,22 +95,66 @@ import Testing
         #expect(sink.received.withLock { $0.count } == 3000)
     }
 
-    /// Memory for queued lines stays within the bound when the sink cannot keep up: 100 MB of lines logged through a
-    /// 1 MiB queue. (Measured on the queue's own buffers: the test process runs other suites at the same time, so
-    /// its resident size says nothing about this one.)
-    @Test func aSlowSinkDoesNotGrowMemoryBeyondTheQueueBound() throws {
+    /// The queue holds at most its capacity when the sink cannot keep up: 100,000 events of 900-byte payloads
+    /// logged through a 1,024-event queue (each queued event keeps only its own metadata alive). Measured on the
+    /// queue itself: the test process runs other suites at the same time, so its resident size says nothing here.
+    @Test func aSlowSinkDoesNotGrowTheQueueBeyondItsBound() throws {
         let sink = SlowSink(delay: .microseconds(50))
-        let pipeline = try self.pipeline([sink], queueBytes: 1 << 20)
+        let pipeline = try self.pipeline([sink], queueEvents: 1024)
         let logger = Logger(label: "big") { KeelLogHandler(label: $0, pipeline: pipeline) }
-        let payload = String(repeating: "x", count: 900)
-        var peak = 0
         for n in 0..<100_000 {
+            let payload = String(repeating: "x", count: 900) + String(n)
             logger.info("big", metadata: ["payload": .string(payload), "n": .stringConvertible(n)])
-            if n % 1000 == 0 { peak = max(peak, pipeline.queueAllocatedBytes) }
         }
         pipeline.close()
         #expect(pipeline.diagnostics.dropped > 0)
-        #expect(peak > 0 && peak <= 2 * (1 << 20), "queue buffers reached \(peak) bytes")
+        let peak = pipeline.queuePeakEvents
+        #expect(peak > 0 && peak <= 1024, "the queue held \(peak) events")
+    }
+
+    /// The calling task's context, provider metadata and time are read when the call is made, not when the writer
+    /// thread gets to the event.
+    @Test func theCallersContextAndProviderAreCapturedAtTheCall() async throws {
+        let sink = InMemorySink()
+        let pipeline = try self.pipeline([sink])
+        let provider = Logger.MetadataProvider { ["tenant_id": .string(LogContext.current.requestID ?? "none")] }
+        let logger = Logger(label: "t") { KeelLogHandler(label: $0, pipeline: pipeline, metadataProvider: provider) }
+        for n in 0..<50 {
+            withLogContext(LogContext(requestID: "req-\(n)")) {
+                logger.info("handled", metadata: ["n": .stringConvertible(n)])
+            }
+        }
+        #expect(pipeline.flush())
+        let objects = try sink.lines.map { try parseWithFoundation($0) }
+        #expect(objects.count == 50)
+        for (n, object) in objects.enumerated() {
+            #expect(object["request_id"] as? String == "req-\(n)")
+            #expect(object["tenant_id"] as? String == "req-\(n)")
+        }
+        pipeline.close()
+    }
+
+    /// A value whose `description` logs is read on the writer thread; its own event is written there, straight
+    /// away, instead of waiting for room in a queue only that thread empties.
+    @Test func aDescriptionThatLogsOnTheWriterThreadDoesNotDeadlock() throws {
+        struct Chatty: CustomStringConvertible, Sendable {
+            let logger: Logger
+            var description: String {
+                logger.info("described", metadata: ["storage_class": "audit"])
+                return "chatty"
+            }
+        }
+        let sink = InMemorySink()
+        let pipeline = try self.pipeline([sink], queueEvents: 16)
+        let logger = Logger(label: "t") { KeelLogHandler(label: $0, pipeline: pipeline) }
+        for _ in 0..<200 {
+            logger.info("outer", metadata: ["value": .stringConvertible(Chatty(logger: logger)), "storage_class": "audit"])
+        }
+        #expect(pipeline.flush(deadline: .seconds(20)))
+        pipeline.close()
+        let lines = sink.lines
+        #expect(lines.filter { $0.contains("\"outer\"") }.count == 200)
+        #expect(lines.filter { $0.contains("\"described\"") }.count == 200)
     }
 
     @Test func flushWritesWhatWasQueuedAndLinesAfterCloseAreCounted() throws {

@@ -18,6 +18,8 @@ final class EncodeScratch {
     /// What redaction removed from the event being written (reused, so it allocates only once per thread).
     var redactedTypes: [RedactionType] = []
     var readingProvider = false
+    /// Whether this is a background pipeline's writer thread.
+    var isWriterThread = false
     /// The second whose `YYYY-MM-DDTHH:MM:SS.` prefix is cached, and the prefix.
     var cachedSecond: Int64 = .min
     var cachedSecondPrefix = OutputBuffer(capacity: 32)
@@ -60,6 +62,12 @@ final class EncodeScratch {
     static var isReadingProvider: Bool {
         guard let pointer = pthread_getspecific(key) else { return false }
         return Unmanaged<EncodeScratch>.fromOpaque(pointer).takeUnretainedValue().readingProvider
+    }
+
+    /// Whether the calling thread is a background pipeline's writer thread.
+    static var isWriterThread: Bool {
+        guard let pointer = pthread_getspecific(key) else { return false }
+        return Unmanaged<EncodeScratch>.fromOpaque(pointer).takeUnretainedValue().isWriterThread
     }
 
     /// Appends the timestamp, reusing the formatted date and time while the second has not changed.

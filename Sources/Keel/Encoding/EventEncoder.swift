@@ -21,7 +21,7 @@ public struct SourceLocationPolicy: Sendable, Hashable {
 }
 
 /// The parts of an event made once per call: when, and its id. (A re-encode that cuts an over-long line keeps both.)
-struct EventStamp {
+struct EventStamp: Sendable {
     var time: Timestamp
     var id: (high: UInt64, low: UInt64)
 }

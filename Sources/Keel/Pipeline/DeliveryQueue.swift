@@ -5,26 +5,25 @@ import Musl
 #endif
 public import Logging
 
-/// The bounded queue between the threads that log and the one thread that writes: callers copy their finished
-/// line in (a lock and a `memcpy`), the writer takes everything queued at once and hands it to the sinks.
+/// The bounded queue between the threads that log and the one thread that writes: callers move their captured call
+/// in (``PendingEvent``: a lock and a few words), the writer takes everything queued at once, builds each line and
+/// hands it to the sinks.
 ///
-/// Two byte buffers take turns: callers append records to the active one while the writer works through the other,
-/// so neither side waits on the other's work and the writer allocates nothing per event. When the active buffer is
-/// full, `ops` events are dropped and counted — the writer reports the count in one `keel.dropped` event once the
-/// pressure is over — and `audit` and `cost` events make their caller wait for room: they are never dropped.
+/// Two arrays take turns: callers append to the active one while the writer works through the other, so neither
+/// side waits on the other's work, and neither array grows past the capacity, so the writer allocates nothing per
+/// event. When the active array is full, `ops` events are dropped and counted — the writer reports the count in one
+/// `keel.dropped` event once the pressure is over — and `audit` and `cost` events make their caller wait for room:
+/// they are never dropped.
 final class DeliveryQueue: @unchecked Sendable {
-    /// Record header: length (4 bytes), level (1), storage class (1).
-    private static let headerSize = 6
-
     private let capacity: Int
-    private let router: SinkRouter
-    private var sinks: [any LogSink] { router.sinks }
-    private let diagnostics: Diagnostics
-    private let service: String
+    private let writer: EventWriter
+    private var sinks: [any LogSink] { writer.router.sinks }
+    private var diagnostics: Diagnostics { writer.diagnostics }
     private let lock = ConditionLock()
     // Guarded by `lock`.
-    private var active: OutputBuffer
-    private var spare: OutputBuffer
+    private var active: [PendingEvent] = []
+    private var spare: [PendingEvent] = []
+    private var peak = 0
     private var writerWaiting = false
     private var stopping = false
     private var dropped = 0
@@ -32,57 +31,55 @@ final class DeliveryQueue: @unchecked Sendable {
     private var flushCompleted = 0
     private var thread: pthread_t?
 
-    /// - Parameter capacity: bytes of queued lines at most (each buffer); memory stays within twice that.
-    init(capacity: Int, router: SinkRouter, service: String, diagnostics: Diagnostics) {
-        self.capacity = max(capacity, 64 * 1024)
-        self.router = router
-        self.service = service
-        self.diagnostics = diagnostics
-        self.active = OutputBuffer(capacity: self.capacity)
-        self.spare = OutputBuffer(capacity: self.capacity)
+    /// - Parameter capacity: events queued at most; twice that are held at once (one batch being written).
+    init(capacity: Int, writer: EventWriter) {
+        self.capacity = max(capacity, 16)
+        self.writer = writer
+        active.reserveCapacity(self.capacity)
+        spare.reserveCapacity(self.capacity)
         startWriter()
     }
 
-    deinit {
-        active.deallocate()
-        spare.deallocate()
-    }
-
-    /// Queues one line. `ops` lines are dropped when the queue is full; other classes wait for room.
-    func enqueue(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
-        let needed = Self.headerSize + line.count
+    /// Queues one call. `ops` events are dropped when the queue is full; other classes wait for room.
+    func enqueue(_ pending: consuming PendingEvent) {
+        if EncodeScratch.isWriterThread {
+            // Logged while the writer builds a line (a `description` that logs): waiting for room would wait on
+            // this very thread, so the line is written here and now.
+            writer.write(pending)
+            return
+        }
         lock.lock()
         if stopping {
             lock.unlock()
             diagnostics.countWriteAfterClose()
             return
         }
-        while active.count + needed > capacity, active.count > 0 {
-            if storageClass == .ops || stopping {
-                dropped += 1
-                lock.unlock()
-                diagnostics.countDropped()
-                return
+        if active.count >= capacity {
+            // Only a full queue needs the storage class: to drop or to wait.
+            let waits = pending.storageClass != .ops
+            while active.count >= capacity {
+                if !waits || stopping {
+                    dropped += 1
+                    lock.unlock()
+                    diagnostics.countDropped()
+                    return
+                }
+                lock.signal()
+                lock.wait()
             }
-            lock.signal()
-            lock.wait()
         }
-        var length = UInt32(line.count).littleEndian
-        withUnsafeBytes(of: &length) { active.append($0) }
-        active.append(UInt8(truncatingIfNeeded: Logger.Level.allCases.firstIndex(of: level) ?? 2))
-        active.append(storageClass.code)
-        active.append(line)
+        active.append(pending)
+        if active.count > peak { peak = active.count }
         let wake = writerWaiting
         lock.unlock()
         if wake { lock.signal() }
     }
 
-    /// Bytes the queue's two buffers hold allocated: stays within twice the capacity whatever the load, unless a
-    /// single line is larger than the capacity.
-    var allocatedBytes: Int {
+    /// The most events queued at once so far: never more than the capacity.
+    var peakEvents: Int {
         lock.lock()
         defer { lock.unlock() }
-        return active.capacity + spare.capacity
+        return peak
     }
 
     /// Returns once everything queued before the call is written and every sink flushed, or at `deadline`.
@@ -105,7 +102,7 @@ final class DeliveryQueue: @unchecked Sendable {
         return true
     }
 
-    /// Writes out what is queued (within `deadline`), stops the writer and closes the sinks. Lines queued after
+    /// Writes out what is queued (within `deadline`), stops the writer and closes the sinks. Events queued after
     /// this are dropped and counted.
     func close(deadline: Duration = .seconds(10)) {
         flush(deadline: deadline)
@@ -133,16 +130,18 @@ final class DeliveryQueue: @unchecked Sendable {
         }
     }
 
-    /// The writer: takes the active buffer whole, writes its lines to the sinks, and repeats; sleeps when idle.
+    /// The writer: takes the active array whole, writes its events to the sinks, and repeats; sleeps when idle.
     private func runWriter() {
+        let scratch = EncodeScratch.current
+        scratch.isWriterThread = true
         lock.lock()
         while true {
-            while active.count == 0, flushCompleted == flushRequested, dropped == 0 || stopping, !stopping {
+            while active.isEmpty, flushCompleted == flushRequested, dropped == 0 || stopping, !stopping {
                 writerWaiting = true
                 lock.wait(timeout: .milliseconds(100))
                 writerWaiting = false
             }
-            if active.count == 0, stopping {
+            if active.isEmpty, stopping {
                 finishFlushes()
                 break
             }
@@ -156,14 +155,14 @@ final class DeliveryQueue: @unchecked Sendable {
             lock.unlock()
 
             // `spare` is the writer's alone until the next swap, which only the writer makes.
-            write(spare)
+            for index in spare.indices { writer.write(spare[index], scratch: scratch) }
+            // Releases what the events held (their metadata) here, on the writer, not on the callers.
+            spare.removeAll(keepingCapacity: true)
             if droppedNow > 0 { writeDroppedSummary(droppedNow) }
             if flushTicket > flushCompleted { for sink in sinks { sink.flush() } }
 
             lock.lock()
-            spare.removeAll()
-            spare.shrink(ifLargerThan: capacity, to: capacity)
-            if flushTicket > flushCompleted, active.count == 0 { flushCompleted = flushTicket }
+            if flushTicket > flushCompleted, active.isEmpty { flushCompleted = flushTicket }
             lock.broadcast()
         }
         lock.unlock()
@@ -175,33 +174,18 @@ final class DeliveryQueue: @unchecked Sendable {
         lock.broadcast()
     }
 
-    /// Hands every record of `batch` to the sinks that take its class.
-    private func write(_ batch: OutputBuffer) {
-        batch.withUnsafeBytes { bytes in
-            var offset = 0
-            while offset + Self.headerSize <= bytes.count {
-                let length = Int(bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-                let level = Logger.Level.allCases[Int(bytes[offset + 4])]
-                let storageClass = StorageClass(code: bytes[offset + 5])
-                let line = UnsafeRawBufferPointer(rebasing: bytes[(offset + Self.headerSize)..<(offset + Self.headerSize + length)])
-                router.deliver(line, level: level, storageClass: storageClass)
-                offset += Self.headerSize + length
-            }
-        }
-    }
-
     /// One event saying how many `ops` events the full queue dropped.
     private func writeDroppedSummary(_ count: Int) {
         var line = OutputBuffer(capacity: 512)
         defer { line.deallocate() }
         line.appendOwnEventHead(
-            level: .warning, message: "log events dropped: the queue was full", event: "keel.dropped", service: service,
-            storageClass: .ops)
+            level: .warning, message: "log events dropped: the queue was full", event: "keel.dropped",
+            service: writer.encoder.service, storageClass: .ops)
         line.append("\"dropped\":")
         line.appendDecimal(Int64(count))
         line.append("}}\n")
         line.withUnsafeBytes { bytes in
-            router.deliver(bytes, level: .warning, storageClass: .ops)
+            writer.router.deliver(bytes, level: .warning, storageClass: .ops)
         }
     }
 }

@@ -1,24 +1,23 @@
 import Logging
 
-/// Turns log calls into lines and hands them to the sinks: gather → sample → encode → route.
+/// Turns log calls into lines and hands them to the sinks: capture → (queue) → encode → route.
 ///
-/// The line is built on the calling thread into that thread's reusable buffer (``EncodeScratch``), so the call
-/// allocates nothing once warm and takes no lock until a sink copies the bytes. Everything a task-local provides is
-/// read here, on the caller's task, never later.
-///
-/// With ``Delivery/background(queueBytes:)`` the finished line is copied into a bounded queue and one writer thread
-/// writes the sinks; with ``Delivery/synchronous`` (tests, short-lived tools) the calling thread writes them.
+/// The calling thread only captures the call (``PendingEvent``: a few reference counts, the time, the task's
+/// context and metadata provider). With ``Delivery/background(queueEvents:)`` that capture goes into a bounded
+/// queue and one writer thread builds the lines — gathering, sampling, redacting, escaping — and writes the sinks;
+/// with ``Delivery/synchronous`` (tests, short-lived tools) the calling thread does the same work itself. Either
+/// way a line is built in its thread's reusable buffer (``EncodeScratch``), so logging allocates nothing once warm.
 public final class Pipeline: Sendable {
     /// How lines reach the sinks.
     public enum Delivery: Sendable, Equatable {
         /// On the calling thread.
         case synchronous
-        /// Through a queue of at most `queueBytes` of lines and one writer thread: `ops` events are dropped (and
-        /// counted, and reported) when it is full; `audit` and `cost` events wait.
-        case background(queueBytes: Int)
+        /// Through a queue of at most `queueEvents` captured calls and one writer thread: `ops` events are dropped
+        /// (and counted, and reported) when it is full; `audit` and `cost` events wait.
+        case background(queueEvents: Int)
 
-        /// The default: a 4 MiB queue (about 10,000 W1 lines).
-        public static let background = Delivery.background(queueBytes: 4 << 20)
+        /// The default: 8,192 queued events (each keeps its own metadata alive until it is written).
+        public static let background = Delivery.background(queueEvents: 8192)
     }
 
     public let encoder: EventEncoder
@@ -30,6 +29,7 @@ public final class Pipeline: Sendable {
     public let router: SinkRouter
     /// Limits floods of identical events; `nil` when not configured.
     public let floodLimiter: FloodLimiter?
+    private let writer: EventWriter
     private let queue: DeliveryQueue?
 
     public init(
@@ -44,76 +44,60 @@ public final class Pipeline: Sendable {
         self.delivery = delivery
         let router = SinkRouter(sinks: sinks, metricsFactory: diagnostics.metricsFactory)
         self.router = router
-        if case .background(let bytes) = delivery {
-            queue = DeliveryQueue(capacity: bytes, router: router, service: encoder.service, diagnostics: diagnostics)
+        let writer = EventWriter(encoder: encoder, sampler: sampler, diagnostics: diagnostics, router: router)
+        self.writer = writer
+        if case .background(let events) = delivery {
+            queue = DeliveryQueue(capacity: events, writer: writer)
         } else {
             queue = nil
         }
     }
 
-    /// Encodes and writes one event. Never throws, never traps.
+    /// Captures one call and writes it, or queues it for the writer thread. Never throws, never traps.
     @inline(__always)
     func emit(_ event: LogEvent, label: String, handlerMetadata: Logger.Metadata, provider: Logger.MetadataProvider?) {
-        var event = event
         if let floodLimiter {
             switch floodLimiter.decide(event) {
             case .drop:
                 diagnostics.countSuppressed()
                 return
             case .keep(let suppressed) where suppressed > 0:
+                var event = event
                 event.metadata = (event.metadata ?? [:]).merging(["suppressed": .stringConvertible(suppressed)]) { $1 }
+                submit(event, label: label, handlerMetadata: handlerMetadata, provider: provider)
+                return
             case .keep:
                 break
             }
         }
-        let scratch = EncodeScratch.current
-        if scratch.inUse {
-            // A log call made while this thread is building a line (a `description` that logs).
-            emit(event, label: label, handlerMetadata: handlerMetadata, provider: provider, scratch: EncodeScratch())
-            return
-        }
-        emit(event, label: label, handlerMetadata: handlerMetadata, provider: provider, scratch: scratch)
+        submit(event, label: label, handlerMetadata: handlerMetadata, provider: provider)
     }
 
     @inline(__always)
-    private func emit(
-        _ event: LogEvent, label: String, handlerMetadata: Logger.Metadata, provider: Logger.MetadataProvider?,
-        scratch: EncodeScratch
+    private func submit(
+        _ event: LogEvent, label: String, handlerMetadata: Logger.Metadata, provider: Logger.MetadataProvider?
     ) {
-        scratch.inUse = true
-        defer { scratch.inUse = false }
         var provided: Logger.Metadata?
         if let provider {
+            let scratch = EncodeScratch.current
             scratch.readingProvider = true
             provided = provider.get()
             scratch.readingProvider = false
         }
         let time = Timestamp.now()
-        let outcome = encoder.encode(
-            event: event, label: label, handlerMetadata: handlerMetadata, context: LogContext.current,
-            provided: provided, stamp: EventStamp(time: time, id: EventIDGenerator.next(at: time)), sampler: sampler,
-            scratch: scratch)
-        guard case .written(let storageClass, let truncated, let reclassified) = outcome else {
-            diagnostics.countSampledOut()
-            return
+        let pending = PendingEvent(
+            event: event, label: label, handlerMetadata: handlerMetadata, provided: provided,
+            context: LogContext.current, stamp: EventStamp(time: time, id: EventIDGenerator.next(at: time)))
+        if let queue {
+            queue.enqueue(pending)
+        } else {
+            writer.write(pending)
         }
-        if reclassified > 0 { diagnostics.countReclassified(reclassified) }
-        if truncated { diagnostics.countTruncated() }
-        if !scratch.redactedTypes.isEmpty { diagnostics.countRedactions(scratch.redactedTypes) }
-        diagnostics.countWritten(storageClass, bytes: scratch.buffer.count)
-        scratch.buffer.withUnsafeBytes { line in
-            if let queue {
-                queue.enqueue(line, level: event.level, storageClass: storageClass)
-                return
-            }
-            router.deliver(line, level: event.level, storageClass: storageClass)
-        }
-        // One huge event must not pin a huge buffer on this thread forever.
-        scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
     }
 
-    /// Bytes allocated for queued lines (0 when synchronous): bounded by twice the queue size.
-    public var queueAllocatedBytes: Int { queue?.allocatedBytes ?? 0 }
+    /// The most events the queue has held at once since the pipeline started (0 when synchronous): never more
+    /// than its capacity.
+    public var queuePeakEvents: Int { queue?.peakEvents ?? 0 }
 
     /// Writes out everything logged before the call (through the queue, within `deadline`) and flushes every sink.
     /// - Returns: whether it finished within the deadline.

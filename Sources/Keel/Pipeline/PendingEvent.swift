@@ -1,0 +1,32 @@
+import Logging
+
+/// A log call as the caller hands it over: everything the line will be built from, captured but not yet encoded.
+///
+/// Capturing costs a few reference counts (the message, the metadata dictionaries, the context); building the
+/// line — gathering fields, redacting, escaping — is left to whoever writes it: the calling thread with
+/// ``Pipeline/Delivery/synchronous``, the writer thread with ``Pipeline/Delivery/background(queueEvents:)``.
+/// Everything that depends on the calling task (the context, the metadata provider, the time) is read when the
+/// call is made, never later. Every part is `Sendable`, so the writer may read `description`s on its own thread.
+struct PendingEvent: Sendable {
+    var event: LogEvent
+    var label: String
+    var handlerMetadata: Logger.Metadata
+    var provided: Logger.Metadata?
+    var context: LogContext
+    var stamp: EventStamp
+
+    /// The storage class the event names (`ops` unless a metadata source says otherwise), without encoding it:
+    /// what a full queue must know to choose between dropping the event and waiting for room.
+    var storageClass: StorageClass {
+        let key = FieldCatalogue.spec(.storageClass).name
+        for source in [event.metadata, provided, handlerMetadata] {
+            guard let value = source?[key] else { continue }
+            switch value {
+            case .string(let s): return StorageClass(name: s) ?? .ops
+            case .stringConvertible(let c): return StorageClass(name: c.description) ?? .ops
+            default: return .ops
+            }
+        }
+        return .ops
+    }
+}
