@@ -5,24 +5,45 @@ import Musl
 #endif
 public import Logging
 
-/// The bounded queue between the threads that log and the one thread that writes: callers move their captured call
-/// in (``PendingEvent``: a lock and a few words), the writer takes everything queued at once, builds each line and
-/// hands it to the sinks.
+/// The bounded queue between the threads that log and the one thread that writes.
 ///
-/// Two arrays take turns: callers append to the active one while the writer works through the other, so neither
-/// side waits on the other's work, and neither array grows past the capacity, so the writer allocates nothing per
-/// event. When the active array is full, `ops` events are dropped and counted — the writer reports the count in one
-/// `keel.dropped` event once the pressure is over — and `audit` and `cost` events make their caller wait for room:
-/// they are never dropped.
+/// Normally a caller only moves its captured call in (``PendingEvent``: a lock and a few words) and the writer
+/// builds the line. Under pressure — the queue half full, because callers log faster than one thread can encode —
+/// callers build their own lines and queue those instead, so that every core shares the encoding and the writer
+/// only copies bytes; both kinds go through the same queue, so each thread's events stay in order.
+///
+/// Two sides take turns: callers append to the active one while the writer works through the other, so neither
+/// side waits on the other's work, and neither grows past its bound (`capacity` events, and `lineCapacity` bytes of
+/// caller-built lines), so the writer allocates nothing per event. When the active side is full, `ops` events are
+/// dropped and counted — the writer reports the count in one `keel.dropped` event once the pressure is over — and
+/// `audit` and `cost` events make their caller wait for room: they are never dropped.
 final class DeliveryQueue: @unchecked Sendable {
+    /// One queued event: a captured call for the writer to build, or a line its caller built.
+    private enum Entry {
+        case pending(PendingEvent)
+        case line(offset: Int, count: Int, level: Logger.Level, storageClass: StorageClass)
+    }
+
+    /// One side of the double buffer.
+    private struct Side {
+        var entries: [Entry] = []
+        var lines: OutputBuffer
+
+        init(capacity: Int, lineCapacity: Int) {
+            entries.reserveCapacity(capacity)
+            lines = OutputBuffer(capacity: lineCapacity)
+        }
+    }
+
     private let capacity: Int
+    private let lineCapacity: Int
     private let writer: EventWriter
     private var sinks: [any LogSink] { writer.router.sinks }
     private var diagnostics: Diagnostics { writer.diagnostics }
     private let lock = ConditionLock()
     // Guarded by `lock`.
-    private var active: [PendingEvent] = []
-    private var spare: [PendingEvent] = []
+    private var active: Side
+    private var spare: Side
     private var peak = 0
     private var writerWaiting = false
     private var stopping = false
@@ -34,10 +55,16 @@ final class DeliveryQueue: @unchecked Sendable {
     /// - Parameter capacity: events queued at most; twice that are held at once (one batch being written).
     init(capacity: Int, writer: EventWriter) {
         self.capacity = max(capacity, 16)
+        self.lineCapacity = max(self.capacity * 512, 1 << 20)
         self.writer = writer
-        active.reserveCapacity(self.capacity)
-        spare.reserveCapacity(self.capacity)
+        active = Side(capacity: self.capacity, lineCapacity: lineCapacity)
+        spare = Side(capacity: self.capacity, lineCapacity: lineCapacity)
         startWriter()
+    }
+
+    deinit {
+        active.lines.deallocate()
+        spare.lines.deallocate()
     }
 
     /// Queues one call. `ops` events are dropped when the queue is full; other classes wait for room.
@@ -54,22 +81,41 @@ final class DeliveryQueue: @unchecked Sendable {
             diagnostics.countWriteAfterClose()
             return
         }
-        if active.count >= capacity {
-            // Only a full queue needs the storage class: to drop or to wait.
-            let waits = pending.storageClass != .ops
-            while active.count >= capacity {
-                if !waits || stopping {
-                    dropped += 1
-                    lock.unlock()
-                    diagnostics.countDropped()
-                    return
-                }
-                lock.signal()
-                lock.wait()
-            }
+        if active.entries.count < capacity / 2 {
+            active.entries.append(.pending(pending))
+            if active.entries.count > peak { peak = active.entries.count }
+            let wake = writerWaiting
+            lock.unlock()
+            if wake { lock.signal() }
+            return
         }
-        active.append(pending)
-        if active.count > peak { peak = active.count }
+        lock.unlock()
+        // Under pressure: build the line on this thread, then queue the bytes.
+        let scratch = EventWriter.scratch()
+        guard let storageClass = writer.encode(pending, scratch: scratch) else { return }
+        scratch.buffer.withUnsafeBytes { line in
+            enqueue(line: line, level: pending.event.level, storageClass: storageClass)
+        }
+        scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
+    }
+
+    private func enqueue(line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
+        lock.lock()
+        while active.entries.count >= capacity || (active.lines.count + line.count > lineCapacity && active.lines.count > 0)
+        {
+            if storageClass == .ops || stopping {
+                dropped += 1
+                lock.unlock()
+                diagnostics.countDropped()
+                return
+            }
+            lock.signal()
+            lock.wait()
+        }
+        let offset = active.lines.count
+        active.lines.append(line)
+        active.entries.append(.line(offset: offset, count: line.count, level: level, storageClass: storageClass))
+        if active.entries.count > peak { peak = active.entries.count }
         let wake = writerWaiting
         lock.unlock()
         if wake { lock.signal() }
@@ -136,36 +182,54 @@ final class DeliveryQueue: @unchecked Sendable {
         scratch.isWriterThread = true
         lock.lock()
         while true {
-            while active.isEmpty, flushCompleted == flushRequested, dropped == 0 || stopping, !stopping {
+            while active.entries.isEmpty, flushCompleted == flushRequested, dropped == 0 || stopping, !stopping {
                 writerWaiting = true
                 lock.wait(timeout: .milliseconds(100))
                 writerWaiting = false
             }
-            if active.isEmpty, stopping {
+            if active.entries.isEmpty, stopping {
                 finishFlushes()
                 break
             }
             // Take what is queued; callers continue into the emptied spare.
             swap(&active, &spare)
             // Drops are reported once the pressure has eased: when the batch just taken was not near full.
-            let droppedNow = spare.count < capacity / 2 ? dropped : 0
+            let droppedNow = spare.entries.count < capacity / 2 ? dropped : 0
             if droppedNow > 0 { dropped = 0 }
             let flushTicket = flushRequested
             lock.broadcast()  // room again for callers that wait
             lock.unlock()
 
             // `spare` is the writer's alone until the next swap, which only the writer makes.
-            for index in spare.indices { writer.write(spare[index], scratch: scratch) }
+            write(spare, scratch: scratch)
             // Releases what the events held (their metadata) here, on the writer, not on the callers.
-            spare.removeAll(keepingCapacity: true)
+            spare.entries.removeAll(keepingCapacity: true)
+            spare.lines.removeAll()
+            spare.lines.shrink(ifLargerThan: lineCapacity, to: lineCapacity)
             if droppedNow > 0 { writeDroppedSummary(droppedNow) }
             if flushTicket > flushCompleted { for sink in sinks { sink.flush() } }
 
             lock.lock()
-            if flushTicket > flushCompleted, active.isEmpty { flushCompleted = flushTicket }
+            if flushTicket > flushCompleted, active.entries.isEmpty { flushCompleted = flushTicket }
             lock.broadcast()
         }
         lock.unlock()
+    }
+
+    /// Builds and writes every event of one batch, in order.
+    private func write(_ batch: Side, scratch: EncodeScratch) {
+        for entry in batch.entries {
+            switch entry {
+            case .pending(let pending):
+                writer.write(pending, scratch: scratch)
+            case .line(let offset, let count, let level, let storageClass):
+                batch.lines.withUnsafeBytes { bytes in
+                    writer.deliver(
+                        UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + count)]), level: level,
+                        storageClass: storageClass)
+                }
+            }
+        }
     }
 
     private func finishFlushes() {

@@ -12,6 +12,17 @@ struct EventWriter: Sendable {
     let router: SinkRouter
 
     func write(_ pending: borrowing PendingEvent, scratch: EncodeScratch) {
+        guard let storageClass = encode(pending, scratch: scratch) else { return }
+        scratch.buffer.withUnsafeBytes { line in
+            deliver(line, level: pending.event.level, storageClass: storageClass)
+        }
+        // One huge event must not pin a huge buffer on this thread forever.
+        scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
+    }
+
+    /// Builds the event's line in `scratch.buffer` (counting what redaction and sampling did); returns its storage class, or `nil` when
+    /// sampling left it out.
+    func encode(_ pending: borrowing PendingEvent, scratch: EncodeScratch) -> StorageClass? {
         scratch.inUse = true
         defer { scratch.inUse = false }
         let outcome = encoder.encode(
@@ -20,23 +31,29 @@ struct EventWriter: Sendable {
             scratch: scratch)
         guard case .written(let storageClass, let truncated, let reclassified) = outcome else {
             diagnostics.countSampledOut()
-            return
+            return nil
         }
         if reclassified > 0 { diagnostics.countReclassified(reclassified) }
         if truncated { diagnostics.countTruncated() }
         if !scratch.redactedTypes.isEmpty { diagnostics.countRedactions(scratch.redactedTypes) }
-        diagnostics.countWritten(storageClass, bytes: scratch.buffer.count)
-        scratch.buffer.withUnsafeBytes { line in
-            router.deliver(line, level: pending.event.level, storageClass: storageClass)
-        }
-        // One huge event must not pin a huge buffer on this thread forever.
-        scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
+        return storageClass
+    }
+
+    /// Hands a finished line to the sinks that take its class, and counts it.
+    func deliver(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
+        diagnostics.countWritten(storageClass, bytes: line.count)
+        router.deliver(line, level: level, storageClass: storageClass)
     }
 
     /// Writes with the running thread's scratch, or a fresh one when this thread is already building a line (an
     /// event logged from inside a `description` that is being written).
     func write(_ pending: borrowing PendingEvent) {
+        write(pending, scratch: Self.scratch())
+    }
+
+    /// The running thread's scratch, or a fresh one when this thread is already building a line.
+    static func scratch() -> EncodeScratch {
         let scratch = EncodeScratch.current
-        write(pending, scratch: scratch.inUse ? EncodeScratch() : scratch)
+        return scratch.inUse ? EncodeScratch() : scratch
     }
 }

@@ -19,8 +19,7 @@ struct PendingEvent: Sendable {
     /// what a full queue must know to choose between dropping the event and waiting for room.
     var storageClass: StorageClass {
         let key = FieldCatalogue.spec(.storageClass).name
-        for source in [event.metadata, provided, handlerMetadata] {
-            guard let value = source?[key] else { continue }
+        if let value = event.metadata?[key] ?? provided?[key] ?? handlerMetadata[key] {
             switch value {
             case .string(let s): return StorageClass(name: s) ?? .ops
             case .stringConvertible(let c): return StorageClass(name: c.description) ?? .ops
