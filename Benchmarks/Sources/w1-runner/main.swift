@@ -5,7 +5,9 @@
 // HANDLER: keel | keel-noredact | stream (swift-log StreamLogHandler) | foundation (JSONSerialization) | noop | iterate (read the
 // metadata, nothing else) | loop (no logging) | keel-async, keel-async-4threads (W1-async and W1-4threads: the
 // background pipeline into a file rotated every 64 MiB; they print the calling threads' time per event and the
-// end-to-end rate, close included, to stderr)
+// end-to-end rate, close included, to stderr) | keel-async-paced (W1-async at a pace the writer keeps up with:
+// bursts of 200 events, each followed by a wait for the writer; prints the calling thread's time per event, which
+// is what a service pays per log call when its queue is not under pressure)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -55,6 +57,23 @@ case "keel-async", "keel-async-4threads":
     let totalSeconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
     FileHandle.standardError.write(Data(("caller ns/event (per thread): \(callerNanos.load(ordering: .relaxed) / events)\n"
         + "end to end, close included: \(Int(Double(events) / totalSeconds)) events/s, dropped \(pipeline.diagnostics.dropped)\n").utf8))
+case "keel-async-paced":
+    let pipeline = try W1.keelPipeline(path: output, delivery: .background, rotation: FileRotation(maxBytes: 64 << 20))
+    let logger = W1.keelLogger(pipeline)
+    let clock = ContinuousClock()
+    var spent = Duration.zero
+    var n = 0
+    while n < events {
+        let burst = min(200, events - n)
+        let begin = clock.now
+        for k in n..<(n + burst) { W1.log(logger, k) }
+        spent += clock.now - begin
+        n += burst
+        pipeline.flush()
+    }
+    pipeline.close()
+    let nanos = Int(spent.components.seconds * 1_000_000_000 + spent.components.attoseconds / 1_000_000_000)
+    FileHandle.standardError.write(Data("caller ns/event, paced: \(nanos / events), dropped \(pipeline.diagnostics.dropped)\n".utf8))
 case "stream":
     // StreamLogHandler writes to stdio with fwrite + fflush per line; point stderr at the output file.
     let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)

@@ -8,7 +8,8 @@ public import Logging
 /// The bounded queue between the threads that log and the one thread that writes.
 ///
 /// Normally a caller only moves its captured call in (``PendingEvent``: a lock and a few words) and the writer
-/// builds the line. Under pressure — the queue half full, because callers log faster than one thread can encode —
+/// builds the line. Under pressure — `pressure` events already waiting, because callers log faster than one thread
+/// can encode —
 /// callers build their own lines and queue those instead, so that every core shares the encoding and the writer
 /// only copies bytes; both kinds go through the same queue, so each thread's events stay in order.
 ///
@@ -37,6 +38,9 @@ final class DeliveryQueue: @unchecked Sendable {
 
     private let capacity: Int
     private let lineCapacity: Int
+    /// Queued events beyond which callers build their own lines: small, so that the writer never holds a long batch
+    /// of unbuilt events while callers fill the rest of the queue (about a millisecond of its work).
+    private let pressure: Int
     private let writer: EventWriter
     private var sinks: [any LogSink] { writer.router.sinks }
     private var diagnostics: Diagnostics { writer.diagnostics }
@@ -56,6 +60,7 @@ final class DeliveryQueue: @unchecked Sendable {
     init(capacity: Int, writer: EventWriter) {
         self.capacity = max(capacity, 16)
         self.lineCapacity = max(self.capacity * 512, 1 << 20)
+        self.pressure = min(self.capacity / 2, 512)
         self.writer = writer
         active = Side(capacity: self.capacity, lineCapacity: lineCapacity)
         spare = Side(capacity: self.capacity, lineCapacity: lineCapacity)
@@ -81,7 +86,7 @@ final class DeliveryQueue: @unchecked Sendable {
             diagnostics.countWriteAfterClose()
             return
         }
-        if active.entries.count < capacity / 2 {
+        if active.entries.count < pressure {
             active.entries.append(.pending(pending))
             if active.entries.count > peak { peak = active.entries.count }
             let wake = writerWaiting
