@@ -25,6 +25,10 @@ struct PipeCommand: ParsableCommand {
             Settings also come from the environment (LOG_FILE, LOG_ROTATE_SIZE, LOG_ROTATE_DAILY, LOG_KEEP_FILES, \
             LOG_KEEP_DAYS, LOG_GZIP, KEEL_SERVICE, KEEL_REDACTION_POLICY …); flags win. Everything is flushed on end \
             of input and on SIGTERM or SIGINT; SIGHUP reopens the file (for logrotate). Exits 1 when a sink failed.
+
+            --rotate-size and --rotate-daily also rotate the --audit log (each file ends sealed and the chain goes \
+            on in the next; check them all with keel verify LOG.* LOG). --keep, --keep-days and --gzip apply to \
+            --file only: Keel never compresses or deletes audit files.
             """
     )
 
@@ -102,6 +106,10 @@ struct PipeCommand: ParsableCommand {
             config.fileRotation = rotation
         }
         let diagnostics = Diagnostics()
+        // The audit log rotates with the same size and day settings, and keeps every file whole.
+        let auditRotation = config.fileRotation.flatMap { rotation in
+            rotation.maxBytes != nil || rotation.daily ? FileRotation(maxBytes: rotation.maxBytes, daily: rotation.daily) : nil
+        }
         if let audit, let auditKeyFile {
             let key: [UInt8]
             do {
@@ -113,7 +121,7 @@ struct PipeCommand: ParsableCommand {
                 config.extraSinks.append(
                     try AuditSink(
                         path: audit, key: key, service: config.service, checkpointCopy: auditCheckpoints,
-                        classes: Set(StorageClass.all), diagnostics: diagnostics))
+                        rotation: auditRotation, classes: Set(StorageClass.all), diagnostics: diagnostics))
             } catch {
                 throw ValidationError("\(error)")
             }

@@ -55,6 +55,59 @@ import Testing
         #expect(try lines(copy) == lines(path).filter { $0.contains("\"keel.checkpoint\"") })
     }
 
+    /// Rotation by size: every file ends sealed, the chain goes on across files, and the files verify as one chain
+    /// only whole and in order.
+    @Test func aRotatedLogEndsEachFileSealedAndVerifiesAcrossFiles() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("audit.log").path
+        let sink = try AuditSink(
+            path: path, key: key, service: "billing", checkpointEvery: 50, rotation: FileRotation(maxBytes: 16 << 10))
+        for n in 0..<500 {
+            var line = #"{"level":"INFO","message":"refund \#(n)","event":"refund.issued","storage_class":"audit"}"# + "\n"
+            line.withUTF8 { sink.write(UnsafeRawBufferPointer($0), level: .info, storageClass: .audit) }
+        }
+        sink.close()
+        let rotated = FileRotation.rotatedFiles(of: path)
+        #expect(rotated.count >= 5)
+        for file in rotated + [path] {
+            let last = try lines(file).last ?? ""
+            #expect(last.contains("\"keel.checkpoint\"") && last.contains("\"sealed\":true"), "\(file) does not end sealed")
+            #expect(try lines(file).allSatisfy { $0.utf8.count < 16 << 10 })
+        }
+        let all = AuditVerifier(key: key).verify(files: rotated + [path])
+        #expect(all.ok, "\(String(describing: all.failure))")
+        #expect(all.records - all.checkpoints == 500)
+        // Out of order, or with a file left out, the chain does not hold.
+        #expect(!AuditVerifier(key: key).verify(files: [path] + rotated).ok)
+        #expect(!AuditVerifier(key: key).verify(files: Array(rotated.dropFirst()) + [path]).ok)
+    }
+
+    /// A crash right after a rotation leaves an empty log beside the rotated files: the next start continues the
+    /// chain of the newest rotated file.
+    @Test func afterARotationTheChainContinuesFromTheNewestRotatedFile() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("audit.log").path
+        try writeLog(path, count: 30)
+        let rotated = path + ".20261123T010000.000000Z"
+        try FileManager.default.moveItem(atPath: path, toPath: rotated)
+        FileManager.default.createFile(atPath: path, contents: nil)
+        try writeLog(path, count: 30, from: 30)
+        let report = AuditVerifier(key: key).verify(files: [rotated, path])
+        #expect(report.ok, "\(String(describing: report.failure))")
+        #expect(report.records - report.checkpoints == 60)
+    }
+
+    @Test func anAuditLogRefusesCompressionAndRetention() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("audit.log").path
+        for rotation in [FileRotation(maxBytes: 1 << 20, compress: true), FileRotation(maxBytes: 1 << 20, keepFiles: 3)] {
+            #expect(throws: SinkError.self) { _ = try AuditSink(path: path, key: key, service: "billing", rotation: rotation) }
+        }
+    }
+
     @Test func everyKindOfTamperingIsCaught() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -118,11 +118,19 @@ import Testing
         try Data(key).write(to: dir.appendingPathComponent("key"))
         let count = 20_000
         let input = (1...count).map { "\($0)\n" }.joined()
-        #expect(try runPipe(["--file", "F", "--audit", "audit.log", "--audit-key-file", "key"], input: Data(input.utf8), in: dir) == 0)
+        let arguments = ["--file", "F", "--audit", "audit.log", "--audit-key-file", "key", "--rotate-size", "1MB"]
+        #expect(try runPipe(arguments, input: Data(input.utf8), in: dir) == 0)
         #expect(try lines(of: dir.appendingPathComponent("F").path).count == count)
-        let report = AuditVerifier(key: key).verify(files: [dir.appendingPathComponent("audit.log").path])
+        // The audit log rotated with the file, and its files verify as one chain, oldest first.
+        let audit = dir.appendingPathComponent("audit.log").path
+        let files = FileRotation.rotatedFiles(of: audit) + [audit]
+        #expect(files.count >= 5)
+        let report = AuditVerifier(key: key).verify(files: files)
         #expect(report.ok, "\(String(describing: report.failure))")
         #expect(report.records - report.checkpoints == count)
+        // Without one of the files in the middle, the chain breaks there.
+        let broken = AuditVerifier(key: key).verify(files: files.enumerated().filter { $0.offset != 2 }.map(\.element))
+        #expect(!broken.ok)
     }
 
     @Test func sigtermFlushesWhatWasRead() throws {

@@ -11,6 +11,8 @@ public enum AuditChain {
     public static let genesis = [UInt8](repeating: UInt8(ascii: "0"), count: 64)
     /// `,"hash":"` + 64 hex digits + `"}`.
     static let hashSuffixLength = 9 + 64 + 2
+    /// The most bytes chaining adds to an event: `,"seq":` and 19 digits, `,"prev_hash":"` and 64, the hash suffix.
+    static let recordOverhead = 7 + 19 + 14 + 64 + 1 + hashSuffixLength + 1
 
     /// Completes `event` (an encoded line, with or without its newline) into the record that follows `previous`:
     /// appends `seq`, `prev_hash` and `hash` and a newline to `out`, and returns the new hash.

@@ -15,6 +15,11 @@ import Synchronization
 /// is moved aside to `<path>.torn-<time>`, reported, and the chain continues from the last whole record.
 /// Checkpoints can also be appended to a second file (``checkpointCopy``), kept elsewhere, against which a rewritten
 /// or replaced log is caught.
+///
+/// With ``rotation`` (by size and/or daily) the log moves on to a new file between two records: the old file ends
+/// with a sealing checkpoint and is renamed as ``FileRotation`` names rotated files, and the chain continues in the
+/// new one, so `keel verify <path>.* <path>` checks all of them as one chain. Rotated audit files are never
+/// compressed or deleted by Keel: a chain with a missing file cannot be verified.
 public final class AuditSink: LogSink {
     public enum Sync: Sendable {
         /// `fsync` after every record (the default: nothing acknowledged is lost).
@@ -28,6 +33,8 @@ public final class AuditSink: LogSink {
     public let checkpointInterval: Duration
     public let checkpointCopy: String?
     public let sync: Sync
+    /// When to move on to a new file (size and day only); `nil` keeps one file.
+    public let rotation: FileRotation?
     /// The storage classes this sink records: `audit` by default; everything for `keel pipe --audit`.
     public let classes: Set<StorageClass>
     /// Bytes of a torn last line found at start-up and moved aside (0 when the log was whole).
@@ -46,6 +53,9 @@ public final class AuditSink: LogSink {
         var lastCheckpoint: ContinuousClock.Instant = .now
         var record = OutputBuffer(capacity: 4096)
         var closed = false
+        /// Bytes in the open file, and the UTC day it was opened (for rotation).
+        var size: Int
+        var day: Int
         deinit { record.deallocate() }
     }
 
@@ -56,14 +66,21 @@ public final class AuditSink: LogSink {
     public init(
         path: String, key: [UInt8], service: String, checkpointEvery: Int = 1000,
         checkpointInterval: Duration = .seconds(60), checkpointCopy: String? = nil, sync: Sync = .everyRecord,
-        classes: Set<StorageClass> = [.audit], diagnostics: Diagnostics = Diagnostics()
+        rotation: FileRotation? = nil, classes: Set<StorageClass> = [.audit], diagnostics: Diagnostics = Diagnostics()
     ) throws {
         guard key.count >= 16 else { throw SinkError(path: path, reason: "the audit key must be at least 16 bytes") }
+        if let rotation, rotation.compress || rotation.keepFiles != nil || rotation.keepDays != nil {
+            throw SinkError(
+                path: path,
+                reason: "an audit log rotates by size or by day only: its rotated files are never compressed or deleted, so that the whole chain stays verifiable")
+        }
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw SinkError(path: path, reason: FileDescriptorIO.describe(errno)) }
         let recovered: (torn: Int, seq: Int64, previous: [UInt8])
+        var info = stat()
         do {
             recovered = try Self.recover(fd: fd, path: path)
+            guard fstat(fd, &info) == 0 else { throw SinkError(path: path, reason: FileDescriptorIO.describe(errno)) }
         } catch {
             Glibc.close(fd)
             throw error
@@ -83,10 +100,14 @@ public final class AuditSink: LogSink {
         self.checkpointInterval = checkpointInterval
         self.checkpointCopy = checkpointCopy
         self.sync = sync
+        self.rotation = rotation
         self.classes = classes
         self.diagnostics = diagnostics
         self.recoveredTornBytes = recovered.torn
-        self.state = Mutex(State(fd: fd, copyFD: copyFD, seq: recovered.seq, previous: recovered.previous))
+        self.state = Mutex(
+            State(
+                fd: fd, copyFD: copyFD, seq: recovered.seq, previous: recovered.previous, size: Int(info.st_size),
+                day: FileRotation.today()))
         if recovered.torn > 0 {
             FileDescriptorIO.reportToStderr(
                 "audit log \(path): a torn last line (\(recovered.torn) bytes, a crash mid-write) was moved aside; the chain continues from record \(recovered.seq)")
@@ -103,6 +124,14 @@ public final class AuditSink: LogSink {
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
         let failure: Int32? = state.withLock { state in
             guard !state.closed else { return -1 }
+            if let rotation,
+                rotation.isDue(
+                    size: state.size, incoming: line.count + AuditChain.recordOverhead, openedOnDay: state.day,
+                    today: rotation.daily ? FileRotation.today() : state.day),
+                let failure = rotate(&state)
+            {
+                return failure
+            }
             if let failure = append(line, to: &state) { return failure }
             state.sinceCheckpoint += 1
             if state.sinceCheckpoint >= checkpointEvery || .now - state.lastCheckpoint >= checkpointInterval {
@@ -146,9 +175,40 @@ public final class AuditSink: LogSink {
             return failure
         }
         if sync == .everyRecord, fsync(state.fd) != 0 { return errno }
+        state.size += state.record.count
         state.seq += 1
         state.previous = hash
         return nil
+    }
+
+    /// Seals the open file, renames it as a rotated file and opens a new one at ``path``; the chain goes on there.
+    /// Under the lock. On failure the old file stays open (and unsealed records go on being appended to it).
+    private func rotate(_ state: inout State) -> Int32? {
+        if let failure = checkpoint(sealed: true, &state) { return failure }
+        _ = fsync(state.fd)
+        let rotated = FileRotation.rotatedName(for: path)
+        guard Glibc.rename(path, rotated) == 0 else { return errno }
+        let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        guard fd >= 0 else {
+            let code = errno
+            // Keep the chain going somewhere rather than nowhere: in the rotated file, until the path opens again.
+            _ = Glibc.rename(rotated, path)
+            return code
+        }
+        Glibc.close(state.fd)
+        state.fd = fd
+        state.size = 0
+        state.day = FileRotation.today()
+        Self.syncDirectory(of: path)
+        return nil
+    }
+
+    /// Makes a rename and a new file in `path`'s directory durable.
+    private static func syncDirectory(of path: String) {
+        let dfd = open(FileRotation.split(path).directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dfd >= 0 else { return }
+        _ = fsync(dfd)
+        Glibc.close(dfd)
     }
 
     /// Writes a checkpoint record vouching for the chain so far. Under the lock.
@@ -184,7 +244,16 @@ public final class AuditSink: LogSink {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw SinkError(path: path, reason: FileDescriptorIO.describe(errno)) }
         let size = Int(info.st_size)
-        guard size > 0 else { return (0, 0, AuditChain.genesis) }
+        guard size > 0 else {
+            // A new file after a rotation continues the chain of the newest rotated one.
+            guard let newest = FileRotation.rotatedFiles(of: path).last else { return (0, 0, AuditChain.genesis) }
+            let rotatedFD = open(newest, O_RDWR | O_APPEND | O_CLOEXEC)
+            guard rotatedFD >= 0 else {
+                throw SinkError(path: newest, reason: "cannot read the newest rotated audit file: \(FileDescriptorIO.describe(errno))")
+            }
+            defer { Glibc.close(rotatedFD) }
+            return try recover(fd: rotatedFD, path: newest)
+        }
         // Read backwards in blocks until the last two newlines (or the start) are in hand.
         var tail: [UInt8] = []
         var offset = size
