@@ -36,6 +36,10 @@ final class DeliveryQueue: @unchecked Sendable {
         }
     }
 
+    /// Idle millisecond looks the writer takes before it sleeps until woken (see `runWriter`).
+    private static let lightSleeps = 10
+    /// Queued events for which a caller wakes a dozing writer rather than leave them for its next look.
+    private static let wakeBatch = 128
     private let capacity: Int
     private let lineCapacity: Int
     /// Queued events beyond which callers build their own lines: small, so that the writer never holds a long batch
@@ -49,7 +53,10 @@ final class DeliveryQueue: @unchecked Sendable {
     private var active: Side
     private var spare: Side
     private var peak = 0
+    /// The writer sleeps until woken: the first event wakes it.
     private var writerWaiting = false
+    /// The writer looks again within a millisecond: only a batch worth waking for (``wakeBatch`` events) wakes it.
+    private var writerDozing = false
     private var stopping = false
     private var dropped = 0
     private var flushRequested = 0
@@ -89,7 +96,7 @@ final class DeliveryQueue: @unchecked Sendable {
         if active.entries.count < pressure {
             active.entries.append(.pending(pending))
             if active.entries.count > peak { peak = active.entries.count }
-            let wake = writerWaiting
+            let wake = writerWaiting || (writerDozing && active.entries.count == Self.wakeBatch)
             lock.unlock()
             if wake { lock.signal() }
             return
@@ -121,7 +128,7 @@ final class DeliveryQueue: @unchecked Sendable {
         active.lines.append(line)
         active.entries.append(.line(offset: offset, count: line.count, level: level, storageClass: storageClass))
         if active.entries.count > peak { peak = active.entries.count }
-        let wake = writerWaiting
+        let wake = writerWaiting || (writerDozing && active.entries.count >= Self.wakeBatch)
         lock.unlock()
         if wake { lock.signal() }
     }
@@ -187,10 +194,20 @@ final class DeliveryQueue: @unchecked Sendable {
         scratch.isWriterThread = true
         lock.lock()
         while true {
+            var idle = 0
             while active.entries.isEmpty, flushCompleted == flushRequested, dropped == 0 || stopping, !stopping {
-                writerWaiting = true
-                lock.wait(timeout: .milliseconds(100))
-                writerWaiting = false
+                // While events keep coming, look again every millisecond without being woken: a wake-up is a
+                // system call on the logging thread. After ten idle looks, sleep until a caller wakes the writer.
+                if idle < Self.lightSleeps {
+                    idle += 1
+                    writerDozing = true
+                    lock.wait(timeout: .milliseconds(1))
+                    writerDozing = false
+                } else {
+                    writerWaiting = true
+                    lock.wait(timeout: .milliseconds(100))
+                    writerWaiting = false
+                }
             }
             if active.entries.isEmpty, stopping {
                 finishFlushes()
