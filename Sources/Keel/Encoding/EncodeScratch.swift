@@ -11,18 +11,21 @@ import Darwin
 /// Kept in a pthread key so that the logging call allocates nothing once a thread has logged once, and needs no
 /// lock. A log call made *while* a line is being built on the same thread (a `description` that logs) gets a
 /// fresh, temporary scratch instead of corrupting the one in use, as tracing-subscriber does.
+///
+/// A scratch belongs to one thread, so its properties are exempt from Swift's run-time exclusivity checks
+/// (`@exclusivity(unchecked)`): each check is a call into the runtime, and a line made a dozen of them.
 final class EncodeScratch {
-    var buffer = OutputBuffer(capacity: 4096)
+    @exclusivity(unchecked) var buffer = OutputBuffer(capacity: 4096)
     let slotStorage = FieldSlots.allocateStorage()
-    var inUse = false
+    @exclusivity(unchecked) var inUse = false
     /// What redaction removed from the event being written (reused, so it allocates only once per thread).
-    var redactedTypes: [RedactionType] = []
-    var readingProvider = false
+    @exclusivity(unchecked) var redactedTypes: [RedactionType] = []
+    @exclusivity(unchecked) var readingProvider = false
     /// Whether this is a background pipeline's writer thread.
-    var isWriterThread = false
+    @exclusivity(unchecked) var isWriterThread = false
     /// The second whose `YYYY-MM-DDTHH:MM:SS.` prefix is cached, and the prefix.
-    var cachedSecond: Int64 = .min
-    var cachedSecondPrefix = OutputBuffer(capacity: 32)
+    @exclusivity(unchecked) var cachedSecond: Int64 = .min
+    @exclusivity(unchecked) var cachedSecondPrefix = OutputBuffer(capacity: 32)
 
     deinit {
         buffer.deallocate()

@@ -37,10 +37,18 @@ struct RedactingWriter {
         let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
             // Borrowed for the call: the encoder keeps the redactor alive for the whole event.
             redactor._withUnsafeGuaranteedRef { strings in
-                guard bytes.count >= StringRedactor.shortest,
-                    let findings = strings.findings(in: bytes, features: ByteFeatures(bytes))
-                else {
+                guard bytes.count >= StringRedactor.shortest else {
                     out.appendJSONString(utf8: bytes, limit: limit)
+                    return
+                }
+                let features = ByteFeatures(bytes)
+                guard let findings = strings.findings(in: bytes, features: features) else {
+                    // The byte pass already said whether anything needs escaping: most values are copied as they are.
+                    if features.isPlainJSON, bytes.count <= limit {
+                        out.appendQuoted(bytes)
+                    } else {
+                        out.appendJSONString(utf8: bytes, limit: limit)
+                    }
                     return
                 }
                 writeRedacted(bytes, findings, strings, to: &out)
