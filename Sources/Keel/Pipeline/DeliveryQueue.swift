@@ -49,10 +49,10 @@ final class DeliveryQueue: @unchecked Sendable {
     private var sinks: [any LogSink] { writer.router.sinks }
     private var diagnostics: Diagnostics { writer.diagnostics }
     private let lock = ConditionLock()
-    // Guarded by `lock`.
-    private var active: Side
-    private var spare: Side
-    private var peak = 0
+    // Guarded by `lock`, so exempt from Swift's run-time exclusivity checks (a runtime call per access).
+    @exclusivity(unchecked) private var active: Side
+    @exclusivity(unchecked) private var spare: Side
+    @exclusivity(unchecked) private var peak = 0
     /// The writer sleeps until woken: the first event wakes it.
     private var writerWaiting = false
     /// The writer looks again within a millisecond: only a batch worth waking for (``wakeBatch`` events) wakes it.
@@ -94,7 +94,7 @@ final class DeliveryQueue: @unchecked Sendable {
             return
         }
         if active.entries.count < pressure {
-            active.entries.append(.pending(pending))
+            active.entries.append(.pending(consume pending))
             if active.entries.count > peak { peak = active.entries.count }
             let wake = writerWaiting || (writerDozing && active.entries.count == Self.wakeBatch)
             lock.unlock()

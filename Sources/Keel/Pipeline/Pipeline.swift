@@ -89,7 +89,7 @@ public final class Pipeline: Sendable {
             event: event, label: label, handlerMetadata: handlerMetadata, provided: provided,
             context: LogContext.current, stamp: EventStamp(time: time, id: EventIDGenerator.next(at: time)))
         if let queue {
-            queue.enqueue(pending)
+            queue.enqueue(consume pending)
         } else {
             writer.write(pending)
         }
