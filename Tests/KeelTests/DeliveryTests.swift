@@ -95,21 +95,26 @@ import Testing
         #expect(sink.received.withLock { $0.count } == 3000)
     }
 
-    /// The queue holds at most its capacity when the sink cannot keep up: 100,000 events of 900-byte payloads
+    /// The queue holds at most its capacity when the sink cannot keep up: 100,000 events of 900-byte values
     /// logged through a 1,024-event queue (each queued event keeps only its own metadata alive). Measured on the
     /// queue itself: the test process runs other suites at the same time, so its resident size says nothing here.
     @Test func aSlowSinkDoesNotGrowTheQueueBeyondItsBound() throws {
         let sink = SlowSink(delay: .microseconds(50))
         let pipeline = try self.pipeline([sink], queueEvents: 1024)
         let logger = Logger(label: "big") { KeelLogHandler(label: $0, pipeline: pipeline) }
+        let allocated = pipeline.queueAllocatedBytes
+        var peakBytes = 0
         for n in 0..<100_000 {
             let payload = String(repeating: "x", count: 900) + String(n)
-            logger.info("big", metadata: ["payload": .string(payload), "n": .stringConvertible(n)])
+            logger.info("big", metadata: ["note": .string(payload), "n": .stringConvertible(n)])
+            if n % 1000 == 0 { peakBytes = max(peakBytes, pipeline.queueAllocatedBytes) }
         }
         pipeline.close()
         #expect(pipeline.diagnostics.dropped > 0)
         let peak = pipeline.queuePeakEvents
         #expect(peak > 0 && peak <= 1024, "the queue held \(peak) events")
+        // Its own storage never grew: the bound holds in bytes too.
+        #expect(allocated > 0 && peakBytes == allocated, "queue storage went from \(allocated) to \(peakBytes) bytes")
     }
 
     /// The calling task's context, provider metadata and time are read when the call is made, not when the writer

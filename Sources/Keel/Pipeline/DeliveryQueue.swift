@@ -133,6 +133,16 @@ final class DeliveryQueue: @unchecked Sendable {
         if wake { lock.signal() }
     }
 
+    /// Bytes the queue's own storage holds allocated (both sides' event slots and caller-built lines): fixed at
+    /// start-up, whatever the load, unless a single line is larger than the line capacity. (Each queued event also
+    /// keeps its own metadata alive until it is written: the event count bounds that.)
+    var allocatedBytes: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        let slots = (active.entries.capacity + spare.entries.capacity) * MemoryLayout<Entry>.stride
+        return slots + active.lines.capacity + spare.lines.capacity
+    }
+
     /// The most events queued at once so far: never more than the capacity.
     var peakEvents: Int {
         lock.lock()

@@ -95,6 +95,9 @@ public final class Pipeline: Sendable {
         }
     }
 
+    /// Bytes the queue's own storage holds allocated (0 when synchronous): fixed at start-up whatever the load.
+    public var queueAllocatedBytes: Int { queue?.allocatedBytes ?? 0 }
+
     /// The most events the queue has held at once since the pipeline started (0 when synchronous): never more
     /// than its capacity.
     public var queuePeakEvents: Int { queue?.peakEvents ?? 0 }
