@@ -7,7 +7,8 @@
 // background pipeline into a file rotated every 64 MiB; they print the calling threads' time per event and the
 // end-to-end rate, close included, to stderr) | keel-async-paced (W1-async at a pace the writer keeps up with:
 // bursts of 200 events, each followed by a wait for the writer; prints the calling thread's time per event, which
-// is what a service pays per log call when its queue is not under pressure)
+// is what a service pays per log call when its queue is not under pressure) | noop-paced (the same bursts through
+// swift-log's API alone: the baseline for keel-async-paced)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -57,9 +58,11 @@ case "keel-async", "keel-async-4threads":
     let totalSeconds = Double(total.components.seconds) + Double(total.components.attoseconds) / 1e18
     FileHandle.standardError.write(Data(("caller ns/event (per thread): \(callerNanos.load(ordering: .relaxed) / events)\n"
         + "end to end, close included: \(Int(Double(events) / totalSeconds)) events/s, dropped \(pipeline.diagnostics.dropped)\n").utf8))
-case "keel-async-paced":
+case "keel-async-paced", "noop-paced":
+    // The same bursts through swift-log's API alone (`noop-paced`): the baseline for the caller's time, measured
+    // the same way.
     let pipeline = try W1.keelPipeline(path: output, delivery: .background, rotation: FileRotation(maxBytes: 64 << 20))
-    let logger = W1.keelLogger(pipeline)
+    let logger = handler == "noop-paced" ? Logger(label: "w1") { _ in NoOpLogHandler() } : W1.keelLogger(pipeline)
     let clock = ContinuousClock()
     var spent = Duration.zero
     var n = 0
@@ -73,7 +76,7 @@ case "keel-async-paced":
     }
     pipeline.close()
     let nanos = Int(spent.components.seconds * 1_000_000_000 + spent.components.attoseconds / 1_000_000_000)
-    FileHandle.standardError.write(Data("caller ns/event, paced: \(nanos / events), dropped \(pipeline.diagnostics.dropped)\n".utf8))
+    FileHandle.standardError.write(Data("\(handler): caller ns/event: \(nanos / events), dropped \(pipeline.diagnostics.dropped)\n".utf8))
 case "stream":
     // StreamLogHandler writes to stdio with fwrite + fflush per line; point stderr at the output file.
     let fd = open(output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
