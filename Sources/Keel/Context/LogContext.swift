@@ -103,7 +103,7 @@ public struct LogContext: Sendable, Hashable {
         guard let storage else { return }
         let first = FieldID.requestID.rawValue
         for (i, value) in storage.values.enumerated() {
-            if let value { body(FieldID(rawValue: first + UInt8(i)).unsafelyUnwrapped, value) }
+            if let value { body(FieldID.unchecked(first + UInt8(i)), value) }
         }
     }
 }

@@ -221,7 +221,7 @@ public struct EventEncoder: Sendable {
         }
 
         func writeLine(limit: Int, omitContext: Bool, to out: inout OutputBuffer) {
-            scratch.redactedTypes.removeAll(keepingCapacity: true)
+            if !scratch.redactedTypes.isEmpty { scratch.redactedTypes.removeAll(keepingCapacity: true) }
             if sensitiveSeen { scratch.redactedTypes.append(.sensitive) }
             let values = writer(limit)
             out.append("{\"timestamp\":\"")

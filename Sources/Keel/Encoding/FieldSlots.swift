@@ -109,7 +109,7 @@ struct FieldSlots {
         var mask = present & Self.mask(range)
         while mask != 0 {
             let raw = UInt8(truncatingIfNeeded: mask.trailingZeroBitCount)
-            body(FieldID(rawValue: raw).unsafelyUnwrapped, refs + Int(raw))
+            body(FieldID.unchecked(raw), refs + Int(raw))
             mask &= mask - 1
         }
     }
@@ -120,7 +120,7 @@ struct FieldSlots {
         var mask = rejected
         while mask != 0 {
             let raw = UInt8(truncatingIfNeeded: mask.trailingZeroBitCount)
-            body(FieldID(rawValue: raw).unsafelyUnwrapped, rejectedRefs + Int(raw))
+            body(FieldID.unchecked(raw), rejectedRefs + Int(raw))
             mask &= mask - 1
         }
     }

@@ -33,4 +33,13 @@ public enum FieldID: UInt8, CaseIterable, Sendable, Comparable {
 
     /// The number of canonical fields; sizes fixed per-event slot tables.
     public static let count = FieldID.allCases.count
+
+    /// The field with raw value `raw`, which must be below ``count``: without the range switch of `init(rawValue:)`,
+    /// for the encoder's loops over field bit masks. (The cases have implicit raw values 0, 1, 2 … in declaration
+    /// order, which is also how Swift numbers them, so the raw value is the enum's own representation.)
+    @inline(__always)
+    static func unchecked(_ raw: UInt8) -> FieldID {
+        assert(Int(raw) < count && FieldID(rawValue: raw) != nil)
+        return unsafeBitCast(raw, to: FieldID.self)
+    }
 }

@@ -80,7 +80,7 @@ enum FieldLookup {
             if candidate == 0xFF { return nil }
             let span = t.spans[Int(candidate)]
             if Int(span.length) == n && memcmp(t.names + Int(span.offset), keyBase, n) == 0 {
-                return FieldID(rawValue: candidate)
+                return FieldID.unchecked(candidate)
             }
         }
         return nil

@@ -12,23 +12,45 @@ struct EventWriter: Sendable {
     let router: SinkRouter
 
     func write(_ pending: borrowing PendingEvent, scratch: EncodeScratch) {
-        guard let storageClass = encode(pending, scratch: scratch) else { return }
+        write(
+            event: pending.event, label: pending.label, handlerMetadata: pending.handlerMetadata,
+            provided: pending.provided, context: pending.context, stamp: pending.stamp, scratch: scratch)
+    }
+
+    /// Writes a call from its parts, borrowed: what synchronous delivery does, without capturing a ``PendingEvent``.
+    func write(
+        event: borrowing LogEvent, label: String, handlerMetadata: Logger.Metadata, provided: Logger.Metadata?,
+        context: LogContext, stamp: EventStamp, scratch: EncodeScratch
+    ) {
+        guard
+            let storageClass = encode(
+                event: event, label: label, handlerMetadata: handlerMetadata, provided: provided, context: context,
+                stamp: stamp, scratch: scratch)
+        else { return }
         scratch.buffer.withUnsafeBytes { line in
-            deliver(line, level: pending.event.level, storageClass: storageClass)
+            deliver(line, level: event.level, storageClass: storageClass)
         }
         // One huge event must not pin a huge buffer on this thread forever.
         scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
     }
 
-    /// Builds the event's line in `scratch.buffer` (counting what redaction and sampling did); returns its storage class, or `nil` when
-    /// sampling left it out.
+    /// Builds the event's line in `scratch.buffer` (counting what redaction and sampling did); returns its storage
+    /// class, or `nil` when sampling left it out.
     func encode(_ pending: borrowing PendingEvent, scratch: EncodeScratch) -> StorageClass? {
+        encode(
+            event: pending.event, label: pending.label, handlerMetadata: pending.handlerMetadata,
+            provided: pending.provided, context: pending.context, stamp: pending.stamp, scratch: scratch)
+    }
+
+    private func encode(
+        event: borrowing LogEvent, label: String, handlerMetadata: Logger.Metadata, provided: Logger.Metadata?,
+        context: LogContext, stamp: EventStamp, scratch: EncodeScratch
+    ) -> StorageClass? {
         scratch.inUse = true
         defer { scratch.inUse = false }
         let outcome = encoder.encode(
-            event: pending.event, label: pending.label, handlerMetadata: pending.handlerMetadata,
-            context: pending.context, provided: pending.provided, stamp: pending.stamp, sampler: sampler,
-            scratch: scratch)
+            event: event, label: label, handlerMetadata: handlerMetadata, context: context, provided: provided,
+            stamp: stamp, sampler: sampler, scratch: scratch)
         guard case .written(let storageClass, let truncated, let reclassified) = outcome else {
             diagnostics.countSampledOut()
             return nil

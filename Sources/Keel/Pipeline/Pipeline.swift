@@ -85,14 +85,17 @@ public final class Pipeline: Sendable {
             scratch.readingProvider = false
         }
         let time = Timestamp.now()
-        let pending = PendingEvent(
-            event: event, label: label, handlerMetadata: handlerMetadata, provided: provided,
-            context: LogContext.current, stamp: EventStamp(time: time, id: EventIDGenerator.next(at: time)))
-        if let queue {
-            queue.enqueue(consume pending)
-        } else {
-            writer.write(pending)
+        let stamp = EventStamp(time: time, id: EventIDGenerator.next(at: time))
+        guard let queue else {
+            writer.write(
+                event: event, label: label, handlerMetadata: handlerMetadata, provided: provided,
+                context: LogContext.current, stamp: stamp, scratch: EventWriter.scratch())
+            return
         }
+        queue.enqueue(
+            PendingEvent(
+                event: event, label: label, handlerMetadata: handlerMetadata, provided: provided,
+                context: LogContext.current, stamp: stamp))
     }
 
     /// Bytes the queue's own storage holds allocated (0 when synchronous): fixed at start-up whatever the load.
