@@ -93,6 +93,8 @@ struct PipeCommand: ParsableCommand {
         // instead of making a queue drop lines. A pipe must not lose any.
         base.delivery = .synchronous
         var config = try KeelConfiguration.fromEnvironment(base: base)
+        // Whatever LOG_QUEUE_EVENTS says: a queue would drop lines under pressure, and a pipe must not.
+        config.delivery = .synchronous
         if let file { config.file = file }
         if let service { config.service = service }
         if let policy { config.redaction = try PolicyFile.load(policy) }

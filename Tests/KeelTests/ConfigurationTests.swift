@@ -33,6 +33,12 @@ struct ConfigurationTests {
         #expect(ByteSize.parse("five") == nil)
     }
 
+    @Test func readsTheQueueSize() throws {
+        #expect(try KeelConfiguration.fromEnvironment(["LOG_QUEUE_EVENTS": "20000"]).delivery == .background(queueEvents: 20000))
+        #expect(try KeelConfiguration.fromEnvironment(["LOG_QUEUE_EVENTS": "sync"]).delivery == .synchronous)
+        #expect(try KeelConfiguration.fromEnvironment([:]).delivery == .background)
+    }
+
     @Test func defaultsWithNothingSet() throws {
         let config = try KeelConfiguration.fromEnvironment([:])
         #expect(config.level == .info)
@@ -47,7 +53,7 @@ struct ConfigurationTests {
         ("LOG_LEVEL", "verbose"), ("LOG_FORMAT", "xml"), ("LOG_SAMPLE_RATE", "1.5"), ("LOG_SAMPLE_RATE", "-0.1"),
         ("LOG_SAMPLE_RATE", "half"), ("KEEL_CONSOLE", "printer"), ("LOG_ROTATE_SIZE", "big"), ("LOG_ROTATE_SIZE", "0"),
         ("LOG_ROTATE_SIZE", "-5MB"), ("LOG_ROTATE_DAILY", "yes please"), ("LOG_KEEP_FILES", "0"), ("LOG_KEEP_DAYS", "a week"),
-        ("LOG_GZIP", "maybe"),
+        ("LOG_GZIP", "maybe"), ("LOG_QUEUE_EVENTS", "8"), ("LOG_QUEUE_EVENTS", "lots"),
     ])
     func anInvalidValueNamesTheVariableTheValueAndWhatIsAccepted(_ variable: String, _ value: String) {
         #expect {

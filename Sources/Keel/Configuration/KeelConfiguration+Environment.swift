@@ -30,6 +30,7 @@ extension KeelConfiguration {
         ("LOG_SAMPLE_RATE", "a number from 0 to 1", "fraction of ops events kept, per request; default 1"),
         ("LOG_SAMPLE_RATES", "level or event name = rate, comma-separated: debug=0.01,http.request=0.05", "rates per level or event name, over LOG_SAMPLE_RATE"),
         ("LOG_FLOOD_LIMIT", "a count per interval: 100/1s, 10/500ms, 1000/1m", "at most so many events of one name per interval"),
+        ("LOG_QUEUE_EVENTS", "a whole number from 16 up, or sync", "events the background queue holds; sync writes on the calling thread; default 8192"),
         ("KEEL_SERVICE", "a non-empty name", "the `service` field; default the executable's name"),
         ("KEEL_ENV", "a non-empty name", "the `env` field (production, staging …)"),
         ("KEEL_VERSION", "a non-empty string", "the `version` field"),
@@ -110,6 +111,14 @@ extension KeelConfiguration {
         if let v = value("LOG_FLOOD_LIMIT") {
             guard let limiter = FloodLimiter(v) else { throw fail("LOG_FLOOD_LIMIT") }
             config.floodLimit = (limiter.limit, limiter.interval)
+        }
+        if let v = value("LOG_QUEUE_EVENTS") {
+            if v.lowercased() == "sync" {
+                config.delivery = .synchronous
+            } else {
+                guard let n = Int(v), n >= 16 else { throw fail("LOG_QUEUE_EVENTS") }
+                config.delivery = .background(queueEvents: n)
+            }
         }
         if let v = value("KEEL_SERVICE") { config.service = v }
         if let v = value("KEEL_ENV") { config.environment = v }
