@@ -108,6 +108,37 @@ import Testing
         }
     }
 
+    /// Through the background pipeline the audit log syncs once per batch the writer takes, not once per record;
+    /// written one line at a time (synchronous delivery, `keel pipe`) it syncs after every line. Either way the log
+    /// verifies and holds every record.
+    @Test func theAuditLogSyncsOncePerBatch() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for delivery in [Pipeline.Delivery.background, .synchronous] {
+            let path = dir.appendingPathComponent("audit-\(delivery == .synchronous ? "sync" : "async").log").path
+            let sink = try AuditSink(path: path, key: key, service: "billing", checkpointEvery: 100)
+            var config = KeelConfiguration()
+            config.console = nil
+            config.extraSinks = [sink]
+            config.delivery = delivery
+            let pipeline = try Keel.makePipeline(config)
+            let logger = Logger(label: "audit") { KeelLogHandler(label: $0, pipeline: pipeline) }
+            let count = 2000
+            for n in 0..<count {
+                logger.info("refund", metadata: ["n": .stringConvertible(n), "storage_class": "audit"])
+            }
+            pipeline.close()
+            let report = AuditVerifier(key: key).verify(files: [path])
+            #expect(report.ok, "\(String(describing: report.failure))")
+            #expect(report.records - report.checkpoints == count)
+            if delivery == .synchronous {
+                #expect(sink.syncCount >= count)
+            } else {
+                #expect(sink.syncCount > 0 && sink.syncCount < count / 2, "\(sink.syncCount) syncs for \(count) records")
+            }
+        }
+    }
+
     @Test func everyKindOfTamperingIsCaught() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -234,11 +234,15 @@ final class DeliveryQueue: @unchecked Sendable {
 
             // `spare` is the writer's alone until the next swap, which only the writer makes.
             write(spare, scratch: scratch)
+            writer.router.endBatch()
             // Releases what the events held (their metadata) here, on the writer, not on the callers.
             spare.entries.removeAll(keepingCapacity: true)
             spare.lines.removeAll()
             spare.lines.shrink(ifLargerThan: lineCapacity, to: lineCapacity)
-            if droppedNow > 0 { writeDroppedSummary(droppedNow) }
+            if droppedNow > 0 {
+                writeDroppedSummary(droppedNow)
+                writer.router.endBatch()
+            }
             if flushTicket > flushCompleted { for sink in sinks { sink.flush() } }
 
             lock.lock()

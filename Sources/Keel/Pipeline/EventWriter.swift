@@ -30,6 +30,9 @@ struct EventWriter: Sendable {
         scratch.buffer.withUnsafeBytes { line in
             deliver(line, level: event.level, storageClass: storageClass)
         }
+        // Written on its own (synchronous delivery), the event is a batch of one; the writer thread ends its own
+        // batches.
+        if !scratch.isWriterThread { router.endBatch() }
         // One huge event must not pin a huge buffer on this thread forever.
         scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
     }

@@ -6,10 +6,19 @@ public import Logging
 public final class SinkRouter: Sendable {
     public let sinks: [any LogSink]
     private let counts: [SinkCounts]
+    /// The sinks that want ``LogSink/endBatch()`` calls (usually none, or the audit log).
+    private let batchEnders: [any LogSink]
 
     init(sinks: [any LogSink], metricsFactory: any MetricsFactory) {
         self.sinks = sinks
         self.counts = sinks.map { SinkCounts(name: $0.name, factory: metricsFactory) }
+        self.batchEnders = sinks.filter(\.wantsBatchEnds)
+    }
+
+    /// Tells the sinks that want to know that a batch of lines is complete.
+    @inline(__always)
+    func endBatch() {
+        for sink in batchEnders { sink.endBatch() }
     }
 
     @inline(__always)

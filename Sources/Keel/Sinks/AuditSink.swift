@@ -10,8 +10,10 @@ import Synchronization
 /// a checkpoint with an HMAC under the operator's key is written every ``checkpointEvery`` records or
 /// ``checkpointInterval``, and ``close()`` seals the log with a last checkpoint. `keel verify` checks all of it.
 ///
-/// Records are written one `write(2)` each, unbuffered, and synced to disk per ``Sync`` (after every record by
-/// default): a record that `write` returned for survives a crash. On start-up a torn last line (a crash mid-write)
+/// Records are written one `write(2)` each, unbuffered, and synced to disk per ``Sync``: by default once per batch
+/// the pipeline hands over (after each line with synchronous delivery, as in `keel pipe`; once for everything the
+/// writer thread took from the queue with background delivery), so a record is on disk before the pipeline moves
+/// on to the next batch, and a busy log pays one `fsync` per batch instead of one per record. On start-up a torn last line (a crash mid-write)
 /// is moved aside to `<path>.torn-<time>`, reported, and the chain continues from the last whole record.
 /// Checkpoints can also be appended to a second file (``checkpointCopy``), kept elsewhere, against which a rewritten
 /// or replaced log is caught.
@@ -22,8 +24,10 @@ import Synchronization
 /// compressed or deleted by Keel: a chain with a missing file cannot be verified.
 public final class AuditSink: LogSink {
     public enum Sync: Sendable {
-        /// `fsync` after every record (the default: nothing acknowledged is lost).
+        /// `fsync` after every record.
         case everyRecord
+        /// `fsync` once per batch of records (``LogSink/endBatch()``): the default.
+        case everyBatch
         /// Leave it to the operating system.
         case never
     }
@@ -53,6 +57,9 @@ public final class AuditSink: LogSink {
         var lastCheckpoint: ContinuousClock.Instant = .now
         var record = OutputBuffer(capacity: 4096)
         var closed = false
+        /// Records written since the last `fsync` (with ``Sync/everyBatch``).
+        var unsynced = false
+        var syncs = 0
         /// Bytes in the open file, and the UTC day it was opened (for rotation).
         var size: Int
         var day: Int
@@ -65,7 +72,7 @@ public final class AuditSink: LogSink {
     /// - Throws: ``SinkError`` when the file cannot be opened or its last record is not a chained record.
     public init(
         path: String, key: [UInt8], service: String, checkpointEvery: Int = 1000,
-        checkpointInterval: Duration = .seconds(60), checkpointCopy: String? = nil, sync: Sync = .everyRecord,
+        checkpointInterval: Duration = .seconds(60), checkpointCopy: String? = nil, sync: Sync = .everyBatch,
         rotation: FileRotation? = nil, classes: Set<StorageClass> = [.audit], diagnostics: Diagnostics = Diagnostics()
     ) throws {
         guard key.count >= 16 else { throw SinkError(path: path, reason: "the audit key must be at least 16 bytes") }
@@ -142,9 +149,28 @@ public final class AuditSink: LogSink {
         if let failure { report(failure) }
     }
 
+    public var wantsBatchEnds: Bool { sync == .everyBatch }
+
+    /// Syncs what this batch wrote (``Sync/everyBatch``).
+    public func endBatch() {
+        let failure: Int32? = state.withLock { state in
+            guard !state.closed, state.unsynced else { return nil }
+            state.unsynced = false
+            state.syncs += 1
+            return fsync(state.fd) == 0 ? nil : errno
+        }
+        if let failure { report(failure) }
+    }
+
+    /// How many times the log was synced to disk record by record or batch by batch (for tests and diagnostics).
+    public var syncCount: Int { state.withLock { $0.syncs } }
+
     public func flush() {
         state.withLock { state in
-            if !state.closed, sync == .never { _ = fsync(state.fd) }
+            if !state.closed, sync != .everyRecord {
+                _ = fsync(state.fd)
+                state.unsynced = false
+            }
         }
     }
 
@@ -174,7 +200,13 @@ public final class AuditSink: LogSink {
             // The record may be partly on disk: the next start-up moves it aside. Nothing is chained onto it.
             return failure
         }
-        if sync == .everyRecord, fsync(state.fd) != 0 { return errno }
+        switch sync {
+        case .everyRecord:
+            if fsync(state.fd) != 0 { return errno }
+            state.syncs += 1
+        case .everyBatch: state.unsynced = true
+        case .never: break
+        }
         state.size += state.record.count
         state.seq += 1
         state.previous = hash

@@ -20,11 +20,18 @@ public protocol LogSink: AnyObject, Sendable {
     /// A name for counters and messages (`file:/var/log/app.log`, `console` …).
     var name: String { get }
     func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass)
+    /// Whether the pipeline should call ``endBatch()`` after each batch of lines (false by default).
+    var wantsBatchEnds: Bool { get }
+    /// Called after each batch of lines: by the writer thread after each batch it takes from the queue, and after
+    /// every line with synchronous delivery. Where a sink that syncs to disk does it once for many lines.
+    func endBatch()
     func flush()
     func close()
 }
 
 extension LogSink {
+    public var wantsBatchEnds: Bool { false }
+    public func endBatch() {}
     public func accepts(_ storageClass: StorageClass) -> Bool { true }
     public var isDurable: Bool { false }
     public var name: String { String(describing: type(of: self)) }
