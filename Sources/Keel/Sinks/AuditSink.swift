@@ -26,7 +26,9 @@ public final class AuditSink: LogSink {
     public enum Sync: Sendable {
         /// `fsync` after every record.
         case everyRecord
-        /// `fsync` once per batch of records (``LogSink/endBatch()``): the default.
+        /// `fsync` once per batch of records (``LogSink/endBatch()``): the default. The pipeline ends batches; code
+        /// that writes to the sink itself calls `endBatch()` when it wants what it wrote on disk (or uses
+        /// ``everyRecord``).
         case everyBatch
         /// Leave it to the operating system.
         case never
