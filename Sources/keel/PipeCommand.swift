@@ -68,7 +68,7 @@ struct PipeCommand: ParsableCommand {
     @Option(name: .customLong("audit-key-file"), help: "The file holding the audit checkpoint HMAC key (with --audit).")
     var auditKeyFile: String?
 
-    @Option(name: .customLong("audit-checkpoints"), help: "Also append the audit log's checkpoints to this file.")
+    @Option(name: .customLong("audit-checkpoints"), help: "Also append the audit log's checkpoints to this file (- for stdout); check with keel verify --checkpoints.")
     var auditCheckpoints: String?
 
     func validate() throws {

@@ -22,6 +22,9 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("allow-unsealed"), help: "Accept a log that does not end with a sealing checkpoint.")
     var allowUnsealed = false
 
+    @Option(help: "Checkpoints exported from the log (--audit-checkpoints): the log must hold every one unchanged.")
+    var checkpoints: String?
+
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one audit log file") }
     }
@@ -35,7 +38,16 @@ struct VerifyCommand: ParsableCommand {
                 throw ValidationError("--key-file \(keyFile): \(error)")
             }
         }
-        let report = AuditVerifier(key: key, allowUnsealed: allowUnsealed).verify(files: files) { file, records in
+        var exported: ExportedCheckpoints?
+        if let checkpoints {
+            do {
+                exported = try ExportedCheckpoints(path: checkpoints)
+            } catch {
+                throw ValidationError("--checkpoints \(error)")
+            }
+        }
+        let verifier = AuditVerifier(key: key, allowUnsealed: allowUnsealed)
+        let report = verifier.verify(files: files, exported: exported) { file, records in
             FileDescriptorIO.reportToStderr("verify: \(file): \(records) records checked")
         }
         print("records: \(report.records), checkpoints: \(report.checkpoints), sealed: \(report.sealed ? "yes" : "no"), "

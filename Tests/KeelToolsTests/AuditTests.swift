@@ -139,6 +139,40 @@ import Testing
         }
     }
 
+    /// Someone holding the key can rebuild a log that verifies on its own; the checkpoints exported elsewhere catch
+    /// it: a replaced log, and a log cut short and sealed again.
+    @Test func exportedCheckpointsCatchAReplacedOrShortenedLog() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("audit.log").path
+        let copy = dir.appendingPathComponent("checkpoints.log").path
+        try writeLog(path, count: 95, copy: copy)
+        let exported = try ExportedCheckpoints(path: copy)
+        #expect(exported.hashes.count == 10)
+        #expect(AuditVerifier(key: key).verify(files: [path], exported: exported).ok)
+
+        // Replaced: the same number of records, other contents, rebuilt with the key.
+        let replaced = dir.appendingPathComponent("replaced.log").path
+        try writeLog(replaced, count: 95, from: 1000)
+        #expect(AuditVerifier(key: key).verify(files: [replaced]).ok)
+        let caught = AuditVerifier(key: key).verify(files: [replaced], exported: exported)
+        #expect(!caught.ok)
+        #expect(caught.failure?.reason.contains("rewritten") == true)
+
+        // Shortened: the first 50 records written again, and sealed.
+        let shortened = dir.appendingPathComponent("shortened.log").path
+        try writeLog(shortened, count: 50)
+        #expect(AuditVerifier(key: key).verify(files: [shortened]).ok)
+        let cut = AuditVerifier(key: key).verify(files: [shortened], exported: exported)
+        #expect(!cut.ok)
+        #expect(cut.failure.map { $0.reason.contains("rewritten") || $0.reason.contains("cut") } == true)
+
+        // An export that is not one is refused, with the line.
+        let bogus = dir.appendingPathComponent("bogus.log").path
+        try write(["{\"not\":\"a checkpoint\"}"], to: bogus)
+        #expect(throws: ExportedCheckpointsError.self) { _ = try ExportedCheckpoints(path: bogus) }
+    }
+
     @Test func everyKindOfTamperingIsCaught() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -13,10 +13,12 @@ import Synchronization
 /// Records are written one `write(2)` each, unbuffered, and synced to disk per ``Sync``: by default once per batch
 /// the pipeline hands over (after each line with synchronous delivery, as in `keel pipe`; once for everything the
 /// writer thread took from the queue with background delivery), so a record is on disk before the pipeline moves
-/// on to the next batch, and a busy log pays one `fsync` per batch instead of one per record. On start-up a torn last line (a crash mid-write)
-/// is moved aside to `<path>.torn-<time>`, reported, and the chain continues from the last whole record.
-/// Checkpoints can also be appended to a second file (``checkpointCopy``), kept elsewhere, against which a rewritten
-/// or replaced log is caught.
+/// on to the next batch, and a busy log pays one `fsync` per batch instead of one per record.
+///
+/// On start-up a torn last line (a crash mid-write) is moved aside to `<path>.torn-<time>`, reported, and the chain
+/// continues from the last whole record. Checkpoints can also be appended to a second file or to standard output
+/// (``checkpointCopy``, `-` for stdout), kept elsewhere: `keel verify --checkpoints` catches a rewritten, replaced
+/// or cut log against them.
 ///
 /// With ``rotation`` (by size and/or daily) the log moves on to a new file between two records: the old file ends
 /// with a sealing checkpoint and is renamed as ``FileRotation`` names rotated files, and the chain continues in the
@@ -95,7 +97,9 @@ public final class AuditSink: LogSink {
             throw error
         }
         var copyFD: Int32 = -1
-        if let checkpointCopy {
+        if checkpointCopy == "-" {
+            copyFD = dup(STDOUT_FILENO)
+        } else if let checkpointCopy {
             copyFD = open(checkpointCopy, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
             guard copyFD >= 0 else {
                 Glibc.close(fd)

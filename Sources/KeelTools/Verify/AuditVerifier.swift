@@ -29,10 +29,16 @@ public struct AuditVerifier {
         self.allowUnsealed = allowUnsealed
     }
 
-    public func verify(files: [String], progress: ((_ file: String, _ records: Int) -> Void)? = nil) -> Report {
+    /// Checks `files` as one chain; with `exported` (the checkpoint records exported to a second place, see
+    /// ``ExportedCheckpoints``), also that the log holds every one of them unchanged.
+    public func verify(
+        files: [String], exported: ExportedCheckpoints? = nil,
+        progress: ((_ file: String, _ records: Int) -> Void)? = nil
+    ) -> Report {
         var report = Report()
         var previous = AuditChain.genesis
         var seq: Int64 = 0
+        var unmatched = exported?.hashes ?? [:]
         for file in files {
             let fd = open(file, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else {
@@ -48,6 +54,11 @@ public struct AuditVerifier {
                 guard failure == nil else { return }
                 if let problem = checkRecord(line, previous: &previous, seq: &seq, report: &report) {
                     failure = (lineNumber, problem)
+                } else if let expected = unmatched.removeValue(forKey: seq), expected != previous {
+                    failure = (
+                        lineNumber,
+                        "record \(seq) differs from the checkpoint exported for it: the log was rewritten"
+                    )
                 }
                 if report.records % 100_000 == 0 { progress?(file, report.records) }
             }
@@ -65,6 +76,13 @@ public struct AuditVerifier {
                 report.failure = (file, line, reason)
                 return report
             }
+        }
+        if let missing = unmatched.keys.min() {
+            report.failure = (
+                files.last ?? "", 0,
+                "the log ends before checkpoint record \(missing), which was exported: it was cut or replaced"
+            )
+            return report
         }
         if !report.sealed, !allowUnsealed {
             report.failure = (
@@ -122,4 +140,57 @@ public struct AuditVerifier {
         previous = hash
         return nil
     }
+}
+
+/// Checkpoint records exported to a second place (``AuditSink/checkpointCopy``): the `seq` and `hash` each one had in
+/// the log. A log that still verifies on its own but lacks one of them, or has another record at its `seq`, was
+/// rewritten, replaced or cut — what a hash chain alone cannot tell.
+public struct ExportedCheckpoints: Sendable {
+    /// The hash of the checkpoint record at each exported `seq`.
+    public let hashes: [Int64: [UInt8]]
+
+    /// Reads exported checkpoint records, one per line (other lines are refused).
+    public init(path: String) throws(ExportedCheckpointsError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            throw ExportedCheckpointsError(path: path, line: 0, reason: "cannot read: \(FileDescriptorIO.describe(errno))")
+        }
+        defer { close(fd) }
+        var hashes: [Int64: [UInt8]] = [:]
+        var problem: ExportedCheckpointsError?
+        var lineNumber = 0
+        func take(_ line: UnsafeRawBufferPointer) {
+            lineNumber += 1
+            guard problem == nil, !line.isEmpty else { return }
+            guard let (_, hash) = AuditChain.split(line),
+                case .object(let members)? = try? JSONParser.parse(line),
+                members.last(where: { $0.key == "event" })?.value.stringValue == "keel.checkpoint",
+                case .number(let seqText)? = members.last(where: { $0.key == "seq" })?.value, let seq = Int64(seqText)
+            else {
+                problem = ExportedCheckpointsError(path: path, line: lineNumber, reason: "not an audit checkpoint record")
+                return
+            }
+            hashes[seq] = hash
+        }
+        var reader = LineReader()
+        reading: while problem == nil {
+            switch reader.read(from: fd, onLine: take) {
+            case .read: continue
+            case .endOfInput:
+                reader.finish(onLine: take)
+                break reading
+            case .failed(let code):
+                problem = ExportedCheckpointsError(path: path, line: lineNumber, reason: "cannot read: \(FileDescriptorIO.describe(code))")
+            }
+        }
+        if let problem { throw problem }
+        self.hashes = hashes
+    }
+}
+
+public struct ExportedCheckpointsError: Error, CustomStringConvertible {
+    public let path: String
+    public let line: Int
+    public let reason: String
+    public var description: String { "\(path)\(line > 0 ? ":\(line)" : ""): \(reason)" }
 }
