@@ -9,9 +9,12 @@ public import Logging
 ///
 /// Normally a caller only moves its captured call in (``PendingEvent``: a lock and a few words) and the writer
 /// builds the line. Under pressure — `pressure` events already waiting, because callers log faster than one thread
-/// can encode —
-/// callers build their own lines and queue those instead, so that every core shares the encoding and the writer
-/// only copies bytes; both kinds go through the same queue, so each thread's events stay in order.
+/// can encode — callers build their own lines and queue those instead, so that every core shares the encoding and
+/// the writer only copies bytes; both kinds go through the same queue, so each thread's events stay in order.
+///
+/// The idle writer dozes (it looks again every millisecond, ten times) before it sleeps until woken, and a dozing
+/// writer is woken only for a batch (``wakeBatch`` events): waking a sleeping thread is a system call, which would
+/// otherwise land on the logging thread for almost every event of a trickle.
 ///
 /// Two sides take turns: callers append to the active one while the writer works through the other, so neither
 /// side waits on the other's work, and neither grows past its bound (`capacity` events, and `lineCapacity` bytes of
