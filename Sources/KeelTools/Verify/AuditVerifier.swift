@@ -7,7 +7,8 @@ public import Keel
 /// before, `seq` without gaps, every checkpoint's HMAC (given the key), and that the log ends sealed.
 ///
 /// An edited byte breaks that record's hash; a deleted, inserted or moved record breaks `seq` or the link; a cut
-/// tail leaves the log unsealed; a whole file rebuilt without the key has checkpoints whose HMAC does not match.
+/// tail leaves the log unsealed; a whole file rebuilt without the key has checkpoints whose HMAC does not match; a
+/// log rebuilt *with* the key, or cut and sealed again, lacks checkpoints exported elsewhere (``ExportedCheckpoints``).
 /// Files are followed in the order given, as one chain (rotated files first).
 public struct AuditVerifier {
     public struct Report: Sendable {
@@ -140,57 +141,4 @@ public struct AuditVerifier {
         previous = hash
         return nil
     }
-}
-
-/// Checkpoint records exported to a second place (``AuditSink/checkpointCopy``): the `seq` and `hash` each one had in
-/// the log. A log that still verifies on its own but lacks one of them, or has another record at its `seq`, was
-/// rewritten, replaced or cut — what a hash chain alone cannot tell.
-public struct ExportedCheckpoints: Sendable {
-    /// The hash of the checkpoint record at each exported `seq`.
-    public let hashes: [Int64: [UInt8]]
-
-    /// Reads exported checkpoint records, one per line (other lines are refused).
-    public init(path: String) throws(ExportedCheckpointsError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ExportedCheckpointsError(path: path, line: 0, reason: "cannot read: \(FileDescriptorIO.describe(errno))")
-        }
-        defer { close(fd) }
-        var hashes: [Int64: [UInt8]] = [:]
-        var problem: ExportedCheckpointsError?
-        var lineNumber = 0
-        func take(_ line: UnsafeRawBufferPointer) {
-            lineNumber += 1
-            guard problem == nil, !line.isEmpty else { return }
-            guard let (_, hash) = AuditChain.split(line),
-                case .object(let members)? = try? JSONParser.parse(line),
-                members.last(where: { $0.key == "event" })?.value.stringValue == "keel.checkpoint",
-                case .number(let seqText)? = members.last(where: { $0.key == "seq" })?.value, let seq = Int64(seqText)
-            else {
-                problem = ExportedCheckpointsError(path: path, line: lineNumber, reason: "not an audit checkpoint record")
-                return
-            }
-            hashes[seq] = hash
-        }
-        var reader = LineReader()
-        reading: while problem == nil {
-            switch reader.read(from: fd, onLine: take) {
-            case .read: continue
-            case .endOfInput:
-                reader.finish(onLine: take)
-                break reading
-            case .failed(let code):
-                problem = ExportedCheckpointsError(path: path, line: lineNumber, reason: "cannot read: \(FileDescriptorIO.describe(code))")
-            }
-        }
-        if let problem { throw problem }
-        self.hashes = hashes
-    }
-}
-
-public struct ExportedCheckpointsError: Error, CustomStringConvertible {
-    public let path: String
-    public let line: Int
-    public let reason: String
-    public var description: String { "\(path)\(line > 0 ? ":\(line)" : ""): \(reason)" }
 }
