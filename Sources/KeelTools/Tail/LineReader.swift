@@ -77,4 +77,21 @@ public struct LineReader {
         pending.withUnsafeBytes { onLine($0) }
         pending.removeAll()
     }
+
+    /// Reads `fd` to its end, line by line (the last one even without a newline), for as long as `proceed` says.
+    /// - Returns: the `errno` of a read that failed, or `nil`.
+    public mutating func readAll(
+        from fd: Int32, while proceed: () -> Bool = { true }, onLine: (UnsafeRawBufferPointer) -> Void
+    ) -> Int32? {
+        while proceed() {
+            switch read(from: fd, onLine: onLine) {
+            case .read: continue
+            case .endOfInput:
+                finish(onLine: onLine)
+                return nil
+            case .failed(let code): return code
+            }
+        }
+        return nil
+    }
 }

@@ -63,15 +63,8 @@ public struct AuditVerifier {
                 }
                 if report.records % 100_000 == 0 { progress?(file, report.records) }
             }
-            reading: while failure == nil {
-                switch reader.read(from: fd, onLine: check) {
-                case .read: continue
-                case .endOfInput:
-                    reader.finish(onLine: check)
-                    break reading
-                case .failed(let code):
-                    failure = (lineNumber, "cannot read: \(FileDescriptorIO.describe(code))")
-                }
+            if let code = reader.readAll(from: fd, while: { failure == nil }, onLine: check) {
+                failure = (lineNumber, "cannot read: \(FileDescriptorIO.describe(code))")
             }
             if let (line, reason) = failure {
                 report.failure = (file, line, reason)

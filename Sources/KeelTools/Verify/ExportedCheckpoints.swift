@@ -34,15 +34,9 @@ public struct ExportedCheckpoints: Sendable {
             hashes[seq] = hash
         }
         var reader = LineReader()
-        reading: while problem == nil {
-            switch reader.read(from: fd, onLine: take) {
-            case .read: continue
-            case .endOfInput:
-                reader.finish(onLine: take)
-                break reading
-            case .failed(let code):
-                problem = ExportedCheckpointsError(path: path, line: lineNumber, reason: "cannot read: \(FileDescriptorIO.describe(code))")
-            }
+        if let code = reader.readAll(from: fd, while: { problem == nil }, onLine: take) {
+            problem = ExportedCheckpointsError(
+                path: path, line: lineNumber, reason: "cannot read: \(FileDescriptorIO.describe(code))")
         }
         if let problem { throw problem }
         self.hashes = hashes
