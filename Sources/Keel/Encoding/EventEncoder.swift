@@ -43,7 +43,7 @@ struct ErrorFields {
     }
 }
 
-/// What ``EventEncoder/encode(event:label:handlerMetadata:context:provided:stamp:sampler:scratch:)`` did.
+/// What ``EventEncoder/encode(call:label:handlerMetadata:context:provided:stamp:sampler:scratch:)`` did.
 enum EncodeOutcome {
     case written(storageClass: StorageClass, truncated: Bool, reclassified: Int)
     case sampledOut
@@ -105,16 +105,16 @@ public struct EventEncoder: Sendable {
     /// Gathers, samples and writes one event into `scratch.buffer` (cleared first), ending in `\n`.
     @inline(__always)
     func encode(
-        event: LogEvent, label: String, handlerMetadata: Logger.Metadata, context: LogContext,
+        call: borrowing LogCall, label: String, handlerMetadata: Logger.Metadata, context: LogContext,
         provided: Logger.Metadata?, stamp: EventStamp, sampler: Sampler, scratch: EncodeScratch
     ) -> EncodeOutcome {
-        // The local functions below capture what they use; they capture these pieces, never the whole event (a
-        // capture copies, and a `LogEvent` copy is half a dozen reference counts).
-        let level = event.level
-        let message = event.message.description
-        let explicit = event.metadata
-        let errorFields = event.error.map(ErrorFields.init)
-        let sourceLocation = sourceLocations.includes(level) ? (event.source, event.file, event.function, event.line) : nil
+        // The local functions below capture what they use; they capture these pieces, never the whole call (a
+        // capture copies, and a copy is several reference counts).
+        let level = call.level
+        let message = call.message.description
+        let explicit = call.metadata
+        let errorFields = call.error.map(ErrorFields.init)
+        let sourceLocation = call.source
         var slots = FieldSlots(storage: scratch.slotStorage)
         defer { slots.clear() }
 
@@ -255,16 +255,16 @@ public struct EventEncoder: Sendable {
                 out.append(FieldRules.key(field))
                 writeField(field, slot, limit: limit, values: values, to: &out)
             }
-            if let (module, file, function, line) = sourceLocation {
+            if let sourceLocation {
                 out.append(FieldRules.key(.source))
                 out.append("{\"module\":")
-                out.appendJSONString(module, limit: limit)
+                out.appendJSONString(sourceLocation.module, limit: limit)
                 out.append(",\"file\":")
-                out.appendJSONString(file, limit: limit)
+                out.appendJSONString(sourceLocation.file, limit: limit)
                 out.append(",\"function\":")
-                out.appendJSONString(function, limit: limit)
+                out.appendJSONString(sourceLocation.function, limit: limit)
                 out.append(",\"line\":")
-                out.appendDecimal(UInt64(line))
+                out.appendDecimal(UInt64(sourceLocation.line))
                 out.append(UInt8(ascii: "}"))
             }
             if !omitContext && (hasContext || slots.rejected != 0) { writeContext(limit: limit, values: values, to: &out) }

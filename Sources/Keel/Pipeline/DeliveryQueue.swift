@@ -109,7 +109,7 @@ final class DeliveryQueue: @unchecked Sendable {
         let scratch = EventWriter.scratch()
         guard let storageClass = writer.encode(pending, scratch: scratch) else { return }
         scratch.buffer.withUnsafeBytes { line in
-            enqueue(line: line, level: pending.event.level, storageClass: storageClass)
+            enqueue(line: line, level: pending.call.level, storageClass: storageClass)
         }
         scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
     }

@@ -13,22 +13,22 @@ struct EventWriter: Sendable {
 
     func write(_ pending: borrowing PendingEvent, scratch: EncodeScratch) {
         write(
-            event: pending.event, label: pending.label, handlerMetadata: pending.handlerMetadata,
+            call: pending.call, label: pending.label, handlerMetadata: pending.handlerMetadata,
             provided: pending.provided, context: pending.context, stamp: pending.stamp, scratch: scratch)
     }
 
     /// Writes a call from its parts, borrowed: what synchronous delivery does, without capturing a ``PendingEvent``.
     func write(
-        event: borrowing LogEvent, label: String, handlerMetadata: Logger.Metadata, provided: Logger.Metadata?,
+        call: borrowing LogCall, label: String, handlerMetadata: Logger.Metadata, provided: Logger.Metadata?,
         context: LogContext, stamp: EventStamp, scratch: EncodeScratch
     ) {
         guard
             let storageClass = encode(
-                event: event, label: label, handlerMetadata: handlerMetadata, provided: provided, context: context,
+                call: call, label: label, handlerMetadata: handlerMetadata, provided: provided, context: context,
                 stamp: stamp, scratch: scratch)
         else { return }
         scratch.buffer.withUnsafeBytes { line in
-            deliver(line, level: event.level, storageClass: storageClass)
+            deliver(line, level: call.level, storageClass: storageClass)
         }
         // Written on its own (synchronous delivery), the event is a batch of one; the writer thread ends its own
         // batches.
@@ -41,18 +41,18 @@ struct EventWriter: Sendable {
     /// class, or `nil` when sampling left it out.
     func encode(_ pending: borrowing PendingEvent, scratch: EncodeScratch) -> StorageClass? {
         encode(
-            event: pending.event, label: pending.label, handlerMetadata: pending.handlerMetadata,
+            call: pending.call, label: pending.label, handlerMetadata: pending.handlerMetadata,
             provided: pending.provided, context: pending.context, stamp: pending.stamp, scratch: scratch)
     }
 
     private func encode(
-        event: borrowing LogEvent, label: String, handlerMetadata: Logger.Metadata, provided: Logger.Metadata?,
+        call: borrowing LogCall, label: String, handlerMetadata: Logger.Metadata, provided: Logger.Metadata?,
         context: LogContext, stamp: EventStamp, scratch: EncodeScratch
     ) -> StorageClass? {
         scratch.inUse = true
         defer { scratch.inUse = false }
         let outcome = encoder.encode(
-            event: event, label: label, handlerMetadata: handlerMetadata, context: context, provided: provided,
+            call: call, label: label, handlerMetadata: handlerMetadata, context: context, provided: provided,
             stamp: stamp, sampler: sampler, scratch: scratch)
         guard case .written(let storageClass, let truncated, let reclassified) = outcome else {
             diagnostics.countSampledOut()

@@ -2,13 +2,14 @@ import Logging
 
 /// A log call as the caller hands it over: everything the line will be built from, captured but not yet encoded.
 ///
-/// Capturing costs a few reference counts (the message, the metadata dictionaries, the context); building the
-/// line — gathering fields, redacting, escaping — is left to whoever writes it: the calling thread with
-/// ``Pipeline/Delivery/synchronous``, the writer thread with ``Pipeline/Delivery/background(queueEvents:)``.
+/// Capturing costs a few reference counts (the message, the metadata dictionaries, the context) and about a
+/// hundred bytes, kept small on purpose (see ``LogCall``). Building the line — gathering fields, redacting,
+/// escaping — is left to the writer thread (``Pipeline/Delivery/background(queueEvents:)``), or to the caller
+/// itself when the queue is under pressure.
 /// Everything that depends on the calling task (the context, the metadata provider, the time) is read when the
 /// call is made, never later. Every part is `Sendable`, so the writer may read `description`s on its own thread.
 struct PendingEvent: Sendable {
-    var event: LogEvent
+    var call: LogCall
     var label: String
     var handlerMetadata: Logger.Metadata
     var provided: Logger.Metadata?
@@ -19,7 +20,7 @@ struct PendingEvent: Sendable {
     /// what a full queue must know to choose between dropping the event and waiting for room.
     var storageClass: StorageClass {
         let key = FieldCatalogue.spec(.storageClass).name
-        if let value = event.metadata?[key] ?? provided?[key] ?? handlerMetadata[key] {
+        if let value = call.metadata?[key] ?? provided?[key] ?? handlerMetadata[key] {
             switch value {
             case .string(let s): return StorageClass(name: s) ?? .ops
             case .stringConvertible(let c): return StorageClass(name: c.description) ?? .ops

@@ -86,15 +86,16 @@ public final class Pipeline: Sendable {
         }
         let time = Timestamp.now()
         let stamp = EventStamp(time: time, id: EventIDGenerator.next(at: time))
+        let call = LogCall(event, sourceLocations: encoder.sourceLocations)
         guard let queue else {
             writer.write(
-                event: event, label: label, handlerMetadata: handlerMetadata, provided: provided,
+                call: call, label: label, handlerMetadata: handlerMetadata, provided: provided,
                 context: LogContext.current, stamp: stamp, scratch: EventWriter.scratch())
             return
         }
         queue.enqueue(
             PendingEvent(
-                event: event, label: label, handlerMetadata: handlerMetadata, provided: provided,
+                call: call, label: label, handlerMetadata: handlerMetadata, provided: provided,
                 context: LogContext.current, stamp: stamp))
     }
 
