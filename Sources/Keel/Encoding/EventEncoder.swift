@@ -24,6 +24,17 @@ public struct SourceLocationPolicy: Sendable, Hashable {
 struct EventStamp: Sendable {
     var time: Timestamp
     var id: (high: UInt64, low: UInt64)
+
+    init(time: Timestamp, id: (high: UInt64, low: UInt64)) {
+        self.time = time
+        self.id = id
+    }
+
+    /// A stamp for an event at `time`, with a new id.
+    @inline(__always)
+    init(_ time: Timestamp) {
+        self.init(time: time, id: EventIDGenerator.next(at: time))
+    }
 }
 
 /// What the call's `error` contributes: its ``ClassifiedError`` code and retryability, and the `error` object.

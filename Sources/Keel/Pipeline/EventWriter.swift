@@ -14,7 +14,7 @@ struct EventWriter: Sendable {
     func write(_ pending: borrowing PendingEvent, scratch: EncodeScratch) {
         write(
             call: pending.call, label: pending.label, handlerMetadata: pending.handlerMetadata,
-            provided: pending.provided, context: pending.context, stamp: pending.stamp, scratch: scratch)
+            provided: pending.provided, context: pending.context, stamp: EventStamp(pending.time), scratch: scratch)
     }
 
     /// Writes a call from its parts, borrowed: what synchronous delivery does, without capturing a ``PendingEvent``.
@@ -42,7 +42,7 @@ struct EventWriter: Sendable {
     func encode(_ pending: borrowing PendingEvent, scratch: EncodeScratch) -> StorageClass? {
         encode(
             call: pending.call, label: pending.label, handlerMetadata: pending.handlerMetadata,
-            provided: pending.provided, context: pending.context, stamp: pending.stamp, scratch: scratch)
+            provided: pending.provided, context: pending.context, stamp: EventStamp(pending.time), scratch: scratch)
     }
 
     private func encode(

@@ -14,7 +14,9 @@ struct PendingEvent: Sendable {
     var handlerMetadata: Logger.Metadata
     var provided: Logger.Metadata?
     var context: LogContext
-    var stamp: EventStamp
+    /// When the call was made. Its `event_id` is drawn when the line is built (from this time, so it sorts the
+    /// same): 16 bytes and an atomic increment fewer on the calling thread.
+    var time: Timestamp
 
     /// The storage class the event names (`ops` unless a metadata source says otherwise), without encoding it:
     /// what a full queue must know to choose between dropping the event and waiting for room.

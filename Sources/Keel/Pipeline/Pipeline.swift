@@ -85,18 +85,17 @@ public final class Pipeline: Sendable {
             scratch.readingProvider = false
         }
         let time = Timestamp.now()
-        let stamp = EventStamp(time: time, id: EventIDGenerator.next(at: time))
         let call = LogCall(event, sourceLocations: encoder.sourceLocations)
         guard let queue else {
             writer.write(
                 call: call, label: label, handlerMetadata: handlerMetadata, provided: provided,
-                context: LogContext.current, stamp: stamp, scratch: EventWriter.scratch())
+                context: LogContext.current, stamp: EventStamp(time), scratch: EventWriter.scratch())
             return
         }
         queue.enqueue(
             PendingEvent(
                 call: call, label: label, handlerMetadata: handlerMetadata, provided: provided,
-                context: LogContext.current, stamp: stamp))
+                context: LogContext.current, time: time))
     }
 
     /// Bytes the queue's own storage holds allocated (0 when synchronous): fixed at start-up whatever the load.
