@@ -149,6 +149,20 @@ struct EncoderRoundTripTests {
         #expect(ids.allSatisfy { (try? pattern.wholeMatch(in: $0)) != nil })
     }
 
+    @Test func uuidsAreWrittenInTheirCanonicalText() {
+        var out = OutputBuffer()
+        defer { out.deallocate() }
+        for (high, low, text) in [
+            (UInt64(0x0123_4567_89AB_CDEF), UInt64(0xFEDC_BA98_7654_3210), "01234567-89ab-cdef-fedc-ba9876543210"),
+            (0, 0, "00000000-0000-0000-0000-000000000000"),
+            (.max, .max, "ffffffff-ffff-ffff-ffff-ffffffffffff"),
+        ] {
+            out.removeAll()
+            out.appendUUID(high: high, low: low)
+            #expect(String(decoding: out.bytes, as: UTF8.self) == text)
+        }
+    }
+
     @Test func timestampsAreRFC3339UTCWithMicroseconds() {
         var out = OutputBuffer()
         defer { out.deallocate() }

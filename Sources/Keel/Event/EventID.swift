@@ -28,30 +28,45 @@ public struct EventIDGenerator: Sendable {
 }
 
 extension OutputBuffer {
-    /// Appends a UUID's canonical text form, `xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx`, lowercase.
+    /// Two lowercase hex digits per byte value, as the little-endian `UInt16` that stores them in order.
+    private static let hexPairs: [UInt16] = (0..<256).map { b in
+        let digits = Array("0123456789abcdef".utf8)
+        return UInt16(digits[b >> 4]) | UInt16(digits[b & 0xF]) << 8
+    }
+
+    /// Appends a UUID's canonical text form, `xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx`, lowercase: two digits per byte
+    /// from a table, sixteen stores instead of thirty-two nibble conversions.
     @inline(__always)
     public mutating func appendUUID(high: UInt64, low: UInt64) {
         reserve(36)
-        JSONEscaping.hex.withUTF8Buffer { hex in
-            var p = count
-            func put(_ v: UInt64, nibbles: Int) {
-                var shift = (nibbles - 1) * 4
-                while shift >= 0 {
-                    base[p] = hex[Int((v >> UInt64(shift)) & 0xF)]
-                    p += 1
-                    shift -= 4
-                }
+        let out = UnsafeMutableRawPointer(base + count)
+        Self.hexPairs.withUnsafeBufferPointer { pairs in
+            @inline(__always) func put(_ v: UInt64, _ shift: UInt64, at offset: Int) {
+                let pair = pairs[Int(truncatingIfNeeded: (v &>> shift) & 0xFF)]
+                out.storeBytes(of: pair.littleEndian, toByteOffset: offset, as: UInt16.self)
             }
-            put(high >> 32, nibbles: 8)
-            base[p] = UInt8(ascii: "-"); p += 1
-            put(high >> 16, nibbles: 4)
-            base[p] = UInt8(ascii: "-"); p += 1
-            put(high, nibbles: 4)
-            base[p] = UInt8(ascii: "-"); p += 1
-            put(low >> 48, nibbles: 4)
-            base[p] = UInt8(ascii: "-"); p += 1
-            put(low, nibbles: 12)
+            put(high, 56, at: 0)
+            put(high, 48, at: 2)
+            put(high, 40, at: 4)
+            put(high, 32, at: 6)
+            put(high, 24, at: 9)
+            put(high, 16, at: 11)
+            put(high, 8, at: 14)
+            put(high, 0, at: 16)
+            put(low, 56, at: 19)
+            put(low, 48, at: 21)
+            put(low, 40, at: 24)
+            put(low, 32, at: 26)
+            put(low, 24, at: 28)
+            put(low, 16, at: 30)
+            put(low, 8, at: 32)
+            put(low, 0, at: 34)
         }
+        let dash = UInt8(ascii: "-")
+        out.storeBytes(of: dash, toByteOffset: 8, as: UInt8.self)
+        out.storeBytes(of: dash, toByteOffset: 13, as: UInt8.self)
+        out.storeBytes(of: dash, toByteOffset: 18, as: UInt8.self)
+        out.storeBytes(of: dash, toByteOffset: 23, as: UInt8.self)
         count += 36
     }
 }
