@@ -27,7 +27,7 @@ struct PipeCommand: ParsableCommand {
             of input and on SIGTERM or SIGINT; SIGHUP reopens the file (for logrotate). Exits 1 when a sink failed.
 
             --rotate-size and --rotate-daily also rotate the --audit log (each file ends sealed and the chain goes \
-            on in the next; check them all with keel verify LOG.* LOG). --keep, --keep-days and --gzip apply to \
+            on in the next; check them all with keel verify LOG.2* LOG). --keep, --keep-days and --gzip apply to \
             --file only: Keel never compresses or deletes audit files.
             """
     )

@@ -22,7 +22,7 @@ import Synchronization
 ///
 /// With ``rotation`` (by size and/or daily) the log moves on to a new file between two records: the old file ends
 /// with a sealing checkpoint and is renamed as ``FileRotation`` names rotated files, and the chain continues in the
-/// new one, so `keel verify <path>.* <path>` checks all of them as one chain. Rotated audit files are never
+/// new one, so `keel verify <path>.2* <path>` checks all of them as one chain. Rotated audit files are never
 /// compressed or deleted by Keel: a chain with a missing file cannot be verified.
 public final class AuditSink: LogSink {
     public enum Sync: Sendable {
