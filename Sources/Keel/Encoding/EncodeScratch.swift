@@ -67,6 +67,12 @@ final class EncodeScratch {
         return Unmanaged<EncodeScratch>.fromOpaque(pointer).takeUnretainedValue().readingProvider
     }
 
+    /// Gives back the memory of a line buffer that one huge event grew, so it does not stay pinned on this thread.
+    @inline(__always)
+    func trimBuffer() {
+        buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
+    }
+
     /// Whether the calling thread is a background pipeline's writer thread.
     static var isWriterThread: Bool {
         guard let pointer = pthread_getspecific(key) else { return false }

@@ -111,7 +111,7 @@ final class DeliveryQueue: @unchecked Sendable {
         scratch.buffer.withUnsafeBytes { line in
             enqueue(line: line, level: pending.call.level, storageClass: storageClass)
         }
-        scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
+        scratch.trimBuffer()
     }
 
     private func enqueue(line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {

@@ -12,9 +12,8 @@ struct EventWriter: Sendable {
     let router: SinkRouter
 
     func write(_ pending: borrowing PendingEvent, scratch: EncodeScratch) {
-        write(
-            call: pending.call, label: pending.label, handlerMetadata: pending.handlerMetadata,
-            provided: pending.provided, context: pending.context, stamp: EventStamp(pending.time), scratch: scratch)
+        guard let storageClass = encode(pending, scratch: scratch) else { return }
+        deliverBuilt(level: pending.call.level, storageClass: storageClass, scratch: scratch)
     }
 
     /// Writes a call from its parts, borrowed: what synchronous delivery does, without capturing a ``PendingEvent``.
@@ -27,14 +26,7 @@ struct EventWriter: Sendable {
                 call: call, label: label, handlerMetadata: handlerMetadata, provided: provided, context: context,
                 stamp: stamp, scratch: scratch)
         else { return }
-        scratch.buffer.withUnsafeBytes { line in
-            deliver(line, level: call.level, storageClass: storageClass)
-        }
-        // Written on its own (synchronous delivery), the event is a batch of one; the writer thread ends its own
-        // batches.
-        if !scratch.isWriterThread { router.endBatch() }
-        // One huge event must not pin a huge buffer on this thread forever.
-        scratch.buffer.shrink(ifLargerThan: 1 << 20, to: 4096)
+        deliverBuilt(level: call.level, storageClass: storageClass, scratch: scratch)
     }
 
     /// Builds the event's line in `scratch.buffer` (counting what redaction and sampling did); returns its storage
@@ -43,6 +35,17 @@ struct EventWriter: Sendable {
         encode(
             call: pending.call, label: pending.label, handlerMetadata: pending.handlerMetadata,
             provided: pending.provided, context: pending.context, stamp: EventStamp(pending.time), scratch: scratch)
+    }
+
+    /// Hands the line just built in `scratch` to the sinks.
+    private func deliverBuilt(level: Logger.Level, storageClass: StorageClass, scratch: EncodeScratch) {
+        scratch.buffer.withUnsafeBytes { line in
+            deliver(line, level: level, storageClass: storageClass)
+        }
+        // Written on its own (synchronous delivery), the event is a batch of one; the writer thread ends its own
+        // batches.
+        if !scratch.isWriterThread { router.endBatch() }
+        scratch.trimBuffer()
     }
 
     private func encode(

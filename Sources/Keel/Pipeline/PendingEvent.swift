@@ -6,6 +6,7 @@ import Logging
 /// hundred bytes, kept small on purpose (see ``LogCall``). Building the line — gathering fields, redacting,
 /// escaping — is left to the writer thread (``Pipeline/Delivery/background(queueEvents:)``), or to the caller
 /// itself when the queue is under pressure.
+///
 /// Everything that depends on the calling task (the context, the metadata provider, the time) is read when the
 /// call is made, never later. Every part is `Sendable`, so the writer may read `description`s on its own thread.
 struct PendingEvent: Sendable {

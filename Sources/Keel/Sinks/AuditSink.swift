@@ -135,23 +135,25 @@ public final class AuditSink: LogSink {
     public var name: String { "audit:" + path }
 
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
-        let failure: Int32? = state.withLock { state in
-            guard !state.closed else { return -1 }
+        let (rotationFailure, failure): (Int32?, Int32?) = state.withLock { state in
+            guard !state.closed else { return (nil, -1) }
+            var rotationFailure: Int32?
             if let rotation,
                 rotation.isDue(
                     size: state.size, incoming: line.count + AuditChain.recordOverhead, openedOnDay: state.day,
-                    today: rotation.daily ? FileRotation.today() : state.day),
-                let failure = rotate(&state)
+                    today: rotation.daily ? FileRotation.today() : state.day)
             {
-                return failure
+                // A failed rotation is reported, and the record still goes to the file that is open.
+                rotationFailure = rotate(&state)
             }
-            if let failure = append(line, to: &state) { return failure }
+            if let failure = append(line, to: &state) { return (rotationFailure, failure) }
             state.sinceCheckpoint += 1
             if state.sinceCheckpoint >= checkpointEvery || .now - state.lastCheckpoint >= checkpointInterval {
-                return checkpoint(sealed: false, &state)
+                return (rotationFailure, checkpoint(sealed: false, &state))
             }
-            return nil
+            return (rotationFailure, nil)
         }
+        if let rotationFailure { report(rotationFailure) }
         if let failure { report(failure) }
     }
 
@@ -220,8 +222,13 @@ public final class AuditSink: LogSink {
     }
 
     /// Seals the open file, renames it as a rotated file and opens a new one at ``path``; the chain goes on there.
-    /// Under the lock. On failure the old file stays open (and unsealed records go on being appended to it).
+    /// Under the lock. On failure the old file stays open and the chain goes on in it; the next attempt comes after
+    /// another file's worth of records (or the next day), not at every record.
     private func rotate(_ state: inout State) -> Int32? {
+        defer {
+            state.size = 0
+            state.day = FileRotation.today()
+        }
         if let failure = checkpoint(sealed: true, &state) { return failure }
         _ = fsync(state.fd)
         let rotated = FileRotation.rotatedName(for: path)
@@ -229,14 +236,11 @@ public final class AuditSink: LogSink {
         let fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else {
             let code = errno
-            // Keep the chain going somewhere rather than nowhere: in the rotated file, until the path opens again.
             _ = Glibc.rename(rotated, path)
             return code
         }
         Glibc.close(state.fd)
         state.fd = fd
-        state.size = 0
-        state.day = FileRotation.today()
         Self.syncDirectory(of: path)
         return nil
     }
