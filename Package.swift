@@ -7,7 +7,10 @@ let package = Package(
         .library(name: "Keel", targets: ["Keel"]),
         .library(name: "KeelTesting", targets: ["KeelTesting"]),
         .library(name: "KeelLifecycle", targets: ["KeelLifecycle"]),
+        .library(name: "KeelHummingbird", targets: ["KeelHummingbird"]),
+        .library(name: "KeelSupervisor", targets: ["KeelSupervisor"]),
         .executable(name: "keel", targets: ["keel"]),
+        .executable(name: "keel-example", targets: ["keel-example"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -15,6 +18,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        // The HTTP edge (KeelHummingbird, the example service); swift-configuration support is not needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        // Named by KeelHummingbird's sources (header names, body buffers); both come with Hummingbird anyway.
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Worker child processes (KeelSupervisor).
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
     ],
     targets: [
         // The system zlib, for gzip-compressing rotated files (small, and on every Linux machine).
@@ -34,6 +44,38 @@ let package = Package(
         .target(
             name: "KeelLifecycle",
             dependencies: ["Keel", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        // Hummingbird 2 middleware: request ids, W3C trace context, one `http.request` event per request.
+        .target(
+            name: "KeelHummingbird",
+            dependencies: [
+                "Keel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // Supervises worker child processes: restarts with backoff, crash-loop stop, maintenance, captured output.
+        .target(
+            name: "KeelSupervisor",
+            dependencies: [
+                "Keel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Subprocess", package: "swift-subprocess"),
+            ]
+        ),
+        // The example service (a library, so that tests drive it over HTTP) and its command.
+        .target(
+            name: "ExampleService",
+            dependencies: [
+                "Keel", "KeelHummingbird", "KeelSupervisor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Examples/ExampleService/Service"
+        ),
+        .executableTarget(
+            name: "keel-example",
+            dependencies: ["ExampleService", "Keel"],
+            path: "Examples/ExampleService/Main"
         ),
         // Test helpers shipped as a product: an in-memory sink and helpers to read what Keel wrote.
         .target(
@@ -74,6 +116,18 @@ let package = Package(
                 "KeelLifecycle", "Keel", .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        .testTarget(
+            name: "KeelHummingbirdTests",
+            dependencies: [
+                "KeelHummingbird", "ExampleService", "Keel", "KeelTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(
+            name: "KeelSupervisorTests",
+            dependencies: ["KeelSupervisor", "Keel", "KeelTesting"]
         ),
         .testTarget(
             name: "KeelToolsTests",

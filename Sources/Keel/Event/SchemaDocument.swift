@@ -38,6 +38,22 @@ public enum SchemaDocument {
             }
             out += "\n"
         }
+        out += """
+            ## Events
+
+            The `event` names Keel and its helpers write (`EventCatalogue`), with their storage class, usual level,
+            and the fields they carry besides the envelope and the task's ids. Free text is `event: "log"`.
+
+            | event | class | level | fields | under `context` | meaning |
+            | --- | --- | --- | --- | --- | --- |
+
+            """
+        for kind in EventCatalogue.all {
+            let fields = kind.fields.map { "`\(FieldCatalogue.spec($0).name)`" }.joined(separator: ", ")
+            let context = kind.contextKeys.map { "`\($0)`" }.joined(separator: ", ")
+            out += "| `\(kind.name)` | \(kind.storageClass.name) | \(kind.level.canonicalName) | \(fields) | \(context) "
+                + "| \(kind.meaning) |\n"
+        }
         return out
     }
 

@@ -1,0 +1,113 @@
+public import Logging
+
+/// What a scope ended with, as written in `outcome`.
+public enum ScopeOutcome: String, Sendable {
+    case ok, error, cancelled
+
+    init(_ error: (any Error)?) {
+        switch error {
+        case nil: self = .ok
+        case is CancellationError: self = .cancelled
+        default: self = .error
+        }
+    }
+}
+
+/// One running scope — an operation, a flow or a step: the one mechanism behind ``Keel/operation(_:logger:level:metadata:_:)``,
+/// ``Keel/flow(_:runID:flowID:logger:level:metadata:_:)`` and ``Keel/step(_:stepID:logger:level:metadata:_:)``.
+///
+/// It writes the `started` event, and when the body returns or throws the `ended` event with `duration_ms`,
+/// `outcome` and, for a thrown error, the error itself (type, message, and `error_code` / `retryable` when it is a
+/// ``ClassifiedError``); the error is then rethrown unchanged. The sync and async entry points differ only in how
+/// they call the body.
+struct Scope {
+    let started: EventKind
+    let ended: EventKind
+    let name: String
+    let logger: Logger
+    let level: Logger.Level
+    /// The scope's own metadata (its name and ids) over the caller's.
+    let metadata: Logger.Metadata
+    let start: ContinuousClock.Instant
+
+    init(
+        started: EventKind, ended: EventKind, nameKey: String, name: String, logger: Logger, level: Logger.Level,
+        metadata: Logger.Metadata, own: Logger.Metadata
+    ) {
+        self.started = started
+        self.ended = ended
+        self.name = name
+        self.logger = logger
+        self.level = level
+        var merged = metadata
+        merged[nameKey] = .string(name)
+        merged.merge(own) { _, new in new }
+        self.metadata = merged
+        self.start = .now
+    }
+
+    func begin(file: String, function: String, line: UInt) {
+        logger.log(
+            level: level, "\(started.name) \(name)", metadata: metadata.merging(started.metadata) { _, new in new },
+            file: file, function: function, line: line)
+    }
+
+    func end(_ error: (any Error)?, file: String, function: String, line: UInt) {
+        let outcome = ScopeOutcome(error)
+        var fields = metadata.merging(ended.metadata) { _, new in new }
+        fields["duration_ms"] = .stringConvertible(Self.milliseconds(ContinuousClock.now - start))
+        fields["outcome"] = .string(outcome.rawValue)
+        let endLevel: Logger.Level =
+            switch outcome {
+            case .ok: level
+            case .cancelled: max(level, .notice)
+            case .error: max(level, .error)
+            }
+        logger.log(
+            level: endLevel, "\(ended.name) \(name)", error: outcome == .error ? error : nil, metadata: fields,
+            file: file, function: function, line: line)
+    }
+
+    /// A duration in milliseconds with microsecond precision, the unit of every `duration_ms`.
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return (Double(seconds) * 1e3 + Double(attoseconds / 1_000_000_000) / 1e3)
+    }
+
+    /// Runs a synchronous body inside the scope.
+    func run<R>(file: String, function: String, line: UInt, _ body: () throws -> R) rethrows -> R {
+        begin(file: file, function: function, line: line)
+        do {
+            let result = try body()
+            end(nil, file: file, function: function, line: line)
+            return result
+        } catch {
+            end(error, file: file, function: function, line: line)
+            throw error
+        }
+    }
+
+    /// Runs an asynchronous body inside the scope.
+    func run<R>(
+        isolation: isolated (any Actor)?, file: String, function: String, line: UInt, _ body: () async throws -> R
+    ) async rethrows -> R {
+        begin(file: file, function: function, line: line)
+        do {
+            let result = try await body()
+            end(nil, file: file, function: function, line: line)
+            return result
+        } catch {
+            end(error, file: file, function: function, line: line)
+            throw error
+        }
+    }
+}
+
+/// Short random ids for operations and runs: 16 lower-case hex digits.
+enum ScopeID {
+    static func make() -> String {
+        let value = UInt64.random(in: .min ... .max)
+        let hex = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,103 @@
+import Hummingbird
+import HTTPTypes
+import Keel
+import Logging
+import NIOCore
+import Synchronization
+
+/// The `http.request` event of one request, written once its response has been sent — or at once when the
+/// handler failed, since a failed request's response may never be written (a client that went away).
+struct AccessEvent: Sendable {
+    let method: String
+    let context: LogContext
+    let bytesIn: Int?
+    let start: ContinuousClock.Instant
+    let logger: Logger
+
+    init(request: Request, context: LogContext, bytesIn: Int?, start: ContinuousClock.Instant, logger: Logger) {
+        self.method = request.method.rawValue
+        self.context = context
+        self.bytesIn = bytesIn
+        self.start = start
+        self.logger = logger
+    }
+
+    /// `response`, with its body wrapped so that the event is written when the body has been written.
+    func attach(to response: Response, route: String, failure: (any Error)?) -> Response {
+        if let failure {
+            write(route: route, status: response.status, bytesOut: response.body.contentLength, failure: failure)
+            return response
+        }
+        var response = response
+        let body = response.body
+        let status = response.status
+        let counter = ByteCounter()
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            do {
+                try await body.write(CountingBodyWriter(base: writer, counter: counter))
+            } catch {
+                write(route: route, status: status, bytesOut: counter.total, failure: ResponseWriteFailed(underlying: error))
+                throw error
+            }
+            write(route: route, status: status, bytesOut: counter.total, failure: nil)
+        }
+        return response
+    }
+
+    func write(route: String, status: HTTPResponse.Status, bytesOut: Int?, failure: (any Error)?) {
+        var metadata: Logger.Metadata = [
+            "method": .string(method), "route": .string(route), "status": .stringConvertible(status.code),
+            "duration_ms": .stringConvertible(Self.milliseconds(.now - start)),
+        ]
+        // Written after the handler's task-local context has ended: the ids are passed explicitly.
+        context.forEachField { field, value in metadata[FieldCatalogue.spec(field).name] = .string(value) }
+        if let bytesIn { metadata["bytes_in"] = .stringConvertible(bytesIn) }
+        if let bytesOut { metadata["bytes_out"] = .stringConvertible(bytesOut) }
+        let outcome = HTTPFailure(status: status, error: failure)
+        if let code = outcome.errorCode { metadata["error_code"] = .string(code) }
+        if let retryable = outcome.retryable { metadata["retryable"] = .stringConvertible(retryable) }
+        logger.log(
+            EventCatalogue.httpRequest, "\(method) \(route) \(status.code)",
+            level: status.code >= 500 || failure is ResponseWriteFailed ? .error : .info,
+            error: failure.map { ($0 as? ResponseWriteFailed)?.underlying ?? $0 }, metadata: metadata)
+    }
+
+    static func milliseconds(_ duration: Duration) -> Double {
+        let (seconds, attoseconds) = duration.components
+        return Double(seconds) * 1e3 + Double(attoseconds / 1_000_000_000) / 1e3
+    }
+}
+
+/// The response was produced but could not be sent (most often: the client went away).
+struct ResponseWriteFailed: Error, ClassifiedError {
+    let underlying: any Error
+    var errorCode: String { "response_write_failed" }
+    var isRetryable: Bool? { true }
+}
+
+/// Bytes written to a response body, readable once the body is done.
+final class ByteCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    func add(_ bytes: Int) { count.add(bytes, ordering: .relaxed) }
+    var total: Int { count.load(ordering: .relaxed) }
+}
+
+/// Passes a response body through, counting its bytes.
+struct CountingBodyWriter: ResponseBodyWriter {
+    var base: any ResponseBodyWriter
+    let counter: ByteCounter
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        counter.add(buffer.readableBytes)
+        try await base.write(buffer)
+    }
+
+    mutating func write(contentsOf buffers: some Sequence<ByteBuffer>) async throws {
+        for buffer in buffers { counter.add(buffer.readableBytes) }
+        try await base.write(contentsOf: buffers)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await base.finish(trailingHeaders)
+    }
+}
