@@ -23,7 +23,8 @@ let package = Package(
         // Named by KeelHummingbird's sources (header names, body buffers); both come with Hummingbird anyway.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
-        // Worker child processes (KeelSupervisor).
+        // Worker child processes (KeelSupervisor); swift-system for the executable's path.
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
     ],
     targets: [
@@ -61,6 +62,7 @@ let package = Package(
             dependencies: [
                 "Keel", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         // The example service (a library, so that tests drive it over HTTP) and its command.

@@ -49,29 +49,10 @@ public final class PipeStream {
                 level = parsed
             } else if message == nil, Self.messageKeys.contains(key), let text = value.stringValue {
                 message = text
-            } else if let converted = Self.metadataValue(value) {
+            } else if let converted = value.metadataValue {
                 metadata[key] = converted
             }
         }
         logger.log(level: level ?? plainLevel, "\(message ?? "")", metadata: metadata)
-    }
-
-    /// A JSON value as swift-log metadata that keeps its type: numbers and booleans stay numbers and booleans in
-    /// the line Keel writes. `null` is left out.
-    static func metadataValue(_ value: JSONValue) -> Logger.MetadataValue? {
-        switch value {
-        case .null: return nil
-        case .string(let s): return .string(s)
-        case .bool(let b): return .stringConvertible(b)
-        case .number(let text):
-            if let integer = Int64(text) { return .stringConvertible(integer) }
-            if let double = Double(text) { return .stringConvertible(double) }
-            return .string(text)
-        case .array(let elements): return .array(elements.compactMap(metadataValue))
-        case .object(let members):
-            var dictionary: Logger.Metadata = [:]
-            for (key, member) in members { if let converted = metadataValue(member) { dictionary[key] = converted } }
-            return .dictionary(dictionary)
-        }
     }
 }
