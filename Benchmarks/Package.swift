@@ -10,6 +10,7 @@ let package = Package(
         .package(path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
     ],
     targets: [
         // The W1 workload of shared/bench/STANDARD.md and the handlers Keel is compared with.
@@ -29,6 +30,17 @@ let package = Package(
         .executableTarget(
             name: "redaction-throughput",
             dependencies: [.product(name: "Keel", package: "main")]
+        ),
+        // W4: a Hummingbird service with one `GET /hello` route, with Keel's middleware and access log to a rotating
+        // file, or with no logging; loaded by scripts/bench-w4.sh with wrk.
+        .executableTarget(
+            name: "w4-server",
+            dependencies: [
+                .product(name: "Keel", package: "main"),
+                .product(name: "KeelHummingbird", package: "main"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "KeelHandlerBenchmarks",

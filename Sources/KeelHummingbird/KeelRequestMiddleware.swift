@@ -44,7 +44,7 @@ public struct KeelRequestMiddleware<Context: RequestContext>: RouterMiddleware {
     ) async throws -> Response {
         let start = ContinuousClock.now
         let requestID = incomingRequestID(request) ?? RequestID.make()
-        let incoming = request.headers[.traceparent].flatMap { TraceParent(header: $0) }
+        let incoming = request.headers[.w3cTraceparent].flatMap { TraceParent(header: $0) }
         let span = incoming?.child() ?? .newTrace()
         var logContext = LogContext()
         logContext.requestID = requestID
@@ -71,7 +71,7 @@ public struct KeelRequestMiddleware<Context: RequestContext>: RouterMiddleware {
                     response = Self.response(for: error, request: request, context: context)
                 }
                 response.headers[responseHeader] = requestID
-                response.headers[.traceparent] = span.header
+                response.headers[.w3cTraceparent] = span.header
                 let route = context.endpointPath ?? "NotFound"
                 return access.attach(to: response, route: route, failure: failure)
             }
@@ -98,5 +98,6 @@ public struct KeelRequestMiddleware<Context: RequestContext>: RouterMiddleware {
 extension HTTPField.Name {
     public static let xRequestID = Self("X-Request-ID")!
     public static let xCorrelationID = Self("X-Correlation-ID")!
-    public static let traceparent = Self("traceparent")!
+    /// W3C Trace Context's header (named here so as not to clash with other modules' declarations).
+    public static let w3cTraceparent = Self("traceparent")!
 }
