@@ -41,7 +41,10 @@ import Testing
         }
         let events = try await events(afterRequests: 1)
         #expect(events.count > 10, "the run writes flow, step, tool and usage events")
-        for event in events where event["logger"]?.stringValue == "example" {
+        // Every line of the request: all but the server's own start-up line.
+        let requestLines = events.filter { $0["message"]?.stringValue?.hasPrefix("Server started") != true }
+        #expect(requestLines.count == events.count - 1)
+        for event in requestLines {
             #expect(event["request_id"]?.stringValue == "req-from-client-1", "\(event["event"]?.stringValue ?? "")")
         }
         let access = try #require(events.last { $0["event"]?.stringValue == "http.request" })
