@@ -23,6 +23,8 @@ let package = Package(
         // Named by KeelHummingbird's sources (header names, body buffers); both come with Hummingbird anyway.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The example service's streamed body (`.async` over an array).
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         // Worker child processes (KeelSupervisor); swift-system for the executable's path.
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
@@ -71,6 +73,7 @@ let package = Package(
             dependencies: [
                 "Keel", "KeelHummingbird", "KeelSupervisor",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ],
             path: "Examples/ExampleService/Service"
         ),

@@ -13,9 +13,10 @@ public import Logging
 /// - runs the rest of the chain inside ``withLogContext(_:operation:)`` and `withLogger`, so every line written
 ///   while handling the request — through `context.logger`, `Logger.current` or any other `Logger` — carries
 ///   `request_id`, `trace_id`, `span_id` and `parent_span_id`;
-/// - writes one `http.request` event when the response has been sent (or failed): method, route template (never
-///   the raw path), status, `duration_ms`, bytes in and out, and `error_code` / `retryable` for failures. Headers
-///   and bodies are never logged.
+/// - writes one `http.request` event: method, route template (never the raw path), status, `duration_ms`, bytes in
+///   and out, and `error_code` / `retryable` for failures. Headers and bodies are never logged. A response of known
+///   length is logged when the handler returns it; a streamed body when its last byte has been sent (or sending
+///   failed), with the bytes actually written.
 ///
 /// Errors thrown by the handler become their responses here (an `HTTPResponseError`'s own, otherwise 500), so the
 /// request id reaches the client on failures too; add this middleware first (outermost). A request whose handler
@@ -46,11 +47,8 @@ public struct KeelRequestMiddleware<Context: RequestContext>: RouterMiddleware {
         let requestID = incomingRequestID(request) ?? RequestID.make()
         let incoming = request.headers[.w3cTraceparent].flatMap { TraceParent(header: $0) }
         let span = incoming?.child() ?? .newTrace()
-        var logContext = LogContext()
-        logContext.requestID = requestID
-        logContext.traceID = span.traceID
-        logContext.spanID = span.spanID
-        logContext.parentSpanID = incoming?.spanID
+        let logContext = LogContext(
+            requestID: requestID, traceID: span.traceID, spanID: span.spanID, parentSpanID: incoming?.spanID)
 
         var context = context
         // Hummingbird's own per-request id (`context.id`) becomes ours, so both name the same request.

@@ -89,6 +89,17 @@ import Testing
         #expect(access["bytes_out"] == .number("\(#"{"id":"u_2","name":"Grace"}"#.utf8.count)"))
     }
 
+    @Test func aStreamedBodyIsCountedAsItIsSent() async throws {
+        try await withService { client in
+            let response = try await client.execute(uri: "/v1/export", method: .get)
+            #expect(String(buffer: response.body).components(separatedBy: "\n").count == 4)
+        }
+        let access = try #require(try await events(afterRequests: 1).last { $0["event"]?.stringValue == "http.request" })
+        #expect(access["route"]?.stringValue == "/v1/export")
+        #expect(access["bytes_out"] == .number("\(3 * "chunk 1 of the export\n".utf8.count)"))
+        #expect(!logging.sink.lines.contains { $0.contains("chunk") })
+    }
+
     @Test func failuresCarryStatusErrorCodeAndRetryable() async throws {
         try await withService { client in
             #expect(try await client.execute(uri: "/v1/users/nobody", method: .get).status == .notFound)

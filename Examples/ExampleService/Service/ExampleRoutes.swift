@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import Hummingbird
 import Keel
@@ -36,6 +37,11 @@ struct ExampleRoutes: Sendable {
             let id = try context.parameters.require("id")
             guard let user = Self.users[id] else { throw HTTPError(.notFound) }
             return try JSONResponse(user)
+        }
+        router.get("/v1/export") { _, _ -> Response in
+            // A streamed body (no length known up front): the access event counts what was actually sent.
+            let chunks = (1...3).map { ByteBuffer(string: "chunk \($0) of the export\n") }
+            return Response(status: .ok, body: ResponseBody(asyncSequence: chunks.async))
         }
         router.get("/v1/fail") { _, context -> Response in
             try Keel.operation("upstream.fetch", logger: context.logger) {

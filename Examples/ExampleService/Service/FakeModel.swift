@@ -44,3 +44,4 @@ struct ResearchRun: Sendable {
         }
     }
 }
+

@@ -39,18 +39,43 @@ public struct TraceParent: Sendable, Hashable {
 
     /// A new trace, with a new span, marked sampled (its events are being recorded).
     public static func newTrace() -> TraceParent {
-        TraceParent(traceID: randomHex(bytes: 16), spanID: randomHex(bytes: 8), flags: 0x01)
+        // Two independent halves: together never all zeros since neither is.
+        TraceParent(traceID: CorrelationRandom.hex16() + CorrelationRandom.hex16(), spanID: CorrelationRandom.hex16(), flags: 0x01)
     }
 
     /// The same trace with a new span of ours under this one: what a server sends on and answers with.
     public func child() -> TraceParent {
-        TraceParent(traceID: traceID, spanID: Self.randomHex(bytes: 8), flags: flags)
+        TraceParent(traceID: traceID, spanID: CorrelationRandom.hex16(), flags: flags)
     }
 
     /// The header value, version 00.
     public var header: String {
-        let hex: [Character] = Array("0123456789abcdef")
-        return "00-\(traceID)-\(spanID)-" + String([hex[Int(flags >> 4)], hex[Int(flags & 0xF)]])
+        var traceID = traceID
+        var spanID = spanID
+        return traceID.withUTF8 { trace in
+            spanID.withUTF8 { span in
+                String(unsafeUninitializedCapacity: 3 + trace.count + 1 + span.count + 3) { out in
+                    var i = 0
+                    func put(_ byte: UInt8) {
+                        out[i] = byte
+                        i += 1
+                    }
+                    put(UInt8(ascii: "0"))
+                    put(UInt8(ascii: "0"))
+                    put(UInt8(ascii: "-"))
+                    for byte in trace { put(byte) }
+                    put(UInt8(ascii: "-"))
+                    for byte in span { put(byte) }
+                    put(UInt8(ascii: "-"))
+                    let digits: StaticString = "0123456789abcdef"
+                    digits.withUTF8Buffer { digits in
+                        put(digits[Int(flags >> 4)])
+                        put(digits[Int(flags & 0xF)])
+                    }
+                    return i
+                }
+            }
+        }
     }
 
     private static func hexDigit(_ b: UInt8) -> UInt8? {
@@ -72,19 +97,5 @@ public struct TraceParent: Sendable, Hashable {
             return nil
         }
         return String(decoding: bytes, as: UTF8.self)
-    }
-
-    private static func randomHex(bytes count: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        while true {
-            var text = ""
-            for _ in 0..<count {
-                let byte = UInt8.random(in: 0...255, using: &generator)
-                let hex = String(byte, radix: 16)
-                text += byte < 16 ? "0" + hex : hex
-            }
-            // All zeros is invalid; with 64 or 128 random bits this loops again practically never.
-            if text.contains(where: { $0 != "0" }) { return text }
-        }
     }
 }

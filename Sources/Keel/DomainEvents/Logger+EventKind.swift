@@ -12,9 +12,9 @@ extension Logger {
         error: (any Error)? = nil, metadata: Logger.Metadata = [:], file: String = #fileID,
         function: String = #function, line: UInt = #line
     ) {
-        log(
-            level: level ?? kind.level, message(), error: error,
-            metadata: metadata.merging(kind.metadata) { _, catalogue in catalogue }, file: file, function: function,
-            line: line)
+        var metadata = metadata
+        metadata["event"] = .string(kind.name)
+        if kind.storageClass != .ops { metadata["storage_class"] = .string(kind.storageClass.name) }
+        log(level: level ?? kind.level, message(), error: error, metadata: metadata, file: file, function: function, line: line)
     }
 }

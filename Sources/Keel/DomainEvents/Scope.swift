@@ -103,11 +103,7 @@ struct Scope {
     }
 }
 
-/// Short random ids for operations and runs: 16 lower-case hex digits.
+/// Short random ids for operations, tool calls and runs: 16 lower-case hex digits.
 enum ScopeID {
-    static func make() -> String {
-        let value = UInt64.random(in: .min ... .max)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    static func make() -> String { CorrelationRandom.hex16() }
 }
