@@ -54,7 +54,7 @@ struct AccessEvent: Sendable {
     func write(route: String, status: HTTPResponse.Status, bytesOut: Int?, failure: (any Error)?) {
         var metadata: Logger.Metadata = [
             "method": .string(method), "route": .string(route), "status": .stringConvertible(status.code),
-            "duration_ms": .stringConvertible(Self.milliseconds(.now - start)),
+            "duration_ms": .stringConvertible((ContinuousClock.now - start).inMilliseconds),
         ]
         if let bytesIn { metadata["bytes_in"] = .stringConvertible(bytesIn) }
         if let bytesOut { metadata["bytes_out"] = .stringConvertible(bytesOut) }
@@ -69,11 +69,6 @@ struct AccessEvent: Sendable {
             level: status.code >= 500 || failure is ResponseWriteFailed ? .error : .info,
                 error: failure.map { ($0 as? ResponseWriteFailed)?.underlying ?? $0 }, metadata: metadata)
         }
-    }
-
-    static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) * 1e3 + Double(attoseconds / 1_000_000_000) / 1e3
     }
 }
 

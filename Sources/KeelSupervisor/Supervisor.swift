@@ -142,7 +142,7 @@ public final class Supervisor: Sendable {
             update(worker) { $0.state = .restarting }
             logger.log(
                 EventCatalogue.workerRestarting, "restarting worker \(worker.id)",
-                metadata: fields(worker, .restarting, restartCount, ["backoff_ms": .stringConvertible(Self.ms(delay))]))
+                metadata: fields(worker, .restarting, restartCount, ["backoff_ms": .stringConvertible(msValue(delay))]))
             do { try await Task.sleep(for: delay) } catch { return }
             let proceed = state.withLock { state -> Bool in
                 guard !state.stopping, !state.maintenance else { return false }
@@ -169,7 +169,7 @@ public final class Supervisor: Sendable {
             EventCatalogue.workerCrashLoop, "worker \(worker.id) is crash-looping; not restarting it",
             metadata: fields(
                 worker, .crashLoop, restartCount,
-                ["crashes": .stringConvertible(crashes), "window_ms": .stringConvertible(Self.ms(policy.crashLoopWindow))]))
+                ["crashes": .stringConvertible(crashes), "window_ms": .stringConvertible(msValue(policy.crashLoopWindow))]))
         return true
     }
 
@@ -241,7 +241,7 @@ public final class Supervisor: Sendable {
     }
 
     private func logExit(_ worker: WorkerSpec, _ termination: Termination, uptime: Duration, restartCount: Int) {
-        var extra: Logger.Metadata = ["uptime_ms": .stringConvertible(Self.ms(uptime))]
+        var extra: Logger.Metadata = ["uptime_ms": .stringConvertible(msValue(uptime))]
         switch termination {
         case .exited(let code):
             extra["exit_code"] = .stringConvertible(code)
@@ -284,10 +284,11 @@ public final class Supervisor: Sendable {
     private func status(of worker: WorkerSpec) -> WorkerStatus {
         state.withLock { $0.statuses[worker.id]! }
     }
+}
 
-    static func ms(_ duration: Duration) -> Double {
-        (RestartPolicy.seconds(duration) * 1e6).rounded() / 1e3
-    }
+/// A duration as `backoff_ms` and the other `*_ms` fields write it: milliseconds, to the microsecond.
+private func msValue(_ duration: Duration) -> Double {
+    (duration.inMilliseconds * 1e3).rounded() / 1e3
 }
 
 /// How a worker process ended.

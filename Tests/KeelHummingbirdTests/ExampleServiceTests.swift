@@ -173,6 +173,7 @@ import Testing
         let audit = events.filter { $0["storage_class"]?.stringValue == "audit" }
         #expect(audit.map { $0["event"]?.stringValue } == ["auth.login_failed", "auth.login_succeeded"])
         #expect(audit.allSatisfy { $0["user_id"]?.stringValue == "ada" && $0["request_id"] != nil })
+        #expect(audit.allSatisfy { $0["method"] == nil && $0["context"]?["auth_method"]?.stringValue == "password" })
         let chat = try #require(events.first { $0["event"]?.stringValue == "tool_call.started" })
         #expect(chat["context"]?["input_bytes"] == .number("\(prompt.utf8.count)"))
         let bytesIn = events.first { $0["event"]?.stringValue == "http.request" && $0["route"]?.stringValue == "/v1/chat" }?["bytes_in"]

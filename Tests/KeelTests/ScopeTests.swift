@@ -25,6 +25,16 @@ import Testing
         #expect(events[0]["context"]?["operation_id"] == ended["context"]?["operation_id"])
     }
 
+    @Test func durationsAreMilliseconds() async throws {
+        #expect(Duration.milliseconds(1500).inMilliseconds == 1500)
+        #expect(Duration.microseconds(250).inMilliseconds == 0.25)
+        #expect(Duration.seconds(2).inMilliseconds == 2000)
+        let logging = TestLogging()
+        try await Keel.operation("nap", logger: logging.logger()) { try await Task.sleep(for: .milliseconds(50)) }
+        let duration = try #require(try logging.sink.events().last?["duration_ms"]?.doubleValue)
+        #expect(duration >= 50 && duration < 5000, "\(duration)")
+    }
+
     @Test func aThrownErrorIsLoggedWithItsClassificationAndRethrown() throws {
         let logging = TestLogging()
         let logger = logging.logger()

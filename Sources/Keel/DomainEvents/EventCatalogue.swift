@@ -89,9 +89,9 @@ public enum EventCatalogue {
 
     // Security audit
     public static let loginSucceeded = EventKind(
-        "auth.login_succeeded", .audit, fields: [.userID], context: ["method"], "A user signed in.")
+        "auth.login_succeeded", .audit, fields: [.userID], context: ["auth_method"], "A user signed in.")
     public static let loginFailed = EventKind(
-        "auth.login_failed", .audit, .warning, fields: [.userID], context: ["method", "reason"],
+        "auth.login_failed", .audit, .warning, fields: [.userID], context: ["auth_method", "reason"],
         "A sign-in was refused.")
     public static let oauthAuthorized = EventKind(
         "oauth.authorized", .audit, fields: [.userID, .provider], context: ["client_id", "scopes"],

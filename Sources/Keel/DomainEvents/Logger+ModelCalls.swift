@@ -55,7 +55,7 @@ extension Logger {
         function: String = #function, line: UInt = #line
     ) {
         var fields = metadata.merging(call.metadata) { _, new in new }
-        fields["duration_ms"] = .stringConvertible(Scope.milliseconds(.now - call.start))
+        fields["duration_ms"] = .stringConvertible((ContinuousClock.now - call.start).inMilliseconds)
         output?.add(as: "output", to: &fields)
         log(EventCatalogue.toolCallEnded, "tool call ended: \(call.tool)", metadata: fields, file: file,
             function: function, line: line)
@@ -68,7 +68,7 @@ extension Logger {
         function: String = #function, line: UInt = #line
     ) {
         var fields = metadata.merging(call.metadata) { _, new in new }
-        fields["duration_ms"] = .stringConvertible(Scope.milliseconds(.now - call.start))
+        fields["duration_ms"] = .stringConvertible((ContinuousClock.now - call.start).inMilliseconds)
         log(EventCatalogue.toolCallFailed, "tool call failed: \(call.tool)", error: error, metadata: fields,
             file: file, function: function, line: line)
     }

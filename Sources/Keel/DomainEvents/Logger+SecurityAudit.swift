@@ -2,13 +2,14 @@ public import Logging
 
 /// Security audit events, in storage class `audit`: never sampled or dropped, and chained and signed when an
 /// ``AuditSink`` is configured. Tokens, passwords and secrets are never parameters here; a `reason` is a short
-/// code (`bad_password`, `mfa_required`), redacted like any string.
+/// code (`bad_password`, `mfa_required`), redacted like any string. The sign-in method is `auth_method`: `method`
+/// is the schema's HTTP method.
 extension Logger {
     public func loginSucceeded(
         userID: String, method: String, metadata: Logger.Metadata = [:], file: String = #fileID,
         function: String = #function, line: UInt = #line
     ) {
-        audit(EventCatalogue.loginSucceeded, "login succeeded", userID: userID, metadata, ["method": method], file, function, line)
+        audit(EventCatalogue.loginSucceeded, "login succeeded", userID: userID, metadata, ["auth_method": method], file, function, line)
     }
 
     /// `userID` is whom the attempt claimed to be, when known.
@@ -17,7 +18,7 @@ extension Logger {
         function: String = #function, line: UInt = #line
     ) {
         audit(
-            EventCatalogue.loginFailed, "login failed", userID: userID, metadata, ["method": method, "reason": reason],
+            EventCatalogue.loginFailed, "login failed", userID: userID, metadata, ["auth_method": method, "reason": reason],
             file, function, line)
     }
 

@@ -55,7 +55,7 @@ struct Scope {
     func end(_ error: (any Error)?, file: String, function: String, line: UInt) {
         let outcome = ScopeOutcome(error)
         var fields = metadata.merging(ended.metadata) { _, new in new }
-        fields["duration_ms"] = .stringConvertible(Self.milliseconds(ContinuousClock.now - start))
+        fields["duration_ms"] = .stringConvertible((ContinuousClock.now - start).inMilliseconds)
         fields["outcome"] = .string(outcome.rawValue)
         let endLevel: Logger.Level =
             switch outcome {
@@ -66,12 +66,6 @@ struct Scope {
         logger.log(
             level: endLevel, "\(ended.name) \(name)", error: outcome == .error ? error : nil, metadata: fields,
             file: file, function: function, line: line)
-    }
-
-    /// A duration in milliseconds with microsecond precision, the unit of every `duration_ms`.
-    static func milliseconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return (Double(seconds) * 1e3 + Double(attoseconds / 1_000_000_000) / 1e3)
     }
 
     /// Runs a synchronous body inside the scope.
