@@ -128,12 +128,13 @@ public final class Supervisor: Sendable {
             let started = ContinuousClock.now
             let termination = await runOnce(worker)
             let uptime = ContinuousClock.now - started
-            let (stop, restartCount) = state.withLock { state -> (Bool, Int) in
+            let (stop, workerState, restartCount) = state.withLock { state -> (Bool, WorkerState, Int) in
                 let stop = state.stopping || state.maintenance || Task.isCancelled
-                state.statuses[worker.id]?.state = stop ? (state.maintenance ? .maintenance : .stopped) : .exited
-                return (stop, state.statuses[worker.id]?.restartCount ?? 0)
+                let workerState: WorkerState = stop ? (state.maintenance ? .maintenance : .stopped) : .exited
+                state.statuses[worker.id]?.state = workerState
+                return (stop, workerState, state.statuses[worker.id]?.restartCount ?? 0)
             }
-            logExit(worker, termination, uptime: uptime, restartCount: restartCount)
+            logExit(worker, termination, uptime: uptime, state: workerState, requested: stop, restartCount: restartCount)
             if stop { return }
             if uptime >= policy.stableAfter { attempt = 0 }
             if termination.isCrash, recordCrash(worker) { return }
@@ -177,9 +178,14 @@ public final class Supervisor: Sendable {
     private func runOnce(_ worker: WorkerSpec) async -> Termination {
         var environment: [Environment.Key: String] = [:]
         for (key, value) in worker.environment { environment[Environment.Key(stringLiteral: key)] = value }
+        var options = PlatformOptions()
+        // Its own process group: a Ctrl-C or a signal sent to the supervisor's group does not reach the workers,
+        // which the supervisor stops itself (SIGTERM, then SIGKILL after `stopGrace`) — so a stop is never taken
+        // for a crash and restarted.
+        options.processGroupID = 0
         let configuration = Configuration(
             executable: .path(FilePath(worker.executable)), arguments: Arguments(worker.arguments),
-            environment: .inherit.updating(environment))
+            environment: .inherit.updating(environment), platformOptions: options)
         update(worker) { $0.state = .starting }
         let output = WorkerOutput(workerID: worker.id, logger: logger)
         do {
@@ -240,7 +246,11 @@ public final class Supervisor: Sendable {
             EventCatalogue.workerReady, "worker \(worker.id) is ready", metadata: fields(worker, .ready, restartCount, [:]))
     }
 
-    private func logExit(_ worker: WorkerSpec, _ termination: Termination, uptime: Duration, restartCount: Int) {
+    /// `requested`: the supervisor stopped it (shutdown, maintenance), so a signal is no crash.
+    private func logExit(
+        _ worker: WorkerSpec, _ termination: Termination, uptime: Duration, state workerState: WorkerState,
+        requested: Bool, restartCount: Int
+    ) {
         var extra: Logger.Metadata = ["uptime_ms": .stringConvertible(msValue(uptime))]
         switch termination {
         case .exited(let code):
@@ -252,10 +262,10 @@ public final class Supervisor: Sendable {
         case .failedToStart:
             return
         }
-        let level: Logger.Level = termination.isCrash ? .warning : .info
+        let level: Logger.Level = termination.isCrash && !requested ? .warning : .info
         logger.log(
-            EventCatalogue.workerExited, "worker \(worker.id) exited", level: level,
-            metadata: fields(worker, .exited, restartCount, extra))
+            EventCatalogue.workerExited, requested ? "worker \(worker.id) stopped" : "worker \(worker.id) exited",
+            level: level, metadata: fields(worker, workerState, restartCount, extra))
     }
 
     private func fields(

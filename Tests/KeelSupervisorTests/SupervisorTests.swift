@@ -75,6 +75,8 @@ import Testing
         await supervisor.setMaintenance(true)
         let stopped = try #require(try events("worker.exited").first)
         #expect(stopped["context"]?["signal"] == .number("\(SIGTERM)"))
+        #expect(stopped["worker_state"]?.stringValue == "maintenance")
+        #expect(stopped["level"]?.stringValue == "INFO", "a requested stop is no crash")
         #expect(supervisor.status().maintenance)
         #expect(supervisor.status().workers[0].state == .maintenance)
         #expect(supervisor.status().workers[0].pid == nil)
