@@ -13,9 +13,9 @@ import Testing
         try logging.sink.events().filter { $0["event"]?.stringValue == name }
     }
 
-    /// Waits (at most 20 s) until `condition` holds.
+    /// Waits (at most 60 s: the whole suite runs in parallel on two cores) until `condition` holds.
     func waitUntil(_ what: String, _ condition: () throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while try !condition() {
             guard ContinuousClock.now < deadline else {
                 Issue.record("timed out waiting for \(what)")

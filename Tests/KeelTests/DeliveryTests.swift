@@ -47,6 +47,9 @@ import Testing
                     // `cost` events are never dropped: a full queue makes the task wait instead.
                     for n in 0..<perTask {
                         logger.info("tick", metadata: ["task": .stringConvertible(t), "n": .stringConvertible(n), "storage_class": "cost"])
+                        // Logging never suspends; without a yield now and then these tasks would hold every thread of
+                        // the cooperative pool (two on a 2-core machine) for the whole run, starving the other tests.
+                        if n % 1_000 == 999 { await Task.yield() }
                     }
                 }
             }

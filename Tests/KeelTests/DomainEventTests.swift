@@ -27,7 +27,7 @@ import Testing
         struct Timeout: Error {}
         let failing = logger.toolCallStarted("fetch")
         logger.toolCallFailed(failing, error: Timeout())
-        #expect(!logging.sink.lines.contains { $0.contains("MARKER") || $0.contains("4111") })
+        #expect(!logging.sink.lines.contains { $0.contains("MARKER") || $0.contains("4111 1111") })
         let events = try logging.sink.events()
         #expect(events.map { $0["event"]?.stringValue } == ["tool_call.started", "tool_call.ended", "tool_call.started", "tool_call.failed"])
         #expect(events[0]["context"]?["input_bytes"] == .number("\(prompt.utf8.count)"))

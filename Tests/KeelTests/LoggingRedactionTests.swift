@@ -16,7 +16,7 @@ struct LoggingRedactionTests {
                 "note": ["call +1-616-713-4546"],
             ])
         let line = try #require(logging.sink.lines.first)
-        for secret in ["bob@example.com", "36.26.117.70", "4111", "alice@example.com", "hunter2", "459-11-2641",
+        for secret in ["bob@example.com", "36.26.117.70", "4111 1111", "alice@example.com", "hunter2", "459-11-2641",
             "abcdefghijklmnop", "616-713-4546"]
         {
             #expect(!line.contains(secret), "\(secret) leaked: \(line)")
