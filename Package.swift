@@ -65,6 +65,7 @@ let package = Package(
                 "Keel", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Subprocess", package: "swift-subprocess"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The example service (a library, so that tests drive it over HTTP) and its command.
@@ -79,7 +80,13 @@ let package = Package(
         ),
         .executableTarget(
             name: "keel-example",
-            dependencies: ["ExampleService", "Keel"],
+            dependencies: [
+                "ExampleService", "Keel", "KeelSupervisor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
             path: "Examples/ExampleService/Main"
         ),
         // Test helpers shipped as a product: an in-memory sink and helpers to read what Keel wrote.
@@ -132,7 +139,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelSupervisorTests",
-            dependencies: ["KeelSupervisor", "Keel", "KeelTesting"]
+            dependencies: [
+                "KeelSupervisor", "Keel", "KeelTesting",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "KeelToolsTests",

@@ -3,6 +3,7 @@ import Keel
 import KeelSupervisor
 import KeelTesting
 import Logging
+import ServiceLifecycle
 import Testing
 
 /// Real child processes (`/bin/sh` scripts) under a real supervisor; every wait is bounded.
@@ -159,5 +160,30 @@ import Testing
         let failures = try events("worker.exited")
         #expect(failures.count == 2)
         #expect(failures.allSatisfy { $0["level"]?.stringValue == "ERROR" && $0["error"] != nil })
+    }
+}
+
+@Suite struct SupervisorServiceTests {
+    @Test func asAServiceItStartsWorkersAndStopsThemWithTheGroup() async throws {
+        let logging = TestLogging()
+        let supervisor = Supervisor(
+            workers: [WorkerSpec(id: "svc", executable: "/bin/sh", arguments: ["-c", "exec sleep 30"])],
+            policy: RestartPolicy(stopGrace: .seconds(5)), logger: logging.logger())
+        let group = ServiceGroup(services: [supervisor], logger: Logger(label: "group") { _ in SwiftLogNoOpLogHandler() })
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while supervisor.status().workers[0].pid == nil, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(supervisor.status().workers[0].pid != nil)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        #expect(supervisor.status().workers[0].state == .stopped)
+        #expect(supervisor.status().workers[0].pid == nil)
+        let exited = try logging.sink.events().filter { $0["event"]?.stringValue == "worker.exited" }
+        #expect(exited.count == 1)
+        #expect(exited.first?["message"]?.stringValue == "worker svc stopped")
     }
 }

@@ -7,6 +7,8 @@ import Hummingbird
 import Keel
 import KeelSupervisor
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 let arguments = CommandLine.arguments.dropFirst()
 if arguments.first == "worker" {
@@ -28,11 +30,12 @@ let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFile
 let supervisor = Supervisor(
     workers: [WorkerSpec(id: "worker-1", executable: executable, arguments: ["worker"], readiness: .announced)],
     logger: Logger(label: "supervisor"))
-supervisor.start()
 
+// The server and the supervisor stop together on SIGTERM or Ctrl-C; then everything logged is flushed.
 let app = ExampleApplication.make(port: port, logger: logger, supervisor: supervisor)
-try await app.runService()
-await supervisor.shutdown()
+let services = ServiceGroup(
+    services: [app, supervisor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+try await services.run()
 Keel.shutdown()
 
 extension Collection {

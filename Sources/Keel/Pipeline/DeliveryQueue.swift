@@ -159,6 +159,12 @@ final class DeliveryQueue: @unchecked Sendable {
     func flush(deadline: Duration = .seconds(10)) -> Bool {
         let end = ContinuousClock.now + deadline
         lock.lock()
+        // After `close` there is no writer to wait for, and nothing queued (later events are dropped): a flush at
+        // exit (`Keel.bootstrap` installs one) after `Keel.shutdown()` must not wait out its deadline.
+        if stopping {
+            lock.unlock()
+            return true
+        }
         flushRequested += 1
         let ticket = flushRequested
         lock.broadcast()
