@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "KeelLifecycle", targets: ["KeelLifecycle"]),
         .library(name: "KeelHummingbird", targets: ["KeelHummingbird"]),
         .library(name: "KeelSupervisor", targets: ["KeelSupervisor"]),
+        .library(name: "KeelStore", targets: ["KeelStore"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-example", targets: ["keel-example"]),
     ],
@@ -23,6 +24,8 @@ let package = Package(
         // Named by KeelHummingbird's sources (header names, body buffers); both come with Hummingbird anyway.
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // The embedded store of `keel serve` (SQLite, WAL, one writer and concurrent readers).
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         // The example service's streamed body (`.async` over an array).
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         // Worker child processes (KeelSupervisor); swift-system for the executable's path.
@@ -67,6 +70,12 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
+        ),
+        // The embedded event store behind `keel serve`: day partitions in SQLite, with per-chunk Bloom filters over
+        // the id fields. SQL stays inside this target, behind `LogStore`.
+        .target(
+            name: "KeelStore",
+            dependencies: ["Keel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The example service (a library, so that tests drive it over HTTP) and its command.
         .target(
@@ -136,6 +145,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "KeelStoreTests",
+            dependencies: ["KeelStore", "Keel"]
         ),
         .testTarget(
             name: "KeelSupervisorTests",

@@ -1,0 +1,79 @@
+/// A Bloom filter over the id values of one chunk of events: "might this chunk hold `request_id = X`?" with no
+/// false negatives and about 1 % false positives at the chunk's designed size.
+///
+/// Why not an index: the ids are random, so a B-tree over each of them dirties a page per event per index (measured
+/// in issue 6: 102k → 21k rows/s). A chunk's filter is one small blob written when the chunk is, and a lookup reads
+/// every chunk's filter (cached) and then scans only the chunks that might match — the approach of Loki's chunk
+/// index and ClickHouse's skip indexes.
+struct IDBloomFilter: Equatable {
+    /// The filter's bits, 64 per word.
+    private(set) var words: [UInt64]
+    static let hashes = 7
+
+    /// A filter sized for `capacity` values at ~1 % false positives (~9.6 bits per value).
+    init(capacity: Int) {
+        let bits = max(64, capacity * 10)
+        words = Array(repeating: 0, count: (bits + 63) / 64)
+    }
+
+    init?(bytes: [UInt8]) {
+        guard !bytes.isEmpty, bytes.count % 8 == 0 else { return nil }
+        words = stride(from: 0, to: bytes.count, by: 8).map { start in
+            var word: UInt64 = 0
+            for i in 0..<8 { word |= UInt64(bytes[start + i]) << (8 * UInt64(i)) }
+            return word
+        }
+    }
+
+    /// Little-endian bytes, as stored.
+    var bytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(words.count * 8)
+        for word in words { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt64(i)))) } }
+        return out
+    }
+
+    mutating func insert(_ field: IDField, _ value: String) {
+        let bitCount = UInt64(words.count * 64)
+        for bit in Self.positions(field, value, bitCount) { words[Int(bit / 64)] |= 1 << (bit % 64) }
+    }
+
+    func mightContain(_ field: IDField, _ value: String) -> Bool {
+        let bitCount = UInt64(words.count * 64)
+        return Self.positions(field, value, bitCount).allSatisfy { words[Int($0 / 64)] & (1 << ($0 % 64)) != 0 }
+    }
+
+    /// Double hashing (Kirsch–Mitzenmacher) from one stable 64-bit hash of the field and value.
+    private static func positions(_ field: IDField, _ value: String, _ bitCount: UInt64) -> [UInt64] {
+        var hash = StableHash()
+        hash.add(field.rawValue)
+        hash.add(value)
+        let h = hash.value
+        let h1 = h & 0xFFFF_FFFF
+        let h2 = (h >> 32) | 1
+        return (0..<UInt64(hashes)).map { (h1 &+ $0 &* h2) % bitCount }
+    }
+}
+
+/// FNV-1a, 64 bits, with a final avalanche: a hash that is the same in every process and on every machine, as the
+/// filters and dedupe keys on disk need (Swift's `Hasher` is seeded per process).
+struct StableHash {
+    private(set) var state: UInt64 = 0xCBF2_9CE4_8422_2325
+
+    mutating func add(_ text: String) {
+        for byte in text.utf8 {
+            state ^= UInt64(byte)
+            state = state &* 0x0000_0100_0000_01B3
+        }
+        // A separator, so that ("ab", "c") and ("a", "bc") differ.
+        state ^= 0xFF
+        state = state &* 0x0000_0100_0000_01B3
+    }
+
+    var value: UInt64 {
+        var z = state
+        z = (z ^ (z >> 33)) &* 0xFF51_AFD7_ED55_8CCD
+        z = (z ^ (z >> 33)) &* 0xC4CE_B9FE_1A85_EC53
+        return z ^ (z >> 33)
+    }
+}

@@ -1,0 +1,194 @@
+import Foundation
+import GRDB
+import Synchronization
+
+/// One day of events in its own SQLite file (WAL): retention deletes whole files, and a day's indexes stay small.
+///
+/// Tables: `events` (one row per event, `seq` = arrival order), indexed on `(tenant, ts)` — which, with SQLite's
+/// rowid in every index entry, also gives the `(ts, seq)` order queries page in — and on `(ts, dedupe)` for
+/// idempotent appends (both keys grow with time, so inserts land at the right edge of the B-trees); `events_fts`, a
+/// contentless FTS5 trigram index of the messages (case-insensitive substring search); and `chunks`, one Bloom
+/// filter over the id fields per ``Partition/chunkSize`` events, instead of a random-key index per id field.
+final class Partition: Sendable {
+    static let chunkSize: Int64 = 8192
+    static let idsPerEvent = IDField.allCases.count
+
+    let day: Int
+    let pool: DatabasePool
+    /// The writer's filter of the newest chunk (appends are serialised by the store).
+    private let current = Mutex<(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)?>(nil)
+    /// Readers' cache of chunk filters: chunk → (last seq when read, filter).
+    private let filters = Mutex<[Int64: (last: Int64, filter: IDBloomFilter)]>([:])
+
+    init(path: String, day: Int, durability: SQLiteLogStore.Durability) throws {
+        self.day = day
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS events(
+                        seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, tenant TEXT NOT NULL, level INTEGER NOT NULL,
+                        event TEXT, error_code TEXT, request_id TEXT, trace_id TEXT, run_id TEXT, user_id TEXT,
+                        event_id TEXT NOT NULL, dedupe INTEGER NOT NULL, line TEXT NOT NULL);
+                    CREATE INDEX IF NOT EXISTS events_tenant_ts ON events(tenant, ts);
+                    CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(ts, dedupe);
+                    CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(message, content='', tokenize='trigram');
+                    CREATE TABLE IF NOT EXISTS chunks(
+                        chunk INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+                        filter BLOB NOT NULL);
+                    """)
+            if let row = try Row.fetchOne(db, sql: "SELECT chunk, first_seq, last_seq, filter FROM chunks ORDER BY chunk DESC LIMIT 1"),
+                let filter = IDBloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data()))
+            {
+                current.withLock { $0 = (row["chunk"], row["first_seq"], row["last_seq"], filter) }
+            }
+        }
+    }
+
+    /// Appends in one transaction; an event already stored (same timestamp and `event_id`) is skipped.
+    func append(_ events: some Sequence<StoredEvent>) throws -> AppendResult {
+        try pool.write { db in
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO events(ts, tenant, level, event, error_code, request_id, trace_id, run_id,
+                        user_id, event_id, dedupe, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                    """)
+            let index = try db.cachedStatement(sql: "INSERT INTO events_fts(rowid, message) VALUES (?, ?)")
+            var result = AppendResult(stored: 0, duplicates: 0)
+            var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
+            var chunk = current.withLock { $0 }
+            for event in events {
+                try insert.execute(arguments: [
+                    event.timestamp, event.tenant, event.level, event.event, event.errorCode, event.ids[.requestID],
+                    event.ids[.traceID], event.ids[.runID], event.ids[.userID], event.eventID,
+                    Self.dedupeKey(event.eventID), event.line,
+                ])
+                guard db.changesCount > 0 else {
+                    result.duplicates += 1
+                    continue
+                }
+                result.stored += 1
+                let seq = db.lastInsertedRowID
+                try index.execute(arguments: [seq, event.message])
+                let number = seq / Self.chunkSize
+                if chunk?.chunk != number {
+                    if let done = chunk { touched.append(done) }
+                    chunk = (number, seq, seq, IDBloomFilter(capacity: Int(Self.chunkSize) * Self.idsPerEvent))
+                }
+                chunk!.last = seq
+                for (field, value) in event.ids { chunk!.filter.insert(field, value) }
+            }
+            if let chunk { touched.append(chunk) }
+            let save = try db.cachedStatement(
+                sql: """
+                    INSERT INTO chunks(chunk, first_seq, last_seq, filter) VALUES (?,?,?,?)
+                    ON CONFLICT(chunk) DO UPDATE SET last_seq = excluded.last_seq, filter = excluded.filter
+                    """)
+            for done in touched where result.stored > 0 {
+                try save.execute(arguments: [done.chunk, done.first, done.last, Data(done.filter.bytes)])
+            }
+            current.withLock { $0 = chunk }
+            return result
+        }
+    }
+
+    /// Up to `limit` events of `query` in this partition after `after` (a position in this partition), in order.
+    func events(_ query: EventQuery, after: (timestamp: Int64, seq: Int64)?, limit: Int) throws -> [StoredEvent] {
+        try pool.read { db in
+            var sql = """
+                SELECT seq, ts, level, event, error_code, request_id, trace_id, run_id, user_id, event_id, line
+                FROM events WHERE tenant = ?
+                """
+            var arguments: StatementArguments = [query.tenant]
+            if let after {
+                sql += " AND (ts, seq) > (?, ?)"
+                _ = arguments.append(contentsOf: [after.timestamp, after.seq])
+            }
+            if let from = query.from {
+                sql += " AND ts >= ?"
+                _ = arguments.append(contentsOf: [from])
+            }
+            if let to = query.to {
+                sql += " AND ts < ?"
+                _ = arguments.append(contentsOf: [to])
+            }
+            if let level = query.minimumLevel {
+                sql += " AND level >= ?"
+                _ = arguments.append(contentsOf: [level])
+            }
+            if let event = query.event {
+                sql += " AND event = ?"
+                _ = arguments.append(contentsOf: [event])
+            }
+            if let code = query.errorCode {
+                sql += " AND error_code = ?"
+                _ = arguments.append(contentsOf: [code])
+            }
+            if let text = query.text, !text.isEmpty {
+                if text.unicodeScalars.count >= 3 {
+                    sql += " AND seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)"
+                    _ = arguments.append(contentsOf: ["\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""])
+                } else {
+                    // Shorter than a trigram: scan the messages of the rows the other filters leave.
+                    sql += " AND instr(lower(json_extract(line, '$.message')), lower(?)) > 0"
+                    _ = arguments.append(contentsOf: [text])
+                }
+            }
+            for (field, value) in query.ids.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
+                sql += " AND \(field.rawValue) = ?"
+                _ = arguments.append(contentsOf: [value])
+            }
+            if !query.ids.isEmpty {
+                // Only the chunks whose filters may hold every id asked for are read.
+                let ranges = try candidateChunks(db, query.ids)
+                guard !ranges.isEmpty else { return [] }
+                sql += " AND (" + ranges.map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ") + ")"
+            }
+            sql += " ORDER BY ts, seq LIMIT ?"
+            _ = arguments.append(contentsOf: [limit])
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                var ids: [IDField: String] = [:]
+                for field in IDField.allCases { if let value: String = row[field.rawValue] { ids[field] = value } }
+                let line: String = row["line"]
+                let timestamp: Int64 = row["ts"]
+                return StoredEvent(
+                    eventID: row["event_id"], timestamp: timestamp, tenant: query.tenant, level: row["level"],
+                    event: row["event"], errorCode: row["error_code"], ids: ids, message: "", line: line,
+                    cursor: EventCursor(day: day, timestamp: timestamp, seq: row["seq"]))
+            }
+        }
+    }
+
+    /// The seq ranges of chunks whose filters might contain every one of `ids`.
+    private func candidateChunks(_ db: Database, _ ids: [IDField: String]) throws -> [(first: Int64, last: Int64)] {
+        let listed = try Row.fetchAll(db, sql: "SELECT chunk, first_seq, last_seq FROM chunks ORDER BY chunk")
+        var ranges: [(first: Int64, last: Int64)] = []
+        for row in listed {
+            let chunk: Int64 = row["chunk"]
+            let last: Int64 = row["last_seq"]
+            let cached = filters.withLock { $0[chunk] }
+            let filter: IDBloomFilter
+            if let cached, cached.last == last {
+                filter = cached.filter
+            } else {
+                let blob = try Data.fetchOne(db, sql: "SELECT filter FROM chunks WHERE chunk = ?", arguments: [chunk])
+                guard let read = IDBloomFilter(bytes: [UInt8](blob ?? Data())) else { continue }
+                filter = read
+                filters.withLock { $0[chunk] = (last, read) }
+            }
+            if ids.allSatisfy({ filter.mightContain($0.key, $0.value) }) { ranges.append((row["first_seq"], last)) }
+        }
+        return ranges
+    }
+
+    /// A stable 63-bit key of an event id (SQLite integers are signed).
+    static func dedupeKey(_ eventID: String) -> Int64 {
+        var hash = StableHash()
+        hash.add(eventID)
+        return Int64(bitPattern: hash.value >> 1)
+    }
+}

@@ -1,0 +1,86 @@
+public import Keel
+
+/// One event as the store keeps it: the canonical line, and the fields queries filter on.
+public struct StoredEvent: Sendable, Equatable {
+    public var eventID: String
+    /// Microseconds since the epoch.
+    public var timestamp: Int64
+    public var tenant: String
+    /// ``levelRank(_:)`` of the event's level.
+    public var level: Int
+    public var event: String?
+    public var errorCode: String?
+    public var ids: [IDField: String]
+    /// The message, for text search.
+    public var message: String
+    /// The whole event, one JSON object in the canonical schema.
+    public var line: String
+    /// Where it is in the store, once read back.
+    public internal(set) var cursor: EventCursor?
+
+    /// Reads the fields of a canonical line. `tenant` is the tenant the line was sent for (never taken from the
+    /// line itself: a sender cannot write into another tenant).
+    public init(line: String, tenant: String) throws(StoredEventError) {
+        guard case .object(let members) = try? JSONParser.parse(line) else { throw .notAnObject }
+        func string(_ key: String) -> String? { members.first { $0.key == key }?.value.stringValue }
+        guard let time = string("timestamp") else { throw .missing("timestamp") }
+        guard let timestamp = Timestamp(rfc3339: time) else { throw .invalid("timestamp", time) }
+        guard let eventID = string("event_id"), !eventID.isEmpty else { throw .missing("event_id") }
+        self.eventID = eventID
+        self.timestamp = timestamp.microsecondsSinceEpoch
+        self.tenant = tenant
+        self.level = Self.levelRank(string("level") ?? "INFO")
+        self.event = string("event")
+        self.errorCode = string("error_code")
+        var ids: [IDField: String] = [:]
+        for field in IDField.allCases { if let value = string(field.rawValue), !value.isEmpty { ids[field] = value } }
+        self.ids = ids
+        self.message = string("message") ?? ""
+        self.line = line
+        self.cursor = nil
+    }
+
+    init(
+        eventID: String, timestamp: Int64, tenant: String, level: Int, event: String?, errorCode: String?,
+        ids: [IDField: String], message: String, line: String, cursor: EventCursor?
+    ) {
+        self.eventID = eventID
+        self.timestamp = timestamp
+        self.tenant = tenant
+        self.level = level
+        self.event = event
+        self.errorCode = errorCode
+        self.ids = ids
+        self.message = message
+        self.line = line
+        self.cursor = cursor
+    }
+
+    /// 0 for TRACE up to 6 for CRITICAL; an unknown level counts as INFO.
+    public static func levelRank(_ name: some StringProtocol) -> Int {
+        switch name.uppercased() {
+        case "TRACE": 0
+        case "DEBUG": 1
+        case "NOTICE": 3
+        case "WARN", "WARNING": 4
+        case "ERROR": 5
+        case "CRITICAL", "FATAL": 6
+        default: 2
+        }
+    }
+}
+
+/// Why a line cannot be stored.
+public enum StoredEventError: Error, Equatable, CustomStringConvertible {
+    case notAnObject
+    case missing(String)
+    case invalid(String, String)
+
+    public var description: String {
+        switch self {
+        case .notAnObject: "not a JSON object"
+        case .missing(let field): "missing field \"\(field)\""
+        case .invalid(let field, let value): "invalid \(field): \(value.prefix(64))"
+        }
+    }
+}
