@@ -42,6 +42,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The embedded store at 10,000,000 events: ingest rate as the store grows, then id lookups and text search.
+        .executableTarget(
+            name: "store-load",
+            dependencies: [.product(name: "Keel", package: "main"), .product(name: "KeelStore", package: "main")]
+        ),
         .executableTarget(
             name: "KeelHandlerBenchmarks",
             dependencies: [
