@@ -66,6 +66,8 @@ import Testing
         #expect(read.map(\.timestamp) == read.map(\.timestamp).sorted())
         #expect(Set(read.map(\.eventID)).count == 250)
         #expect(read.first?.line == lines[offsets.firstIndex(of: 0)!])
+        #expect(read.first?.message == "event number \(offsets.firstIndex(of: 0)!)")
+        #expect(read.first?.level == StoredEvent.levelRank("INFO"))
     }
 
     @Test func aRetriedBatchIsNotStoredTwice() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Keel
 import Synchronization
 
 /// One day of events in its own SQLite file (WAL): retention deletes whole files, and a day's indexes stay small.
@@ -160,7 +161,8 @@ final class Partition: Sendable {
                 let timestamp: Int64 = row["ts"]
                 return StoredEvent(
                     eventID: row["event_id"], timestamp: timestamp, tenant: query.tenant, level: row["level"],
-                    event: row["event"], errorCode: row["error_code"], ids: ids, message: "", line: line,
+                    event: row["event"], errorCode: row["error_code"], ids: ids,
+                    message: (try? JSONParser.parse(line))?["message"]?.stringValue ?? "", line: line,
                     cursor: EventCursor(day: day, timestamp: timestamp, seq: row["seq"]))
             }
         }
