@@ -5,7 +5,8 @@ import Synchronization
 
 /// One day of events in its own SQLite file (WAL): retention deletes whole files, and a day's indexes stay small.
 ///
-/// Tables: `events` (one row per event, `seq` = arrival order), indexed on `(tenant, ts)` — which, with SQLite's
+/// Tables: `events` (one narrow row per event, `seq` = arrival order: the columns queries filter on) and `lines`
+/// (the canonical line of each `seq`, kept apart so that scans read the narrow rows only), `events` indexed on `(tenant, ts)` — which, with SQLite's
 /// rowid in every index entry, also gives the `(ts, seq)` order queries page in — and on `(ts, dedupe)` for
 /// idempotent appends (both keys grow with time, so inserts land at the right edge of the B-trees); `events_fts`, a
 /// contentless FTS5 trigram index of the messages (case-insensitive substring search); and `chunks`, one Bloom
@@ -37,7 +38,8 @@ final class Partition: Sendable {
                     CREATE TABLE IF NOT EXISTS events(
                         seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, tenant TEXT NOT NULL, level INTEGER NOT NULL,
                         event TEXT, error_code TEXT, request_id TEXT, trace_id TEXT, run_id TEXT, user_id TEXT,
-                        event_id TEXT NOT NULL, dedupe INTEGER NOT NULL, line TEXT NOT NULL);
+                        event_id TEXT NOT NULL, dedupe INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS lines(seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
                     CREATE INDEX IF NOT EXISTS events_tenant_ts ON events(tenant, ts);
                     CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(ts, dedupe);
                     CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(message, content='', tokenize='trigram');
@@ -59,8 +61,9 @@ final class Partition: Sendable {
             let insert = try db.cachedStatement(
                 sql: """
                     INSERT OR IGNORE INTO events(ts, tenant, level, event, error_code, request_id, trace_id, run_id,
-                        user_id, event_id, dedupe, line) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+                        user_id, event_id, dedupe) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """)
+            let keep = try db.cachedStatement(sql: "INSERT INTO lines(seq, line) VALUES (?, ?)")
             let index = try db.cachedStatement(sql: "INSERT INTO events_fts(rowid, message) VALUES (?, ?)")
             var result = AppendResult(stored: 0, duplicates: 0)
             var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
@@ -69,7 +72,7 @@ final class Partition: Sendable {
                 try insert.execute(arguments: [
                     event.timestamp, event.tenant, event.level, event.event, event.errorCode, event.ids[.requestID],
                     event.ids[.traceID], event.ids[.runID], event.ids[.userID], event.eventID,
-                    Self.dedupeKey(event.eventID), event.line,
+                    Self.dedupeKey(event.eventID),
                 ])
                 guard db.changesCount > 0 else {
                     result.duplicates += 1
@@ -77,6 +80,7 @@ final class Partition: Sendable {
                 }
                 result.stored += 1
                 let seq = db.lastInsertedRowID
+                try keep.execute(arguments: [seq, event.line])
                 try index.execute(arguments: [seq, event.message])
                 let number = seq / Self.chunkSize
                 if chunk?.chunk != number {
@@ -103,9 +107,12 @@ final class Partition: Sendable {
     /// Up to `limit` events of `query` in this partition after `after` (a position in this partition), in order.
     func events(_ query: EventQuery, after: (timestamp: Int64, seq: Int64)?, limit: Int) throws -> [StoredEvent] {
         try pool.read { db in
+            // With ids, the candidate chunks' seq ranges are the way in: `+tenant` keeps SQLite from walking the
+            // tenant's whole (tenant, ts) index instead.
             var sql = """
-                SELECT seq, ts, level, event, error_code, request_id, trace_id, run_id, user_id, event_id, line
-                FROM events WHERE tenant = ?
+                SELECT seq, ts, level, event, error_code, request_id, trace_id, run_id, user_id, event_id,
+                    (SELECT line FROM lines WHERE lines.seq = events.seq) AS line
+                FROM events WHERE \(query.ids.isEmpty ? "tenant" : "+tenant") = ?
                 """
             var arguments: StatementArguments = [query.tenant]
             if let after {
@@ -138,7 +145,7 @@ final class Partition: Sendable {
                     _ = arguments.append(contentsOf: ["\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""])
                 } else {
                     // Shorter than a trigram: scan the messages of the rows the other filters leave.
-                    sql += " AND instr(lower(json_extract(line, '$.message')), lower(?)) > 0"
+                    sql += " AND instr(lower(json_extract(line, '$.message')), lower(?)) > 0"  // `line` as selected
                     _ = arguments.append(contentsOf: [text])
                 }
             }
