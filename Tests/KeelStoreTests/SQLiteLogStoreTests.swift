@@ -116,7 +116,7 @@ import Testing
     @Test func idLookupsFindEveryMatchAcrossChunksAndNothingElse() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let store = try SQLiteLogStore(directory: directory)
-        // 20,000 events in batches of 1,000: three chunks of 8,192. Request r-7 has an event in every chunk.
+        // 20,000 events in batches of 1,000, across many chunks. Request r-7 has an event in three of them.
         for batch in 0..<20 {
             let lines = (batch * 1000..<(batch + 1) * 1000).map { n in
                 line(n, at: Int64(n), requestID: n % 7000 == 7 ? "r-7" : "r-\(n)")
