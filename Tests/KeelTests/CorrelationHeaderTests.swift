@@ -48,3 +48,12 @@ import Testing
         #expect(TraceParent(header: fresh.header) == fresh)
     }
 }
+
+@Suite struct CorrelationRandomTests {
+    @Test func newTracesAreDistinctAndValid() throws {
+        let traces = (0..<10_000).map { _ in TraceParent.newTrace() }
+        #expect(Set(traces.map(\.traceID)).count == 10_000)
+        #expect(Set(traces.map(\.spanID)).count == 10_000)
+        for trace in traces.prefix(500) { #expect(TraceParent(header: trace.header) == trace) }
+    }
+}

@@ -1,0 +1,26 @@
+@testable import KeelStore
+import Testing
+
+@Suite struct IDBloomFilterTests {
+    @Test func noFalseNegativesFewFalsePositivesAndAStableEncoding() throws {
+        var filter = IDBloomFilter(capacity: 4096)
+        for n in 0..<4096 { filter.insert(.requestID, "req-\(n)") }
+        #expect((0..<4096).allSatisfy { filter.mightContain(.requestID, "req-\($0)") })
+        let falsePositives = (0..<10_000).filter { filter.mightContain(.requestID, "other-\($0)") }.count
+        #expect(falsePositives < 300, "\(falsePositives) of 10,000 (designed for ~1 %)")
+        #expect(!filter.mightContain(.traceID, "req-1") || !filter.mightContain(.traceID, "req-2"), "fields are apart")
+        let decoded = try #require(IDBloomFilter(bytes: filter.bytes))
+        #expect(decoded == filter)
+        #expect(IDBloomFilter(bytes: []) == nil)
+        #expect(IDBloomFilter(bytes: [1, 2, 3]) == nil)
+    }
+
+    @Test func theHashIsTheSameInEveryProcess() {
+        // Fixed values: filters and dedupe keys on disk depend on them never changing.
+        var hash = StableHash()
+        hash.add("request_id")
+        hash.add("abc")
+        #expect(hash.value == 0x040b_98c9_647b_184e, "computed independently (FNV-1a 64 with separators, then the avalanche)")
+        #expect(Partition.dedupeKey("01a20888-aae3-735c-a0b7-680000000013") >= 0)
+    }
+}
