@@ -66,7 +66,7 @@ struct AccessEvent: Sendable {
         LogContext.$current.withValue(context) {
             logger.log(
                 EventCatalogue.httpRequest, "\(method) \(route) \(status.code)",
-            level: status.code >= 500 || failure is ResponseWriteFailed ? .error : .info,
+                level: status.code >= 500 || failure is ResponseWriteFailed ? .error : .info,
                 error: failure.map { ($0 as? ResponseWriteFailed)?.underlying ?? $0 }, metadata: metadata)
         }
     }

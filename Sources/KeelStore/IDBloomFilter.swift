@@ -33,25 +33,36 @@ struct IDBloomFilter: Equatable {
         return out
     }
 
-    mutating func insert(_ field: IDField, _ value: String) {
-        let bitCount = UInt64(words.count * 64)
-        for bit in Self.positions(field, value, bitCount) { words[Int(bit / 64)] |= 1 << (bit % 64) }
+    /// The bit positions of one id, computed once and tested against any number of filters.
+    struct Probe {
+        let h1: UInt64
+        let h2: UInt64
+
+        init(_ field: IDField, _ value: String) {
+            var hash = StableHash()
+            hash.add(field.rawValue)
+            hash.add(value)
+            // Double hashing (Kirsch–Mitzenmacher): position i is h1 + i·h2.
+            h1 = hash.value & 0xFFFF_FFFF
+            h2 = (hash.value >> 32) | 1
+        }
     }
 
-    func mightContain(_ field: IDField, _ value: String) -> Bool {
+    mutating func insert(_ probe: Probe) {
         let bitCount = UInt64(words.count * 64)
-        return Self.positions(field, value, bitCount).allSatisfy { words[Int($0 / 64)] & (1 << ($0 % 64)) != 0 }
+        for i in 0..<UInt64(Self.hashes) {
+            let bit = (probe.h1 &+ i &* probe.h2) % bitCount
+            words[Int(bit / 64)] |= 1 << (bit % 64)
+        }
     }
 
-    /// Double hashing (Kirsch–Mitzenmacher) from one stable 64-bit hash of the field and value.
-    private static func positions(_ field: IDField, _ value: String, _ bitCount: UInt64) -> [UInt64] {
-        var hash = StableHash()
-        hash.add(field.rawValue)
-        hash.add(value)
-        let h = hash.value
-        let h1 = h & 0xFFFF_FFFF
-        let h2 = (h >> 32) | 1
-        return (0..<UInt64(hashes)).map { (h1 &+ $0 &* h2) % bitCount }
+    func mightContain(_ probe: Probe) -> Bool {
+        let bitCount = UInt64(words.count * 64)
+        for i in 0..<UInt64(Self.hashes) {
+            let bit = (probe.h1 &+ i &* probe.h2) % bitCount
+            if words[Int(bit / 64)] & (1 << (bit % 64)) == 0 { return false }
+        }
+        return true
     }
 }
 

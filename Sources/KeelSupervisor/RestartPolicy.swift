@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Keel
 
 /// When and how often a worker that exited is started again.
 ///
@@ -41,14 +42,9 @@ public struct RestartPolicy: Sendable {
 
     /// The delay before restart number `attempt` (0 for the first since the worker was last stable).
     public func backoff(attempt: Int, random: Double = Double.random(in: 0...1)) -> Duration {
-        let base = Self.seconds(initialBackoff) * pow(multiplier, Double(min(attempt, 64)))
-        let capped = min(base, Self.seconds(maximumBackoff))
+        let base = initialBackoff.inMilliseconds * pow(multiplier, Double(min(attempt, 64)))
+        let capped = min(base, maximumBackoff.inMilliseconds)
         let factor = 1 - jitter + 2 * jitter * random
-        return .microseconds(Int64(capped * factor * 1e6))
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        let (s, atto) = duration.components
-        return Double(s) + Double(atto) / 1e18
+        return .microseconds(Int64(capped * factor * 1e3))
     }
 }

@@ -4,11 +4,11 @@ import Testing
 @Suite struct IDBloomFilterTests {
     @Test func noFalseNegativesFewFalsePositivesAndAStableEncoding() throws {
         var filter = IDBloomFilter(capacity: 4096)
-        for n in 0..<4096 { filter.insert(.requestID, "req-\(n)") }
-        #expect((0..<4096).allSatisfy { filter.mightContain(.requestID, "req-\($0)") })
-        let falsePositives = (0..<10_000).filter { filter.mightContain(.requestID, "other-\($0)") }.count
+        for n in 0..<4096 { filter.insert(.init(.requestID, "req-\(n)")) }
+        #expect((0..<4096).allSatisfy { filter.mightContain(.init(.requestID, "req-\($0)")) })
+        let falsePositives = (0..<10_000).filter { filter.mightContain(.init(.requestID, "other-\($0)")) }.count
         #expect(falsePositives < 300, "\(falsePositives) of 10,000 (designed for ~1 %)")
-        #expect(!filter.mightContain(.traceID, "req-1") || !filter.mightContain(.traceID, "req-2"), "fields are apart")
+        #expect(!filter.mightContain(.init(.traceID, "req-1")) || !filter.mightContain(.init(.traceID, "req-2")), "fields are apart")
         let decoded = try #require(IDBloomFilter(bytes: filter.bytes))
         #expect(decoded == filter)
         #expect(IDBloomFilter(bytes: []) == nil)

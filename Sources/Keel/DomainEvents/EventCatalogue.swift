@@ -28,12 +28,6 @@ public struct EventKind: Sendable, Hashable {
         self.contextKeys = context
         self.meaning = meaning
     }
-
-    /// The metadata every line of this kind starts from: its `event` name and, unless `ops`, its storage class.
-    @inlinable
-    public var metadata: Logger.Metadata {
-        storageClass == .ops ? ["event": .string(name)] : ["event": .string(name), "storage_class": .string(storageClass.name)]
-    }
 }
 
 /// Every event name Keel writes, grouped as `docs/schema.md` shows them.

@@ -45,7 +45,7 @@ extension Keel {
     private static func operationScope(
         _ name: String, logger: Logger, level: Logger.Level, metadata: Logger.Metadata
     ) -> (Scope, String) {
-        let id = ScopeID.make()
+        let id = CorrelationRandom.hex16()
         var own: Logger.Metadata = ["operation_id": .string(id)]
         if let parent = OperationScope.currentID { own["parent_operation_id"] = .string(parent) }
         let scope = Scope(

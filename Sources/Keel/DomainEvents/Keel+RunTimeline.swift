@@ -60,8 +60,8 @@ extension Keel {
         _ metadata: Logger.Metadata
     ) -> (Scope, LogContext) {
         var context = LogContext()
-        context.runID = runID ?? LogContext.current.runID ?? ScopeID.make()
-        context.flowID = flowID ?? ScopeID.make()
+        context.runID = runID ?? LogContext.current.runID ?? CorrelationRandom.hex16()
+        context.flowID = flowID ?? CorrelationRandom.hex16()
         let scope = Scope(
             started: EventCatalogue.flowStarted, ended: EventCatalogue.flowEnded, nameKey: "flow", name: name,
             logger: logger, level: level, metadata: metadata, own: [:])
@@ -72,7 +72,7 @@ extension Keel {
         _ name: String, _ stepID: String?, _ logger: Logger, _ level: Logger.Level, _ metadata: Logger.Metadata
     ) -> (Scope, LogContext) {
         var context = LogContext()
-        context.stepID = stepID ?? ScopeID.make()
+        context.stepID = stepID ?? CorrelationRandom.hex16()
         let scope = Scope(
             started: EventCatalogue.stepStarted, ended: EventCatalogue.stepEnded, nameKey: "step", name: name,
             logger: logger, level: level, metadata: metadata, own: [:])
@@ -88,11 +88,11 @@ extension Logger {
         _ decision: String, reason: String? = nil, options: Int? = nil, metadata: Logger.Metadata = [:],
         file: String = #fileID, function: String = #function, line: UInt = #line
     ) {
-        var fields = metadata.merging(EventCatalogue.agentDecision.metadata) { _, new in new }
+        var fields = metadata
         fields["decision"] = .string(decision)
         if let reason { fields["reason"] = .string(reason) }
         if let options { fields["options"] = .stringConvertible(options) }
-        log(level: EventCatalogue.agentDecision.level, "agent decided: \(decision)", metadata: fields,
-            file: file, function: function, line: line)
+        log(EventCatalogue.agentDecision, "agent decided: \(decision)", metadata: fields, file: file,
+            function: function, line: line)
     }
 }

@@ -41,7 +41,7 @@ extension Logger {
         input: PayloadSummary? = nil, metadata: Logger.Metadata = [:], file: String = #fileID,
         function: String = #function, line: UInt = #line
     ) -> ToolCall {
-        let call = ToolCall(tool: tool, callID: callID ?? ScopeID.make(), provider: provider, model: model, start: .now)
+        let call = ToolCall(tool: tool, callID: callID ?? CorrelationRandom.hex16(), provider: provider, model: model, start: .now)
         var fields = metadata.merging(call.metadata) { _, new in new }
         input?.add(as: "input", to: &fields)
         log(EventCatalogue.toolCallStarted, "tool call started: \(tool)", metadata: fields, file: file,

@@ -48,13 +48,13 @@ struct Scope {
 
     func begin(file: String, function: String, line: UInt) {
         logger.log(
-            level: level, "\(started.name) \(name)", metadata: metadata.merging(started.metadata) { _, new in new },
-            file: file, function: function, line: line)
+            started, "\(started.name) \(name)", level: level, metadata: metadata, file: file, function: function,
+            line: line)
     }
 
     func end(_ error: (any Error)?, file: String, function: String, line: UInt) {
         let outcome = ScopeOutcome(error)
-        var fields = metadata.merging(ended.metadata) { _, new in new }
+        var fields = metadata
         fields["duration_ms"] = .stringConvertible((ContinuousClock.now - start).inMilliseconds)
         fields["outcome"] = .string(outcome.rawValue)
         let endLevel: Logger.Level =
@@ -64,7 +64,7 @@ struct Scope {
             case .error: max(level, .error)
             }
         logger.log(
-            level: endLevel, "\(ended.name) \(name)", error: outcome == .error ? error : nil, metadata: fields,
+            ended, "\(ended.name) \(name)", level: endLevel, error: outcome == .error ? error : nil, metadata: fields,
             file: file, function: function, line: line)
     }
 
@@ -95,9 +95,4 @@ struct Scope {
             throw error
         }
     }
-}
-
-/// Short random ids for operations, tool calls and runs: 16 lower-case hex digits.
-enum ScopeID {
-    static func make() -> String { CorrelationRandom.hex16() }
 }

@@ -92,7 +92,7 @@ final class Partition: Sendable {
                     chunk = (number, seq, seq, IDBloomFilter(capacity: Int(Self.chunkSize) * Self.idsPerEvent))
                 }
                 chunk!.last = seq
-                for (field, value) in event.ids { chunk!.filter.insert(field, value) }
+                for (field, value) in event.ids { chunk!.filter.insert(IDBloomFilter.Probe(field, value)) }
             }
             if let chunk { touched.append(chunk) }
             let save = try db.cachedStatement(
@@ -178,10 +178,11 @@ final class Partition: Sendable {
             guard let filter = IDBloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data())) else { continue }
             filters.withLock { $0[chunk] = (row["first_seq"], last, filter) }
         }
+        let probes = ids.map { IDBloomFilter.Probe($0.key, $0.value) }
         let all = filters.withLock { $0 }
         return all.keys.sorted().compactMap { chunk in
             let entry = all[chunk]!
-            return ids.allSatisfy({ entry.filter.mightContain($0.key, $0.value) }) ? (entry.first, entry.last) : nil
+            return probes.allSatisfy(entry.filter.mightContain) ? (entry.first, entry.last) : nil
         }
     }
 
