@@ -144,9 +144,13 @@ public final class Supervisor: Sendable {
             logger.log(
                 EventCatalogue.workerRestarting, "restarting worker \(worker.id)",
                 metadata: fields(worker, .restarting, restartCount, ["backoff_ms": .stringConvertible(msValue(delay))]))
-            do { try await Task.sleep(for: delay) } catch { return }
+            do { try await Task.sleep(for: delay) } catch {}
             let proceed = state.withLock { state -> Bool in
-                guard !state.stopping, !state.maintenance else { return false }
+                guard !state.stopping, !state.maintenance, !Task.isCancelled else {
+                    // Stopped while waiting to restart: the status says so, not `restarting`.
+                    state.statuses[worker.id]?.state = state.maintenance ? .maintenance : .stopped
+                    return false
+                }
                 state.statuses[worker.id]?.restartCount += 1
                 return true
             }
