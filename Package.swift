@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KeelHummingbird", targets: ["KeelHummingbird"]),
         .library(name: "KeelSupervisor", targets: ["KeelSupervisor"]),
         .library(name: "KeelStore", targets: ["KeelStore"]),
+        .library(name: "KeelServer", targets: ["KeelServer"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-example", targets: ["keel-example"]),
     ],
@@ -31,6 +32,11 @@ let package = Package(
         // Worker child processes (KeelSupervisor); swift-system for the executable's path.
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2", traits: []),
+        // `keel serve`: Loki and OTLP protobuf bodies (generated code is committed: scripts/generate-protos.sh),
+        // Prometheus metrics; and the command line's HTTP client (`keel query`, `keel tail --server`, `keel export`).
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // The system zlib, for gzip-compressing rotated files (small, and on every Linux machine).
@@ -77,6 +83,23 @@ let package = Package(
             name: "KeelStore",
             dependencies: ["Keel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // `keel serve`: ingest (NDJSON, Loki push, OTLP/HTTP), queries, timelines, the live tail, tokens and tenants,
+        // retention, export and erasure, over Hummingbird 2 and a `LogStore`.
+        .target(
+            name: "KeelServer",
+            dependencies: [
+                "Keel", "KeelStore", "KeelHummingbird", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The example service (a library, so that tests drive it over HTTP) and its command.
         .target(
             name: "ExampleService",
@@ -111,7 +134,13 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "Keel", "KeelTools",
+                "Keel", "KeelTools", "KeelServer", "KeelStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -149,6 +178,17 @@ let package = Package(
         .testTarget(
             name: "KeelStoreTests",
             dependencies: ["KeelStore", "Keel"]
+        ),
+        .testTarget(
+            name: "KeelServerTests",
+            dependencies: [
+                "KeelServer", "KeelStore", "Keel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
         ),
         .testTarget(
             name: "KeelSupervisorTests",

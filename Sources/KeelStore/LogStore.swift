@@ -6,9 +6,40 @@ public protocol LogStore: Sendable {
     /// not stored twice.
     func append(_ events: [StoredEvent]) throws -> AppendResult
 
-    /// A page of the events matching `query`, oldest first (by timestamp, then arrival), and the cursor of the next
-    /// page when there may be one.
+    /// A page of the events matching `query`: oldest first (by timestamp, then arrival), or in arrival order when
+    /// the query asks for events that arrived after an ``EventQuery/arrivedAfter`` position (what a live tail reads).
     func events(_ query: EventQuery) throws -> EventPage
+
+    /// The arrival position of the tenant's newest event (0 when it has none): where a live tail that starts now
+    /// begins.
+    func newestArrival(tenant: String) -> Int64
+
+    /// Deletes what `request` names (or only counts it, when `dryRun`) and returns how many events that is.
+    func forget(_ request: ForgetRequest, dryRun: Bool) throws -> Int
+
+    /// Drops the tenant's whole days that ended before `cutoff` (microseconds since the epoch) and returns how many
+    /// events they held.
+    func dropDays(tenant: String, before cutoff: Int64) throws -> Int
+
+    /// The tenants that have events.
+    func tenants() throws -> [String]
+
+    /// Bytes on disk.
+    func sizeInBytes() -> Int64
+}
+
+/// What an erasure request deletes.
+public enum ForgetRequest: Sendable, Equatable {
+    /// Every event of one user of a tenant.
+    case user(tenant: String, userID: String)
+    /// Every event of a tenant.
+    case tenant(String)
+
+    public var tenant: String {
+        switch self {
+        case .user(let tenant, _), .tenant(let tenant): tenant
+        }
+    }
 }
 
 /// What an append did.
@@ -43,15 +74,19 @@ public struct EventQuery: Sendable {
     public var event: String?
     public var errorCode: String?
     public var ids: [IDField: String]
-    /// A case-insensitive substring of the message (three characters or more).
+    /// A case-insensitive substring of the message.
     public var text: String?
     public var limit: Int
+    /// Resume a time-ordered read after this position.
     public var after: EventCursor?
+    /// Read in arrival order, the events that arrived after this position (``StoredEvent/arrival``); `after` is
+    /// ignored then.
+    public var arrivedAfter: Int64?
 
     public init(
         tenant: String, from: Int64? = nil, to: Int64? = nil, minimumLevel: Int? = nil, event: String? = nil,
         errorCode: String? = nil, ids: [IDField: String] = [:], text: String? = nil, limit: Int = 100,
-        after: EventCursor? = nil
+        after: EventCursor? = nil, arrivedAfter: Int64? = nil
     ) {
         self.tenant = tenant
         self.from = from
@@ -63,11 +98,12 @@ public struct EventQuery: Sendable {
         self.text = text
         self.limit = limit
         self.after = after
+        self.arrivedAfter = arrivedAfter
     }
 }
 
-/// A position in the store's order — partition day, timestamp, arrival — that a query can resume after. Its text
-/// form (`20261123.1795440558123456.42`) is what the HTTP API hands out.
+/// A position in the store's time order — partition day, timestamp, arrival — that a query can resume after. Its
+/// text form (`20415.1795440558123456.42`) is what the HTTP API hands out.
 public struct EventCursor: Sendable, Hashable, Comparable, LosslessStringConvertible {
     public var day: Int
     public var timestamp: Int64
@@ -96,6 +132,18 @@ public struct EventCursor: Sendable, Hashable, Comparable, LosslessStringConvert
 /// One page of a query.
 public struct EventPage: Sendable {
     public var events: [StoredEvent]
-    /// Where the next page starts; `nil` when this page is the last.
+    /// Where the next time-ordered page starts; `nil` when this page is the last (always `nil` for arrival-order
+    /// reads: resume those from the last event's ``StoredEvent/arrival``).
     public var next: EventCursor?
+}
+
+/// Tenant names are directory names in the embedded store and labels elsewhere: 1–64 of `[A-Za-z0-9_-]`.
+public enum TenantName {
+    public static func isValid(_ name: some StringProtocol) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64
+            && name.utf8.allSatisfy { b in
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D
+                    || b == 0x5F
+            }
+    }
 }

@@ -17,6 +17,8 @@ public struct StoredEvent: Sendable, Equatable {
     public var line: String
     /// Where it is in the store, once read back.
     public internal(set) var cursor: EventCursor?
+    /// Its place in the tenant's arrival order (from 1), once read back: what a live tail resumes after.
+    public var arrival: Int64 { cursor?.seq ?? 0 }
 
     /// Reads the fields of a canonical line. `tenant` is the tenant the line was sent for (never taken from the
     /// line itself: a sender cannot write into another tenant).
@@ -38,6 +40,16 @@ public struct StoredEvent: Sendable, Equatable {
         self.message = string("message") ?? ""
         self.line = line
         self.cursor = nil
+    }
+
+    /// An event whose fields the caller has already read from `line` (an ingest normaliser builds both at once).
+    public init(
+        eventID: String, timestamp: Int64, tenant: String, level: Int, event: String?, errorCode: String?,
+        ids: [IDField: String], message: String, line: String
+    ) {
+        self.init(
+            eventID: eventID, timestamp: timestamp, tenant: tenant, level: level, event: event, errorCode: errorCode,
+            ids: ids, message: message, line: line, cursor: nil)
     }
 
     init(

@@ -60,7 +60,7 @@ import Testing
         let offsets: [Int64] = (0..<250).map { n in Int64((n * 7919) % 250) * 1_000_000_000 }
         let lines = offsets.enumerated().map { line($0.offset, at: $0.element) }
         #expect(try store.append(events(lines)) == AppendResult(stored: 250, duplicates: 0))
-        #expect(store.days.count == 3)
+        #expect(store.days(tenant: "t1").count == 3)
         let read = try all(store, EventQuery(tenant: "t1", limit: 17))
         #expect(read.count == 250)
         #expect(read.map(\.timestamp) == read.map(\.timestamp).sorted())

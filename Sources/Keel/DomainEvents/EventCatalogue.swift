@@ -133,11 +133,19 @@ public enum EventCatalogue {
         "keel.checkpoint", .audit, context: ["checkpoint"],
         "An audit-log checkpoint: `checkpoint` {`seq`, `hash`, `sealed`, `hmac`} vouches for the chain so far.")
 
+    // keel serve
+    public static let dataForgotten = EventKind(
+        "data.forgotten", .audit, .notice, fields: [.tenantID],
+        context: ["requested_by", "subject", "user_id_sha256_prefix", "deleted_events"],
+        "`keel serve` erased a user's (or a whole tenant's) events on request: who asked (a token id), what and how "
+            + "many. The user appears only as a SHA-256 prefix, never the id just erased.")
+
     /// Every kind, in the order the schema document lists them.
     public static let all: [EventKind] = [
         httpRequest, operationStarted, operationEnded, usageRecorded, toolCallStarted, toolCallEnded, toolCallFailed,
         flowStarted, flowEnded, stepStarted, stepEnded, agentDecision, statePulse, loginSucceeded, loginFailed,
         oauthAuthorized, oauthTokenRefreshed, oauthScopeChanged, oauthRevoked, accessDenied, workerSpawned, workerReady,
         workerExited, workerRestarting, workerCrashLoop, workerMaintenance, workerOutput, dropped, checkpoint,
+        dataForgotten,
     ]
 }

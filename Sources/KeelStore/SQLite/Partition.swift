@@ -3,22 +3,28 @@ import GRDB
 import Keel
 import Synchronization
 
-/// One day of events in its own SQLite file (WAL): retention deletes whole files, and a day's indexes stay small.
+/// One tenant's day of events in its own SQLite file (WAL): retention and erasure of a tenant delete whole files,
+/// a query never reads another tenant's pages, and a day's indexes stay small.
 ///
-/// Tables: `events` (one narrow row per event, `seq` = arrival order: the columns queries filter on) and `lines`
-/// (the canonical line of each `seq`, kept apart so that scans read the narrow rows only), `events` indexed on `(tenant, ts)` — which, with SQLite's
-/// rowid in every index entry, also gives the `(ts, seq)` order queries page in — and on `(ts, dedupe)` for
-/// idempotent appends (both keys grow with time, so inserts land at the right edge of the B-trees); `events_fts`, a
-/// contentless FTS5 trigram index of the messages (case-insensitive substring search); and `chunks`, one Bloom
-/// filter over the id fields per ``Partition/chunkSize`` events, instead of a random-key index per id field. A lookup
-/// reads one chunk's rows from disk when they are cold: 8,192-event chunks made that ~20 ms at 10,000,000 events, so
-/// chunks are 1,024 events (the filters' total size does not change with it).
+/// Tables: `events` (one narrow row per event: the columns queries filter on; `seq`, the rowid, is the event's place
+/// in the tenant's arrival order, which the store hands out) and `lines` (the canonical line of each `seq`, kept
+/// apart so that scans read the narrow rows only). `events` is indexed on `ts` — which, with SQLite's rowid in every
+/// index entry, also gives the `(ts, seq)` order queries page in — on `(ts, dedupe)` for idempotent appends (both
+/// keys grow with time, so inserts land at the right edge of the B-trees), and on `error_code` for the events that
+/// have one. `events_fts` is a contentless FTS5 trigram index of the messages (case-insensitive substring search),
+/// and `chunks` holds one Bloom filter over the id fields per ``Partition/chunkSize`` arrivals, instead of a
+/// random-key index per id field. A lookup reads one chunk's rows from disk when they are cold: 8,192-event chunks
+/// made that ~20 ms at 10,000,000 events, so chunks are 1,024 events (the filters' total size does not change with
+/// it).
 final class Partition: Sendable {
     static let chunkSize: Int64 = 1024
     static let idsPerEvent = IDField.allCases.count
 
     let day: Int
+    let path: String
     let pool: DatabasePool
+    /// The newest arrival stored here (0 when empty); set by appends, read by tails.
+    private let newest = Atomic<Int64>(0)
     /// The writer's filter of the newest chunk (appends are serialised by the store).
     private let current = Mutex<(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)?>(nil)
     /// Readers' cache of chunk filters: chunk → (first seq, last seq when read, filter). Only the newest chunk
@@ -28,23 +34,25 @@ final class Partition: Sendable {
 
     init(path: String, day: Int, durability: SQLiteLogStore.Durability) throws {
         self.day = day
+        self.path = path
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-            // 64 MiB of page cache per open day (the default is 2 MB): the FTS and (tenant, ts) index pages that
-            // appends touch stay in memory.
-            try db.execute(sql: "PRAGMA cache_size = -65536")
+            // Up to 32 MiB of page cache per open partition (the default is 2 MB), allocated as used: the FTS and
+            // `ts` index pages that appends touch stay in memory.
+            try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS events(
-                        seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, tenant TEXT NOT NULL, level INTEGER NOT NULL,
+                        seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, level INTEGER NOT NULL,
                         event TEXT, error_code TEXT, request_id TEXT, trace_id TEXT, run_id TEXT, user_id TEXT,
                         event_id TEXT NOT NULL, dedupe INTEGER NOT NULL);
                     CREATE TABLE IF NOT EXISTS lines(seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
-                    CREATE INDEX IF NOT EXISTS events_tenant_ts ON events(tenant, ts);
+                    CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
+                    CREATE INDEX IF NOT EXISTS events_error_code ON events(error_code) WHERE error_code IS NOT NULL;
                     CREATE UNIQUE INDEX IF NOT EXISTS events_dedupe ON events(ts, dedupe);
                     CREATE VIRTUAL TABLE IF NOT EXISTS events_fts USING fts5(message, content='', tokenize='trigram');
                     CREATE TABLE IF NOT EXISTS chunks(
@@ -56,15 +64,22 @@ final class Partition: Sendable {
             {
                 current.withLock { $0 = (row["chunk"], row["first_seq"], row["last_seq"], filter) }
             }
+            newest.store(try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0, ordering: .relaxed)
         }
     }
 
-    /// Appends in one transaction; an event already stored (same timestamp and `event_id`) is skipped.
-    func append(_ events: some Sequence<StoredEvent>) throws -> AppendResult {
-        try pool.write { db in
+    /// The newest arrival stored here (0 when empty).
+    var newestArrival: Int64 { newest.load(ordering: .relaxed) }
+
+    func close() throws { try pool.close() }
+
+    /// Appends in one transaction, numbering the stored events on from `lastArrival`; an event already stored (same
+    /// timestamp and `event_id`) is skipped. Returns the new last arrival too.
+    func append(_ events: some Sequence<StoredEvent>, after lastArrival: Int64) throws -> (AppendResult, Int64) {
+        let (result, arrival) = try pool.write { db -> (AppendResult, Int64) in
             let insert = try db.cachedStatement(
                 sql: """
-                    INSERT OR IGNORE INTO events(ts, tenant, level, event, error_code, request_id, trace_id, run_id,
+                    INSERT OR IGNORE INTO events(seq, ts, level, event, error_code, request_id, trace_id, run_id,
                         user_id, event_id, dedupe) VALUES (?,?,?,?,?,?,?,?,?,?,?)
                     """)
             let keep = try db.cachedStatement(sql: "INSERT INTO lines(seq, line) VALUES (?, ?)")
@@ -72,9 +87,10 @@ final class Partition: Sendable {
             var result = AppendResult(stored: 0, duplicates: 0)
             var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
             var chunk = current.withLock { $0 }
+            var seq = lastArrival
             for event in events {
                 try insert.execute(arguments: [
-                    event.timestamp, event.tenant, event.level, event.event, event.errorCode, event.ids[.requestID],
+                    seq + 1, event.timestamp, event.level, event.event, event.errorCode, event.ids[.requestID],
                     event.ids[.traceID], event.ids[.runID], event.ids[.userID], event.eventID,
                     Self.dedupeKey(event.eventID),
                 ])
@@ -83,7 +99,7 @@ final class Partition: Sendable {
                     continue
                 }
                 result.stored += 1
-                let seq = db.lastInsertedRowID
+                seq += 1
                 try keep.execute(arguments: [seq, event.line])
                 try index.execute(arguments: [seq, event.message])
                 let number = seq / Self.chunkSize
@@ -104,28 +120,36 @@ final class Partition: Sendable {
                 try save.execute(arguments: [done.chunk, done.first, done.last, Data(done.filter.bytes)])
             }
             current.withLock { $0 = chunk }
-            return result
+            return (result, seq)
         }
+        if arrival > newestArrival { newest.store(arrival, ordering: .relaxed) }
+        return (result, arrival)
     }
 
-    /// Up to `limit` events of `query` in this partition after `after` (a position in this partition), in order.
+    /// Up to `limit` events of `query` in this partition, in order: by time after `after` (a position in this
+    /// partition), or by arrival after `query.arrivedAfter`.
     func events(_ query: EventQuery, after: (timestamp: Int64, seq: Int64)?, limit: Int) throws -> [StoredEvent] {
         try pool.read { db in
-            // With ids, the candidate chunks' seq ranges are the way in: `+tenant` keeps SQLite from walking the
-            // tenant's whole (tenant, ts) index instead.
             var sql = """
                 SELECT seq, ts, level, event, error_code, request_id, trace_id, run_id, user_id, event_id,
                     (SELECT line FROM lines WHERE lines.seq = events.seq) AS line
-                FROM events WHERE \(query.ids.isEmpty ? "tenant" : "+tenant") = ?
+                FROM events WHERE 1
                 """
-            var arguments: StatementArguments = [query.tenant]
+            var arguments = StatementArguments()
             func filter(_ clause: String, _ values: any DatabaseValueConvertible...) {
                 sql += " AND " + clause
                 for value in values { _ = arguments.append(contentsOf: [value]) }
             }
-            if let after { filter("(ts, seq) > (?, ?)", after.timestamp, after.seq) }
-            if let from = query.from { filter("ts >= ?", from) }
-            if let to = query.to { filter("ts < ?", to) }
+            // With ids or an arrival position, seq ranges are the way in: `+ts` keeps SQLite from walking the whole
+            // `ts` index instead.
+            let ts = query.ids.isEmpty && query.arrivedAfter == nil ? "ts" : "+ts"
+            if let arrival = query.arrivedAfter {
+                filter("seq > ?", arrival)
+            } else if let after {
+                filter("(ts, seq) > (?, ?)", after.timestamp, after.seq)
+            }
+            if let from = query.from { filter("\(ts) >= ?", from) }
+            if let to = query.to { filter("\(ts) < ?", to) }
             if let level = query.minimumLevel { filter("level >= ?", level) }
             if let event = query.event { filter("event = ?", event) }
             if let code = query.errorCode { filter("error_code = ?", code) }
@@ -149,7 +173,7 @@ final class Partition: Sendable {
                 guard !ranges.isEmpty else { return [] }
                 sql += " AND (" + ranges.map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ") + ")"
             }
-            sql += " ORDER BY ts, seq LIMIT ?"
+            sql += query.arrivedAfter == nil ? " ORDER BY ts, seq LIMIT ?" : " ORDER BY seq LIMIT ?"
             _ = arguments.append(contentsOf: [limit])
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
                 var ids: [IDField: String] = [:]
@@ -164,6 +188,42 @@ final class Partition: Sendable {
             }
         }
     }
+
+    /// Deletes every event of `userID` here (or counts them, when `dryRun`): its row, its line and its message's
+    /// entries in the text index. Returns how many.
+    func forget(userID: String, dryRun: Bool) throws -> Int {
+        let select = { (db: Database) throws -> [Row] in
+            let ranges = try self.candidateChunks(db, [.userID: userID])
+            guard !ranges.isEmpty else { return [] }
+            let within = ranges.map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ")
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, (SELECT line FROM lines WHERE lines.seq = events.seq) AS line FROM events
+                    WHERE user_id = ? AND (\(within))
+                    """,
+                arguments: [userID])
+        }
+        if dryRun { return try pool.read { try select($0).count } }
+        return try pool.write { db in
+            let rows = try select(db)
+            for row in rows {
+                let seq: Int64 = row["seq"]
+                let line: String = row["line"]
+                // A contentless FTS5 table forgets a row's terms only when told its original text.
+                let message = (try? JSONParser.parse(line))?["message"]?.stringValue ?? ""
+                try db.execute(
+                    sql: "INSERT INTO events_fts(events_fts, rowid, message) VALUES('delete', ?, ?)",
+                    arguments: [seq, message])
+                try db.execute(sql: "DELETE FROM lines WHERE seq = ?", arguments: [seq])
+                try db.execute(sql: "DELETE FROM events WHERE seq = ?", arguments: [seq])
+            }
+            return rows.count
+        }
+    }
+
+    /// How many events this partition holds.
+    func count() throws -> Int { try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") ?? 0 } }
 
     /// The seq ranges of chunks whose filters might contain every one of `ids`.
     private func candidateChunks(_ db: Database, _ ids: [IDField: String]) throws -> [(first: Int64, last: Int64)] {

@@ -1,12 +1,16 @@
 import Foundation
 import Synchronization
 
-/// The embedded store: one SQLite database per day under `<directory>/events/`, appended by one writer at a time
-/// and read concurrently (WAL).
+/// The embedded store: one SQLite database per tenant and UTC day under `<directory>/events/<tenant>/<day>.sqlite`,
+/// appended by one writer at a time and read concurrently (WAL).
 ///
-/// An append is split by day and committed partition by partition. A batch that spans days is therefore not atomic,
-/// but every append is idempotent (events already stored are skipped by `event_id`), so a sender that retries after
-/// a failure loses nothing and duplicates nothing.
+/// An append is split by tenant and day and committed partition by partition. A batch that spans days is therefore
+/// not atomic, but every append is idempotent (events already stored are skipped by `event_id`), so a sender that
+/// retries after a failure loses nothing and duplicates nothing.
+///
+/// Each tenant's events are numbered in arrival order across its partitions (``StoredEvent/arrival``), so a live
+/// tail resumes exactly where it left off. The number never goes back: when days are dropped or events forgotten,
+/// the tenant's highest number so far is kept in `<tenant>/arrival-floor`.
 public final class SQLiteLogStore: LogStore {
     /// What a successful append promises.
     public enum Durability: Sendable {
@@ -17,66 +21,115 @@ public final class SQLiteLogStore: LogStore {
         case full
     }
 
+    /// One tenant's open days and the last arrival number handed out.
+    private struct Tenant {
+        var days: [Int: Partition] = [:]
+        var lastArrival: Int64 = 0
+    }
+
     public let directory: String
     public let durability: Durability
-    private let partitions = Mutex<[Int: Partition]>([:])
-    /// Appends one at a time: each partition has a single writer anyway, and its chunk filter is the writer's.
-    private let appending = Mutex<Void>(())
+    private let state = Mutex<[String: Tenant]>([:])
+    /// Appends, drops and erasures one at a time: each partition has a single writer anyway, its chunk filter is the
+    /// writer's, and arrival numbers are handed out in commit order.
+    private let writing = Mutex<Void>(())
 
     /// Opens (or creates) a store in `directory`.
     public init(directory: String, durability: Durability = .normal) throws {
         self.directory = directory
         self.durability = durability
-        try FileManager.default.createDirectory(atPath: eventsDirectory, withIntermediateDirectories: true)
-        var opened: [Int: Partition] = [:]
-        for name in try FileManager.default.contentsOfDirectory(atPath: eventsDirectory) {
-            guard name.hasSuffix(".sqlite"), let day = Int(name.dropLast(".sqlite".count)) else { continue }
-            opened[day] = try Partition(path: path(day), day: day, durability: durability)
+        let files = FileManager.default
+        try files.createDirectory(atPath: eventsDirectory, withIntermediateDirectories: true)
+        var opened: [String: Tenant] = [:]
+        for name in try files.contentsOfDirectory(atPath: eventsDirectory) where TenantName.isValid(name) {
+            var tenant = Tenant()
+            for file in try files.contentsOfDirectory(atPath: eventsDirectory + "/" + name) {
+                guard file.hasSuffix(".sqlite"), let day = Int(file.dropLast(".sqlite".count)) else { continue }
+                let partition = try Partition(path: path(name, day), day: day, durability: durability)
+                tenant.days[day] = partition
+                tenant.lastArrival = max(tenant.lastArrival, partition.newestArrival)
+            }
+            tenant.lastArrival = max(tenant.lastArrival, floor(name))
+            opened[name] = tenant
         }
-        partitions.withLock { $0 = opened }
+        state.withLock { $0 = opened }
     }
 
     private var eventsDirectory: String { directory + "/events" }
-    private func path(_ day: Int) -> String { eventsDirectory + "/\(day).sqlite" }
+    private func tenantDirectory(_ tenant: String) -> String { eventsDirectory + "/" + tenant }
+    private func path(_ tenant: String, _ day: Int) -> String { tenantDirectory(tenant) + "/\(day).sqlite" }
+    private func floorPath(_ tenant: String) -> String { tenantDirectory(tenant) + "/arrival-floor" }
+
+    private func floor(_ tenant: String) -> Int64 {
+        (try? String(contentsOfFile: floorPath(tenant), encoding: .utf8)).flatMap {
+            Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
+        } ?? 0
+    }
+
+    /// Records the tenant's highest arrival number before events are deleted, so numbers are never handed out twice.
+    private func keepFloor(_ tenant: String, _ arrival: Int64) throws {
+        try FileManager.default.createDirectory(atPath: tenantDirectory(tenant), withIntermediateDirectories: true)
+        try Data("\(arrival)\n".utf8).write(to: URL(fileURLWithPath: floorPath(tenant)), options: .atomic)
+    }
 
     /// Days since the epoch of a timestamp in microseconds.
     static func day(of timestamp: Int64) -> Int {
         Int((timestamp >= 0 ? timestamp : timestamp - 86_400_000_000 + 1) / 86_400_000_000)
     }
 
-    /// The days that hold events, oldest first.
-    public var days: [Int] { partitions.withLock { $0.keys.sorted() } }
+    /// The days that hold a tenant's events, oldest first.
+    public func days(tenant: String) -> [Int] { state.withLock { $0[tenant]?.days.keys.sorted() ?? [] } }
+
+    public func tenants() -> [String] { state.withLock { $0.filter { !$0.value.days.isEmpty }.keys.sorted() } }
 
     public func append(_ events: [StoredEvent]) throws -> AppendResult {
-        try appending.withLock { _ in
-            var byDay: [Int: [StoredEvent]] = [:]
-            for event in events { byDay[Self.day(of: event.timestamp), default: []].append(event) }
+        try writing.withLock { _ in
+            var groups: [String: [Int: [StoredEvent]]] = [:]
+            for event in events {
+                guard TenantName.isValid(event.tenant) else { throw StoredEventError.invalid("tenant", event.tenant) }
+                groups[event.tenant, default: [:]][Self.day(of: event.timestamp), default: []].append(event)
+            }
             var total = AppendResult(stored: 0, duplicates: 0)
-            for day in byDay.keys.sorted() {
-                let result = try partition(day).append(byDay[day]!)
-                total.stored += result.stored
-                total.duplicates += result.duplicates
+            for tenant in groups.keys.sorted() {
+                for (day, batch) in groups[tenant]!.sorted(by: { $0.key < $1.key }) {
+                    let partition = try partition(tenant, day)
+                    let last = state.withLock { $0[tenant]?.lastArrival ?? 0 }
+                    let (result, arrival) = try partition.append(batch, after: last)
+                    state.withLock { $0[tenant, default: Tenant()].lastArrival = arrival }
+                    total.stored += result.stored
+                    total.duplicates += result.duplicates
+                }
             }
             return total
         }
     }
 
-    private func partition(_ day: Int) throws -> Partition {
-        if let existing = partitions.withLock({ $0[day] }) { return existing }
-        let created = try Partition(path: path(day), day: day, durability: durability)
-        partitions.withLock { $0[day] = created }
+    private func partition(_ tenant: String, _ day: Int) throws -> Partition {
+        if let existing = state.withLock({ $0[tenant]?.days[day] }) { return existing }
+        try FileManager.default.createDirectory(atPath: tenantDirectory(tenant), withIntermediateDirectories: true)
+        let created = try Partition(path: path(tenant, day), day: day, durability: durability)
+        state.withLock { $0[tenant, default: Tenant()].days[day] = created }
         return created
     }
+
+    public func newestArrival(tenant: String) -> Int64 { state.withLock { $0[tenant]?.lastArrival ?? 0 } }
 
     public func events(_ query: EventQuery) throws -> EventPage {
         let limit = max(1, min(query.limit, 10_000))
         let fromDay = query.from.map(Self.day(of:)) ?? .min
         let toDay = query.to.map { Self.day(of: $0 - 1) } ?? .max
-        let candidates = partitions.withLock { $0 }.filter { day, _ in
-            day >= fromDay && day <= toDay && day >= (query.after?.day ?? .min)
-        }.sorted { $0.key < $1.key }
+        let days = state.withLock { $0[query.tenant]?.days ?? [:] }.filter { day, _ in day >= fromDay && day <= toDay }
+        if let arrival = query.arrivedAfter {
+            // Arrival order: every day that received something since, merged by arrival number.
+            var found: [StoredEvent] = []
+            for partition in days.values where partition.newestArrival > arrival {
+                found += try partition.events(query, after: nil, limit: limit)
+            }
+            found.sort { $0.arrival < $1.arrival }
+            return EventPage(events: Array(found.prefix(limit)), next: nil)
+        }
         var found: [StoredEvent] = []
-        for (day, partition) in candidates {
+        for (day, partition) in days.sorted(by: { $0.key < $1.key }) where day >= (query.after?.day ?? .min) {
             let after = query.after.flatMap { $0.day == day ? ($0.timestamp, $0.seq) : nil }
             found += try partition.events(query, after: after, limit: limit - found.count + 1)
             if found.count > limit { break }
@@ -85,5 +138,57 @@ public final class SQLiteLogStore: LogStore {
         let more = found.count > limit
         if more { found.removeLast(found.count - limit) }
         return EventPage(events: found, next: more ? found.last?.cursor : nil)
+    }
+
+    public func forget(_ request: ForgetRequest, dryRun: Bool) throws -> Int {
+        try writing.withLock { _ in
+            let tenant = request.tenant
+            let days = state.withLock { $0[tenant]?.days ?? [:] }
+            switch request {
+            case .user(_, let userID):
+                var total = 0
+                if !dryRun { try keepFloor(tenant, newestArrival(tenant: tenant)) }
+                for partition in days.values { total += try partition.forget(userID: userID, dryRun: dryRun) }
+                return total
+            case .tenant:
+                let total = try days.values.reduce(0) { try $0 + $1.count() }
+                if !dryRun { try drop(tenant, days: Array(days.keys)) }
+                return total
+            }
+        }
+    }
+
+    public func dropDays(tenant: String, before cutoff: Int64) throws -> Int {
+        try writing.withLock { _ in
+            // A day is dropped once all of it is before the cutoff.
+            let lastWholeDay = Self.day(of: cutoff) - 1
+            let days = state.withLock { $0[tenant]?.days ?? [:] }.filter { $0.key <= lastWholeDay }
+            let total = try days.values.reduce(0) { try $0 + $1.count() }
+            try drop(tenant, days: Array(days.keys))
+            return total
+        }
+    }
+
+    /// Closes and deletes whole partitions (called while writing).
+    private func drop(_ tenant: String, days: [Int]) throws {
+        guard !days.isEmpty else { return }
+        try keepFloor(tenant, newestArrival(tenant: tenant))
+        for day in days {
+            guard let partition = state.withLock({ $0[tenant]?.days.removeValue(forKey: day) }) else { continue }
+            try partition.close()
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partition.path + suffix) }
+        }
+    }
+
+    public func sizeInBytes() -> Int64 {
+        guard let walker = FileManager.default.enumerator(atPath: eventsDirectory) else { return 0 }
+        var total: Int64 = 0
+        while let name = walker.nextObject() as? String {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: eventsDirectory + "/" + name)
+            if attributes?[.type] as? FileAttributeType == .typeRegular {
+                total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            }
+        }
+        return total
     }
 }

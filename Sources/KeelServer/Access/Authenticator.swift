@@ -1,0 +1,72 @@
+import Foundation
+public import HTTPTypes
+import KeelStore
+
+/// Turns a request's credentials into a ``Principal``: `Authorization: Bearer <token>`, or the token as the password
+/// of HTTP Basic auth (what Promtail and Loki clients send to a hosted Loki; the user name is not checked).
+/// `X-Scope-OrgID` picks the tenant for admin tokens only; any other token may send it only with its own tenant.
+public struct Authenticator: Sendable {
+    public enum Mode: Sendable {
+        case tokens(TokenStore)
+        /// No credentials: every request is an admin of `default` (or of its `X-Scope-OrgID`). For local
+        /// experiments only; the server says so loudly at start.
+        case insecureSingleTenant
+    }
+
+    public let mode: Mode
+
+    public init(_ mode: Mode) { self.mode = mode }
+
+    public struct Refusal: Error, Equatable {
+        public let status: HTTPResponse.Status
+        public let message: String
+    }
+
+    /// - Parameter tenant: a tenant the request names otherwise (a `tenant` query parameter): the same rule as
+    ///   `X-Scope-OrgID`.
+    public func principal(_ headers: HTTPFields, tenant named: String? = nil, needs role: Role) throws(Refusal) -> Principal {
+        let scope = named ?? headers[HTTPField.Name("X-Scope-OrgID")!]
+        if let scope, !TenantName.isValid(scope) {
+            throw Refusal(status: .badRequest, message: "X-Scope-OrgID is not a valid tenant name")
+        }
+        switch mode {
+        case .insecureSingleTenant:
+            return Principal(tokenID: "insecure", tenant: scope ?? "default", role: .admin)
+        case .tokens(let tokens):
+            guard let token = Self.token(headers[.authorization]) else {
+                throw Refusal(status: .unauthorized, message: "send a token: Authorization: Bearer <token>, or as the Basic auth password")
+            }
+            guard let record = tokens.record(for: token) else {
+                throw Refusal(status: .unauthorized, message: "unknown token")
+            }
+            guard record.role.allows(role) else {
+                throw Refusal(status: .forbidden, message: "a \(record.role.rawValue) token cannot do this (needs \(role.rawValue))")
+            }
+            var tenant = record.tenant
+            if let scope, scope != record.tenant {
+                guard record.role == .admin else {
+                    throw Refusal(status: .forbidden, message: "X-Scope-OrgID is honoured only for admin tokens")
+                }
+                tenant = scope
+            }
+            return Principal(tokenID: record.id, tenant: tenant, role: record.role)
+        }
+    }
+
+    static func token(_ authorization: String?) -> String? {
+        guard let authorization else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2 else { return nil }
+        let value = parts[1].trimmingCharacters(in: .whitespaces)
+        switch parts[0].lowercased() {
+        case "bearer": return value.isEmpty ? nil : value
+        case "basic":
+            guard let data = Data(base64Encoded: value), let text = String(data: data, encoding: .utf8),
+                let colon = text.firstIndex(of: ":")
+            else { return nil }
+            let password = String(text[text.index(after: colon)...])
+            return password.isEmpty ? nil : password
+        default: return nil
+        }
+    }
+}

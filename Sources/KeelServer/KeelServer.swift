@@ -1,0 +1,102 @@
+public import Foundation
+public import Hummingbird
+public import KeelStore
+public import Logging
+import Keel
+import KeelHummingbird
+import NIOCore
+public import ServiceLifecycle
+
+/// `keel serve`: ingest, queries, timelines, the live tail, export, erasure and metrics over one ``LogStore``.
+///
+/// Where things are: `Ingest/` turns request bodies into canonical events (formats, decompression, limits, the
+/// normaliser); `Access/` checks tokens and picks the tenant; `Read/` answers queries, timelines and tails;
+/// `Lifecycle/` exports, forgets and applies retention; `Operations/` has health and metrics.
+public final class KeelServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: any LogStore
+    public let tokens: TokenStore
+    let authenticator: Authenticator
+    let normalizer: EventNormalizer
+    let metrics: ServerMetrics
+    let logger: Logger
+
+    /// Opens the data directory's store and tokens.
+    public convenience init(configuration: ServerConfiguration, logger: Logger) throws {
+        let store = try SQLiteLogStore(directory: configuration.dataDirectory, durability: configuration.durability)
+        self.init(configuration: configuration, store: store, logger: logger)
+    }
+
+    public init(configuration: ServerConfiguration, store: any LogStore, logger: Logger) {
+        self.configuration = configuration
+        self.store = store
+        self.tokens = TokenStore(dataDirectory: configuration.dataDirectory)
+        self.authenticator = Authenticator(configuration.insecureSingleTenant ? .insecureSingleTenant : .tokens(tokens))
+        self.normalizer = EventNormalizer(redactor: Redactor(policy: configuration.redaction), limits: configuration.limits)
+        self.metrics = ServerMetrics(store: store)
+        self.logger = logger
+    }
+
+    /// On a data directory with no tokens yet: creates tenant `default` with an admin and an ingest token and returns
+    /// them (to be printed once). `nil` when tokens exist or tokens are off.
+    public func bootstrapTokens() throws -> (admin: String, ingest: String)? {
+        guard !configuration.insecureSingleTenant, try tokens.records().isEmpty else { return nil }
+        let admin = try tokens.create(tenant: "default", role: .admin)
+        let ingest = try tokens.create(tenant: "default", role: .ingest)
+        return (admin.token, ingest.token)
+    }
+
+    /// The routes. `/healthz` answers without a token and writes no log line; everything else needs a token and
+    /// writes one `http.request` event per request through Keel.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
+        let api = router.group().add(middleware: KeelRequestMiddleware())
+        api.post("/v1/events") { request, _ in await self.ingest(request, format: .ndjson) }
+        api.post("/loki/api/v1/push") { request, _ in await self.ingest(request, format: .loki) }
+        api.post("/v1/logs") { request, _ in await self.ingest(request, format: .otlp) }
+        api.get("/v1/events") { request, _ in await self.queryEvents(request) }
+        api.get("/v1/timeline") { request, _ in await self.timeline(request) }
+        api.get("/v1/tail") { request, _ in await self.tail(request) }
+        api.get("/v1/export") { request, _ in await self.export(request) }
+        api.post("/v1/forget") { request, _ in await self.forget(request) }
+        api.get("/metrics") { request, _ in
+            do throws(Authenticator.Refusal) {
+                _ = try self.authenticator.principal(request.headers, needs: .admin)
+            } catch {
+                return Self.refusal(error)
+            }
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
+        }
+        return router
+    }
+
+    /// The HTTP server and the retention job, as services to run in one `ServiceGroup`.
+    public func makeApplication() -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
+            services: [RetentionJob(server: self)],
+            logger: logger)
+    }
+
+    // MARK: responses
+
+    static func json(_ status: HTTPResponse.Status, _ text: String, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ reason: String, _ message: String) -> Response {
+        json(status, JSONValue.object([("error", .string(message)), ("reason", .string(reason))]).jsonText + "\n")
+    }
+
+    static func refusal(_ refusal: Authenticator.Refusal) -> Response {
+        var response = error(refusal.status, refusal.status == .unauthorized ? "unauthorized" : "forbidden", refusal.message)
+        if refusal.status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"keel\"" }
+        return response
+    }
+}

@@ -1,0 +1,41 @@
+public import Keel
+public import KeelStore
+import Logging
+import ServiceLifecycle
+
+/// Drops each tenant's days once they are older than its retention (``ServerConfiguration/retention(for:)``), whole
+/// partitions at a time, every ``ServerConfiguration/retentionInterval``; stops with the server.
+struct RetentionJob: Service {
+    let server: KeelServer
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully {
+            do {
+                try await server.applyRetention()
+            } catch {
+                server.logger.error("retention failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: server.configuration.retentionInterval) }
+        }
+    }
+}
+
+extension KeelServer {
+    /// Applies retention once, as of `now` (microseconds since the epoch); returns the events dropped per tenant.
+    @discardableResult
+    public func applyRetention(now: Int64 = Timestamp.now().microsecondsSinceEpoch) async throws -> [String: Int] {
+        let store = self.store
+        var dropped: [String: Int] = [:]
+        for tenant in try await blocking({ try store.tenants() }) {
+            let days = Int64(configuration.retention(for: tenant))
+            let cutoff = now - days * 86_400_000_000
+            let count = try await blocking { try store.dropDays(tenant: tenant, before: cutoff) }
+            if count > 0 {
+                dropped[tenant] = count
+                logger.notice(
+                    "retention dropped old days", metadata: ["tenant_id": "\(tenant)", "context": ["events": "\(count)", "retention_days": "\(days)"]])
+            }
+        }
+        return dropped
+    }
+}

@@ -1,0 +1,46 @@
+import KeelStore
+import Prometheus
+import Synchronization
+
+/// What `GET /metrics` reports, in Prometheus' text format (swift-prometheus): events ingested by format, events
+/// refused by reason, bytes received, store size, open tails, query latency.
+public final class ServerMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    private let store: any LogStore
+    private let storeBytes: Gauge
+    let tailClients: Gauge
+    let receivedBytes: Counter
+    let queryLatency: DurationHistogram
+
+    init(store: any LogStore) {
+        self.store = store
+        storeBytes = registry.makeGauge(name: "keel_store_bytes", help: "Bytes the store holds on disk.")
+        tailClients = registry.makeGauge(name: "keel_tail_clients", help: "Open live tails.")
+        receivedBytes = registry.makeCounter(name: "keel_ingest_bytes_total", help: "Request body bytes received by ingest, as sent.")
+        queryLatency = registry.makeDurationHistogram(
+            name: "keel_query_duration_seconds",
+            buckets: [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                      .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5)],
+            help: "Time to answer /v1/events, /v1/timeline and export pages.")
+    }
+
+    func ingested(_ count: Int, format: String, duplicates: Int) {
+        registry.makeCounter(name: "keel_ingest_events_total", labels: [("format", format)], help: "Events stored.")
+            .increment(by: Int64(count))
+        if duplicates > 0 {
+            registry.makeCounter(name: "keel_ingest_duplicates_total", labels: [("format", format)], help: "Events skipped as already stored (a retried batch).")
+                .increment(by: Int64(duplicates))
+        }
+    }
+
+    func rejected(reason: String) {
+        registry.makeCounter(name: "keel_ingest_rejected_total", labels: [("reason", reason)], help: "Requests refused, by reason.")
+            .increment()
+    }
+
+    /// The text exposition, with the store's size read now.
+    func exposition() -> [UInt8] {
+        storeBytes.set(Double(store.sizeInBytes()))
+        return registry.emitToBuffer()
+    }
+}

@@ -1,0 +1,113 @@
+import Hummingbird
+import Logging
+import Prometheus
+import Keel
+import KeelStore
+import NIOCore
+
+extension KeelServer {
+    /// `GET /v1/events`: a page of matching events, oldest first, and the cursor of the next page.
+    func queryEvents(_ request: Request) async -> Response {
+        let query: EventQuery
+        switch readRequest(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (_, parsed)): query = parsed
+        }
+        do {
+            let page = try await timed { [store] in try store.events(query) }
+            var out = "{\"events\":["
+            for (i, event) in page.events.enumerated() {
+                if i > 0 { out += "," }
+                out += event.line
+            }
+            out += "]"
+            if let next = page.next { out += ",\"next\":\"\(next)\"" }
+            out += "}\n"
+            return Self.json(.ok, out)
+        } catch {
+            return storeFailure(error)
+        }
+    }
+
+    /// `GET /v1/timeline?request_id=…` (or `run_id`, `trace_id`): every event of that request or run, from every
+    /// service, in time order, with each one's offset from the start, its duration and the idle gap before it.
+    func timeline(_ request: Request) async -> Response {
+        var query: EventQuery
+        switch readRequest(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (_, parsed)): query = parsed
+        }
+        let keys: [IDField] = [.requestID, .runID, .traceID].filter { query.ids[$0] != nil }
+        guard keys.count == 1, let key = keys.first, let id = query.ids[key] else {
+            return Self.error(.badRequest, "invalid_parameter", "name one of request_id, run_id or trace_id")
+        }
+        let cap = 10_000
+        query.limit = 1000
+        do {
+            var events: [StoredEvent] = []
+            while events.count < cap {
+                let page = try await timed { [store, query] in try store.events(query) }
+                events += page.events
+                guard let next = page.next else { break }
+                query.after = next
+            }
+            return Self.json(.ok, Timeline(events: Array(events.prefix(cap)), truncated: events.count >= cap).json(key: key, id: id))
+        } catch {
+            return storeFailure(error)
+        }
+    }
+
+    /// Runs a store read off the event loop and records its latency.
+    func timed<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        defer { metrics.queryLatency.record(ContinuousClock.now - start) }
+        return try await blocking(work)
+    }
+
+    func storeFailure(_ error: any Error) -> Response {
+        logger.error("store read failed", metadata: ["error": "\(error)"])
+        return Self.error(.serviceUnavailable, "store_error", "the store could not be read; retry")
+    }
+}
+
+/// A request's or run's story: its events with offsets, durations and the gaps between them.
+struct Timeline {
+    let events: [StoredEvent]
+    let truncated: Bool
+
+    func json(key: IDField, id: String) -> String {
+        // An event is written when its work ends: it started `duration_ms` before its timestamp.
+        let parsed = events.map { event -> (event: StoredEvent, start: Int64, duration: Double?, service: String?) in
+            let line = try? JSONParser.parse(event.line)
+            let duration = line?["duration_ms"]?.doubleValue
+            return (event, event.timestamp - Int64((duration ?? 0) * 1000), duration, line?["service"]?.stringValue)
+        }
+        let first = parsed.map(\.start).min() ?? 0
+        let last = events.map(\.timestamp).max() ?? 0
+        var services: [String] = []
+        for service in parsed.compactMap(\.service) where !services.contains(service) { services.append(service) }
+        var out = "{\"\(key.rawValue)\":" + JSONValue.string(id).jsonText + ",\"count\":\(events.count)"
+        if !events.isEmpty {
+            out += ",\"started\":\"\(EventNormalizer.rfc3339(first))\",\"ended\":\"\(EventNormalizer.rfc3339(last))\""
+            out += ",\"duration_ms\":\(Self.milliseconds(last - first))"
+        }
+        out += ",\"services\":" + JSONValue.array(services.map(JSONValue.string)).jsonText
+        out += ",\"truncated\":\(truncated),\"events\":["
+        var latestEnd = first
+        for (i, item) in parsed.enumerated() {
+            if i > 0 { out += "," }
+            let gap = max(0, item.start - latestEnd)
+            latestEnd = max(latestEnd, item.event.timestamp)
+            out += "{\"offset_ms\":\(Self.milliseconds(item.start - first)),\"gap_ms\":\(Self.milliseconds(gap))"
+            if let duration = item.duration { out += ",\"duration_ms\":\(duration)" }
+            out += ",\"event\":" + item.event.line + "}"
+        }
+        return out + "]}\n"
+    }
+
+    static func milliseconds(_ microseconds: Int64) -> String {
+        let whole = microseconds / 1000
+        let fraction = abs(microseconds % 1000)
+        return "\(whole).\(fraction < 10 ? "00" : fraction < 100 ? "0" : "")\(fraction)"
+    }
+}

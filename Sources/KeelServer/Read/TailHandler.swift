@@ -1,0 +1,76 @@
+import HTTPTypes
+import Hummingbird
+import Keel
+import KeelStore
+import NIOCore
+import Prometheus
+
+extension KeelServer {
+    /// `GET /v1/tail`: Server-Sent Events, one `log` event per stored event with the same filters as `/v1/events`,
+    /// in arrival order. Each event's `id` is its arrival number, so a client that reconnects with `Last-Event-ID`
+    /// (or `?last_event_id=`) gets exactly what it has not seen — read from the store, across reconnects and server
+    /// restarts alike. Without one, the tail starts with the next event to arrive.
+    func tail(_ request: Request) async -> Response {
+        var query: EventQuery
+        let tenant: String
+        switch readRequest(request) {
+        case .failure(let refusal): return refusal.response
+        case .success(let (principal, parsed)):
+            query = parsed
+            tenant = principal.tenant
+        }
+        query.after = nil
+        let resume = request.headers[HTTPField.Name("Last-Event-ID")!]
+            ?? request.uri.queryParameters["last_event_id"].map(String.init)
+        var position = store.newestArrival(tenant: tenant)
+        if let resume {
+            guard let arrival = Int64(resume), arrival >= 0 else {
+                return Self.error(.badRequest, "invalid_parameter", "Last-Event-ID: not an id this server handed out")
+            }
+            position = arrival
+        }
+        let store = self.store
+        let metrics = self.metrics
+        let poll = configuration.tailPollInterval
+        let heartbeat = configuration.tailHeartbeat
+        let start = position
+        let filters = query
+        return Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                metrics.tailClients.increment()
+                defer { metrics.tailClients.decrement() }
+                var position = start
+                var quietSince = ContinuousClock.now
+                try await writer.write(ByteBuffer(string: "retry: 1000\n: keel tail from \(position)\n\n"))
+                while !Task.isCancelled {
+                    let newest = store.newestArrival(tenant: tenant)
+                    if newest > position {
+                        var query = filters
+                        query.arrivedAfter = position
+                        query.limit = 500
+                        let page = try await blocking { [query] in try store.events(query) }
+                        var out = ""
+                        for event in page.events {
+                            out += "id: \(event.arrival)\nevent: log\ndata: \(event.line)\n\n"
+                        }
+                        // A page that is not full holds every match up to `newest`: nothing between is skipped.
+                        let full = page.events.count == query.limit
+                        position = full ? page.events.last!.arrival : max(page.events.last?.arrival ?? position, newest)
+                        if !out.isEmpty {
+                            try await writer.write(ByteBuffer(string: out))
+                            quietSince = .now
+                        }
+                        if full { continue }
+                    }
+                    if ContinuousClock.now - quietSince > heartbeat {
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        quietSince = .now
+                    }
+                    try await Task.sleep(for: poll)
+                }
+                try await writer.finish(nil)
+            })
+    }
+}

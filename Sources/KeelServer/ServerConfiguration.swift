@@ -1,0 +1,28 @@
+public import Keel
+public import KeelStore
+
+/// How `keel serve` runs. Defaults: 127.0.0.1:8080, data in `./keel-data`, tokens required, 30 days' retention.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = "keel-data"
+    public var durability: SQLiteLogStore.Durability = .normal
+    /// No tokens: every request acts as an admin (local experiments only).
+    public var insecureSingleTenant = false
+    public var limits = IngestLimits()
+    /// The redaction every ingested event goes through (the library's default policy unless told otherwise).
+    public var redaction: RedactionPolicy = .default
+    /// Days of events kept per tenant; tenants not named in ``retentionByTenant`` keep ``retentionDays``.
+    public var retentionDays = 30
+    public var retentionByTenant: [String: Int] = [:]
+    /// How often the retention job runs.
+    public var retentionInterval: Duration = .seconds(3600)
+    /// How often an open tail looks for new events when it has nothing to send.
+    public var tailPollInterval: Duration = .milliseconds(50)
+    /// A comment line on an idle tail, so proxies keep it open and a gone client is noticed.
+    public var tailHeartbeat: Duration = .seconds(15)
+
+    public init() {}
+
+    public func retention(for tenant: String) -> Int { retentionByTenant[tenant] ?? retentionDays }
+}
