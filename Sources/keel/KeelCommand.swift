@@ -5,6 +5,7 @@ struct KeelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keel",
         abstract: "Structured, redacted, correlated logs: read, check and serve them.",
-        subcommands: [TailCommand.self, RedactCommand.self, LintCommand.self, SchemaCommand.self, PipeCommand.self, VerifyCommand.self]
+        subcommands: [
+            ServeCommand.self, TokenCommand.self, QueryCommand.self, ExportCommand.self, ForgetCommand.self, TailCommand.self, RedactCommand.self, LintCommand.self, SchemaCommand.self, PipeCommand.self, VerifyCommand.self]
     )
 }

@@ -10,15 +10,23 @@ import Keel
 import KeelTools
 import Logging
 
-struct TailCommand: ParsableCommand {
+struct TailCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tail",
-        abstract: "Show Keel log lines readably, from files or stdin, optionally following them.",
+        abstract: "Show Keel log lines readably, from files or stdin, optionally following them; or a server's live tail.",
         discussion: """
             Lines that are not JSON are shown dimmed (unless a field filter is set). With -f, files are followed \
-            across rotation (rename, re-create or copytruncate). Colour is used when stdout is a terminal.
+            across rotation (rename, re-create or copytruncate). Colour is used when stdout is a terminal. \
+            With --server, follows a keel serve's live tail (--level, --request-id, --tenant and --grep apply), \
+            reconnecting where it left off.
             """
     )
+
+    @Option(help: "Follow the live tail of this keel serve (URL) instead of files.")
+    var server: String?
+
+    @Option(help: "The token for --server (default: $KEEL_TOKEN).")
+    var token: String?
 
     @Argument(help: "Files to read; stdin when none.")
     var files: [String] = []
@@ -59,11 +67,12 @@ struct TailCommand: ParsableCommand {
         }
         if !["auto", "always", "never"].contains(color) { throw ValidationError("--color takes auto, always or never") }
         if let lines, lines < 0 { throw ValidationError("--lines must not be negative") }
-        if follow && files.isEmpty { throw ValidationError("--follow needs at least one file") }
+        if follow && files.isEmpty && server == nil { throw ValidationError("--follow needs at least one file") }
+        if server != nil && !files.isEmpty { throw ValidationError("--server reads the server, not files") }
         if interval < 10 { throw ValidationError("--interval must be at least 10 ms") }
     }
 
-    func run() throws {
+    func run() async throws {
         signal(SIGPIPE, SIG_IGN)
         var filter = TailFilter(
             minimumLevel: level.flatMap { Logger.Level(canonicalName: $0) }, requestID: requestID, tenant: tenant)
@@ -77,6 +86,15 @@ struct TailCommand: ParsableCommand {
         let colour = color == "always" || (color == "auto" && FileDescriptorIO.isTerminal(1))
         let printer = TailPrinter(filter: filter, style: json ? .json : .pretty, colour: colour)
 
+        if let server {
+            var options = ServerOptions()
+            options.server = server
+            options.token = token
+            options.tenant = tenant
+            let parameters: [(String, String?)] = [("level", level), ("request_id", requestID)]
+            try await ServerTail(client: ServerClient(options: options), parameters: parameters).run(printer)
+            return
+        }
         if files.isEmpty {
             var reader = LineReader()
             while !printer.outputClosed, case .read = reader.read(from: 0, onLine: printer.handle) {}

@@ -40,7 +40,7 @@ public struct Authenticator: Sendable {
                 throw Refusal(status: .unauthorized, message: "unknown token")
             }
             guard record.role.allows(role) else {
-                throw Refusal(status: .forbidden, message: "a \(record.role.rawValue) token cannot do this (needs \(role.rawValue))")
+                throw Refusal(status: .forbidden, message: "this is \(record.role == .ingest ? "an" : "a") \(record.role.rawValue) token; this needs \(role.rawValue) (or admin)")
             }
             var tenant = record.tenant
             if let scope, scope != record.tenant {

@@ -45,8 +45,8 @@ extension KeelServer {
             let records: [IncomingRecord]
             switch format {
             case .ndjson:
-                guard contentType.isEmpty || contentType.hasPrefix("application/x-ndjson") || contentType.hasPrefix("application/json")
-                    || contentType.hasPrefix("text/plain") || contentType.hasPrefix("application/jsonl")
+                // Text of any kind is read as NDJSON (curl's default form type included); binary formats are refused.
+                guard !isProtobuf, !contentType.hasPrefix("multipart/"), !contentType.hasPrefix("application/octet-stream")
                 else { throw IngestError.unsupported("send NDJSON as application/x-ndjson, not \(contentType)") }
                 records = try NDJSONFormat.records(body, limits: limits)
             case .loki:

@@ -79,9 +79,9 @@ extension KeelServer {
             ],
             identity: Array("\(id.high)-\(id.low)".utf8))
         let event = try normalizer.normalize(record, tenant: request.tenant, now: now)
-        logger.notice(
-            "forgot events", metadata: ["event": "\(EventCatalogue.dataForgotten.name)", "storage_class": "audit",
-                                        "tenant_id": "\(request.tenant)", "context": .dictionary(context.reduce(into: [:]) { $0[$1.key] = .string($1.value.stringValue ?? $1.value.jsonText) })])
+        var metadata: Logger.Metadata = ["tenant_id": "\(request.tenant)"]
+        for (key, value) in context { metadata[key] = .string(value.stringValue ?? value.jsonText) }
+        logger.log(EventCatalogue.dataForgotten, "forgot \(count) events", metadata: metadata)
         return event
     }
 }

@@ -33,7 +33,7 @@ extension KeelServer {
             if count > 0 {
                 dropped[tenant] = count
                 logger.notice(
-                    "retention dropped old days", metadata: ["tenant_id": "\(tenant)", "context": ["events": "\(count)", "retention_days": "\(days)"]])
+                    "retention dropped old days", metadata: ["tenant_id": "\(tenant)", "events": "\(count)", "retention_days": "\(days)"])
             }
         }
         return dropped

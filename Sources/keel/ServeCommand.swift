@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Keel
+import KeelServer
+import KeelStore
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the log server: ingest (NDJSON, Loki push, OTLP/HTTP), search, timelines, live tail, export.",
+        discussion: """
+            On an empty data directory it creates tenant "default" and prints an admin and an ingest token once. \
+            See docs/server.md for the API.
+            """
+    )
+
+    @Option(help: "Address to listen on, HOST:PORT.")
+    var listen = "127.0.0.1:8080"
+
+    @Option(help: "The data directory (events, tokens).")
+    var data = "keel-data"
+
+    @Option(help: "normal (committed; survives a crash of keel) or full (fsync'd before each acknowledgement).")
+    var durability = "normal"
+
+    @Option(name: .customLong("retention-days"), help: "Days of events kept per tenant.")
+    var retentionDays = 30
+
+    @Option(help: "A tenant's own retention, TENANT=DAYS (repeatable).")
+    var retention: [String] = []
+
+    @Flag(name: .customLong("insecure-single-tenant"), help: "No tokens: anyone who can connect is an admin. Local experiments only.")
+    var insecureSingleTenant = false
+
+    func run() async throws {
+        var configuration = ServerConfiguration()
+        let parts = listen.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 2, let port = Int(parts.last!), (0...65535).contains(port) else {
+            throw ValidationError("--listen takes HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+        configuration.host = parts.dropLast().joined(separator: ":")
+        configuration.port = port
+        configuration.dataDirectory = data
+        switch durability {
+        case "normal": configuration.durability = .normal
+        case "full": configuration.durability = .full
+        default: throw ValidationError("--durability takes normal or full")
+        }
+        configuration.retentionDays = retentionDays
+        for item in retention {
+            let pair = item.split(separator: "=")
+            guard pair.count == 2, TenantName.isValid(pair[0]), let days = Int(pair[1]), days > 0 else {
+                throw ValidationError("--retention takes TENANT=DAYS, e.g. acme=90")
+            }
+            configuration.retentionByTenant[String(pair[0])] = days
+        }
+        configuration.insecureSingleTenant = insecureSingleTenant
+
+        var logging = try KeelConfiguration.fromEnvironment()
+        logging.service = "keel-server"
+        try Keel.bootstrap(logging)
+        defer { Keel.shutdown() }
+        let logger = Logger(label: "keel.server")
+
+        let server = try KeelServer(configuration: configuration, logger: logger)
+        if insecureSingleTenant {
+            logger.warning(
+                "INSECURE: --insecure-single-tenant is on. No token is checked: anyone who can connect reads, writes and erases every tenant. Never use this beyond a laptop.")
+        } else if let tokens = try server.bootstrapTokens() {
+            // Printed once, on stderr: only their hashes are stored.
+            FileHandle.standardError.write(Data("""
+
+                keel: first start on \(data): created tenant "default" and two tokens. They are shown only now.
+                  admin token:  \(tokens.admin)
+                  ingest token: \(tokens.ingest)
+                Send with: curl -H 'Authorization: Bearer <token>' --data-binary @events.ndjson http://\(listen)/v1/events
+                More tokens: keel token create --data \(data) --tenant NAME --role ingest|read|admin
+
+
+                """.utf8))
+        }
+        logger.notice(
+            "keel serve starting",
+            metadata: ["listen": "\(listen)", "data": "\(data)", "durability": "\(durability)"])
+        let services = ServiceGroup(
+            services: [server.makeApplication()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await services.run()
+        logger.notice("keel serve stopped")
+    }
+}
+
+struct TokenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Manage the API tokens of a keel serve data directory.",
+        subcommands: [Create.self, List.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a token and print it once (only its hash is stored). A running server accepts it at once.")
+
+        @Option(help: "The server's data directory.")
+        var data = "keel-data"
+
+        @Option(help: "The tenant the token reads or writes.")
+        var tenant: String
+
+        @Option(help: "ingest, read or admin.")
+        var role: String
+
+        func run() throws {
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role takes ingest, read or admin") }
+            guard TenantName.isValid(tenant) else { throw ValidationError("--tenant: use 1–64 of A–Z a–z 0–9 _ -") }
+            let created = try TokenStore(dataDirectory: data).create(tenant: tenant, role: role)
+            print(created.token)
+            FileHandle.standardError.write(Data("keel: \(role.rawValue) token \(created.record.id) for tenant \(tenant); shown only now\n".utf8))
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens: id, tenant, role, created (never the token).")
+
+        @Option(help: "The server's data directory.")
+        var data = "keel-data"
+
+        func run() throws {
+            for record in try TokenStore(dataDirectory: data).records() {
+                print("\(record.id)\t\(record.tenant)\t\(record.role.rawValue)\t\(record.created)")
+            }
+        }
+    }
+}

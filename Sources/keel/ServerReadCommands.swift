@@ -1,0 +1,156 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import Keel
+import KeelTools
+import NIOCore
+import NIOHTTP1
+
+/// The filters `keel query`, `keel tail --server` and `keel export` send to a server.
+struct FilterOptions: ParsableArguments {
+    @Option(help: "From this time (RFC 3339 or Unix time).") var from: String?
+    @Option(help: "Until this time (RFC 3339 or Unix time).") var to: String?
+    @Option(help: "The last period: 30s, 15m, 2h, 7d.") var since: String?
+    @Option(name: .customLong("min-level"), help: "This level and above.") var minLevel: String?
+    @Option(help: "Only this event name.") var event: String?
+    @Option(name: .customLong("error-code"), help: "Only this error_code.") var errorCode: String?
+    @Option(name: .customLong("request-id")) var requestID: String?
+    @Option(name: .customLong("trace-id")) var traceID: String?
+    @Option(name: .customLong("run-id")) var runID: String?
+    @Option(name: .customLong("user-id")) var userID: String?
+    @Option(name: .shortAndLong, help: "A case-insensitive substring of the message.") var query: String?
+
+    var parameters: [(String, String?)] {
+        [("from", from), ("to", to), ("since", since), ("level", minLevel), ("event", event), ("error_code", errorCode),
+         ("request_id", requestID), ("trace_id", traceID), ("run_id", runID), ("user_id", userID), ("q", query)]
+    }
+}
+
+struct QueryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "query", abstract: "Search a keel serve: matching events, oldest first.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var filters: FilterOptions
+    @Option(help: "At most this many events.") var limit = 100
+    @Flag(help: "Print the events as JSON lines instead of rendering them.") var json = false
+
+    func run() async throws {
+        let client = ServerClient(options: server)
+        let printer = TailPrinter(filter: TailFilter(), style: json ? .json : .pretty, colour: !json && FileDescriptorIO.isTerminal(1))
+        var cursor: String?
+        var shown = 0
+        while shown < limit {
+            let page = try await client.json(
+                client.request("/v1/events", filters.parameters + [("limit", String(min(1000, limit - shown))), ("cursor", cursor)]))
+            let events = page["events"] as? [Any] ?? []
+            for event in events {
+                let data = try JSONSerialization.data(withJSONObject: event)
+                data.withUnsafeBytes(printer.handle)
+            }
+            shown += events.count
+            guard let next = page["next"] as? String, !events.isEmpty else { break }
+            cursor = next
+        }
+    }
+}
+
+struct ExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Export a run's or a time range's events from a keel serve to an NDJSON file.")
+
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var filters: FilterOptions
+    @Option(name: .shortAndLong, help: "The file to write.") var output: String
+
+    func run() async throws {
+        let client = ServerClient(options: server)
+        let response = try await client.send(client.request("/v1/export", filters.parameters), timeout: .hours(24))
+        guard FileManager.default.createFile(atPath: output + ".partial", contents: nil),
+            let file = FileHandle(forWritingAtPath: output + ".partial")
+        else { throw ServerClient.Failure(description: "cannot create \(output)") }
+        // Progress: events and bytes so far, and with a time range, how far through it the export is.
+        let span = filters.from.flatMap { Timestamp(rfc3339: $0) }.flatMap { from in
+            filters.to.flatMap { Timestamp(rfc3339: $0) }.map { (from.microsecondsSinceEpoch, $0.microsecondsSinceEpoch) }
+        }
+        var progress = ExportProgress(span: span, showing: FileDescriptorIO.isTerminal(2))
+        var pending: [UInt8] = []
+        for try await buffer in response.body {
+            let bytes = Array(buffer.readableBytesView)
+            file.write(Data(bytes))
+            pending += bytes
+            while let newline = pending.firstIndex(of: 0x0A) {
+                progress.line(pending[..<newline])
+                pending.removeSubrange(...newline)
+            }
+        }
+        try file.synchronize()
+        try file.close()
+        guard rename(output + ".partial", output) == 0 else { throw ServerClient.Failure(description: "cannot write \(output)") }
+        progress.finish(to: output)
+    }
+}
+
+/// A one-line progress bar on stderr.
+struct ExportProgress {
+    let span: (Int64, Int64)?
+    let showing: Bool
+    var events = 0
+    var bytes = 0
+    var lastDrawn = ContinuousClock.now
+
+    init(span: (Int64, Int64)?, showing: Bool) {
+        self.span = span
+        self.showing = showing
+    }
+
+    mutating func line(_ line: ArraySlice<UInt8>) {
+        events += 1
+        bytes += line.count + 1
+        guard showing, ContinuousClock.now - lastDrawn > .milliseconds(100) else { return }
+        lastDrawn = .now
+        var bar = ""
+        if let (from, to) = span, to > from,
+            let time = (try? JSONParser.parse(Array(line)))?["timestamp"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) })
+        {
+            let fraction = min(1, max(0, Double(time.microsecondsSinceEpoch - from) / Double(to - from)))
+            let filled = Int(fraction * 30)
+            bar = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: 30 - filled) + "] \(Int(fraction * 100))% "
+        }
+        FileHandle.standardError.write(Data("\r\(bar)\(events) events, \(bytes / 1024) KiB".utf8))
+    }
+
+    func finish(to path: String) {
+        FileHandle.standardError.write(Data("\(showing ? "\r" : "")exported \(events) events (\(bytes) bytes) to \(path)\n".utf8))
+    }
+}
+
+struct ForgetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forget",
+        abstract: "Erase a user's events (or a whole tenant's) from a keel serve. Shows the count first; --yes deletes.")
+
+    @OptionGroup var server: ServerOptions
+    @Option(name: .customLong("user-id")) var userID: String?
+    @Flag(name: .customLong("whole-tenant"), help: "Every event of the tenant.") var wholeTenant = false
+    @Flag(help: "Delete (without it, only count).") var yes = false
+
+    func run() async throws {
+        guard (userID != nil) != wholeTenant else { throw ValidationError("name --user-id or --whole-tenant") }
+        let client = ServerClient(options: server)
+        var body: [String: Any] = ["dry_run": !yes]
+        if let userID { body["user_id"] = userID } else { body["whole_tenant"] = true }
+        if let tenant = server.tenant { body["tenant"] = tenant }
+        let answer = try await client.json(
+            client.request("/v1/forget", method: .POST, body: Array(try JSONSerialization.data(withJSONObject: body))))
+        let count = answer["events"] as? Int ?? 0
+        if yes {
+            print("deleted \(count) events; audit event \(answer["audit_event_id"] as? String ?? "?")")
+        } else {
+            print("\(count) events would be deleted; run again with --yes to delete them")
+        }
+    }
+}
