@@ -4,6 +4,7 @@ import Keel
 import KeelStore
 import NIOCore
 import Prometheus
+import ServiceLifecycle
 
 extension KeelServer {
     /// `GET /v1/tail`: Server-Sent Events, one `log` event per stored event with the same filters as `/v1/events`,
@@ -44,7 +45,8 @@ extension KeelServer {
                 var position = start
                 var quietSince = ContinuousClock.now
                 try await writer.write(ByteBuffer(string: "retry: 1000\n: keel tail from \(position)\n\n"))
-                while !Task.isCancelled {
+                // A tail ends when the client goes (a write fails) or the server shuts down.
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
                     let newest = store.newestArrival(tenant: tenant)
                     if newest > position {
                         var query = filters

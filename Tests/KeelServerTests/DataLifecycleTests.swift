@@ -1,0 +1,106 @@
+import Foundation
+import Keel
+@testable import KeelServer
+import KeelStore
+import Testing
+
+/// Retention drops whole old days per tenant; export streams what was asked; forget counts first, deletes on
+/// request, and always leaves an audit event.
+@Suite struct DataLifecycleTests {
+    static let day: TimeInterval = 86_400
+
+    @Test func retentionDropsWholeDaysOlderThanEachTenantsLimit() async throws {
+        let fixture = try TestServer { configuration in
+            configuration.retentionDays = 7
+            configuration.retentionByTenant = ["tenant-b": 2]
+        }
+        defer { fixture.remove() }
+        let now = Date()
+        try await fixture.run { client in
+            for (offset, id) in [(10.0, "ten"), (5.0, "five"), (1.0, "one"), (0.0, "today")] {
+                let at = now.addingTimeInterval(-offset * Self.day)
+                _ = try await client.ingest([keelLine("a-\(id)", at: at)], token: fixture.ingestA)
+                _ = try await client.ingest([keelLine("b-\(id)", at: at)], token: fixture.ingestB)
+            }
+            let dropped = try await client.server.applyRetention()
+            #expect(dropped["tenant-a"] == 1)
+            #expect(dropped["tenant-b"] == 2)
+            let a = try await client.events(token: fixture.readA, query: "from=2000-01-01T00:00:00Z")
+            #expect(a.compactMap { $0["event_id"]?.stringValue } == ["a-five", "a-one", "a-today"])
+            let b = try await client.events(token: fixture.readB, query: "from=2000-01-01T00:00:00Z")
+            #expect(b.compactMap { $0["event_id"]?.stringValue } == ["b-one", "b-today"])
+            // A second run finds nothing more to drop.
+            #expect(try await client.server.applyRetention().isEmpty)
+        }
+    }
+
+    @Test func exportStreamsARunOrATimeRangeAsNDJSON() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let start = Date(timeIntervalSince1970: 1_795_435_200)
+            let lines = (0..<2500).map { n in
+                keelLine("x-\(n)", at: start.addingTimeInterval(Double(n)), extra: n % 2 == 0 ? "\"run_id\":\"run-even\"" : "\"run_id\":\"run-odd\"")
+            }
+            for chunk in stride(from: 0, to: lines.count, by: 1000) {
+                _ = try await client.ingest(Array(lines[chunk..<min(chunk + 1000, lines.count)]), token: fixture.ingestA)
+            }
+            let run = try await client.send("/v1/export?run_id=run-even", token: fixture.readA)
+            #expect(run.status == 200)
+            #expect(run.header("Content-Type") == "application/x-ndjson")
+            let exported = run.text.split(separator: "\n").map { try? JSONParser.parse(String($0)) }
+            #expect(exported.count == 1250)
+            #expect(exported.allSatisfy { $0?["run_id"]?.stringValue == "run-even" })
+            let range = try await client.send(
+                "/v1/export?from=2026-11-23T12:00:10Z&to=2026-11-23T12:00:20Z", token: fixture.readA)
+            #expect(range.text.split(separator: "\n").count == 10)
+            #expect(try await client.send("/v1/export", token: fixture.readA).status == 400, "an export names what it exports")
+        }
+    }
+
+    @Test func forgetCountsFirstDeletesOnRequestAndWritesAnAuditEvent() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let lines = (0..<30).map { n in
+                keelLine("f-\(n)", message: n % 3 == 0 ? "user u-42 did \(n)" : "someone else \(n)", extra: n % 3 == 0 ? "\"user_id\":\"u-42\"" : "\"user_id\":\"u-7\"")
+            }
+            _ = try await client.ingest(lines, token: fixture.ingestA)
+            func forget(_ body: String) async throws -> TestServer.Client.Reply {
+                try await client.send("/v1/forget", method: .POST, token: fixture.adminA, body: Array(body.utf8), contentType: "application/json")
+            }
+            let dry = try await forget("{\"user_id\":\"u-42\"}")
+            #expect(dry.json?["dry_run"] == .bool(true))
+            #expect(dry.json?["events"] == .number("10"))
+            #expect(try await client.events(token: fixture.readA, query: "user_id=u-42").count == 10, "a dry run deletes nothing")
+
+            let done = try await forget("{\"user_id\":\"u-42\",\"dry_run\":false}")
+            #expect(done.json?["events"] == .number("10"))
+            #expect(try await client.events(token: fixture.readA, query: "user_id=u-42").isEmpty)
+            #expect(try await client.events(token: fixture.readA, query: "q=u-42").isEmpty, "gone from the text index too")
+            #expect(try await client.events(token: fixture.readA, query: "user_id=u-7").count == 20)
+
+            let audit = try await client.events(token: fixture.readA, query: "event=data.forgotten")
+            #expect(audit.count == 1)
+            let record = try #require(audit.first)
+            #expect(record["storage_class"]?.stringValue == "audit")
+            #expect(record["event_id"]?.stringValue == done.json?["audit_event_id"]?.stringValue)
+            #expect(record["context"]?["deleted_events"] == .number("10"))
+            #expect(record["context"]?["requested_by"]?.stringValue?.hasPrefix("tok_") == true)
+            #expect(!record.jsonText.contains("u-42"), "the audit event does not keep the id it erased")
+
+            // Nothing matched: still answered and audited, never silently nothing.
+            let none = try await forget("{\"user_id\":\"nobody\",\"dry_run\":false}")
+            #expect(none.status == 200)
+            #expect(none.json?["events"] == .number("0"))
+            #expect(try await client.events(token: fixture.readA, query: "event=data.forgotten").count == 2)
+            #expect(try await forget("{}").status == 400)
+
+            // A whole tenant.
+            let tenant = try await forget("{\"whole_tenant\":true,\"dry_run\":false}")
+            #expect(tenant.json?["events"] == .number("22"))
+            let left = try await client.events(token: fixture.readA)
+            #expect(left.map { $0["event"]?.stringValue } == ["data.forgotten"])
+        }
+    }
+}
