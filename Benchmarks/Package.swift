@@ -45,7 +45,7 @@ let package = Package(
         // The embedded store at 10,000,000 events: ingest rate as the store grows, then id lookups and text search.
         .executableTarget(
             name: "store-load",
-            dependencies: [.product(name: "Keel", package: "main"), .product(name: "KeelStore", package: "main")]
+            dependencies: ["W1Workload", .product(name: "Keel", package: "main"), .product(name: "KeelStore", package: "main")]
         ),
         .executableTarget(
             name: "KeelHandlerBenchmarks",
