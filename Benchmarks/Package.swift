@@ -11,6 +11,8 @@ let package = Package(
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         // The W1 workload of shared/bench/STANDARD.md and the handlers Keel is compared with.
@@ -46,6 +48,17 @@ let package = Package(
         .executableTarget(
             name: "store-load",
             dependencies: ["W1Workload", .product(name: "Keel", package: "main"), .product(name: "KeelStore", package: "main")]
+        ),
+        // W2 and W3 against a running `keel serve` (scripts/bench-server.sh): ingest load from concurrent clients,
+        // request_id lookups and text searches, and the time from an acknowledgement to the event on a live tail.
+        .executableTarget(
+            name: "server-load",
+            dependencies: [
+                "W1Workload", .product(name: "Keel", package: "main"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         .executableTarget(
             name: "KeelHandlerBenchmarks",

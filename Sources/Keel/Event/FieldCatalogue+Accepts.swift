@@ -3,15 +3,19 @@ extension FieldCatalogue {
     /// fields (`storage_class`) the allowed names. The rule ingestion uses to decide between the field and `context`,
     /// the same the encoder applies to metadata.
     public static func accepts(_ field: FieldID, _ value: JSONValue) -> Bool {
-        let spec = spec(field)
-        switch (spec.type, value) {
+        let index = Int(field.rawValue)
+        switch (types[index], value) {
         case (.string, .string(let s)):
             if field == .event { return EventEncoder.isEventName(s) }
-            return spec.allowedValues.isEmpty || spec.allowedValues.contains(s)
+            return allowedValues[index].isEmpty || allowedValues[index].contains(s)
         case (.integer, .number(let n)): return Int64(n) != nil
         case (.number, .number): return true
         case (.boolean, .bool), (.object, .object), (.array, .array): return true
         default: return false
         }
     }
+
+    /// Each field's type and allowed values by raw value, so a check copies no ``FieldSpec``.
+    private static let types: [JSONType] = fields.map(\.type)
+    private static let allowedValues: [Set<String>] = fields.map { Set($0.allowedValues) }
 }

@@ -58,20 +58,53 @@ public struct EventNormalizer: Sendable {
         "error_message": .error,
     ]
 
+    /// Every member name that means a canonical field: the canonical names and the aliases, in one table (one hash
+    /// per member).
+    static let names: [String: FieldID] = {
+        var names = aliases
+        for spec in FieldCatalogue.fields where names[spec.name] == nil { names[spec.name] = spec.id }
+        return names
+    }()
+
+    /// Each field's JSON key, by raw value.
+    static let keys: [String] = FieldCatalogue.fields.map(\.name)
+
     /// Canonical fields a sender cannot set: audit-chain fields describe the sender's own audit file.
     static let senderCannotSet: Set<FieldID> = [.schemaVersion, .seq, .prevHash, .hash, .redacted]
 
+    /// The envelope, which the server validates or makes itself and does not redact.
+    static let envelope: Set<FieldID> = [.timestamp, .level, .schemaVersion, .eventID, .tenantID, .redacted]
+
     /// The canonical event of `record`, for `tenant`, received at `now` (microseconds since the epoch).
     public func normalize(_ record: IncomingRecord, tenant: String, now: Int64) throws(IngestError) -> StoredEvent {
-        var fields: [FieldID: JSONValue] = [:]
+        var out = OutputBuffer(capacity: 1024)
+        defer { out.deallocate() }
+        return try normalize(record, tenant: tenant, now: now, using: &out)
+    }
+
+    /// Every record of a request, or the first refusal.
+    public func normalize(_ records: [IncomingRecord], tenant: String, now: Int64) throws(IngestError) -> [StoredEvent] {
+        var out = OutputBuffer(capacity: 4096)
+        defer { out.deallocate() }
+        var events: [StoredEvent] = []
+        events.reserveCapacity(records.count)
+        for record in records { events.append(try normalize(record, tenant: tenant, now: now, using: &out)) }
+        return events
+    }
+
+    private func normalize(
+        _ record: IncomingRecord, tenant: String, now: Int64, using out: inout OutputBuffer
+    ) throws(IngestError) -> StoredEvent {
+        var fields = [JSONValue?](repeating: nil, count: FieldID.count)
         var context: [(key: String, value: JSONValue)] = []
         var timestamp: Int64?
         var level = "INFO"
         for (key, value) in record.members {
-            guard let field = Self.aliases[key] ?? FieldCatalogue.field(named: key) else {
+            guard let field = Self.names[key] else {
                 context.append((key, value))
                 continue
             }
+            let slot = Int(field.rawValue)
             switch field {
             case .timestamp:
                 guard timestamp == nil, let time = Self.timestamp(value) else {
@@ -88,16 +121,16 @@ public struct EventNormalizer: Sendable {
                 if value.stringValue != tenant { context.append((key, value)) }
             case .error:
                 // A plain error string is the error's message.
-                if case .string(let message) = value, fields[.error] == nil {
-                    fields[.error] = .object([("message", .string(message))])
-                } else if FieldCatalogue.accepts(.error, value), fields[.error] == nil {
-                    fields[.error] = value
+                if case .string(let message) = value, fields[slot] == nil {
+                    fields[slot] = .object([("message", .string(message))])
+                } else if fields[slot] == nil, FieldCatalogue.accepts(.error, value) {
+                    fields[slot] = value
                 } else {
                     context.append((key, value))
                 }
             default:
-                if !Self.senderCannotSet.contains(field), fields[field] == nil, FieldCatalogue.accepts(field, value) {
-                    fields[field] = value
+                if fields[slot] == nil, !Self.senderCannotSet.contains(field), FieldCatalogue.accepts(field, value) {
+                    fields[slot] = value
                 } else {
                     context.append((key, value))
                 }
@@ -109,40 +142,61 @@ public struct EventNormalizer: Sendable {
                 "future_timestamp",
                 "timestamp \(Self.rfc3339(time)) is more than \(limits.maxFutureSkew.components.seconds) s ahead of the server's clock")
         }
-        let eventID = fields.removeValue(forKey: .eventID)?.stringValue.flatMap { Self.isUsableID($0) ? $0 : nil }
-            ?? Self.derivedID(record.identity, time: time)
+        let sentID = fields[Int(FieldID.eventID.rawValue)]?.stringValue
+        let eventID = sentID.flatMap { Self.isUsableID($0) ? $0 : nil } ?? Self.derivedID(record.identity, time: time)
+        if fields[Int(FieldID.event.rawValue)] == nil { fields[Int(FieldID.event.rawValue)] = .string("log") }
 
-        // Everything a sender wrote is redacted; the envelope, which the server validated or made, is not.
+        // Everything a sender wrote is redacted; the envelope is not. The redactor keeps members in order, so its
+        // answer lines up with `free`.
         var free: [(key: String, value: JSONValue)] = []
-        for field in FieldID.allCases { if let value = fields[field] { free.append((FieldCatalogue.spec(field).name, value)) } }
-        if !context.isEmpty { free.append(("context", .object(context))) }
-        let redaction = redactor.redact(.object(free))
-        guard case .object(let redacted) = redaction.value else { throw .badRequest("invalid_event", "not an object") }
-
-        var members: [(key: String, value: JSONValue)] = [
-            ("timestamp", .string(Self.rfc3339(time))), ("level", .string(level)),
-        ]
-        var byName: [String: JSONValue] = [:]
-        for (key, value) in redacted { byName[key] = value }
-        byName["schema_version"] = .number(String(FieldCatalogue.schemaVersion))
-        byName["event_id"] = .string(eventID)
-        byName["tenant_id"] = .string(tenant)
-        if byName["event"] == nil { byName["event"] = .string("log") }
-        if redaction.changed { byName["redacted"] = .array(redaction.types.map { .string($0.name) }) }
-        // Canonical key order, as the library writes it.
-        for field in FieldID.allCases where field != .timestamp && field != .level {
-            if let value = byName[FieldCatalogue.spec(field).name] { members.append((FieldCatalogue.spec(field).name, value)) }
+        var freeFields: [FieldID] = []
+        for field in FieldID.allCases where !Self.envelope.contains(field) && field != .context {
+            if let value = fields[Int(field.rawValue)] {
+                free.append((Self.keys[Int(field.rawValue)], value))
+                freeFields.append(field)
+            }
         }
-        let line = JSONValue.object(members).jsonText
-        if line.utf8.count > limits.maxLineBytes {
-            throw .tooLarge("line_too_long", "an event is \(line.utf8.count) bytes once canonical; the limit is \(limits.maxLineBytes)")
+        if !context.isEmpty {
+            free.append(("context", .object(context)))
+            freeFields.append(.context)
+        }
+        let redaction = redactor.redact(.object(free))
+        guard case .object(let redacted) = redaction.value, redacted.count == freeFields.count else {
+            throw .badRequest("invalid_event", "the event could not be redacted")
+        }
+        for (field, member) in zip(freeFields, redacted) { fields[Int(field.rawValue)] = member.value }
+        fields[Int(FieldID.schemaVersion.rawValue)] = .number(String(FieldCatalogue.schemaVersion))
+        fields[Int(FieldID.eventID.rawValue)] = .string(eventID)
+        fields[Int(FieldID.tenantID.rawValue)] = .string(tenant)
+        if redaction.changed { fields[Int(FieldID.redacted.rawValue)] = .array(redaction.types.map { .string($0.name) }) }
+
+        // Canonical key order, as the library writes it.
+        out.removeAll()
+        out.append("{\"timestamp\":\"")
+        out.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
+        out.append("\",\"level\":")
+        out.appendJSONString(level)
+        for field in FieldID.allCases where field != .timestamp && field != .level {
+            guard let value = fields[Int(field.rawValue)] else { continue }
+            out.append(UInt8(ascii: ","))
+            out.appendJSONString(Self.keys[Int(field.rawValue)])
+            out.append(UInt8(ascii: ":"))
+            value.write(to: &out)
+        }
+        out.append(UInt8(ascii: "}"))
+        if out.count > limits.maxLineBytes {
+            throw .tooLarge("line_too_long", "an event is \(out.count) bytes once canonical; the limit is \(limits.maxLineBytes)")
         }
         var ids: [IDField: String] = [:]
-        for id in IDField.allCases { if let value = byName[id.rawValue]?.stringValue, !value.isEmpty { ids[id] = value } }
+        if let id = fields[Int(FieldID.requestID.rawValue)]?.stringValue, !id.isEmpty { ids[.requestID] = id }
+        if let id = fields[Int(FieldID.traceID.rawValue)]?.stringValue, !id.isEmpty { ids[.traceID] = id }
+        if let id = fields[Int(FieldID.runID.rawValue)]?.stringValue, !id.isEmpty { ids[.runID] = id }
+        if let id = fields[Int(FieldID.userID.rawValue)]?.stringValue, !id.isEmpty { ids[.userID] = id }
         return StoredEvent(
             eventID: eventID, timestamp: time, tenant: tenant, level: StoredEvent.levelRank(level),
-            event: byName["event"]?.stringValue, errorCode: byName["error_code"]?.stringValue, ids: ids,
-            message: byName["message"]?.stringValue ?? "", line: line)
+            event: fields[Int(FieldID.event.rawValue)]?.stringValue, errorCode: fields[Int(FieldID.errorCode.rawValue)]?.stringValue,
+            ids: ids, message: fields[Int(FieldID.message.rawValue)]?.stringValue ?? "",
+            line: out.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
     }
 
     /// RFC 3339 text, or seconds / milliseconds / microseconds / nanoseconds since the epoch (told apart by size).

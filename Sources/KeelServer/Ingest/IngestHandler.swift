@@ -71,7 +71,7 @@ extension KeelServer {
             // Every record is made canonical before anything is stored: one bad record refuses the request.
             let tenant = principal.tenant
             let normalizer = self.normalizer
-            let events = try records.map { record throws(IngestError) in try normalizer.normalize(record, tenant: tenant, now: now) }
+            let events = try normalizer.normalize(records, tenant: tenant, now: now)
             let store = self.store
             let result = try await blocking { try store.append(events) }
             metrics.ingested(result.stored, format: format.rawValue, duplicates: result.duplicates)
