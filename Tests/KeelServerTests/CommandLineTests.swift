@@ -1,0 +1,120 @@
+import Foundation
+import Keel
+@testable import KeelServer
+import Testing
+
+/// `keel query`, `keel export`, `keel forget` and `keel tail --server` against a live server: the commands a person
+/// types, run as processes.
+@Suite struct CommandLineTests {
+    /// Runs `keel ARGS` to completion (at most 60 s) and returns its exit status, stdout and stderr.
+    static func keel(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String, String) {
+        try #require(FileManager.default.isExecutableFile(atPath: CrashDurabilityTests.binary), "build keel first: swift build")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CrashDurabilityTests.binary)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        // Pipes are read on their own handlers: a blocking read here would hold one of the few cooperative threads
+        // the in-process server needs to answer the command.
+        let stdout = Printed(out)
+        let stderr = Printed(err)
+        try process.run()
+        for _ in 0..<600 where process.isRunning || !stdout.ended || !stderr.ended {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        if process.isRunning { process.terminate() }
+        return (process.terminationStatus, stdout.text, stderr.text)
+    }
+
+    @Test func queryExportAndForgetFromTheCommandLine() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let start = Date(timeIntervalSince1970: 1_795_435_200)
+            let lines = (0..<1500).map { n in
+                keelLine("c-\(n)", message: n % 500 == 0 ? "needle \(n)" : "hay \(n)", at: start.addingTimeInterval(Double(n)),
+                         extra: "\"run_id\":\"run-\(n % 3)\",\"user_id\":\"user-\(n % 2)\"")
+            }
+            _ = try await client.ingest(Array(lines[..<1000]), token: fixture.ingestA)
+            _ = try await client.ingest(Array(lines[1000...]), token: fixture.ingestA)
+            let server = ["--server", "http://127.0.0.1:\(client.port)"]
+
+            let (status, out, err) = try await Self.keel(["query", "-q", "NEEDLE", "--from", "2026-11-23T00:00:00Z", "--json"] + server, environment: ["KEEL_TOKEN": fixture.readA])
+            #expect(status == 0, "\(err)")
+            let found = out.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            #expect(found.compactMap { $0["message"]?.stringValue } == ["needle 0", "needle 500", "needle 1000"])
+
+            // More than one page, and the limit holds.
+            let (_, many, _) = try await Self.keel(["query", "--run-id", "run-1", "--limit", "1200", "--json", "--token", fixture.readA] + server)
+            #expect(many.split(separator: "\n").count == 500)
+
+            let file = fixture.directory + "/export.ndjson"
+            let (exported, _, exportErr) = try await Self.keel(
+                ["export", "--from", "2026-11-23T12:00:00Z", "--to", "2026-11-23T12:10:00Z", "-o", file, "--token", fixture.readA] + server)
+            #expect(exported == 0, "\(exportErr)")
+            #expect(exportErr.contains("exported 600 events"))
+            let written = try String(contentsOfFile: file, encoding: .utf8).split(separator: "\n")
+            #expect(written.count == 600)
+            #expect(written.first?.contains("\"event_id\":\"c-0\"") == true)
+
+            let (_, dry, _) = try await Self.keel(["forget", "--user-id", "user-1", "--token", fixture.adminA] + server)
+            #expect(dry.contains("750 events would be deleted"))
+            let (_, done, _) = try await Self.keel(["forget", "--user-id", "user-1", "--yes", "--token", fixture.adminA] + server)
+            #expect(done.contains("deleted 750 events"))
+            #expect(try await client.events(token: fixture.readA, query: "user_id=user-1").isEmpty)
+
+            // A refused request says why and fails.
+            let (refused, _, why) = try await Self.keel(["query", "--token", fixture.ingestA] + server)
+            #expect(refused != 0)
+            #expect(why.contains("403"))
+        }
+    }
+
+    @Test func tailFollowsAServer() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: CrashDurabilityTests.binary)
+            process.arguments = ["tail", "--server", "http://127.0.0.1:\(client.port)", "--token", fixture.readA, "--json", "--level", "warning"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.nullDevice
+            let printed = Printed(out)
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            try await Task.sleep(for: .milliseconds(500))
+            _ = try await client.ingest(
+                [keelLine("t-1", message: "quiet"), keelLine("t-2", message: "loud", level: "ERROR")], token: fixture.ingestA)
+            for _ in 0..<200 where !printed.text.contains("loud") { try await Task.sleep(for: .milliseconds(50)) }
+            let seen = printed.text
+            #expect(seen.contains("\"event_id\":\"t-2\""))
+            #expect(!seen.contains("quiet"))
+        }
+    }
+}
+
+/// What a child process prints on one pipe, collected by the pipe's readability handler (on its own thread).
+final class Printed: @unchecked Sendable {
+    private let lock = NSLock()
+    private var data = Data()
+    private var done = false
+
+    init(_ pipe: Pipe) {
+        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+            let more = handle.availableData
+            // Empty means end of file: stop, or the handler is called again and again.
+            if more.isEmpty { handle.readabilityHandler = nil }
+            lock.withLock {
+                data += more
+                if more.isEmpty { done = true }
+            }
+        }
+    }
+
+    var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
+    var ended: Bool { lock.withLock { done } }
+}
