@@ -40,6 +40,13 @@ import Testing
             let secret = try #require(events.first { $0["event_id"]?.stringValue == "e-3" })
             #expect(!secret.jsonText.contains("hunter2"))
             #expect(!secret.jsonText.contains("private words"))
+
+            let metrics = try await client.send("/metrics", token: fixture.adminA).text
+            #expect(metrics.contains("keel_ingest_events_total{format=\"ndjson\"} 3"))
+            #expect(metrics.contains("keel_ingest_duplicates_total{format=\"ndjson\"} 3"))
+            #expect(metrics.contains("keel_query_duration_seconds_count"))
+            let storeBytes = metrics.split(separator: "\n").first { $0.hasPrefix("keel_store_bytes ") }
+            #expect((storeBytes.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0) > 0)
         }
     }
 

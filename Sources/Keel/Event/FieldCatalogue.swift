@@ -13,10 +13,14 @@ public enum FieldCatalogue {
     @inline(__always)
     public static func spec(_ id: FieldID) -> FieldSpec { fields[Int(id.rawValue)] }
 
-    /// The field a JSON key names, if it is canonical.
-    public static func field(named name: String) -> FieldID? { byName[name] }
+    /// The field a JSON key names, if it is canonical: by ``FieldLookup``'s byte tables (no `String` hashing) when
+    /// the key's bytes are contiguous, as parsed and literal strings are.
+    public static func field(named name: String) -> FieldID? {
+        if let found = name.utf8.withContiguousStorageIfAvailable({ FieldLookup.field(utf8: $0) }) { return found }
+        return byName[name]
+    }
 
-    private static let byName: [String: FieldID] = Dictionary(
+    static let byName: [String: FieldID] = Dictionary(
         uniqueKeysWithValues: fields.map { ($0.name, $0.id) }
     )
 

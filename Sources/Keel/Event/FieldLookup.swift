@@ -66,7 +66,7 @@ enum FieldLookup {
     @inline(__always)
     static func field(named key: String) -> FieldID? {
         if let found = key.utf8.withContiguousStorageIfAvailable({ field(utf8: $0) }) { return found }
-        return FieldCatalogue.field(named: key)
+        return FieldCatalogue.byName[key]
     }
 
     @inline(__always)

@@ -58,22 +58,16 @@ public struct EventNormalizer: Sendable {
         "error_message": .error,
     ]
 
-    /// Every member name that means a canonical field: the canonical names and the aliases, in one table (one hash
-    /// per member).
-    static let names: [String: FieldID] = {
-        var names = aliases
-        for spec in FieldCatalogue.fields where names[spec.name] == nil { names[spec.name] = spec.id }
-        return names
-    }()
-
     /// Each field's JSON key, by raw value.
     static let keys: [String] = FieldCatalogue.fields.map(\.name)
 
-    /// Canonical fields a sender cannot set: audit-chain fields describe the sender's own audit file.
-    static let senderCannotSet: Set<FieldID> = [.schemaVersion, .seq, .prevHash, .hash, .redacted]
+    /// Canonical fields a sender cannot set (audit-chain fields describe the sender's own audit file), by raw value.
+    static let senderCannotSet: [Bool] = FieldID.allCases.map { [.schemaVersion, .seq, .prevHash, .hash, .redacted].contains($0) }
 
-    /// The envelope, which the server validates or makes itself and does not redact.
-    static let envelope: Set<FieldID> = [.timestamp, .level, .schemaVersion, .eventID, .tenantID, .redacted]
+    /// The envelope, which the server validates or makes itself and does not redact, by raw value.
+    static let envelope: [Bool] = FieldID.allCases.map {
+        [.timestamp, .level, .schemaVersion, .eventID, .tenantID, .redacted, .context].contains($0)
+    }
 
     /// The canonical event of `record`, for `tenant`, received at `now` (microseconds since the epoch).
     public func normalize(_ record: IncomingRecord, tenant: String, now: Int64) throws(IngestError) -> StoredEvent {
@@ -100,7 +94,8 @@ public struct EventNormalizer: Sendable {
         var timestamp: Int64?
         var level = "INFO"
         for (key, value) in record.members {
-            guard let field = Self.names[key] else {
+            // Canonical names by byte lookup; the alias table only for the other keys.
+            guard let field = FieldCatalogue.field(named: key) ?? Self.aliases[key] else {
                 context.append((key, value))
                 continue
             }
@@ -129,7 +124,7 @@ public struct EventNormalizer: Sendable {
                     context.append((key, value))
                 }
             default:
-                if fields[slot] == nil, !Self.senderCannotSet.contains(field), FieldCatalogue.accepts(field, value) {
+                if fields[slot] == nil, !Self.senderCannotSet[slot], FieldCatalogue.accepts(field, value) {
                     fields[slot] = value
                 } else {
                     context.append((key, value))
@@ -150,7 +145,7 @@ public struct EventNormalizer: Sendable {
         // answer lines up with `free`.
         var free: [(key: String, value: JSONValue)] = []
         var freeFields: [FieldID] = []
-        for field in FieldID.allCases where !Self.envelope.contains(field) && field != .context {
+        for field in FieldID.allCases where !Self.envelope[Int(field.rawValue)] {
             if let value = fields[Int(field.rawValue)] {
                 free.append((Self.keys[Int(field.rawValue)], value))
                 freeFields.append(field)
