@@ -55,10 +55,10 @@ public final class KeelServer: Sendable {
         api.post("/v1/events") { request, _ in await self.ingest(request, format: .ndjson) }
         api.post("/loki/api/v1/push") { request, _ in await self.ingest(request, format: .loki) }
         api.post("/v1/logs") { request, _ in await self.ingest(request, format: .otlp) }
-        api.get("/v1/events") { request, _ in await self.queryEvents(request) }
-        api.get("/v1/timeline") { request, _ in await self.timeline(request) }
-        api.get("/v1/tail") { request, _ in await self.tail(request) }
-        api.get("/v1/export") { request, _ in await self.export(request) }
+        api.get("/v1/events") { request, _ in await self.reading(request, self.queryEvents) }
+        api.get("/v1/timeline") { request, _ in await self.reading(request, self.timeline) }
+        api.get("/v1/tail") { request, _ in await self.reading(request, self.tail) }
+        api.get("/v1/export") { request, _ in await self.reading(request, self.export) }
         api.post("/v1/forget") { request, _ in await self.forget(request) }
         api.get("/metrics") { request, _ in
             do throws(Authenticator.Refusal) {

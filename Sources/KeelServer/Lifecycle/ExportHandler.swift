@@ -6,12 +6,7 @@ import NIOCore
 extension KeelServer {
     /// `GET /v1/export?run_id=…` or `?from=…&to=…` (and any filter of `/v1/events`): every matching event as NDJSON,
     /// oldest first, streamed page by page so an export of millions of events holds one page in memory.
-    func export(_ request: Request) async -> Response {
-        let query: EventQuery
-        switch readRequest(request) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (_, parsed)): query = parsed
-        }
+    func export(_ request: Request, _ principal: Principal, _ query: EventQuery) async -> Response {
         guard query.ids[.runID] != nil || query.ids[.requestID] != nil || query.ids[.userID] != nil || query.from != nil
         else {
             return Self.error(.badRequest, "invalid_parameter", "name a run_id (or request_id, user_id) or a time range (from, to)")

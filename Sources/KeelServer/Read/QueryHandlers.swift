@@ -7,12 +7,7 @@ import NIOCore
 
 extension KeelServer {
     /// `GET /v1/events`: a page of matching events, oldest first, and the cursor of the next page.
-    func queryEvents(_ request: Request) async -> Response {
-        let query: EventQuery
-        switch readRequest(request) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (_, parsed)): query = parsed
-        }
+    func queryEvents(_ request: Request, _ principal: Principal, _ query: EventQuery) async -> Response {
         do {
             let page = try await timed { [store] in try store.events(query) }
             var out = "{\"events\":["
@@ -31,12 +26,8 @@ extension KeelServer {
 
     /// `GET /v1/timeline?request_id=…` (or `run_id`, `trace_id`): every event of that request or run, from every
     /// service, in time order, with each one's offset from the start, its duration and the idle gap before it.
-    func timeline(_ request: Request) async -> Response {
-        var query: EventQuery
-        switch readRequest(request) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (_, parsed)): query = parsed
-        }
+    func timeline(_ request: Request, _ principal: Principal, _ query: EventQuery) async -> Response {
+        var query = query
         let keys: [IDField] = [.requestID, .runID, .traceID].filter { query.ids[$0] != nil }
         guard keys.count == 1, let key = keys.first, let id = query.ids[key] else {
             return Self.error(.badRequest, "invalid_parameter", "name one of request_id, run_id or trace_id")

@@ -62,23 +62,25 @@ struct ReadParameters {
 }
 
 extension KeelServer {
-    /// Checks credentials and reads the filters: the principal and its query, or the response that refuses.
-    func readRequest(_ request: Request, needs role: Role = .read) -> Result<(Principal, EventQuery), ResponseError> {
+    /// Checks credentials and reads the filters, then answers with `handler`; or answers the refusal (401, 403, or
+    /// 400 for a bad parameter) itself. What every read endpoint starts with.
+    func reading(
+        _ request: Request, needs role: Role = .read,
+        _ handler: (Request, Principal, EventQuery) async -> Response
+    ) async -> Response {
         let named = request.uri.queryParameters["tenant"].map(String.init)
         let principal: Principal
         do {
             principal = try authenticator.principal(request.headers, tenant: named, needs: role)
         } catch {
-            return .failure(ResponseError(response: Self.refusal(error)))
+            return Self.refusal(error)
         }
+        let query: EventQuery
         do {
-            return .success((principal, try ReadParameters.query(request, tenant: principal.tenant)))
+            query = try ReadParameters.query(request, tenant: principal.tenant)
         } catch {
-            return .failure(ResponseError(response: Self.error(.badRequest, "invalid_parameter", error.message)))
+            return Self.error(.badRequest, "invalid_parameter", error.message)
         }
-    }
-
-    struct ResponseError: Error {
-        let response: Response
+        return await handler(request, principal, query)
     }
 }

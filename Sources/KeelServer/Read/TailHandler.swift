@@ -11,15 +11,9 @@ extension KeelServer {
     /// in arrival order. Each event's `id` is its arrival number, so a client that reconnects with `Last-Event-ID`
     /// (or `?last_event_id=`) gets exactly what it has not seen — read from the store, across reconnects and server
     /// restarts alike. Without one, the tail starts with the next event to arrive.
-    func tail(_ request: Request) async -> Response {
-        var query: EventQuery
-        let tenant: String
-        switch readRequest(request) {
-        case .failure(let refusal): return refusal.response
-        case .success(let (principal, parsed)):
-            query = parsed
-            tenant = principal.tenant
-        }
+    func tail(_ request: Request, _ principal: Principal, _ query: EventQuery) async -> Response {
+        var query = query
+        let tenant = principal.tenant
         query.after = nil
         let resume = request.headers[HTTPField.Name("Last-Event-ID")!]
             ?? request.uri.queryParameters["last_event_id"].map(String.init)
