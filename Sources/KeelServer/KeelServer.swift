@@ -23,7 +23,9 @@ public final class KeelServer: Sendable {
 
     /// Opens the data directory's store and tokens.
     public convenience init(configuration: ServerConfiguration, logger: Logger) throws {
-        let store = try SQLiteLogStore(directory: configuration.dataDirectory, durability: configuration.durability)
+        let store = try SQLiteLogStore(
+            directory: configuration.dataDirectory, durability: configuration.durability,
+            maximumOpenPartitions: configuration.maximumOpenPartitions)
         self.init(configuration: configuration, store: store, logger: logger)
     }
 

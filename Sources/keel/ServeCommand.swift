@@ -32,6 +32,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A tenant's own retention, TENANT=DAYS (repeatable).")
     var retention: [String] = []
 
+    @Option(name: .customLong("max-open-days"), help: "Tenant-days kept open at once (file descriptors, page cache).")
+    var maxOpenDays = 64
+
     @Flag(name: .customLong("insecure-single-tenant"), help: "No tokens: anyone who can connect is an admin. Local experiments only.")
     var insecureSingleTenant = false
 
@@ -58,6 +61,8 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.retentionByTenant[String(pair[0])] = days
         }
         configuration.insecureSingleTenant = insecureSingleTenant
+        guard maxOpenDays > 0 else { throw ValidationError("--max-open-days must be at least 1") }
+        configuration.maximumOpenPartitions = maxOpenDays
 
         var logging = try KeelConfiguration.fromEnvironment()
         logging.service = "keel-server"

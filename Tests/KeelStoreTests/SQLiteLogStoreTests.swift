@@ -156,6 +156,34 @@ import Testing
         }
     }
 
+    @Test func onlyALimitedNumberOfDaysStayOpenAndClosedDaysReopenWhenRead() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteLogStore(directory: directory, maximumOpenPartitions: 3)
+        let day: Int64 = 86_400_000_000
+        for tenant in ["t1", "t2"] {
+            for d in 0..<10 {
+                let lines = (0..<20).map { line(d * 100 + $0, at: Int64(d) * day + Int64($0), requestID: "r-\(d)-\($0 % 2)") }
+                #expect(try store.append(events(lines, tenant: tenant)).stored == 20)
+            }
+        }
+        #expect(store.openPartitions <= 3)
+        #expect(store.days(tenant: "t1").count == 10)
+        #expect(try all(store, EventQuery(tenant: "t1", limit: 7)).count == 200)
+        #expect(try all(store, EventQuery(tenant: "t2", ids: [.requestID: "r-4-1"])).count == 10)
+        #expect(store.openPartitions <= 3)
+        // Arrival numbers go on across closed and reopened days, and a tail read finds every day that changed.
+        #expect(store.newestArrival(tenant: "t1") == 200)
+        let tail = try store.events(EventQuery(tenant: "t1", limit: 1000, arrivedAfter: 150))
+        #expect(tail.events.map(\.arrival) == Array(151...200))
+        // A reopened store sees the same.
+        let reopened = try SQLiteLogStore(directory: directory, maximumOpenPartitions: 2)
+        #expect(reopened.newestArrival(tenant: "t2") == 200)
+        #expect(reopened.openPartitions == 0, "days are opened when used, not at start")
+        #expect(try reopened.dropDays(tenant: "t2", before: Self.day0 + 5 * day) == 100)
+        #expect(try all(reopened, EventQuery(tenant: "t2", limit: 1000)).count == 100)
+        #expect(reopened.newestArrival(tenant: "t2") == 200, "dropping days never takes arrival numbers back")
+    }
+
     @Test func cursorsRoundTripAsText() throws {
         let cursor = EventCursor(day: 20_780, timestamp: Self.day0, seq: 42)
         #expect(EventCursor(cursor.description) == cursor)

@@ -21,23 +21,26 @@ public final class SQLiteLogStore: LogStore {
         case full
     }
 
-    /// One tenant's open days and the last arrival number handed out.
+    /// One tenant's days — each with the newest arrival number stored in it — and the last number handed out.
     private struct Tenant {
-        var days: [Int: Partition] = [:]
+        var days: [Int: Int64] = [:]
         var lastArrival: Int64 = 0
     }
 
     public let directory: String
     public let durability: Durability
     private let state = Mutex<[String: Tenant]>([:])
+    private let open: OpenPartitions
     /// Appends, drops and erasures one at a time: each partition has a single writer anyway, its chunk filter is the
     /// writer's, and arrival numbers are handed out in commit order.
     private let writing = Mutex<Void>(())
 
-    /// Opens (or creates) a store in `directory`.
-    public init(directory: String, durability: Durability = .normal) throws {
+    /// Opens (or creates) a store in `directory`, keeping at most `maximumOpenPartitions` tenant-days open at once
+    /// (each holds a few file descriptors and up to 32 MiB of page cache).
+    public init(directory: String, durability: Durability = .normal, maximumOpenPartitions: Int = 64) throws {
         self.directory = directory
         self.durability = durability
+        self.open = OpenPartitions(limit: maximumOpenPartitions)
         let files = FileManager.default
         try files.createDirectory(atPath: eventsDirectory, withIntermediateDirectories: true)
         var opened: [String: Tenant] = [:]
@@ -45,9 +48,11 @@ public final class SQLiteLogStore: LogStore {
             var tenant = Tenant()
             for file in try files.contentsOfDirectory(atPath: eventsDirectory + "/" + name) {
                 guard file.hasSuffix(".sqlite"), let day = Int(file.dropLast(".sqlite".count)) else { continue }
+                // Opened once to read its newest arrival, then closed: days are opened again when used.
                 let partition = try Partition(path: path(name, day), day: day, durability: durability)
-                tenant.days[day] = partition
+                tenant.days[day] = partition.newestArrival
                 tenant.lastArrival = max(tenant.lastArrival, partition.newestArrival)
+                try partition.close()
             }
             tenant.lastArrival = max(tenant.lastArrival, floor(name))
             opened[name] = tenant
@@ -92,10 +97,15 @@ public final class SQLiteLogStore: LogStore {
             var total = AppendResult(stored: 0, duplicates: 0)
             for tenant in groups.keys.sorted() {
                 for (day, batch) in groups[tenant]!.sorted(by: { $0.key < $1.key }) {
-                    let partition = try partition(tenant, day)
                     let last = state.withLock { $0[tenant]?.lastArrival ?? 0 }
-                    let (result, arrival) = try partition.append(batch, after: last)
-                    state.withLock { $0[tenant, default: Tenant()].lastArrival = arrival }
+                    let (result, arrival, newest) = try using(tenant, day, creating: true) { partition in
+                        let (result, arrival) = try partition.append(batch, after: last)
+                        return (result, arrival, partition.newestArrival)
+                    }!
+                    state.withLock {
+                        $0[tenant, default: Tenant()].lastArrival = arrival
+                        $0[tenant, default: Tenant()].days[day] = newest
+                    }
                     total.stored += result.stored
                     total.duplicates += result.duplicates
                 }
@@ -104,13 +114,28 @@ public final class SQLiteLogStore: LogStore {
         }
     }
 
-    private func partition(_ tenant: String, _ day: Int) throws -> Partition {
-        if let existing = state.withLock({ $0[tenant]?.days[day] }) { return existing }
-        try FileManager.default.createDirectory(atPath: tenantDirectory(tenant), withIntermediateDirectories: true)
-        let created = try Partition(path: path(tenant, day), day: day, durability: durability)
-        state.withLock { $0[tenant, default: Tenant()].days[day] = created }
-        return created
+    /// Runs `body` with the partition of a tenant's day, opening it when it is not open. Only appends create a day;
+    /// for anything else a day whose file is gone (dropped meanwhile) is `nil`.
+    private func using<T>(_ tenant: String, _ day: Int, creating: Bool = false, _ body: (Partition) throws -> T) throws -> T? {
+        let path = path(tenant, day)
+        do {
+            return try open.using(OpenPartitions.Key(tenant: tenant, day: day), open: {
+                if creating {
+                    try FileManager.default.createDirectory(atPath: tenantDirectory(tenant), withIntermediateDirectories: true)
+                } else if !FileManager.default.fileExists(atPath: path) {
+                    throw Gone()
+                }
+                return try Partition(path: path, day: day, durability: durability)
+            }, body)
+        } catch is Gone {
+            return nil
+        }
     }
+
+    private struct Gone: Error {}
+
+    /// How many tenant-days are open now (at most `maximumOpenPartitions` once their users are done).
+    public var openPartitions: Int { open.count }
 
     public func newestArrival(tenant: String) -> Int64 { state.withLock { $0[tenant]?.lastArrival ?? 0 } }
 
@@ -122,16 +147,17 @@ public final class SQLiteLogStore: LogStore {
         if let arrival = query.arrivedAfter {
             // Arrival order: every day that received something since, merged by arrival number.
             var found: [StoredEvent] = []
-            for partition in days.values where partition.newestArrival > arrival {
-                found += try partition.events(query, after: nil, limit: limit)
+            for (day, newest) in days where newest > arrival {
+                found += try using(query.tenant, day) { try $0.events(query, after: nil, limit: limit) } ?? []
             }
             found.sort { $0.arrival < $1.arrival }
             return EventPage(events: Array(found.prefix(limit)), next: nil)
         }
         var found: [StoredEvent] = []
-        for (day, partition) in days.sorted(by: { $0.key < $1.key }) where day >= (query.after?.day ?? .min) {
+        for day in days.keys.sorted() where day >= (query.after?.day ?? .min) {
             let after = query.after.flatMap { $0.day == day ? ($0.timestamp, $0.seq) : nil }
-            found += try partition.events(query, after: after, limit: limit - found.count + 1)
+            let wanted = limit - found.count + 1
+            found += try using(query.tenant, day) { try $0.events(query, after: after, limit: wanted) } ?? []
             if found.count > limit { break }
         }
         // One more than asked tells whether there is a next page.
@@ -148,10 +174,10 @@ public final class SQLiteLogStore: LogStore {
             case .user(_, let userID):
                 var total = 0
                 if !dryRun { try keepFloor(tenant, newestArrival(tenant: tenant)) }
-                for partition in days.values { total += try partition.forget(userID: userID, dryRun: dryRun) }
+                for day in days.keys { total += try using(tenant, day) { try $0.forget(userID: userID, dryRun: dryRun) } ?? 0 }
                 return total
             case .tenant:
-                let total = try days.values.reduce(0) { try $0 + $1.count() }
+                let total = try count(tenant, days: Array(days.keys))
                 if !dryRun { try drop(tenant, days: Array(days.keys)) }
                 return total
             }
@@ -163,7 +189,7 @@ public final class SQLiteLogStore: LogStore {
             // A day is dropped once all of it is before the cutoff.
             let lastWholeDay = Self.day(of: cutoff) - 1
             let days = state.withLock { $0[tenant]?.days ?? [:] }.filter { $0.key <= lastWholeDay }
-            let total = try days.values.reduce(0) { try $0 + $1.count() }
+            let total = try count(tenant, days: Array(days.keys))
             try drop(tenant, days: Array(days.keys))
             return total
         }
@@ -174,10 +200,14 @@ public final class SQLiteLogStore: LogStore {
         guard !days.isEmpty else { return }
         try keepFloor(tenant, newestArrival(tenant: tenant))
         for day in days {
-            guard let partition = state.withLock({ $0[tenant]?.days.removeValue(forKey: day) }) else { continue }
-            try partition.close()
-            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partition.path + suffix) }
+            guard state.withLock({ $0[tenant]?.days.removeValue(forKey: day) }) != nil else { continue }
+            try open.close(OpenPartitions.Key(tenant: tenant, day: day))
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path(tenant, day) + suffix) }
         }
+    }
+
+    private func count(_ tenant: String, days: [Int]) throws -> Int {
+        try days.reduce(0) { total, day in try total + (using(tenant, day) { try $0.count() } ?? 0) }
     }
 
     public func sizeInBytes() -> Int64 {
