@@ -79,6 +79,8 @@ import Testing
             #expect(try await client.events(token: fixture.readA, query: "user_id=u-42").isEmpty)
             #expect(try await client.events(token: fixture.readA, query: "q=u-42").isEmpty, "gone from the text index too")
             #expect(try await client.events(token: fixture.readA, query: "user_id=u-7").count == 20)
+            #expect(try await client.events(token: fixture.readA, query: "q=someone").count == 20, "the others stay searchable")
+            #expect(try await client.events(token: fixture.readA, query: "q=did").isEmpty)
 
             let audit = try await client.events(token: fixture.readA, query: "event=data.forgotten")
             #expect(audit.count == 1)

@@ -184,6 +184,31 @@ import Testing
         #expect(reopened.newestArrival(tenant: "t2") == 200, "dropping days never takes arrival numbers back")
     }
 
+    @Test func textSearchFindsEveryMatchingEventAcrossChunksAndReopens() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // 70,000 events: ~270 chunks, so a common word takes the many-chunks path and a rare one the ranges path.
+        func batch(_ range: Range<Int>) -> [String] {
+            range.map { n in
+                let message = n % 1000 == 7 ? "Überweisung fehlgeschlagen für Auftrag \(n)" : "request handled"
+                return line(n, at: Int64(n), message: message)
+            }
+        }
+        var store = try SQLiteLogStore(directory: directory)
+        for start in stride(from: 0, to: 40_000, by: 1000) { _ = try store.append(events(batch(start..<(start + 1000)))) }
+        // A reopened store goes on filling the chunk it was in: its documents must not be lost or doubled.
+        store = try SQLiteLogStore(directory: directory)
+        for start in stride(from: 40_000, to: 70_000, by: 1000) { _ = try store.append(events(batch(start..<(start + 1000)))) }
+
+        let rare = try all(store, EventQuery(tenant: "t1", text: "ÜBERWEISUNG", limit: 1000))
+        #expect(rare.map(\.eventID) == (0..<70).map { "id-\($0 * 1000 + 7)" }, "case folded beyond ASCII")
+        #expect(try all(store, EventQuery(tenant: "t1", text: "auftrag 5007", limit: 1000)).map(\.eventID) == ["id-5007"])
+        let common = try store.events(EventQuery(tenant: "t1", text: "HANDLED", limit: 100))
+        #expect(common.events.count == 100)
+        #expect(common.events.first?.eventID == "id-0")
+        #expect(try all(store, EventQuery(tenant: "t1", from: Self.day0 + 60_000, text: "handled", limit: 5000)).count == 9_990)
+        #expect(try all(store, EventQuery(tenant: "t1", text: "nowhere to be found")).isEmpty)
+    }
+
     @Test func cursorsRoundTripAsText() throws {
         let cursor = EventCursor(day: 20_780, timestamp: Self.day0, seq: 42)
         #expect(EventCursor(cursor.description) == cursor)

@@ -12,7 +12,8 @@ import Synchronization
 /// `(ts, seq)` order queries page in); its key grows with time, so inserts land at the right edge of the B-tree. A
 /// partial index covers `error_code` for the events that have one, and three more hold the times of WARN, ERROR and
 /// CRITICAL events and above (rare rows, so they cost appends little). `events_fts` is a contentless FTS5 trigram index
-/// of the messages (case-insensitive substring search), and `chunks` holds one Bloom filter over the id fields per
+/// of each chunk's distinct messages (``ChunkText``: case-insensitive substring search finds the chunks, then their
+/// rows are checked), and `chunks` holds one Bloom filter over the id fields per
 /// ``Partition/chunkSize`` arrivals, instead of a random-key index per id field (a B-tree over random ids dirties a
 /// page per event: 102k → 21k rows/s). A lookup scans the rows of the chunks whose filters match.
 ///
@@ -21,7 +22,7 @@ import Synchronization
 final class Partition: Sendable {
     static let chunkSize: Int64 = 256
     /// `PRAGMA user_version` of this layout: a file of another layout is refused, not misread.
-    static let layoutVersion = 2
+    static let layoutVersion = 3
     static let idsPerEvent = IDField.allCases.count
 
     let day: Int
@@ -31,6 +32,8 @@ final class Partition: Sendable {
     private let newest = Atomic<Int64>(0)
     /// The writer's filter of the newest chunk (appends are serialised by the store).
     private let current = Mutex<(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)?>(nil)
+    /// The writer's distinct messages of the newest chunk.
+    private let currentText = Mutex<ChunkText?>(nil)
     /// Readers' cache of chunk filters: chunk → (first seq, last seq when read, filter). Only the newest chunk
     /// changes, so a lookup re-reads just the chunks from the newest cached one on (a chunk row is a ~40 KB blob:
     /// reading the whole list per lookup cost ~20 ms at 10,000,000 events).
@@ -45,6 +48,7 @@ final class Partition: Sendable {
             // Up to 32 MiB of page cache per open partition (the default is 2 MB), allocated as used: the FTS and
             // `ts` index pages that appends touch stay in memory.
             try db.execute(sql: "PRAGMA cache_size = -32768")
+            db.add(function: Self.containsFunction)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in
@@ -73,6 +77,9 @@ final class Partition: Sendable {
                 let filter = IDBloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data()))
             {
                 current.withLock { $0 = (row["chunk"], row["first_seq"], row["last_seq"], filter) }
+                let chunk: Int64 = row["chunk"]
+                let text = ChunkText(chunk: chunk, messages: try Self.messages(db, chunk: chunk).map(\.message))
+                currentText.withLock { $0 = text }
             }
             newest.store(try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0, ordering: .relaxed)
         }
@@ -116,11 +123,17 @@ final class Partition: Sendable {
             kept.sort { $0.seq < $1.seq }
             for start in stride(from: 0, to: kept.count, by: Self.rowsPerStatement) {
                 let part = kept[start..<min(start + Self.rowsPerStatement, kept.count)]
-                let messages = part.flatMap { [$0.seq, $0.event.message] as [(any DatabaseValueConvertible)?] }
-                let index = try db.cachedStatement(
-                    sql: "INSERT INTO events_fts(rowid, message) VALUES " + Self.placeholders(rows: part.count, columns: 2))
-                try index.execute(arguments: StatementArguments(messages))
             }
+            // The chunks' new distinct messages go into the text index (ChunkText).
+            var text = currentText.withLock { $0 }
+            var documents: [(rowid: Int64, text: String)] = []
+            for (seq, event) in kept {
+                let number = seq / Self.chunkSize
+                if text?.chunk != number { text = ChunkText(chunk: number) }
+                if let document = text!.add(event.message) { documents.append(document) }
+            }
+            try insertDocuments(db, documents)
+            currentText.withLock { $0 = text }
             var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
             var chunk = current.withLock { $0 }
             for (seq, event) in kept {
@@ -148,6 +161,27 @@ final class Partition: Sendable {
         return (result, lastArrival + Int64(events.count))
     }
 
+    private func insertDocuments(_ db: Database, _ documents: [(rowid: Int64, text: String)]) throws {
+        for start in stride(from: 0, to: documents.count, by: Self.rowsPerStatement) {
+            let part = documents[start..<min(start + Self.rowsPerStatement, documents.count)]
+            let values = part.flatMap { [$0.rowid, $0.text] as [(any DatabaseValueConvertible)?] }
+            let index = try db.cachedStatement(
+                sql: "INSERT INTO events_fts(rowid, message) VALUES " + Self.placeholders(rows: part.count, columns: 2))
+            try index.execute(arguments: StatementArguments(values))
+        }
+    }
+
+    /// The (seq, message) of every event of `chunk`, in arrival order.
+    static func messages(_ db: Database, chunk: Int64) throws -> [(seq: Int64, message: String)] {
+        try Row.fetchAll(
+            db, sql: "SELECT seq, line FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq",
+            arguments: [chunk * chunkSize, chunk * chunkSize + chunkSize - 1]
+        ).map { row in
+            let line: String = row["line"]
+            return (row["seq"], (try? JSONParser.parse(line))?["message"]?.stringValue ?? "")
+        }
+    }
+
     /// `(?,?),(?,?)…`: `rows` groups of `columns` parameters.
     static func placeholders(rows: Int, columns: Int) -> String {
         let row = "(" + Array(repeating: "?", count: columns).joined(separator: ",") + ")"
@@ -169,7 +203,21 @@ final class Partition: Sendable {
             }
             // With ids or an arrival position, seq ranges are the way in: `+ts` keeps SQLite from walking the whole
             // `ts` index instead.
-            let ts = query.ids.isEmpty && query.arrivedAfter == nil ? "ts" : "+ts"
+            // Text: the chunks whose documents hold the text (ChunkText), then each of their rows is checked.
+            var textChunks: [Int64]?
+            var phrase = ""
+            if let text = query.text, text.unicodeScalars.count >= 3 {
+                // Quoted as one FTS5 string: the text is matched literally, never read as query syntax.
+                phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+                let chunks = try Int64.fetchAll(
+                    db, sql: "SELECT DISTINCT rowid >> 8 FROM events_fts WHERE events_fts MATCH ? ORDER BY 1", arguments: [phrase])
+                guard !chunks.isEmpty else { return [] }
+                textChunks = chunks
+            }
+            let fewTextChunks = (textChunks?.count ?? .max) <= Self.maximumRanges
+            // With ids, an arrival position or few text chunks, seq ranges are the way in: `+ts` keeps SQLite from
+            // walking the whole `ts` index instead.
+            let ts = query.ids.isEmpty && query.arrivedAfter == nil && !fewTextChunks ? "ts" : "+ts"
             if let arrival = query.arrivedAfter {
                 filter("seq > ?", arrival)
             } else if let after {
@@ -185,15 +233,15 @@ final class Partition: Sendable {
             if let event = query.event { filter("event = ?", event) }
             if let code = query.errorCode { filter("error_code = ?", code) }
             if let text = query.text, !text.isEmpty {
-                if text.unicodeScalars.count >= 3 {
-                    // Quoted as one FTS5 string: the text is matched literally, never read as query syntax.
-                    let phrase = "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-                    filter("seq IN (SELECT rowid FROM events_fts WHERE events_fts MATCH ?)", phrase)
-                } else {
-                    // Shorter than a trigram: scan the messages of the rows the other filters leave (`line` is the
-                    // selected column).
-                    filter("instr(lower(json_extract(line, '$.message')), lower(?)) > 0", text)
+                if let chunks = textChunks {
+                    if fewTextChunks {
+                        sql += " AND (" + Self.ranges(chunks).map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ") + ")"
+                    } else {
+                        filter("seq / \(Self.chunkSize) IN (SELECT rowid >> 8 FROM events_fts WHERE events_fts MATCH ?)", phrase)
+                    }
                 }
+                // Every candidate row (and, for text shorter than a trigram, every row the other filters leave).
+                filter("keel_contains(json_extract(line, '$.message'), ?)", text)
             }
             for (field, value) in query.ids.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 filter("\(field.rawValue) = ?", value)
@@ -237,16 +285,21 @@ final class Partition: Sendable {
         if dryRun { return try pool.read { try select($0).count } }
         return try pool.write { db in
             let rows = try select(db)
-            for row in rows {
-                let seq: Int64 = row["seq"]
-                let line: String = row["line"]
-                // A contentless FTS5 table forgets a row's terms only when told its original text.
-                let message = (try? JSONParser.parse(line))?["message"]?.stringValue ?? ""
-                try db.execute(
-                    sql: "INSERT INTO events_fts(events_fts, rowid, message) VALUES('delete', ?, ?)",
-                    arguments: [seq, message])
-                try db.execute(sql: "DELETE FROM events WHERE seq = ?", arguments: [seq])
+            let doomed = Set(rows.map { $0["seq"] as Int64 })
+            // Each affected chunk's text documents are rebuilt from the events that stay. A contentless FTS5 table
+            // forgets a document only when told its original text, which the chunk's rows give.
+            for chunk in Set(doomed.map { $0 / Self.chunkSize }) {
+                let messages = try Self.messages(db, chunk: chunk)
+                for document in ChunkText(chunk: chunk, messages: messages.map(\.message)).documents {
+                    try db.execute(
+                        sql: "INSERT INTO events_fts(events_fts, rowid, message) VALUES('delete', ?, ?)",
+                        arguments: [document.rowid, document.text])
+                }
+                let kept = ChunkText(chunk: chunk, messages: messages.filter { !doomed.contains($0.seq) }.map(\.message))
+                try insertDocuments(db, kept.documents)
+                currentText.withLock { if $0?.chunk == chunk { $0 = kept } }
             }
+            for seq in doomed { try db.execute(sql: "DELETE FROM events WHERE seq = ?", arguments: [seq]) }
             return rows.count
         }
     }
@@ -283,6 +336,32 @@ final class Partition: Sendable {
                 "\(path) has store layout \(version); this keel reads layout \(Partition.layoutVersion)"
             }
         }
+    }
+
+    /// Above this many candidate chunks, a query reads in time order and tests chunk membership instead of listing
+    /// seq ranges.
+    static let maximumRanges = 256
+
+    /// The seq ranges of `chunks` (sorted), adjacent chunks merged.
+    static func ranges(_ chunks: [Int64]) -> [(first: Int64, last: Int64)] {
+        var ranges: [(first: Int64, last: Int64)] = []
+        for chunk in chunks {
+            if let last = ranges.last, last.last + 1 == chunk * chunkSize {
+                ranges[ranges.count - 1].last = chunk * chunkSize + chunkSize - 1
+            } else {
+                ranges.append((chunk * chunkSize, chunk * chunkSize + chunkSize - 1))
+            }
+        }
+        return ranges
+    }
+
+    /// `keel_contains(message, text)`: whether `message` contains `text`, ignoring case by Unicode's rules (SQLite's
+    /// own `lower` folds ASCII only).
+    static let containsFunction = DatabaseFunction("keel_contains", argumentCount: 2, pure: true) { values in
+        guard let message = String.fromDatabaseValue(values[0]), let text = String.fromDatabaseValue(values[1]) else {
+            return false
+        }
+        return message.range(of: text, options: [.caseInsensitive]) != nil
     }
 
     /// A stable 63-bit key of an event id (SQLite integers are signed).
