@@ -8,7 +8,7 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory = "keel-data"
     public var durability: SQLiteLogStore.Durability = .normal
     /// Tenant-days the store keeps open at once (each holds a few file descriptors and up to 32 MiB of page cache).
-    public var maximumOpenPartitions = 64
+    public var maximumOpenPartitions = 128
     /// No tokens: every request acts as an admin (local experiments only).
     public var insecureSingleTenant = false
     public var limits = IngestLimits()

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import Foundation
 import Keel
@@ -33,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
     var retention: [String] = []
 
     @Option(name: .customLong("max-open-days"), help: "Tenant-days kept open at once (file descriptors, page cache).")
-    var maxOpenDays = 64
+    var maxOpenDays = 128
 
     @Flag(name: .customLong("insecure-single-tenant"), help: "No tokens: anyone who can connect is an admin. Local experiments only.")
     var insecureSingleTenant = false
@@ -70,6 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
         defer { Keel.shutdown() }
         let logger = Logger(label: "keel.server")
 
+        raiseOpenFileLimit(logger)
         let server = try KeelServer(configuration: configuration, logger: logger)
         if insecureSingleTenant {
             logger.warning(
@@ -137,3 +141,21 @@ struct TokenCommand: ParsableCommand {
         }
     }
 }
+
+/// Raises the soft limit on open files to the hard limit, as servers commonly do: every open tenant-day holds a few
+/// descriptors, and the usual soft limit of 1,024 is low for a store with many tenants.
+func raiseOpenFileLimit(_ logger: Logger) {
+    var limit = rlimit()
+    guard getrlimit(RLIMIT_NOFILE_VALUE, &limit) == 0, limit.rlim_cur < limit.rlim_max else { return }
+    let previous = limit.rlim_cur
+    limit.rlim_cur = limit.rlim_max
+    if setrlimit(RLIMIT_NOFILE_VALUE, &limit) != 0 {
+        logger.warning("could not raise the open-file limit", metadata: ["soft_limit": "\(previous)"])
+    }
+}
+
+#if canImport(Glibc)
+let RLIMIT_NOFILE_VALUE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+#else
+let RLIMIT_NOFILE_VALUE = RLIMIT_NOFILE
+#endif

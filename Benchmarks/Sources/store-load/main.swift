@@ -17,7 +17,8 @@ let directory = arguments[1]
 let total = arguments.count > 2 ? Int(arguments[2]) ?? 10_000_000 : 10_000_000
 let tenants = arguments.count > 3 ? Int(arguments[3]) ?? 100 : 100
 try? FileManager.default.removeItem(atPath: directory)
-let store = try SQLiteLogStore(directory: directory)
+// Every tenant-day open, as a server configured for this many tenants would keep them (--max-open-days).
+let store = try SQLiteLogStore(directory: directory, maximumOpenPartitions: 2 * tenants + 8)
 let start: Int64 = 1_795_392_000_000_000  // 2026-11-23T00:00:00Z
 let step = max(1, 86_400_000_000 / Int64(total))  // 24 h in all
 let names = (0..<tenants).map { "tenant-\($0)" }

@@ -57,18 +57,19 @@ public final class TokenStore: Sendable {
     }
 
     /// The record of `token`, or `nil` when it is not a known token.
+    ///
+    /// An unknown token re-reads the file if it changed since it was last read — under the lock, so that of two
+    /// requests arriving together the second sees what the first loaded.
     public func record(for token: String) -> Record? {
         let hash = Self.hash(token)
-        if let known = cache.withLock({ $0.byHash[hash] }) { return known }
-        // Unknown: maybe created since the file was last read.
-        let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-        guard modified != nil, modified != cache.withLock({ $0.modified }) || cache.withLock({ $0.byHash.isEmpty }) else {
-            return nil
+        return cache.withLock { cache in
+            if let known = cache.byHash[hash] { return known }
+            let modified = (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+            guard let modified, modified != cache.modified else { return nil }
+            let records = (try? self.records()) ?? []
+            cache = (modified, Dictionary(records.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first }))
+            return cache.byHash[hash]
         }
-        let records = (try? self.records()) ?? []
-        let byHash = Dictionary(records.map { ($0.hash, $0) }, uniquingKeysWith: { first, _ in first })
-        cache.withLock { $0 = (modified, byHash) }
-        return byHash[hash]
     }
 
     static func hash(_ token: String) -> String {
