@@ -27,17 +27,17 @@ LAYOUTS = {
         "CREATE INDEX events_ts ON events(ts); CREATE UNIQUE INDEX events_dedupe ON events(ts, dedupe);"
         "CREATE VIRTUAL TABLE fts USING fts5(message, content='', tokenize='trigram');",
         None, None, "INSERT INTO fts(rowid, message) VALUES (?,?)"),
-    # The layout now: the line inline, one unique (ts, dedupe) index, FTS5 without its size table.
-    "now: inline line + (ts, dedupe) + FTS5 columnsize=0": (
+    # The per-row layout: the line inline, one unique (ts, dedupe) index, FTS5 without its size table.
+    "per-row: inline line + (ts, dedupe) + FTS5 columnsize=0": (
         "CREATE TABLE events(seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, level INTEGER NOT NULL, event TEXT,"
         " error_code TEXT, request_id TEXT, trace_id TEXT, run_id TEXT, user_id TEXT, event_id TEXT NOT NULL,"
         " dedupe INTEGER NOT NULL, line TEXT NOT NULL);"
         "CREATE UNIQUE INDEX events_ts_dedupe ON events(ts, dedupe);"
         "CREATE VIRTUAL TABLE fts USING fts5(message, content='', tokenize='trigram', columnsize=0);",
         None, None, "INSERT INTO fts(rowid, message) VALUES (?,?)"),
-    # A candidate, not built: the same, but the text index holds each chunk's distinct messages once (log messages are
-    # templates), not every row's; a search then scans the matching chunks' rows.
-    "candidate: as now, FTS5 over distinct messages per 256-row chunk": (
+    # The layout now (ChunkText): the same, but the text index holds each chunk's distinct messages once (log messages
+    # are templates), not every row's; a search then checks the matching chunks' rows.
+    "now: as per-row, FTS5 over distinct messages per 256-row chunk": (
         "CREATE TABLE events(seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, level INTEGER NOT NULL, event TEXT,"
         " error_code TEXT, request_id TEXT, trace_id TEXT, run_id TEXT, user_id TEXT, event_id TEXT NOT NULL,"
         " dedupe INTEGER NOT NULL, line TEXT NOT NULL);"
@@ -58,8 +58,8 @@ def run(name, schema, insert, make, fts):
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode=WAL"); db.execute("PRAGMA synchronous=NORMAL"); db.execute("PRAGMA cache_size=-32768")
     db.executescript(schema)
-    inline = name.startswith("now") or name.startswith("candidate")
-    per_chunk = name.startswith("candidate")
+    inline = name.startswith("per-row") or name.startswith("now")
+    per_chunk = name.startswith("now")
     started = time.time()
     seq = 0
     for _ in range(ROWS // 1000):
