@@ -12,7 +12,7 @@ public struct PayloadSummary: Sendable, Hashable {
     public init(_ bytes: some Collection<UInt8>) {
         self.bytes = bytes.count
         let digest = bytes.withContiguousStorageIfAvailable { SHA256.hash(data: $0) } ?? SHA256.hash(data: Array(bytes))
-        self.sha256 = Pseudonymizer.hex(digest.prefix(8))
+        self.sha256 = Hex.lowercase(digest.prefix(8))
     }
 
     /// The summary of `text`'s UTF-8 bytes.

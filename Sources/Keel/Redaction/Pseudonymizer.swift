@@ -15,18 +15,9 @@ public struct Pseudonymizer: Sendable {
     /// `type:xxxxxxxx` — the type in lower case and the first 8 hex digits of the HMAC.
     public func token(for value: UnsafeBufferPointer<UInt8>, type: RedactionType) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: value, using: key)
-        return type.name.lowercased() + ":" + Self.hex(mac.prefix(4))
+        return type.name.lowercased() + ":" + Hex.lowercase(mac.prefix(4))
     }
 
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0xF)])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
 
     /// The types that get a pseudonym instead of a mask: personal data. Credentials never do.
     public static let pseudonymisedTypes: Set<RedactionType> = [
@@ -50,6 +41,6 @@ enum BodySummary {
 enum BodyDigest {
     static func short(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { Pseudonymizer.hex(SHA256.hash(data: $0).prefix(4)) }
+        return text.withUTF8 { Hex.lowercase(SHA256.hash(data: $0).prefix(4)) }
     }
 }

@@ -1,5 +1,6 @@
 import Crypto
 public import Foundation
+import Keel
 import KeelStore
 import Synchronization
 
@@ -73,7 +74,7 @@ public final class TokenStore: Sendable {
     }
 
     static func hash(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { b in String(b >> 4, radix: 16) + String(b & 0xF, radix: 16) }.joined()
+        Hex.lowercase(SHA256.hash(data: Array(token.utf8)))
     }
 
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")

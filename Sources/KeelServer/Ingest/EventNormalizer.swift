@@ -254,15 +254,16 @@ public struct EventNormalizer: Sendable {
 
     /// A UUID (version 8) from the millisecond of `time` and a SHA-256 of `identity`.
     static func derivedID(_ identity: [UInt8], time: Int64) -> String {
-        var bytes = Array(SHA256.hash(data: identity).prefix(16))
-        let millis = UInt64(max(0, time / 1000))
-        for i in 0..<6 { bytes[i] = UInt8(truncatingIfNeeded: millis >> (8 * (5 - UInt64(i)))) }
-        bytes[6] = 0x80 | (bytes[6] & 0x0F)
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        let hex = bytes.map { b in String(b >> 4, radix: 16) + String(b & 0xF, radix: 16) }.joined()
-        let h = Array(hex)
-        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-"
-            + String(h[20..<32])
+        let hash = Array(SHA256.hash(data: identity).prefix(16))
+        let random = { (range: Range<Int>) in range.reduce(UInt64(0)) { $0 << 8 | UInt64(hash[$1]) } }
+        let millis = UInt64(max(0, time / 1000)) & 0xFFFF_FFFF_FFFF
+        // 48 bits of time, version 8, then the variant bits: the layout of a UUIDv7, with hash bits for the rest.
+        let high = millis << 16 | 0x8000 | random(6..<8) & 0x0FFF
+        let low = 0x8000_0000_0000_0000 | random(8..<16) & 0x3FFF_FFFF_FFFF_FFFF
+        var out = OutputBuffer(capacity: 36)
+        defer { out.deallocate() }
+        out.appendUUID(high: high, low: low)
+        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     static func rfc3339(_ time: Int64) -> String {

@@ -20,4 +20,12 @@ public struct IngestLimits: Sendable {
     public var maxFutureSkew: Duration = .seconds(600)
 
     public init() {}
+
+    /// Refuses a request once its decoder has found more than ``maxEventsPerRequest`` events (each format checks
+    /// as it goes, so an oversized request stops early).
+    func check(eventCount count: Int) throws(IngestError) {
+        guard count <= maxEventsPerRequest else {
+            throw .tooLarge("too_many_events", "more than \(maxEventsPerRequest) events in one request")
+        }
+    }
 }

@@ -47,9 +47,7 @@ enum LokiPushFormat {
                 entries.append(Entry(nanoseconds: nanoseconds, line: line, metadata: metadata))
             }
             records += try streamRecords(labels: labels, entries: entries, limits: limits, stream: index)
-            guard records.count <= limits.maxEventsPerRequest else {
-                throw .tooLarge("too_many_events", "more than \(limits.maxEventsPerRequest) events in one request")
-            }
+            try limits.check(eventCount: records.count)
         }
         return records
     }
@@ -72,9 +70,7 @@ enum LokiPushFormat {
                     metadata: entry.structuredMetadata.map { ($0.name, $0.value) })
             }
             records += try streamRecords(labels: labels, entries: entries, limits: limits, stream: index)
-            guard records.count <= limits.maxEventsPerRequest else {
-                throw .tooLarge("too_many_events", "more than \(limits.maxEventsPerRequest) events in one request")
-            }
+            try limits.check(eventCount: records.count)
         }
         return records
     }

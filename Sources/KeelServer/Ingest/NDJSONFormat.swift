@@ -18,9 +18,7 @@ enum NDJSONFormat {
             }
             let members = try JSONBody.object(Array(line), limits: limits, what: "line \(number)")
             records.append(IncomingRecord(members: members, identity: Array(line)))
-            guard records.count <= limits.maxEventsPerRequest else {
-                throw .tooLarge("too_many_events", "more than \(limits.maxEventsPerRequest) events in one request")
-            }
+            try limits.check(eventCount: records.count)
         }
         return records
     }

@@ -48,12 +48,12 @@ enum OTLPLogsFormat {
                     record.body = log.hasBody ? json(log.body) : nil
                     record.attributes = log.attributes.map { ($0.key, json($0.value)) }
                     record.resource = resource
-                    record.traceID = hex(log.traceID)
-                    record.spanID = hex(log.spanID)
+                    record.traceID = Hex.lowercase(log.traceID)
+                    record.spanID = Hex.lowercase(log.spanID)
                     record.eventName = log.eventName
                     record.identity = (try? log.serializedBytes()) ?? []
                     records.append(record)
-                    guard records.count <= limits.maxEventsPerRequest else { throw tooMany(limits) }
+                    try limits.check(eventCount: records.count)
                 }
             }
         }
@@ -83,15 +83,11 @@ enum OTLPLogsFormat {
                     record.eventName = member(fields, "eventName", "event_name")?.stringValue ?? ""
                     record.identity = Array(log.jsonText.utf8)
                     records.append(record)
-                    guard records.count <= limits.maxEventsPerRequest else { throw tooMany(limits) }
+                    try limits.check(eventCount: records.count)
                 }
             }
         }
         return try records.map { record throws(IngestError) in try incoming(record, limits: limits) }
-    }
-
-    private static func tooMany(_ limits: IngestLimits) -> IngestError {
-        .tooLarge("too_many_events", "more than \(limits.maxEventsPerRequest) events in one request")
     }
 
     /// The record as canonical-schema members.
@@ -152,9 +148,6 @@ enum OTLPLogsFormat {
         }
     }
 
-    static func hex(_ data: Data) -> String {
-        data.map { b in String(b >> 4, radix: 16) + String(b & 0xF, radix: 16) }.joined()
-    }
 
     // MARK: JSON values
 

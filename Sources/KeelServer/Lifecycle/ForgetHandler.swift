@@ -1,5 +1,4 @@
 import Crypto
-import Foundation
 import Hummingbird
 import Logging
 import Prometheus
@@ -64,7 +63,7 @@ extension KeelServer {
         ]
         switch request {
         case .user(_, let userID):
-            let digest = SHA256.hash(data: Array(userID.utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+            let digest = Hex.lowercase(SHA256.hash(data: Array(userID.utf8)).prefix(8))
             context += [("subject", .string("user")), ("user_id_sha256_prefix", .string(digest))]
         case .tenant:
             context.append(("subject", .string("tenant")))

@@ -35,8 +35,8 @@ final class Partition: Sendable {
     /// The writer's distinct messages of the newest chunk.
     private let currentText = Mutex<ChunkText?>(nil)
     /// Readers' cache of chunk filters: chunk → (first seq, last seq when read, filter). Only the newest chunk
-    /// changes, so a lookup re-reads just the chunks from the newest cached one on (a chunk row is a ~40 KB blob:
-    /// reading the whole list per lookup cost ~20 ms at 10,000,000 events).
+    /// changes, so a lookup re-reads just the chunks from the newest cached one on (reading every chunk's blob per
+    /// lookup cost ~20 ms at 10,000,000 events when chunks were larger).
     private let filters = Mutex<[Int64: (first: Int64, last: Int64, filter: IDBloomFilter)]>([:])
 
     init(path: String, day: Int, durability: SQLiteLogStore.Durability) throws {
