@@ -3,7 +3,18 @@ extension Timestamp {
     /// dropped) and a `Z` or `±hh:mm` offset; `t` and `z` in lower case too. `nil` for anything else, including
     /// out-of-range fields.
     public init?(rfc3339 text: some StringProtocol) {
-        let b = Array(text.utf8)
+        var text = String(text)
+        guard let micros = text.withUTF8({ Self.rfc3339Microseconds($0) }) else { return nil }
+        self.init(microsecondsSinceEpoch: micros)
+    }
+
+    /// The same parse from UTF-8 bytes (ingest reads timestamps where they lie in a request, without a `String`).
+    public init?(rfc3339 utf8: UnsafeBufferPointer<UInt8>) {
+        guard let micros = Self.rfc3339Microseconds(utf8) else { return nil }
+        self.init(microsecondsSinceEpoch: micros)
+    }
+
+    private static func rfc3339Microseconds(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
         func digits(_ at: Int, _ count: Int) -> Int? {
             guard at + count <= b.count else { return nil }
             var value = 0
@@ -47,8 +58,8 @@ extension Timestamp {
             return nil
         }
         guard i == b.count else { return nil }
-        let days = Self.daysSinceEpoch(year: year, month: month, day: day)
+        let days = daysSinceEpoch(year: year, month: month, day: day)
         let seconds = days * 86_400 + hour * 3600 + minute * 60 + min(second, 59) - offsetSeconds
-        self.init(microsecondsSinceEpoch: Int64(seconds) * 1_000_000 + Int64(micros))
+        return Int64(seconds) * 1_000_000 + Int64(micros)
     }
 }

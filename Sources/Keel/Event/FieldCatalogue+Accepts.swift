@@ -15,6 +15,15 @@ extension FieldCatalogue {
         }
     }
 
+    /// The JSON type of field `field`'s values.
+    public static func type(of field: FieldID) -> JSONType { types[Int(field.rawValue)] }
+
+    /// Whether `accepts(_:_:)` looks at a string's text for `field` (an event name, or one of allowed values), not
+    /// only at its type: a reader that holds bytes makes a `String` only for these.
+    public static func restrictsStrings(_ field: FieldID) -> Bool {
+        field == .event || !allowedValues[Int(field.rawValue)].isEmpty
+    }
+
     /// Each field's type and allowed values by raw value, so a check copies no ``FieldSpec``.
     private static let types: [JSONType] = fields.map(\.type)
     private static let allowedValues: [Set<String>] = fields.map { Set($0.allowedValues) }

@@ -20,6 +20,10 @@ public enum FieldCatalogue {
         return byName[name]
     }
 
+    /// The field named by the UTF-8 bytes of a key (unescaped), if it is canonical.
+    @inline(__always)
+    public static func field(utf8 name: UnsafeBufferPointer<UInt8>) -> FieldID? { FieldLookup.field(utf8: name) }
+
     static let byName: [String: FieldID] = Dictionary(
         uniqueKeysWithValues: fields.map { ($0.name, $0.id) }
     )

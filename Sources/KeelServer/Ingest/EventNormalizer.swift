@@ -4,20 +4,31 @@ public import KeelStore
 
 /// One record as a producer sent it, before it is made canonical.
 public struct IncomingRecord: Sendable {
-    /// The record's own members: a parsed NDJSON line, a Loki line that is JSON (plus its labels), or an OTLP
-    /// record's attributes.
-    public var members: [(key: String, value: JSONValue)]
-    /// The time the format carries outside the members (a Loki entry's, an OTLP record's), in microseconds: used
-    /// when the members have none.
+    /// The text of one JSON object: an NDJSON line as it arrived (a slice of the request body, not a copy), or what
+    /// a Loki or OTLP decoder made of an entry (a JSON line plus its labels, a record's attributes).
+    public var object: ArraySlice<UInt8>
+    /// The time the format carries outside the object (a Loki entry's, an OTLP record's), in microseconds: used
+    /// when the object has none.
     public var envelopeTimestamp: Int64?
     /// A stable text of what was sent: when the record has no `event_id`, one is derived from it, so a retried
     /// batch gets the same ids and is not stored twice.
-    public var identity: [UInt8]
+    public var identity: ArraySlice<UInt8>
+    /// The record's line in an NDJSON body, for refusals that say where.
+    public var line: Int?
 
-    public init(members: [(key: String, value: JSONValue)], envelopeTimestamp: Int64? = nil, identity: [UInt8]) {
-        self.members = members
+    public init(object: ArraySlice<UInt8>, envelopeTimestamp: Int64? = nil, identity: ArraySlice<UInt8>, line: Int? = nil) {
+        self.object = object
         self.envelopeTimestamp = envelopeTimestamp
         self.identity = identity
+        self.line = line
+    }
+
+    /// A record from parsed members (the decoders of Loki and OTLP build these).
+    public init(members: [(key: String, value: JSONValue)], envelopeTimestamp: Int64? = nil, identity: [UInt8]) {
+        var text = OutputBuffer(capacity: 256)
+        defer { text.deallocate() }
+        JSONValue.object(members).write(to: &text)
+        self.init(object: text.bytes[...], envelopeTimestamp: envelopeTimestamp, identity: identity[...])
     }
 }
 
@@ -34,6 +45,11 @@ public struct IncomingRecord: Sendable {
 ///   engine, and `redacted` lists what was removed.
 /// - A record without a usable `event_id` gets one derived from its content (a UUID whose first 48 bits are the
 ///   event's millisecond, so ids still sort by time).
+///
+/// It works on text, not on a tree: ``JSONObjectScanner`` finds the members' byte ranges (validating everything),
+/// the members that are not envelope are copied into one object in canonical order, the library's
+/// ``Redactor/redactJSON(_:to:maxDepth:)`` redacts that object in one pass, and the line is assembled from the
+/// envelope and the redacted values. Values are never parsed into `String`s except the few the store indexes.
 public struct EventNormalizer: Sendable {
     public let redactor: Redactor
     public let limits: IngestLimits
@@ -58,8 +74,11 @@ public struct EventNormalizer: Sendable {
         "error_message": .error,
     ]
 
-    /// Each field's JSON key, by raw value.
-    static let keys: [String] = FieldCatalogue.fields.map(\.name)
+    /// Each field's `"name":`, by raw value.
+    static let keys: [[UInt8]] = FieldCatalogue.fields.map { Array("\"\($0.name)\":".utf8) }
+
+    /// The store's id field of each canonical field, by raw value.
+    static let idFields: [IDField?] = FieldCatalogue.fields.map { IDField(rawValue: $0.name) }
 
     /// Canonical fields a sender cannot set (audit-chain fields describe the sender's own audit file), by raw value.
     static let senderCannotSet: [Bool] = FieldID.allCases.map { [.schemaVersion, .seq, .prevHash, .hash, .redacted].contains($0) }
@@ -71,63 +90,154 @@ public struct EventNormalizer: Sendable {
 
     /// The canonical event of `record`, for `tenant`, received at `now` (microseconds since the epoch).
     public func normalize(_ record: IncomingRecord, tenant: String, now: Int64) throws(IngestError) -> StoredEvent {
-        var out = OutputBuffer(capacity: 1024)
-        defer { out.deallocate() }
-        return try normalize(record, tenant: tenant, now: now, using: &out)
+        try normalize([record], tenant: tenant, now: now)[0]
     }
 
     /// Every record of a request, or the first refusal.
     public func normalize(_ records: [IncomingRecord], tenant: String, now: Int64) throws(IngestError) -> [StoredEvent] {
-        var out = OutputBuffer(capacity: 4096)
-        defer { out.deallocate() }
+        var work = Workspace()
+        defer { work.deallocate() }
         var events: [StoredEvent] = []
         events.reserveCapacity(records.count)
-        for record in records { events.append(try normalize(record, tenant: tenant, now: now, using: &out)) }
+        for (index, record) in records.enumerated() {
+            let event = record.object.withUnsafeBufferPointer { object in
+                Result { () throws(IngestError) in
+                    try normalize(record, object, number: index + 1, tenant: tenant, now: now, work: &work)
+                }
+            }
+            events.append(try event.get())
+        }
         return events
     }
 
+    /// Where one record's pieces are kept while it is made canonical; reused from record to record.
+    struct Workspace {
+        /// The record's members, then a `context` object's.
+        var members: [JSONObjectScanner.Member] = []
+        var nested: [JSONObjectScanner.Member] = []
+        /// Which member, if any, became each canonical field (by raw value).
+        var chosen = [Choice](repeating: .none, count: FieldID.count)
+        /// Members that go under `context`, in order.
+        var context: [JSONObjectScanner.Member] = []
+        /// The fields in `free`, in order, and the redacted object's members.
+        var freeFields: [FieldID] = []
+        var redactedMembers: [JSONObjectScanner.Member] = []
+        var free = OutputBuffer(capacity: 1024)
+        var redacted = OutputBuffer(capacity: 1024)
+        var line = OutputBuffer(capacity: 1024)
+
+        func deallocate() {
+            free.deallocate()
+            redacted.deallocate()
+            line.deallocate()
+        }
+    }
+
+    enum Choice {
+        case none
+        case member(JSONObjectScanner.Member)
+        /// A plain string sent as `error`: the error's message.
+        case errorMessage(JSONObjectScanner.Member)
+    }
+
+    // swiftlint:disable:next function_body_length cyclomatic_complexity
     private func normalize(
-        _ record: IncomingRecord, tenant: String, now: Int64, using out: inout OutputBuffer
+        _ record: IncomingRecord, _ object: UnsafeBufferPointer<UInt8>, number: Int, tenant: String, now: Int64,
+        work: inout Workspace
     ) throws(IngestError) -> StoredEvent {
-        var fields = [JSONValue?](repeating: nil, count: FieldID.count)
-        var context: [(key: String, value: JSONValue)] = []
+        let place = record.line.map { "line \($0)" } ?? "record \(number)"
+        func refusal(_ failure: JSONObjectScanner.Failure) -> IngestError {
+            let reason =
+                switch failure.reason {
+                case .invalidJSON: "invalid_json"
+                case .invalidUTF8: "invalid_utf8"
+                case .tooDeep: "too_deep"
+                case .notAnObject: "not_an_object"
+                }
+            return .badRequest(reason, "\(place): \(failure.description)")
+        }
+        work.members.removeAll(keepingCapacity: true)
+        do throws(JSONObjectScanner.Failure) {
+            try JSONObjectScanner.members(of: object, maxDepth: limits.maxDepth, into: &work.members)
+        } catch {
+            throw refusal(error)
+        }
+        for slot in work.chosen.indices { work.chosen[slot] = .none }
+        work.context.removeAll(keepingCapacity: true)
         var timestamp: Int64?
         var level = "INFO"
-        for (key, value) in record.members {
-            // Canonical names by byte lookup; the alias table only for the other keys.
-            guard let field = FieldCatalogue.field(named: key) ?? Self.aliases[key] else {
-                context.append((key, value))
+        for member in work.members {
+            let key = UnsafeBufferPointer(rebasing: object[member.key])
+            let field: FieldID?
+            var name: String?
+            if member.keyEscaped {
+                name = Self.string(object, member.key.lowerBound - 1..<member.key.upperBound + 1, escaped: true)
+                field = FieldCatalogue.field(named: name!) ?? Self.aliases[name!]
+            } else {
+                field = FieldCatalogue.field(utf8: key) ?? Self.aliases[String(decoding: key, as: UTF8.self)]
+            }
+            guard let field else {
+                work.context.append(member)
                 continue
             }
             let slot = Int(field.rawValue)
             switch field {
             case .timestamp:
-                guard timestamp == nil, let time = Self.timestamp(value) else {
-                    if key == "timestamp" { throw .badRequest("invalid_timestamp", "invalid timestamp: \(value.jsonText.prefix(64))") }
-                    context.append((key, value))
+                guard timestamp == nil, let time = Self.timestamp(object, member) else {
+                    if (name ?? String(decoding: key, as: UTF8.self)) == "timestamp" {
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)
+                        throw .badRequest("invalid_timestamp", "invalid timestamp: \(text.prefix(64))")
+                    }
+                    work.context.append(member)
                     continue
                 }
                 timestamp = time
             case .level:
-                if let name = Self.levelName(value) { level = name } else { context.append((key, value)) }
+                if let name = Self.levelName(Self.scalar(object, member)) { level = name } else { work.context.append(member) }
             case .context:
-                if case .object(let members) = value { context += members } else { context.append((key, value)) }
+                guard member.kind == .object else {
+                    work.context.append(member)
+                    continue
+                }
+                // The sender's own context: its members join the others under `context`.
+                work.nested.removeAll(keepingCapacity: true)
+                let inner = UnsafeBufferPointer(rebasing: object[member.value])
+                do throws(JSONObjectScanner.Failure) {
+                    try JSONObjectScanner.members(of: inner, maxDepth: limits.maxDepth, into: &work.nested)
+                } catch {
+                    throw refusal(error)
+                }
+                let base = member.value.lowerBound
+                for var nested in work.nested {
+                    nested.key = nested.key.lowerBound + base..<nested.key.upperBound + base
+                    nested.value = nested.value.lowerBound + base..<nested.value.upperBound + base
+                    work.context.append(nested)
+                }
             case .tenantID:
-                if value.stringValue != tenant { context.append((key, value)) }
+                let same =
+                    member.kind == .string && !member.valueEscaped
+                    && tenant.utf8.elementsEqual(object[member.value.lowerBound + 1..<member.value.upperBound - 1])
+                    || member.kind == .string && member.valueEscaped
+                        && Self.string(object, member.value, escaped: true) == tenant
+                if !same { work.context.append(member) }
             case .error:
                 // A plain error string is the error's message.
-                if case .string(let message) = value, fields[slot] == nil {
-                    fields[slot] = .object([("message", .string(message))])
-                } else if fields[slot] == nil, FieldCatalogue.accepts(.error, value) {
-                    fields[slot] = value
+                guard case .none = work.chosen[slot] else {
+                    work.context.append(member)
+                    continue
+                }
+                if member.kind == .string {
+                    work.chosen[slot] = .errorMessage(member)
+                } else if Self.accepts(.error, member, in: object) {
+                    work.chosen[slot] = .member(member)
                 } else {
-                    context.append((key, value))
+                    work.context.append(member)
                 }
             default:
-                if fields[slot] == nil, !Self.senderCannotSet[slot], FieldCatalogue.accepts(field, value) {
-                    fields[slot] = value
+                if case .none = work.chosen[slot], !Self.senderCannotSet[slot], Self.accepts(field, member, in: object) {
+                    work.chosen[slot] = .member(member)
                 } else {
-                    context.append((key, value))
+                    work.context.append(member)
                 }
             }
         }
@@ -137,61 +247,170 @@ public struct EventNormalizer: Sendable {
                 "future_timestamp",
                 "timestamp \(Self.rfc3339(time)) is more than \(limits.maxFutureSkew.components.seconds) s ahead of the server's clock")
         }
-        let sentID = fields[Int(FieldID.eventID.rawValue)]?.stringValue
+        var sentID: String?
+        if case .member(let member) = work.chosen[Int(FieldID.eventID.rawValue)] {
+            sentID = Self.string(object, member.value, escaped: member.valueEscaped)
+        }
         let eventID = sentID.flatMap { Self.isUsableID($0) ? $0 : nil } ?? Self.derivedID(record.identity, time: time)
-        if fields[Int(FieldID.event.rawValue)] == nil { fields[Int(FieldID.event.rawValue)] = .string("log") }
 
-        // Everything a sender wrote is redacted; the envelope is not. The redactor keeps members in order, so its
-        // answer lines up with `free`.
-        var free: [(key: String, value: JSONValue)] = []
-        var freeFields: [FieldID] = []
+        // Everything a sender wrote is redacted, in one object in canonical order; the envelope is not.
+        work.free.removeAll()
+        work.freeFields.removeAll(keepingCapacity: true)
+        work.free.append(UInt8(ascii: "{"))
         for field in FieldID.allCases where !Self.envelope[Int(field.rawValue)] {
-            if let value = fields[Int(field.rawValue)] {
-                free.append((Self.keys[Int(field.rawValue)], value))
-                freeFields.append(field)
+            let start = work.free.count
+            if start > 1 { work.free.append(UInt8(ascii: ",")) }
+            switch work.chosen[Int(field.rawValue)] {
+            case .member(let member):
+                Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.free.append($0) }
+                work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
+            case .errorMessage(let member):
+                work.free.append("\"error\":{\"message\":")
+                work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
+                work.free.append(UInt8(ascii: "}"))
+            case .none:
+                guard field == .event else {
+                    work.free.truncate(to: start)
+                    continue
+                }
+                work.free.append("\"event\":\"log\"")
+            }
+            work.freeFields.append(field)
+        }
+        if !work.context.isEmpty {
+            if work.free.count > 1 { work.free.append(UInt8(ascii: ",")) }
+            work.free.append("\"context\":{")
+            for (n, member) in work.context.enumerated() {
+                if n > 0 { work.free.append(UInt8(ascii: ",")) }
+                work.free.append(UnsafeBufferPointer(rebasing: object[member.key.lowerBound - 1..<member.key.upperBound + 1]))
+                work.free.append(UInt8(ascii: ":"))
+                work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
+            }
+            work.free.append(UInt8(ascii: "}"))
+            work.freeFields.append(.context)
+        }
+        work.free.append(UInt8(ascii: "}"))
+        work.redacted.removeAll()
+        let types: [RedactionType]
+        // Neither buffer is resized while the other is read: their bytes stay where they are.
+        let free = work.free.withUnsafeBytes { $0 }
+        do throws(JSONParser.Error) {
+            types = try redactor.redactJSON(free, to: &work.redacted, maxDepth: limits.maxDepth + 2)
+        } catch {
+            throw .badRequest("invalid_event", "\(place): the event could not be redacted (\(error.description))")
+        }
+        work.redactedMembers.removeAll(keepingCapacity: true)
+        let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
+        do throws(JSONObjectScanner.Failure) {
+            try JSONObjectScanner.members(of: redacted, maxDepth: limits.maxDepth + 2, into: &work.redactedMembers)
+        } catch {
+            throw .badRequest("invalid_event", "\(place): the event could not be redacted (\(error.description))")
+        }
+        guard work.redactedMembers.count == work.freeFields.count else {
+            throw .badRequest("invalid_event", "\(place): the event could not be redacted")
+        }
+
+        // Canonical key order, as the library writes it: the envelope made here, the rest as redacted.
+        var line = work.line
+        line.removeAll()
+        line.append("{\"timestamp\":\"")
+        line.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
+        line.append("\",\"level\":")
+        line.appendJSONString(level)
+        var next = 0
+        var message = "", event: String?, errorCode: String?
+        var ids: [IDField: String] = [:]
+        for field in FieldID.allCases where field != .timestamp && field != .level {
+            if next < work.freeFields.count, work.freeFields[next] == field {
+                let member = work.redactedMembers[next]
+                next += 1
+                line.append(UInt8(ascii: ","))
+                Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { line.append($0) }
+                line.append(UnsafeBufferPointer(rebasing: redacted[member.value]))
+                // The fields the store indexes, as text.
+                guard member.kind == .string else { continue }
+                switch field {
+                case .message: message = Self.string(redacted, member.value, escaped: member.valueEscaped)
+                case .event: event = Self.string(redacted, member.value, escaped: member.valueEscaped)
+                case .errorCode: errorCode = Self.string(redacted, member.value, escaped: member.valueEscaped)
+                case .requestID, .traceID, .runID, .userID:
+                    let id = Self.string(redacted, member.value, escaped: member.valueEscaped)
+                    if !id.isEmpty, let key = Self.idFields[Int(field.rawValue)] { ids[key] = id }
+                default: break
+                }
+                continue
+            }
+            switch field {
+            case .schemaVersion:
+                line.append(",\"schema_version\":")
+                line.appendRaw(String(FieldCatalogue.schemaVersion))
+            case .eventID:
+                line.append(",\"event_id\":")
+                line.appendJSONString(eventID)
+            case .tenantID:
+                line.append(",\"tenant_id\":")
+                line.appendJSONString(tenant)
+            case .redacted where !types.isEmpty:
+                line.append(",\"redacted\":[")
+                for (n, type) in types.enumerated() {
+                    if n > 0 { line.append(UInt8(ascii: ",")) }
+                    line.appendJSONString(type.name)
+                }
+                line.append(UInt8(ascii: "]"))
+            default:
+                break
             }
         }
-        if !context.isEmpty {
-            free.append(("context", .object(context)))
-            freeFields.append(.context)
+        line.append(UInt8(ascii: "}"))
+        work.line = line
+        if line.count > limits.maxLineBytes {
+            throw .tooLarge("line_too_long", "an event is \(line.count) bytes once canonical; the limit is \(limits.maxLineBytes)")
         }
-        let redaction = redactor.redact(.object(free))
-        guard case .object(let redacted) = redaction.value, redacted.count == freeFields.count else {
-            throw .badRequest("invalid_event", "the event could not be redacted")
-        }
-        for (field, member) in zip(freeFields, redacted) { fields[Int(field.rawValue)] = member.value }
-        fields[Int(FieldID.schemaVersion.rawValue)] = .number(String(FieldCatalogue.schemaVersion))
-        fields[Int(FieldID.eventID.rawValue)] = .string(eventID)
-        fields[Int(FieldID.tenantID.rawValue)] = .string(tenant)
-        if redaction.changed { fields[Int(FieldID.redacted.rawValue)] = .array(redaction.types.map { .string($0.name) }) }
-
-        // Canonical key order, as the library writes it.
-        out.removeAll()
-        out.append("{\"timestamp\":\"")
-        out.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
-        out.append("\",\"level\":")
-        out.appendJSONString(level)
-        for field in FieldID.allCases where field != .timestamp && field != .level {
-            guard let value = fields[Int(field.rawValue)] else { continue }
-            out.append(UInt8(ascii: ","))
-            out.appendJSONString(Self.keys[Int(field.rawValue)])
-            out.append(UInt8(ascii: ":"))
-            value.write(to: &out)
-        }
-        out.append(UInt8(ascii: "}"))
-        if out.count > limits.maxLineBytes {
-            throw .tooLarge("line_too_long", "an event is \(out.count) bytes once canonical; the limit is \(limits.maxLineBytes)")
-        }
-        var ids: [IDField: String] = [:]
-        if let id = fields[Int(FieldID.requestID.rawValue)]?.stringValue, !id.isEmpty { ids[.requestID] = id }
-        if let id = fields[Int(FieldID.traceID.rawValue)]?.stringValue, !id.isEmpty { ids[.traceID] = id }
-        if let id = fields[Int(FieldID.runID.rawValue)]?.stringValue, !id.isEmpty { ids[.runID] = id }
-        if let id = fields[Int(FieldID.userID.rawValue)]?.stringValue, !id.isEmpty { ids[.userID] = id }
         return StoredEvent(
             eventID: eventID, timestamp: time, tenant: tenant, level: StoredEvent.levelRank(level),
-            event: fields[Int(FieldID.event.rawValue)]?.stringValue, errorCode: fields[Int(FieldID.errorCode.rawValue)]?.stringValue,
-            ids: ids, message: fields[Int(FieldID.message.rawValue)]?.stringValue ?? "",
-            line: out.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+            event: event, errorCode: errorCode, ids: ids, message: message,
+            line: line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+    }
+
+    /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:_:)``), making a `String` only when
+    /// the field restricts a string's text.
+    static func accepts(_ field: FieldID, _ member: JSONObjectScanner.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
+        switch (FieldCatalogue.type(of: field), member.kind) {
+        case (.string, .string):
+            return !FieldCatalogue.restrictsStrings(field)
+                || FieldCatalogue.accepts(field, .string(string(object, member.value, escaped: member.valueEscaped)))
+        case (.integer, .number):
+            return Int64(String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)) != nil
+        case (.number, .number), (.boolean, .bool), (.object, .object), (.array, .array):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// The text of the JSON string at `range` (quotes included).
+    static func string(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaped: Bool) -> String {
+        guard escaped else { return String(decoding: UnsafeBufferPointer(rebasing: text[range.lowerBound + 1..<range.upperBound - 1]), as: UTF8.self) }
+        return (try? JSONParser.parse(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: text[range]))))?.stringValue ?? ""
+    }
+
+    /// A string or number member as a ``JSONValue`` (the small envelope values are read this way); `.null` for others.
+    static func scalar(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> JSONValue {
+        switch member.kind {
+        case .string: .string(string(text, member.value, escaped: member.valueEscaped))
+        case .number: .number(String(decoding: UnsafeBufferPointer(rebasing: text[member.value]), as: UTF8.self))
+        default: .null
+        }
+    }
+
+    /// A timestamp member: RFC 3339 text read in place, else as ``timestamp(_:)`` reads it.
+    static func timestamp(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> Int64? {
+        if member.kind == .string, !member.valueEscaped,
+            let time = Timestamp(rfc3339: UnsafeBufferPointer(rebasing: text[member.value.lowerBound + 1..<member.value.upperBound - 1]))
+        {
+            return time.microsecondsSinceEpoch
+        }
+        return timestamp(scalar(text, member))
     }
 
     /// RFC 3339 text, or seconds / milliseconds / microseconds / nanoseconds since the epoch (told apart by size).
@@ -253,7 +472,7 @@ public struct EventNormalizer: Sendable {
     }
 
     /// A UUID (version 8) from the millisecond of `time` and a SHA-256 of `identity`.
-    static func derivedID(_ identity: [UInt8], time: Int64) -> String {
+    static func derivedID(_ identity: ArraySlice<UInt8>, time: Int64) -> String {
         let hash = Array(SHA256.hash(data: identity).prefix(16))
         let random = { (range: Range<Int>) in range.reduce(UInt64(0)) { $0 << 8 | UInt64(hash[$1]) } }
         let millis = UInt64(max(0, time / 1000)) & 0xFFFF_FFFF_FFFF

@@ -1,6 +1,7 @@
 import Keel
 
-/// `POST /v1/events`: one JSON object per line (Keel's own lines, or any structured logger's).
+/// `POST /v1/events`: one JSON object per line (Keel's own lines, or any structured logger's). Lines are handed on
+/// as slices of the body; the normaliser reads (and validates) each one.
 enum NDJSONFormat {
     static func records(_ body: [UInt8], limits: IngestLimits) throws(IngestError) -> [IncomingRecord] {
         var records: [IncomingRecord] = []
@@ -16,8 +17,7 @@ enum NDJSONFormat {
             guard line.count <= limits.maxLineBytes else {
                 throw .tooLarge("line_too_long", "line \(number) is \(line.count) bytes; the limit is \(limits.maxLineBytes)")
             }
-            let members = try JSONBody.object(Array(line), limits: limits, what: "line \(number)")
-            records.append(IncomingRecord(members: members, identity: Array(line)))
+            records.append(IncomingRecord(object: line, identity: line, line: number))
             try limits.check(eventCount: records.count)
         }
         return records

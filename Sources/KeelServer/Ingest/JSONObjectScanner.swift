@@ -1,0 +1,263 @@
+import Foundation
+
+/// Reads a JSON object's top-level members as byte ranges, validating the whole text (grammar, UTF-8, nesting) but
+/// building nothing: ingest copies values through instead of making a tree of `String`s per event.
+///
+/// Acceptance is ``JSONParser``'s without repair: invalid UTF-8 and unpaired surrogate escapes are errors.
+struct JSONObjectScanner {
+    /// One member: where its key and value are in the text.
+    struct Member {
+        /// The key's bytes between its quotes, escapes as written.
+        var key: Range<Int>
+        /// The value's text: a string with its quotes, an object with its braces.
+        var value: Range<Int>
+        var kind: Kind
+        /// Whether the key or (for a string) the value holds a backslash escape.
+        var keyEscaped: Bool
+        var valueEscaped: Bool
+    }
+
+    enum Kind { case string, number, bool, null, object, array }
+
+    struct Failure: Error {
+        enum Reason { case invalidJSON, invalidUTF8, tooDeep, notAnObject }
+        var reason: Reason
+        var offset: Int
+        var message: String
+        var description: String { "\(message) at byte \(offset)" }
+    }
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
+    private var i = 0
+    private var escaped = false
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// The members of the object `bytes` holds, in order (duplicates kept), appended to `members`.
+    static func members(
+        of bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [Member]
+    ) throws(Failure) {
+        var scanner = JSONObjectScanner(bytes, maxDepth: maxDepth)
+        scanner.skipWhitespace()
+        guard scanner.i < bytes.count, bytes[scanner.i] == UInt8(ascii: "{") else {
+            // Anything else is refused for what it is: not JSON at all, or JSON that is not an object.
+            try scanner.value(depth: 0)
+            scanner.skipWhitespace()
+            guard scanner.i == bytes.count else { throw scanner.failure(.invalidJSON, "unexpected text after the value") }
+            throw Failure(reason: .notAnObject, offset: 0, message: "not a JSON object")
+        }
+        try scanner.object(depth: 1, listing: true, members: &members)
+        scanner.skipWhitespace()
+        guard scanner.i == bytes.count else { throw scanner.failure(.invalidJSON, "unexpected text after the value") }
+    }
+
+    private func failure(_ reason: Failure.Reason, _ message: String) -> Failure {
+        Failure(reason: reason, offset: i, message: message)
+    }
+
+    private mutating func skipWhitespace() {
+        while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
+    }
+
+    /// Scans one value; returns its kind.
+    @discardableResult
+    private mutating func value(depth: Int) throws(Failure) -> Kind {
+        guard i < bytes.count else { throw failure(.invalidJSON, "unexpected end of input") }
+        switch bytes[i] {
+        case UInt8(ascii: "{"):
+            var unlisted: [Member] = []
+            try object(depth: depth + 1, listing: false, members: &unlisted)
+            return .object
+        case UInt8(ascii: "["): try array(depth: depth + 1); return .array
+        case UInt8(ascii: "\""): try string(); return .string
+        case UInt8(ascii: "t"): try literal("true"); return .bool
+        case UInt8(ascii: "f"): try literal("false"); return .bool
+        case UInt8(ascii: "n"): try literal("null"); return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try number(); return .number
+        default: throw failure(.invalidJSON, "unexpected character")
+        }
+    }
+
+    /// An object from its `{`; its members are appended to `members` when `listing`.
+    private mutating func object(depth: Int, listing: Bool, members: inout [Member]) throws(Failure) {
+        guard depth <= maxDepth else { throw failure(.tooDeep, "nesting deeper than \(maxDepth)") }
+        i += 1
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "}") {
+            i += 1
+            return
+        }
+        while true {
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw failure(.invalidJSON, "expected a key") }
+            let keyStart = i + 1
+            try string()
+            let key = keyStart..<(i - 1)
+            let keyEscaped = escaped
+            skipWhitespace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw failure(.invalidJSON, "expected ':'") }
+            i += 1
+            skipWhitespace()
+            let start = i
+            let kind = try value(depth: depth)
+            if listing {
+                members.append(
+                    Member(key: key, value: start..<i, kind: kind, keyEscaped: keyEscaped, valueEscaped: kind == .string && escaped))
+            }
+            skipWhitespace()
+            guard i < bytes.count else { throw failure(.invalidJSON, "unexpected end of input") }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                skipWhitespace()
+            } else if bytes[i] == UInt8(ascii: "}") {
+                i += 1
+                return
+            } else {
+                throw failure(.invalidJSON, "expected ',' or '}'")
+            }
+        }
+    }
+
+    private mutating func array(depth: Int) throws(Failure) {
+        guard depth <= maxDepth else { throw failure(.tooDeep, "nesting deeper than \(maxDepth)") }
+        i += 1
+        skipWhitespace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: "]") {
+            i += 1
+            return
+        }
+        while true {
+            try value(depth: depth)
+            skipWhitespace()
+            guard i < bytes.count else { throw failure(.invalidJSON, "unexpected end of input") }
+            if bytes[i] == UInt8(ascii: ",") {
+                i += 1
+                skipWhitespace()
+            } else if bytes[i] == UInt8(ascii: "]") {
+                i += 1
+                return
+            } else {
+                throw failure(.invalidJSON, "expected ',' or ']'")
+            }
+        }
+    }
+
+    private mutating func literal(_ word: StaticString) throws(Failure) {
+        let n = word.utf8CodeUnitCount
+        guard i + n <= bytes.count, memcmp(bytes.baseAddress! + i, word.utf8Start, n) == 0 else {
+            throw failure(.invalidJSON, "unexpected character")
+        }
+        i += n
+    }
+
+    private mutating func number() throws(Failure) {
+        func digits() -> Int {
+            let start = i
+            while i < bytes.count, bytes[i] >= UInt8(ascii: "0"), bytes[i] <= UInt8(ascii: "9") { i += 1 }
+            return i - start
+        }
+        if bytes[i] == UInt8(ascii: "-") { i += 1 }
+        let start = i
+        guard digits() > 0 else { throw failure(.invalidJSON, "invalid number") }
+        guard bytes[start] != UInt8(ascii: "0") || i - start == 1 else { throw failure(.invalidJSON, "invalid number (leading zero)") }
+        if i < bytes.count, bytes[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { throw failure(.invalidJSON, "invalid number") }
+        }
+        if i < bytes.count, bytes[i] == UInt8(ascii: "e") || bytes[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < bytes.count, bytes[i] == UInt8(ascii: "+") || bytes[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { throw failure(.invalidJSON, "invalid number") }
+        }
+    }
+
+    /// A string from its opening quote to just past its closing one; sets `escaped`.
+    private mutating func string() throws(Failure) {
+        i += 1
+        escaped = false
+        while i < bytes.count {
+            let byte = bytes[i]
+            switch byte {
+            case UInt8(ascii: "\""):
+                i += 1
+                return
+            case UInt8(ascii: "\\"):
+                escaped = true
+                try escape()
+            case ..<0x20:
+                throw failure(.invalidJSON, "control character in a string")
+            case ..<0x80:
+                i += 1
+            default:
+                try multibyte()
+            }
+        }
+        throw failure(.invalidJSON, "unterminated string")
+    }
+
+    private mutating func escape() throws(Failure) {
+        guard i + 1 < bytes.count else { throw failure(.invalidJSON, "unterminated string") }
+        switch bytes[i + 1] {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
+            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+            i += 2
+        case UInt8(ascii: "u"):
+            let unit = try hex4(at: i + 2)
+            i += 6
+            switch unit {
+            case 0xD800...0xDBFF:
+                guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
+                    case 0xDC00...0xDFFF = try hex4(at: i + 2)
+                else { throw failure(.invalidUTF8, "unpaired surrogate escape") }
+                i += 6
+            case 0xDC00...0xDFFF:
+                throw failure(.invalidUTF8, "unpaired surrogate escape")
+            default:
+                break
+            }
+        default:
+            throw failure(.invalidJSON, "invalid escape")
+        }
+    }
+
+    private func hex4(at start: Int) throws(Failure) -> UInt32 {
+        guard start + 4 <= bytes.count else { throw failure(.invalidJSON, "invalid \\u escape") }
+        var unit: UInt32 = 0
+        for byte in bytes[start..<start + 4] {
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+            default: throw failure(.invalidJSON, "invalid \\u escape")
+            }
+            unit = unit << 4 | UInt32(digit)
+        }
+        return unit
+    }
+
+    /// One UTF-8 sequence of two to four bytes, by the Unicode standard's table of well-formed sequences (no
+    /// overlong forms, no surrogates, nothing past U+10FFFF).
+    private mutating func multibyte() throws(Failure) {
+        let lead = bytes[i]
+        let count: Int
+        var low: UInt8 = 0x80
+        var high: UInt8 = 0xBF
+        switch lead {
+        case 0xC2...0xDF: count = 2
+        case 0xE0: count = 3; low = 0xA0
+        case 0xE1...0xEC, 0xEE...0xEF: count = 3
+        case 0xED: count = 3; high = 0x9F
+        case 0xF0: count = 4; low = 0x90
+        case 0xF1...0xF3: count = 4
+        case 0xF4: count = 4; high = 0x8F
+        default: throw failure(.invalidUTF8, "invalid UTF-8")
+        }
+        guard i + count <= bytes.count, (low...high).contains(bytes[i + 1]) else { throw failure(.invalidUTF8, "invalid UTF-8") }
+        for k in 2..<count where !(0x80...0xBF).contains(bytes[i + k]) { throw failure(.invalidUTF8, "invalid UTF-8") }
+        i += count
+    }
+}
