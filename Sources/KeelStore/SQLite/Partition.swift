@@ -90,40 +90,20 @@ final class Partition: Sendable {
 
     func close() throws { try pool.close() }
 
-    /// Rows per INSERT statement: one statement per 100 rows costs SQLite's per-statement work once, not 100 times.
+    /// Rows per INSERT statement into the text index (``EventRowInsert`` does the same for events).
     static let rowsPerStatement = 100
 
-    /// Appends in one transaction, numbering the events on from `lastArrival` (an event already stored — same
-    /// timestamp and `event_id` — is skipped, and its number left unused). Returns the new last number too.
-    func append(_ events: some Collection<StoredEvent>, after lastArrival: Int64) throws -> (AppendResult, Int64) {
-        let events = Array(events)
+    /// Appends `events[indices]` in one transaction, numbering them on from `lastArrival` (an event already stored —
+    /// same timestamp and `event_id` — is skipped, and its number left unused). Returns the new last number too.
+    func append(_ events: [StoredEvent], _ indices: [Int], after lastArrival: Int64) throws -> (AppendResult, Int64) {
         let (result, newest) = try pool.write { db -> (AppendResult, Int64) in
             var kept: [(seq: Int64, event: StoredEvent)] = []
-            kept.reserveCapacity(events.count)
-            for start in stride(from: 0, to: events.count, by: Self.rowsPerStatement) {
-                let part = events[start..<min(start + Self.rowsPerStatement, events.count)]
-                var values: [(any DatabaseValueConvertible)?] = []
-                values.reserveCapacity(part.count * 12)
-                for (offset, event) in zip(part.indices, part) {
-                    values += [
-                        lastArrival + Int64(offset) + 1, event.timestamp, event.level, event.event, event.errorCode,
-                        event.ids[.requestID], event.ids[.traceID], event.ids[.runID], event.ids[.userID], event.eventID,
-                        Self.dedupeKey(event.eventID), event.line,
-                    ]
-                }
-                // RETURNING gives the rows that went in: the others were already stored.
-                let insert = try db.cachedStatement(
-                    sql: "INSERT OR IGNORE INTO events(seq, ts, level, event, error_code, request_id, trace_id, run_id, "
-                        + "user_id, event_id, dedupe, line) VALUES " + Self.placeholders(rows: part.count, columns: 12)
-                        + " RETURNING seq")
-                for seq in try Int64.fetchAll(insert, arguments: StatementArguments(values)) {
-                    kept.append((seq, events[Int(seq - lastArrival - 1)]))
-                }
+            kept.reserveCapacity(indices.count)
+            try EventRowInsert.insert(db, events, indices, firstSeq: lastArrival + 1) { seq in
+                kept.append((seq, events[indices[Int(seq - lastArrival - 1)]]))
             }
+            // SQLite does not promise RETURNING's order (in practice it is the insert order, which sorts at once).
             kept.sort { $0.seq < $1.seq }
-            for start in stride(from: 0, to: kept.count, by: Self.rowsPerStatement) {
-                let part = kept[start..<min(start + Self.rowsPerStatement, kept.count)]
-            }
             // The chunks' new distinct messages go into the text index (ChunkText).
             var text = currentText.withLock { $0 }
             var documents: [(rowid: Int64, text: String)] = []
@@ -155,10 +135,10 @@ final class Partition: Sendable {
                 try save.execute(arguments: [done.chunk, done.first, done.last, Data(done.filter.bytes)])
             }
             current.withLock { $0 = chunk }
-            return (AppendResult(stored: kept.count, duplicates: events.count - kept.count), kept.last?.seq ?? 0)
+            return (AppendResult(stored: kept.count, duplicates: indices.count - kept.count), kept.last?.seq ?? 0)
         }
         if newest > newestArrival { self.newest.store(newest, ordering: .relaxed) }
-        return (result, lastArrival + Int64(events.count))
+        return (result, lastArrival + Int64(indices.count))
     }
 
     private func insertDocuments(_ db: Database, _ documents: [(rowid: Int64, text: String)]) throws {

@@ -89,17 +89,20 @@ public final class SQLiteLogStore: LogStore {
 
     public func append(_ events: [StoredEvent]) throws -> AppendResult {
         try writing.withLock { _ in
-            var groups: [String: [Int: [StoredEvent]]] = [:]
-            for event in events {
-                guard TenantName.isValid(event.tenant) else { throw StoredEventError.invalid("tenant", event.tenant) }
-                groups[event.tenant, default: [:]][Self.day(of: event.timestamp), default: []].append(event)
+            // Positions, not copies, grouped by tenant and day.
+            var groups: [String: [Int: [Int]]] = [:]
+            for (index, event) in events.enumerated() {
+                if groups[event.tenant] == nil, !TenantName.isValid(event.tenant) {
+                    throw StoredEventError.invalid("tenant", event.tenant)
+                }
+                groups[event.tenant, default: [:]][Self.day(of: event.timestamp), default: []].append(index)
             }
             var total = AppendResult(stored: 0, duplicates: 0)
             for tenant in groups.keys.sorted() {
                 for (day, batch) in groups[tenant]!.sorted(by: { $0.key < $1.key }) {
                     let last = state.withLock { $0[tenant]?.lastArrival ?? 0 }
                     let (result, arrival, newest) = try using(tenant, day, creating: true) { partition in
-                        let (result, arrival) = try partition.append(batch, after: last)
+                        let (result, arrival) = try partition.append(events, batch, after: last)
                         return (result, arrival, partition.newestArrival)
                     }!
                     state.withLock {
