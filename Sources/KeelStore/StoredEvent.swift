@@ -10,7 +10,7 @@ public struct StoredEvent: Sendable, Equatable {
     public var level: Int
     public var event: String?
     public var errorCode: String?
-    public var ids: [IDField: String]
+    public var ids: EventIDs
     /// The message, for text search.
     public var message: String
     /// The whole event, one JSON object in the canonical schema.
@@ -34,7 +34,7 @@ public struct StoredEvent: Sendable, Equatable {
         self.level = Self.levelRank(string("level") ?? "INFO")
         self.event = string("event")
         self.errorCode = string("error_code")
-        var ids: [IDField: String] = [:]
+        var ids = EventIDs()
         for field in IDField.allCases { if let value = string(field.rawValue), !value.isEmpty { ids[field] = value } }
         self.ids = ids
         self.message = string("message") ?? ""
@@ -45,7 +45,7 @@ public struct StoredEvent: Sendable, Equatable {
     /// An event whose fields the caller has already read from `line` (an ingest normaliser builds both at once).
     public init(
         eventID: String, timestamp: Int64, tenant: String, level: Int, event: String?, errorCode: String?,
-        ids: [IDField: String], message: String, line: String
+        ids: EventIDs, message: String, line: String
     ) {
         self.init(
             eventID: eventID, timestamp: timestamp, tenant: tenant, level: level, event: event, errorCode: errorCode,
@@ -54,7 +54,7 @@ public struct StoredEvent: Sendable, Equatable {
 
     init(
         eventID: String, timestamp: Int64, tenant: String, level: Int, event: String?, errorCode: String?,
-        ids: [IDField: String], message: String, line: String, cursor: EventCursor?
+        ids: EventIDs, message: String, line: String, cursor: EventCursor?
     ) {
         self.eventID = eventID
         self.timestamp = timestamp

@@ -145,7 +145,8 @@ public struct EventNormalizer: Sendable {
         _ record: IncomingRecord, _ object: UnsafeBufferPointer<UInt8>, number: Int, tenant: String, now: Int64,
         work: inout Workspace
     ) throws(IngestError) -> StoredEvent {
-        let place = record.line.map { "line \($0)" } ?? "record \(number)"
+        // Where the record is, said only in a refusal (not formatted for every record).
+        var place: String { record.line.map { "line \($0)" } ?? "record \(number)" }
         func refusal(_ failure: JSONObjectScanner.Failure) -> IngestError {
             let reason =
                 switch failure.reason {
@@ -319,7 +320,7 @@ public struct EventNormalizer: Sendable {
         line.appendJSONString(level)
         var next = 0
         var message = "", event: String?, errorCode: String?
-        var ids: [IDField: String] = [:]
+        var ids = EventIDs()
         for field in FieldID.allCases where field != .timestamp && field != .level {
             if next < work.freeFields.count, work.freeFields[next] == field {
                 let member = work.redactedMembers[next]

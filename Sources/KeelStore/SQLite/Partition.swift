@@ -97,18 +97,20 @@ final class Partition: Sendable {
     /// same timestamp and `event_id` — is skipped, and its number left unused). Returns the new last number too.
     func append(_ events: [StoredEvent], _ indices: [Int], after lastArrival: Int64) throws -> (AppendResult, Int64) {
         let (result, newest) = try pool.write { db -> (AppendResult, Int64) in
-            var kept: [(seq: Int64, event: StoredEvent)] = []
+            // (seq, position in `events`) of the rows that went in.
+            var kept: [(seq: Int64, index: Int)] = []
             kept.reserveCapacity(indices.count)
             try EventRowInsert.insert(db, events, indices, firstSeq: lastArrival + 1) { seq in
-                kept.append((seq, events[indices[Int(seq - lastArrival - 1)]]))
+                kept.append((seq, indices[Int(seq - lastArrival - 1)]))
             }
             // SQLite does not promise RETURNING's order (in practice it is the insert order, which sorts at once).
             kept.sort { $0.seq < $1.seq }
             // The chunks' new distinct messages go into the text index (ChunkText).
             var text = currentText.withLock { $0 }
             var documents: [(rowid: Int64, text: String)] = []
-            for (seq, event) in kept {
+            for (seq, index) in kept {
                 let number = seq / Self.chunkSize
+                let event = events[index]
                 if text?.chunk != number { text = ChunkText(chunk: number) }
                 if let document = text!.add(event.message) { documents.append(document) }
             }
@@ -116,8 +118,9 @@ final class Partition: Sendable {
             currentText.withLock { $0 = text }
             var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
             var chunk = current.withLock { $0 }
-            for (seq, event) in kept {
+            for (seq, index) in kept {
                 let number = seq / Self.chunkSize
+                let event = events[index]
                 if chunk?.chunk != number {
                     if let done = chunk { touched.append(done) }
                     chunk = (number, seq, seq, IDBloomFilter(capacity: Int(Self.chunkSize) * Self.idsPerEvent))
@@ -235,7 +238,7 @@ final class Partition: Sendable {
             sql += query.arrivedAfter == nil ? " ORDER BY ts, seq LIMIT ?" : " ORDER BY seq LIMIT ?"
             _ = arguments.append(contentsOf: [limit])
             return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                var ids: [IDField: String] = [:]
+                var ids = EventIDs()
                 for field in IDField.allCases { if let value: String = row[field.rawValue] { ids[field] = value } }
                 let line: String = row["line"]
                 let timestamp: Int64 = row["ts"]
