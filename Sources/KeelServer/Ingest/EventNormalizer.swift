@@ -39,6 +39,7 @@ public struct IncomingRecord: Sendable {
 /// - A member that names a canonical field and fits it (``FieldCatalogue/accepts(_:_:)``) becomes that field; every
 ///   other member goes under `context`, as the library does with metadata. Audit-chain fields (`seq`, `hash` …)
 ///   describe the sender's own file and go under `context` too.
+/// - `schema_version` is the server's; a sender's equal value is dropped, another goes under `context`.
 /// - `tenant_id` is the tenant of the token that sent the record; a different value sent in the record is kept under
 ///   `context`, never used.
 /// - Everything but the envelope (`timestamp`, `level`, `event_id`, `tenant_id` …) is redacted by the library's
@@ -76,6 +77,8 @@ public struct EventNormalizer: Sendable {
 
     /// Each field's `"name":`, by raw value.
     static let keys: [[UInt8]] = FieldCatalogue.fields.map { Array("\"\($0.name)\":".utf8) }
+
+    static let schemaVersionText = Array(String(FieldCatalogue.schemaVersion).utf8)
 
     /// The store's id field of each canonical field, by raw value.
     static let idFields: [IDField?] = FieldCatalogue.fields.map { IDField(rawValue: $0.name) }
@@ -214,6 +217,11 @@ public struct EventNormalizer: Sendable {
                     nested.value = nested.value.lowerBound + base..<nested.value.upperBound + base
                     work.context.append(nested)
                 }
+            case .schemaVersion:
+                // The version this server writes, sent again (a Keel line re-sent), says nothing new; another goes
+                // under `context`.
+                let same = member.kind == .number && object[member.value].elementsEqual(Self.schemaVersionText)
+                if !same { work.context.append(member) }
             case .tenantID:
                 let same =
                     member.kind == .string && !member.valueEscaped

@@ -1,0 +1,93 @@
+import Keel
+@testable import KeelServer
+import KeelStore
+import Testing
+
+/// What the normaliser makes of a record, byte for byte: the line a reader gets back is this line.
+struct EventNormalizerTests {
+    let normalizer = EventNormalizer(redactor: Redactor(), limits: IngestLimits())
+    /// 2026-11-23T12:00:00Z, the server's clock in these tests.
+    let now: Int64 = 1_795_435_200_000_000
+
+    func normalize(_ text: String, tenant: String = "acme") throws(IngestError) -> StoredEvent {
+        let bytes = Array(text.utf8)
+        return try normalizer.normalize(IncomingRecord(object: bytes[...], identity: bytes[...], line: 1), tenant: tenant, now: now)
+    }
+
+    @Test func aCanonicalLineComesBackAsSentWithTheTokensTenant() throws {
+        let line =
+            #"{"timestamp":"2026-11-23T11:59:59.123456Z","level":"WARN","message":"request handled","event":"http.request","#
+            + #""service":"api","schema_version":1,"event_id":"e-1","request_id":"req-1","tenant_id":"acme","user_id":"u-7","#
+            + #""route":"/v1/x","status":503,"duration_ms":12.5,"error_code":"upstream_timeout","retryable":true}"#
+        let event = try normalize(line)
+        #expect(event.line == line)
+        #expect(event.eventID == "e-1")
+        #expect(event.timestamp == now - 876_544)
+        #expect(event.level == StoredEvent.levelRank("WARN"))
+        #expect(event.event == "http.request")
+        #expect(event.errorCode == "upstream_timeout")
+        #expect(event.ids == [.requestID: "req-1", .userID: "u-7"])
+        #expect(event.message == "request handled")
+    }
+
+    /// (Of two levels, the last one that reads as a level is the event's.)
+    @Test func aliasesBecomeFieldsAndTheRestGoesUnderContextInOrder() throws {
+        let event = try normalize(
+            #"{"ts":1795435199,"lvl":"warning","msg":"caf\u00e9","correlation_id":"c-9","k\"q":[1, 2],"#
+                + #""context":{"a":{"b":null}},"status":"200","seq":4,"tenant_id":"other","level":"ERROR","event":"Not A Name"}"#)
+        #expect(
+            event.line
+                == #"{"timestamp":"2026-11-23T11:59:59.000000Z","level":"ERROR","message":"café","event":"log","schema_version":1,"#
+                + #""event_id":"\#(event.eventID)","request_id":"c-9","tenant_id":"acme","context":{"k\"q":[1,2],"a":{"b":null},"#
+                + #""status":"200","seq":4,"tenant_id":"other","event":"Not A Name"}}"#)
+        #expect(event.message == "café")
+        #expect(event.ids == [.requestID: "c-9"])
+    }
+
+    @Test func everythingButTheEnvelopeIsRedactedAndListed() throws {
+        let event = try normalize(
+            #"{"timestamp":"2026-11-23T11:00:00Z","message":"mail bob@example.com","error":"failed for alice@example.com","#
+                + #""password":"hunter2","user_id":"u-1"}"#)
+        #expect(event.message == "mail [REDACTED:EMAIL]")
+        #expect(event.line.contains(#""error":{"message":"failed for [REDACTED:EMAIL]"}"#))
+        #expect(!event.line.contains("hunter2"))
+        #expect(event.line.hasSuffix(#","redacted":["EMAIL","SECRET"]}"#), "\(event.line)")
+        #expect(event.line.contains(#""tenant_id":"acme""#))
+    }
+
+    @Test func aRecordWithoutAnIDGetsTheSameDerivedIDEveryTime() throws {
+        let text = #"{"timestamp":"2026-11-23T11:00:00Z","message":"no id"}"#
+        let first = try normalize(text)
+        let again = try normalize(text)
+        let other = try normalize(#"{"timestamp":"2026-11-23T11:00:00Z","message":"no id!"}"#)
+        #expect(first.eventID == again.eventID)
+        #expect(first.eventID != other.eventID)
+        // A UUID whose first 48 bits are the event's millisecond.
+        #expect(first.eventID.count == 36)
+        #expect(first.eventID.hasPrefix("01a20810-0f80-8"))
+    }
+
+    @Test func anotherSchemaVersionIsKeptUnderContext() throws {
+        let event = try normalize(#"{"timestamp":"2026-11-23T11:00:00Z","message":"m","schema_version":2}"#)
+        #expect(event.line.contains(#""schema_version":1,"#))
+        #expect(event.line.hasSuffix(#""context":{"schema_version":2}}"#))
+    }
+
+    @Test func refusalsNameTheReason() {
+        func reason(_ text: String) -> String? {
+            do {
+                _ = try normalize(text)
+                return nil
+            } catch {
+                return error.reason
+            }
+        }
+        #expect(reason(#"{"timestamp":"yesterday"}"#) == "invalid_timestamp")
+        #expect(reason(#"{"timestamp":"2030-01-01T00:00:00Z"}"#) == "future_timestamp")
+        #expect(reason(#"{"message": oops}"#) == "invalid_json")
+        #expect(reason(#"[1]"#) == "not_an_object")
+        #expect(reason(#"{"context":{"a":"\ud800"}}"#) == "invalid_utf8")
+        // A time under another name that is not a time is kept, not refused.
+        #expect(reason(#"{"ts":"yesterday","message":"x"}"#) == nil)
+    }
+}

@@ -1,0 +1,100 @@
+import Keel
+@testable import KeelServer
+import Testing
+
+/// The ingest scanner must accept exactly what the library's strict parser accepts (no UTF-8 repair), and say why
+/// it refuses: a line the scanner lets through is stored as sent.
+struct JSONObjectScannerTests {
+    static func scan(_ text: [UInt8], maxDepth: Int = 32) -> Result<[JSONObjectScanner.Member], JSONObjectScanner.Failure> {
+        text.withUnsafeBufferPointer { bytes in
+            var members: [JSONObjectScanner.Member] = []
+            do throws(JSONObjectScanner.Failure) {
+                try JSONObjectScanner.members(of: bytes, maxDepth: maxDepth, into: &members)
+                return .success(members)
+            } catch {
+                return .failure(error)
+            }
+        }
+    }
+
+    static func scan(_ text: String) -> Result<[JSONObjectScanner.Member], JSONObjectScanner.Failure> { scan(Array(text.utf8)) }
+
+    @Test func membersAreTheTopLevelKeysAndValuesAsWritten() throws {
+        let text = #" { "a" : 1 , "b\"c": "x\ny" , "d":{"e":[1,{"f":null}]}, "g": [ ], "h":true, "a": -2.5e3 } "#
+        let members = try Self.scan(text).get()
+        let bytes = Array(text.utf8)
+        func slice(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        #expect(members.map { slice($0.key) } == ["a", #"b\"c"#, "d", "g", "h", "a"])
+        #expect(members.map { slice($0.value) } == ["1", #""x\ny""#, #"{"e":[1,{"f":null}]}"#, "[ ]", "true", "-2.5e3"])
+        #expect(members.map(\.kind) == [.number, .string, .object, .array, .bool, .number])
+        #expect(members.map(\.keyEscaped) == [false, true, false, false, false, false])
+        #expect(members.map(\.valueEscaped) == [false, true, false, false, false, false])
+    }
+
+    @Test func refusalsSayWhy() {
+        let cases: [(String, [UInt8], JSONObjectScanner.Failure.Reason)] = [
+            ("array", Array("[1,2]".utf8), .notAnObject),
+            ("string", Array(#""x""#.utf8), .notAnObject),
+            ("bare word", Array("{\"a\": oops}".utf8), .invalidJSON),
+            ("trailing comma", Array(#"{"a":1,}"#.utf8), .invalidJSON),
+            ("text after", Array(#"{"a":1} x"#.utf8), .invalidJSON),
+            ("unterminated", Array(#"{"a":"x}"#.utf8), .invalidJSON),
+            ("leading zero", Array(#"{"a":01}"#.utf8), .invalidJSON),
+            ("bare fraction", Array(#"{"a":1.}"#.utf8), .invalidJSON),
+            ("bare exponent", Array(#"{"a":1e}"#.utf8), .invalidJSON),
+            ("control character", Array("{\"a\":\"x\u{01}\"}".utf8), .invalidJSON),
+            ("bad escape", Array(#"{"a":"\q"}"#.utf8), .invalidJSON),
+            ("lone high surrogate", Array(#"{"a":"\ud83d"}"#.utf8), .invalidUTF8),
+            ("lone low surrogate", Array(#"{"a":"\ude00"}"#.utf8), .invalidUTF8),
+            ("stray continuation byte", Array(#"{"a":""#.utf8) + [0x80] + Array(#""}"#.utf8), .invalidUTF8),
+            ("overlong slash", Array(#"{"a":""#.utf8) + [0xC0, 0xAF] + Array(#""}"#.utf8), .invalidUTF8),
+            ("UTF-8 surrogate", Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8), .invalidUTF8),
+            ("past U+10FFFF", Array(#"{"a":""#.utf8) + [0xF4, 0x90, 0x80, 0x80] + Array(#""}"#.utf8), .invalidUTF8),
+            ("cut sequence", Array(#"{"a":""#.utf8) + [0xE2, 0x82] + Array(#""}"#.utf8), .invalidUTF8),
+            ("too deep", Array((String(repeating: #"{"a":"#, count: 33) + "1" + String(repeating: "}", count: 33)).utf8), .tooDeep),
+        ]
+        for (name, text, reason) in cases {
+            guard case .failure(let failure) = Self.scan(text) else {
+                Issue.record("\(name): accepted")
+                continue
+            }
+            #expect(failure.reason == reason, "\(name): \(failure.description)")
+        }
+        // 32 levels are allowed, as the parser allows them.
+        let deepest = String(repeating: #"{"a":"#, count: 31) + "1" + String(repeating: "}", count: 31)
+        #expect((try? Self.scan("{\"x\":" + deepest + "}").get()) != nil)
+    }
+
+    /// Thousands of small texts, some made invalid byte by byte: the scanner and ``JSONParser`` (strict) agree on
+    /// every one about whether it is a valid JSON object.
+    @Test func acceptsExactlyWhatTheStrictParserAccepts() {
+        let seeds = [
+            #"{"a":1,"b":[true,false,null],"c":{"d":"é\u00e9\"\\\/\b\f\n\r\t"},"e":-0.5E+3}"#,
+            #"{"emoji":"😀 \ud83d\ude00","k\u0065y":"v","n":0,"m":-12.75e-2,"x":[],"y":{}}"#,
+            #"{ "spaced" : [ 1 , 2 , { "z" : "ü" } ] }"#,
+        ]
+        var random = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x30, 0x2D, 0x2E, 0x65, 0x75, 0x80, 0xC0, 0xE2, 0xED, 0xF4, 0xFF, 0x01, 0x20]
+        var disagreements: [String] = []
+        for seed in seeds {
+            let original = Array(seed.utf8)
+            for _ in 0..<2000 {
+                var text = original
+                for _ in 0..<Int.random(in: 1...2, using: &random) {
+                    let at = Int.random(in: 0..<text.count, using: &random)
+                    switch Int.random(in: 0..<3, using: &random) {
+                    case 0: text[at] = interesting.randomElement(using: &random)!
+                    case 1: text.remove(at: at)
+                    default: text.insert(interesting.randomElement(using: &random)!, at: at)
+                    }
+                    if text.isEmpty { text = original }
+                }
+                let parsed = try? JSONParser.parse(text, options: .init(maxDepth: 32, repairUTF8: false))
+                let parserAccepts = if case .object? = parsed { true } else { false }
+                let scannerAccepts = (try? Self.scan(text).get()) != nil
+                if parserAccepts != scannerAccepts { disagreements.append(String(decoding: text, as: UTF8.self)) }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(5))")
+    }
+}
