@@ -16,6 +16,9 @@ for tool in keel server-load store-load; do
 done
 root=${BENCH_DIR:-/tmp/keel-bench}
 rm -rf "$root"; mkdir -p "$root"
+# Deleting a previous run's ~10 GB leaves the kernel writing back and freeing blocks for a while: let it finish
+# before W2 is timed.
+sync; sleep 5
 port=18180
 url="http://127.0.0.1:$port"
 pid=""
