@@ -143,29 +143,61 @@ public struct EventNormalizer: Sendable {
         case errorMessage(JSONObjectScanner.Member)
     }
 
-    // swiftlint:disable:next function_body_length cyclomatic_complexity
     private func normalize(
         _ record: IncomingRecord, _ object: UnsafeBufferPointer<UInt8>, number: Int, tenant: String, now: Int64,
         work: inout Workspace
     ) throws(IngestError) -> StoredEvent {
-        // Where the record is, said only in a refusal (not formatted for every record).
-        var place: String { record.line.map { "line \($0)" } ?? "record \(number)" }
-        func refusal(_ failure: JSONObjectScanner.Failure) -> IngestError {
+        let place = Place(line: record.line, number: number)
+        work.members.removeAll(keepingCapacity: true)
+        try Self.scan(object, maxDepth: limits.maxDepth, into: &work.members, place: place)
+        let (timestamp, level) = try choose(object, tenant: tenant, work: &work, place: place)
+        let time = timestamp ?? record.envelopeTimestamp ?? now
+        if time > now + Int64(limits.maxFutureSkew.components.seconds) * 1_000_000 {
+            throw .badRequest(
+                "future_timestamp",
+                "timestamp \(Self.rfc3339(time)) is more than \(limits.maxFutureSkew.components.seconds) s ahead of the server's clock")
+        }
+        var sentID: String?
+        if case .member(let member) = work.chosen[Int(FieldID.eventID.rawValue)] {
+            sentID = Self.string(object, member.value, escaped: member.valueEscaped)
+        }
+        let eventID = sentID.flatMap { Self.isUsableID($0) ? $0 : nil } ?? Self.derivedID(record.identity, time: time)
+        Self.writeFree(object, work: &work)
+        let types = try redactFree(work: &work, place: place)
+        return try assemble(time: time, level: level, eventID: eventID, tenant: tenant, types: types, work: &work)
+    }
+
+    /// Where a record is in its request, formatted only when a refusal says so.
+    struct Place: CustomStringConvertible {
+        var line: Int?
+        var number: Int
+        var description: String { line.map { "line \($0)" } ?? "record \(number)" }
+    }
+
+    /// The members of the object in `bytes`, or the refusal that says what is wrong with it and where.
+    static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [JSONObjectScanner.Member],
+        place: Place
+    ) throws(IngestError) {
+        do throws(JSONObjectScanner.Failure) {
+            try JSONObjectScanner.members(of: bytes, maxDepth: maxDepth, into: &members)
+        } catch {
             let reason =
-                switch failure.reason {
+                switch error.reason {
                 case .invalidJSON: "invalid_json"
                 case .invalidUTF8: "invalid_utf8"
                 case .tooDeep: "too_deep"
                 case .notAnObject: "not_an_object"
                 }
-            return .badRequest(reason, "\(place): \(failure.description)")
+            throw .badRequest(reason, "\(place): \(error.description)")
         }
-        work.members.removeAll(keepingCapacity: true)
-        do throws(JSONObjectScanner.Failure) {
-            try JSONObjectScanner.members(of: object, maxDepth: limits.maxDepth, into: &work.members)
-        } catch {
-            throw refusal(error)
-        }
+    }
+
+    /// Decides what each member of the record is: a canonical field (in `work.chosen`), part of the envelope
+    /// (returned: the time and level it gives), or `context` (in `work.context`, in order).
+    private func choose(
+        _ object: UnsafeBufferPointer<UInt8>, tenant: String, work: inout Workspace, place: Place
+    ) throws(IngestError) -> (timestamp: Int64?, level: String) {
         for slot in work.chosen.indices { work.chosen[slot] = .none }
         work.context.removeAll(keepingCapacity: true)
         var timestamp: Int64?
@@ -206,11 +238,7 @@ public struct EventNormalizer: Sendable {
                 // The sender's own context: its members join the others under `context`.
                 work.nested.removeAll(keepingCapacity: true)
                 let inner = UnsafeBufferPointer(rebasing: object[member.value])
-                do throws(JSONObjectScanner.Failure) {
-                    try JSONObjectScanner.members(of: inner, maxDepth: limits.maxDepth, into: &work.nested)
-                } catch {
-                    throw refusal(error)
-                }
+                try Self.scan(inner, maxDepth: limits.maxDepth, into: &work.nested, place: place)
                 let base = member.value.lowerBound
                 for var nested in work.nested {
                     nested.key = nested.key.lowerBound + base..<nested.key.upperBound + base
@@ -250,19 +278,12 @@ public struct EventNormalizer: Sendable {
                 }
             }
         }
-        let time = timestamp ?? record.envelopeTimestamp ?? now
-        if time > now + Int64(limits.maxFutureSkew.components.seconds) * 1_000_000 {
-            throw .badRequest(
-                "future_timestamp",
-                "timestamp \(Self.rfc3339(time)) is more than \(limits.maxFutureSkew.components.seconds) s ahead of the server's clock")
-        }
-        var sentID: String?
-        if case .member(let member) = work.chosen[Int(FieldID.eventID.rawValue)] {
-            sentID = Self.string(object, member.value, escaped: member.valueEscaped)
-        }
-        let eventID = sentID.flatMap { Self.isUsableID($0) ? $0 : nil } ?? Self.derivedID(record.identity, time: time)
+        return (timestamp, level)
+    }
 
-        // Everything a sender wrote is redacted, in one object in canonical order; the envelope is not.
+    /// Writes, into `work.free`, one object of everything the sender wrote outside the envelope — fields in canonical
+    /// order, then `context` — and lists its fields in `work.freeFields`.
+    private static func writeFree(_ object: UnsafeBufferPointer<UInt8>, work: inout Workspace) {
         work.free.removeAll()
         work.freeFields.removeAll(keepingCapacity: true)
         work.free.append(UInt8(ascii: "{"))
@@ -299,6 +320,10 @@ public struct EventNormalizer: Sendable {
             work.freeFields.append(.context)
         }
         work.free.append(UInt8(ascii: "}"))
+    }
+
+    /// Redacts `work.free` into `work.redacted` and finds the redacted object's members; returns what was removed.
+    private func redactFree(work: inout Workspace, place: Place) throws(IngestError) -> [RedactionType] {
         work.redacted.removeAll()
         let types: [RedactionType]
         // Neither buffer is resized while the other is read: their bytes stay where they are.
@@ -318,8 +343,16 @@ public struct EventNormalizer: Sendable {
         guard work.redactedMembers.count == work.freeFields.count else {
             throw .badRequest("invalid_event", "\(place): the event could not be redacted")
         }
+        return types
+    }
 
-        // Canonical key order, as the library writes it: the envelope made here, the rest as redacted.
+    /// The canonical line, in the library's key order: the envelope made here, the rest as redacted; and the
+    /// fields the store indexes, read from it.
+    private func assemble(
+        time: Int64, level: String, eventID: String, tenant: String, types: [RedactionType], work: inout Workspace
+    ) throws(IngestError) -> StoredEvent {
+        // `work.redacted` is not written while `redacted` is read.
+        let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
         var line = work.line
         line.removeAll()
         line.append("{\"timestamp\":\"")
@@ -379,125 +412,5 @@ public struct EventNormalizer: Sendable {
             eventID: eventID, timestamp: time, tenant: tenant, level: StoredEvent.levelRank(level),
             event: event, errorCode: errorCode, ids: ids, message: message,
             line: line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
-    }
-
-    /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:_:)``), making a `String` only when
-    /// the field restricts a string's text.
-    static func accepts(_ field: FieldID, _ member: JSONObjectScanner.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch (FieldCatalogue.type(of: field), member.kind) {
-        case (.string, .string):
-            return !FieldCatalogue.restrictsStrings(field)
-                || FieldCatalogue.accepts(field, .string(string(object, member.value, escaped: member.valueEscaped)))
-        case (.integer, .number):
-            return Int64(String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)) != nil
-        case (.number, .number), (.boolean, .bool), (.object, .object), (.array, .array):
-            return true
-        default:
-            return false
-        }
-    }
-
-    /// The text of the JSON string at `range` (quotes included).
-    static func string(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaped: Bool) -> String {
-        guard escaped else { return String(decoding: UnsafeBufferPointer(rebasing: text[range.lowerBound + 1..<range.upperBound - 1]), as: UTF8.self) }
-        return (try? JSONParser.parse(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: text[range]))))?.stringValue ?? ""
-    }
-
-    /// A string or number member as a ``JSONValue`` (the small envelope values are read this way); `.null` for others.
-    static func scalar(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> JSONValue {
-        switch member.kind {
-        case .string: .string(string(text, member.value, escaped: member.valueEscaped))
-        case .number: .number(String(decoding: UnsafeBufferPointer(rebasing: text[member.value]), as: UTF8.self))
-        default: .null
-        }
-    }
-
-    /// A timestamp member: RFC 3339 text read in place, else as ``timestamp(_:)`` reads it.
-    static func timestamp(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> Int64? {
-        if member.kind == .string, !member.valueEscaped,
-            let time = Timestamp(rfc3339: UnsafeBufferPointer(rebasing: text[member.value.lowerBound + 1..<member.value.upperBound - 1]))
-        {
-            return time.microsecondsSinceEpoch
-        }
-        return timestamp(scalar(text, member))
-    }
-
-    /// RFC 3339 text, or seconds / milliseconds / microseconds / nanoseconds since the epoch (told apart by size).
-    static func timestamp(_ value: JSONValue) -> Int64? {
-        switch value {
-        case .string(let text):
-            if let time = Timestamp(rfc3339: text) { return time.microsecondsSinceEpoch }
-            return Double(text).flatMap(epoch)
-        case .number(let text):
-            return Double(text).flatMap(epoch)
-        default:
-            return nil
-        }
-    }
-
-    private static func epoch(_ number: Double) -> Int64? {
-        guard number.isFinite, number > 0 else { return nil }
-        switch number {
-        case ..<1e11: return Int64(number * 1e6)  // seconds
-        case ..<1e14: return Int64(number * 1e3)  // milliseconds
-        case ..<1e17: return Int64(number)  // microseconds
-        case ..<1e20: return Int64(number / 1e3)  // nanoseconds
-        default: return nil
-        }
-    }
-
-    /// The canonical name of a level given as a name (any case, with common synonyms) or as a pino / bunyan number.
-    static func levelName(_ value: JSONValue) -> String? {
-        switch value {
-        case .string(let text):
-            switch text.uppercased() {
-            case "TRACE", "TRC": return "TRACE"
-            case "DEBUG", "DBG", "FINE": return "DEBUG"
-            case "INFO", "INF", "INFORMATION", "INFORMATIONAL": return "INFO"
-            case "NOTICE": return "NOTICE"
-            case "WARN", "WARNING", "WRN": return "WARN"
-            case "ERROR", "ERR", "EROR": return "ERROR"
-            case "CRITICAL", "CRIT", "FATAL", "PANIC", "ALERT", "EMERG", "EMERGENCY", "SEVERE": return "CRITICAL"
-            default: return nil
-            }
-        case .number(let text):
-            guard let n = Int(text) else { return nil }
-            switch n {
-            case ..<20: return "TRACE"
-            case ..<30: return "DEBUG"
-            case ..<40: return "INFO"
-            case ..<50: return "WARN"
-            case ..<60: return "ERROR"
-            default: return "CRITICAL"
-            }
-        default:
-            return nil
-        }
-    }
-
-    /// A sender's event id is used when it is 1–128 printable ASCII characters.
-    static func isUsableID(_ id: String) -> Bool {
-        !id.isEmpty && id.utf8.count <= 128 && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
-    }
-
-    /// A UUID (version 8) from the millisecond of `time` and a SHA-256 of `identity`.
-    static func derivedID(_ identity: ArraySlice<UInt8>, time: Int64) -> String {
-        let hash = Array(SHA256.hash(data: identity).prefix(16))
-        let random = { (range: Range<Int>) in range.reduce(UInt64(0)) { $0 << 8 | UInt64(hash[$1]) } }
-        let millis = UInt64(max(0, time / 1000)) & 0xFFFF_FFFF_FFFF
-        // 48 bits of time, version 8, then the variant bits: the layout of a UUIDv7, with hash bits for the rest.
-        let high = millis << 16 | 0x8000 | random(6..<8) & 0x0FFF
-        let low = 0x8000_0000_0000_0000 | random(8..<16) & 0x3FFF_FFFF_FFFF_FFFF
-        var out = OutputBuffer(capacity: 36)
-        defer { out.deallocate() }
-        out.appendUUID(high: high, low: low)
-        return String(decoding: out.bytes, as: UTF8.self)
-    }
-
-    static func rfc3339(_ time: Int64) -> String {
-        var out = OutputBuffer(capacity: 40)
-        defer { out.deallocate() }
-        out.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
-        return String(decoding: out.bytes, as: UTF8.self)
     }
 }
