@@ -178,7 +178,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelStoreTests",
-            dependencies: ["KeelStore", "Keel"]
+            dependencies: ["KeelStore", "Keel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "KeelServerTests",

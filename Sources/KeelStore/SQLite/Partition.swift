@@ -28,6 +28,7 @@ final class Partition: Sendable {
     let day: Int
     let path: String
     let pool: DatabasePool
+    private let checkpointer: WALCheckpointer
     /// The newest arrival stored here (0 when empty); set by appends, read by tails.
     private let newest = Atomic<Int64>(0)
     /// The writer's filter of the newest chunk (appends are serialised by the store).
@@ -48,15 +49,15 @@ final class Partition: Sendable {
             // Up to 32 MiB of page cache per open partition (the default is 2 MB), allocated as used: the FTS and
             // `ts` index pages that appends touch stay in memory.
             try db.execute(sql: "PRAGMA cache_size = -32768")
-            // The WAL is copied into the file every 8,192 pages (32 MiB) instead of SQLite's 1,000: an eighth of the
-            // checkpoints and their fsyncs under sustained ingest (W2: 105k → 110k events/s). After a checkpoint the
-            // file is cut back to 4 MiB, so a hundred open tenant-days do not keep 3 GB of idle WAL (measured: W3's
-            // store grew from 739 to 962 bytes per event with the WAL left at 32 MiB). Closing a day deletes it.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 8192")
+            // Checkpoints run in the background (WALCheckpointer), never inside an append's commit. When the WAL
+            // restarts it is cut back to 4 MiB, so a hundred open tenant-days do not keep gigabytes of idle WAL
+            // (measured: W3's store grew from 739 to 962 bytes per event with 32 MiB WALs left in place).
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             try db.execute(sql: "PRAGMA journal_size_limit = 4194304")
             db.add(function: Self.containsFunction)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        checkpointer = try WALCheckpointer(path: path)
         try pool.write { db in
             let version = try Int.fetchOne(db, sql: "PRAGMA user_version") ?? 0
             let fresh = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") == 0
@@ -94,7 +95,12 @@ final class Partition: Sendable {
     /// The newest arrival stored here (0 when empty).
     var newestArrival: Int64 { newest.load(ordering: .relaxed) }
 
-    func close() throws { try pool.close() }
+    /// Closes the checkpointer's connection, then the pool's: the last one to close copies what is left of the WAL
+    /// into the file and deletes the WAL.
+    func close() throws {
+        try checkpointer.close()
+        try pool.close()
+    }
 
     /// Rows per INSERT statement into the text index (``EventRowInsert`` does the same for events).
     static let rowsPerStatement = 100
@@ -102,6 +108,8 @@ final class Partition: Sendable {
     /// Appends `events[indices]` in one transaction, numbering them on from `lastArrival` (an event already stored —
     /// same timestamp and `event_id` — is skipped, and its number left unused). Returns the new last number too.
     func append(_ events: [StoredEvent], _ indices: [Int], after lastArrival: Int64) throws -> (AppendResult, Int64) {
+        checkpointer.restartIfDue(pool)
+        var appendedBytes = 0
         let (result, newest) = try pool.write { db -> (AppendResult, Int64) in
             // (seq, position in `events`) of the rows that went in.
             var kept: [(seq: Int64, index: Int)] = []
@@ -144,9 +152,12 @@ final class Partition: Sendable {
                 try save.execute(arguments: [done.chunk, done.first, done.last, Data(done.filter.bytes)])
             }
             current.withLock { $0 = chunk }
+            // What the WAL grew by, near enough: each line and ~100 bytes of columns and index entries.
+            appendedBytes = kept.reduce(0) { $0 + events[$1.index].line.utf8.count + 100 }
             return (AppendResult(stored: kept.count, duplicates: indices.count - kept.count), kept.last?.seq ?? 0)
         }
         if newest > newestArrival { self.newest.store(newest, ordering: .relaxed) }
+        checkpointer.appended(bytes: appendedBytes)
         return (result, lastArrival + Int64(indices.count))
     }
 

@@ -1,0 +1,43 @@
+import Foundation
+import GRDB
+@testable import KeelStore
+import Testing
+
+/// With SQLite's automatic checkpoint off, the WAL must still be copied into the file and restarted, or it grows
+/// without end under sustained appends; and nothing committed may be lost across a close.
+struct WALCheckpointerTests {
+    @Test func theWALStaysBoundedUnderSustainedAppendsAndNothingIsLost() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-wal-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/day.sqlite"
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            try db.execute(sql: "PRAGMA journal_size_limit = 262144")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { try $0.execute(sql: "CREATE TABLE t(id INTEGER PRIMARY KEY, line TEXT NOT NULL)") }
+        // Checkpoints every 256 KiB appended; a restart once the WAL passes 128 pages (512 KiB).
+        let checkpointer = try WALCheckpointer(path: path, bytesPerCheckpoint: 256 << 10, restartFrames: 128)
+        let line = String(repeating: "x", count: 500)
+        var largestWAL = 0
+        for batch in 0..<400 {
+            checkpointer.restartIfDue(pool)
+            try pool.write { db in
+                for n in 0..<50 { try db.execute(sql: "INSERT INTO t VALUES (?, ?)", arguments: [batch * 50 + n, line]) }
+            }
+            checkpointer.appended(bytes: 50 * 600)
+            let size = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+            largestWAL = max(largestWAL, size ?? 0)
+        }
+        // ~12 MB went through the WAL; without checkpoints and restarts it would have held all of it.
+        #expect(largestWAL > 0)
+        #expect(largestWAL < 4 << 20, "the WAL reached \(largestWAL) bytes")
+        try checkpointer.close()
+        try pool.close()
+        #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+        let reopened = try DatabaseQueue(path: path)
+        #expect(try reopened.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM t") } == 20_000)
+    }
+}
