@@ -19,6 +19,8 @@ public final class KeelServer: Sendable {
     let authenticator: Authenticator
     let normalizer: EventNormalizer
     let metrics: ServerMetrics
+    /// Wakes open tails when their tenant's events are stored.
+    let arrivals = ArrivalSignal()
     let logger: Logger
 
     /// Opens the data directory's store and tokens.

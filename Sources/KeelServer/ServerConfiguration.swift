@@ -19,8 +19,9 @@ public struct ServerConfiguration: Sendable {
     public var retentionByTenant: [String: Int] = [:]
     /// How often the retention job runs.
     public var retentionInterval: Duration = .seconds(3600)
-    /// How often an open tail looks for new events when it has nothing to send.
-    public var tailPollInterval: Duration = .milliseconds(50)
+    /// How often an open tail looks for new events besides being woken by each append of its tenant's events:
+    /// the clock of its heartbeat, and a safety net.
+    public var tailPollInterval: Duration = .seconds(1)
     /// A comment line on an idle tail, so proxies keep it open and a gone client is noticed.
     public var tailHeartbeat: Duration = .seconds(15)
 

@@ -55,6 +55,34 @@ import Testing
         }
     }
 
+    /// An append wakes the tenant's open tails: with the tail's own look-around a minute apart, an event still
+    /// arrives at once, and a closed tail leaves nothing registered.
+    @Test func anAppendWakesTheTailAtOnce() async throws {
+        let fixture = try TestServer { $0.tailPollInterval = .seconds(60) }
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let clock = ContinuousClock()
+            let started = clock.now
+            let events = try await client.tail(token: fixture.readA, count: 2, timeout: .seconds(10)) {
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await client.ingest([keelLine("woken-0")], token: fixture.ingestA)
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await client.ingest([keelLine("woken-1")], token: fixture.ingestA)
+            }
+            #expect(ids(events) == ["woken-0", "woken-1"])
+            #expect(clock.now - started < .seconds(10))
+            // The tail's registration goes with it (the server notices on its next write or wake-up).
+            _ = try await client.ingest([keelLine("after-close")], token: fixture.ingestA)
+            var registered = client.server.arrivals.registered
+            for _ in 0..<50 where registered != 0 {
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await client.ingest([keelLine("nudge-\(registered)-\(Int.random(in: 0..<1_000_000))")], token: fixture.ingestA)
+                registered = client.server.arrivals.registered
+            }
+            #expect(registered == 0)
+        }
+    }
+
     @Test func filtersApplyToTheTail() async throws {
         let fixture = try TestServer()
         defer { fixture.remove() }

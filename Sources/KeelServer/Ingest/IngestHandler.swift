@@ -74,6 +74,7 @@ extension KeelServer {
             let events = try normalizer.normalize(records, tenant: tenant, now: now)
             let store = self.store
             let result = try await blocking { try store.append(events) }
+            if result.stored > 0 { arrivals.notify(tenant: tenant) }
             metrics.ingested(result.stored, format: format.rawValue, duplicates: result.duplicates)
             return acknowledgement(format: format, protobuf: isProtobuf, result: result)
         } catch let error as IngestError {

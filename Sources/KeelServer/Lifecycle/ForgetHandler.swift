@@ -48,6 +48,7 @@ extension KeelServer {
             if !dryRun {
                 let audit = try auditForgotten(forgetRequest, count: count, by: principal)
                 _ = try await blocking { try store.append([audit]) }
+                arrivals.notify(tenant: audit.tenant)
                 answer.append(("audit_event_id", .string(audit.eventID)))
             }
             return Self.json(.ok, JSONValue.object(answer).jsonText + "\n")

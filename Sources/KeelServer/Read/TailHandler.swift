@@ -1,4 +1,5 @@
 import HTTPTypes
+import AsyncAlgorithms
 import Hummingbird
 import Keel
 import KeelStore
@@ -26,6 +27,7 @@ extension KeelServer {
         }
         let store = self.store
         let metrics = self.metrics
+        let arrivals = self.arrivals
         let poll = configuration.tailPollInterval
         let heartbeat = configuration.tailHeartbeat
         let start = position
@@ -36,13 +38,18 @@ extension KeelServer {
             body: ResponseBody { writer in
                 metrics.tailClients.increment()
                 defer { metrics.tailClients.decrement() }
+                // Woken by every append of the tenant's events, and every `poll` besides (the heartbeat's clock, and a
+                // safety net). The wake-ups end when the server shuts down; a gone client makes a write fail.
+                let wakeups = merge(
+                    arrivals.arrivals(tenant: tenant), AsyncTimerSequence(interval: poll, clock: ContinuousClock())
+                ).cancelOnGracefulShutdown()
+                var next = wakeups.makeAsyncIterator()
                 var position = start
                 var quietSince = ContinuousClock.now
                 try await writer.write(ByteBuffer(string: "retry: 1000\n: keel tail from \(position)\n\n"))
-                // A tail ends when the client goes (a write fails) or the server shuts down.
-                while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                    let newest = store.newestArrival(tenant: tenant)
-                    if newest > position {
+                repeat {
+                    while store.newestArrival(tenant: tenant) > position {
+                        let newest = store.newestArrival(tenant: tenant)
                         var query = filters
                         query.arrivedAfter = position
                         query.limit = 500
@@ -58,14 +65,12 @@ extension KeelServer {
                             try await writer.write(ByteBuffer(string: out))
                             quietSince = .now
                         }
-                        if full { continue }
                     }
                     if ContinuousClock.now - quietSince > heartbeat {
                         try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         quietSince = .now
                     }
-                    try await Task.sleep(for: poll)
-                }
+                } while await next.next() != nil
                 try await writer.finish(nil)
             })
     }
