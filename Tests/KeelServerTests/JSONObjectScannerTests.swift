@@ -72,6 +72,8 @@ struct JSONObjectScannerTests {
             #"{"a":1,"b":[true,false,null],"c":{"d":"é\u00e9\"\\\/\b\f\n\r\t"},"e":-0.5E+3}"#,
             #"{"emoji":"😀 \ud83d\ude00","k\u0065y":"v","n":0,"m":-12.75e-2,"x":[],"y":{}}"#,
             #"{ "spaced" : [ 1 , 2 , { "z" : "ü" } ] }"#,
+            // Long plain strings: the scanner reads these eight bytes at a time.
+            #"{"long":"abcdefghijklmnopqrstuvwxyz0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ","k":"0123456789abcdef"0123456789abcdef"}"#,
         ]
         var random = SystemRandomNumberGenerator()
         let interesting: [UInt8] = [0x22, 0x5C, 0x7B, 0x7D, 0x5B, 0x5D, 0x2C, 0x3A, 0x30, 0x2D, 0x2E, 0x65, 0x75, 0x80, 0xC0, 0xE2, 0xED, 0xF4, 0xFF, 0x01, 0x20]

@@ -179,6 +179,15 @@ struct JSONObjectScanner {
         i += 1
         escaped = false
         while i < bytes.count {
+            // Eight bytes at a time, straight to the first one that is not plain printable ASCII.
+            if i + 8 <= bytes.count {
+                let attention = Self.attention(UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self))
+                if attention == 0 {
+                    i += 8
+                    continue
+                }
+                i += attention.trailingZeroBitCount >> 3
+            }
             let byte = bytes[i]
             switch byte {
             case UInt8(ascii: "\""):
@@ -196,6 +205,21 @@ struct JSONObjectScanner {
             }
         }
         throw failure(.invalidJSON, "unterminated string")
+    }
+
+    /// The bytes of `word` (read little-endian) that are a quote, a backslash, a control character or not ASCII,
+    /// as their high bits; the lowest set bit marks the first such byte exactly (the bit tricks of "Bit Twiddling
+    /// Hacks": a byte below n sets its high bit in `(x - n·0x01…) & ~x`; bits above the first may be spurious).
+    @inline(__always)
+    static func attention(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let control = (word &- ones &* 0x20) & ~word
+        let quote = word ^ (ones &* 0x22)
+        let backslash = word ^ (ones &* 0x5C)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroBackslash = (backslash &- ones) & ~backslash
+        return (control | zeroQuote | zeroBackslash | word) & high
     }
 
     private mutating func escape() throws(Failure) {
