@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Keel
 import KeelStore
 import Testing
@@ -214,5 +215,29 @@ import Testing
         #expect(EventCursor(cursor.description) == cursor)
         #expect(EventCursor("1.2") == nil)
         #expect(EventCursor("a.b.c") == nil)
+    }
+
+    /// An append that fails and rolls back leaves nothing behind, not even in what the writer remembers of its chunk:
+    /// a message it had counted as indexed would never reach the text index when it came again.
+    @Test func aRolledBackAppendLeavesTheTextIndexAsTheFileHasIt() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteLogStore(directory: directory)
+        _ = try store.append(events([line(0, message: "seed")]))
+        // Make the next append fail after its rows and text documents are written: saving the chunk's filter aborts.
+        let file = directory + "/events/t1/\(Self.day0 / 86_400_000_000).sqlite"
+        let saboteur = try DatabaseQueue(path: file)
+        try saboteur.write { db in
+            try db.execute(sql: "CREATE TRIGGER no_insert BEFORE INSERT ON chunks BEGIN SELECT RAISE(ABORT, 'sabotaged'); END")
+            try db.execute(sql: "CREATE TRIGGER no_update BEFORE UPDATE ON chunks BEGIN SELECT RAISE(ABORT, 'sabotaged'); END")
+        }
+        #expect(throws: (any Error).self) { try store.append(events([line(1, at: 1, message: "disk quota exceeded")])) }
+        try saboteur.write { db in
+            try db.execute(sql: "DROP TRIGGER no_insert")
+            try db.execute(sql: "DROP TRIGGER no_update")
+        }
+        try saboteur.close()
+        _ = try store.append(events([line(2, at: 2, message: "disk quota exceeded")]))
+        let found = try all(store, EventQuery(tenant: "t1", text: "quota")).map(\.eventID)
+        #expect(found == ["id-2"])
     }
 }

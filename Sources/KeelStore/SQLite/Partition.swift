@@ -31,10 +31,15 @@ final class Partition: Sendable {
     private let checkpointer: WALCheckpointer
     /// The newest arrival stored here (0 when empty); set by appends, read by tails.
     private let newest = Atomic<Int64>(0)
-    /// The writer's filter of the newest chunk (appends are serialised by the store).
-    private let current = Mutex<(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)?>(nil)
-    /// The writer's distinct messages of the newest chunk.
-    private let currentText = Mutex<ChunkText?>(nil)
+    /// What the writer keeps of the newest chunk between appends.
+    struct WriterChunk {
+        /// Its Bloom filter over the id fields, with its first and last seq.
+        var filter: (chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)?
+        /// Its distinct messages: what its documents in the text index hold.
+        var text: ChunkText?
+    }
+    /// Read and replaced only on the writer's connection (``writing(_:)``), after the change has committed.
+    private let writerChunk = Mutex(WriterChunk())
     /// Readers' cache of chunk filters: chunk → (first seq, last seq when read, filter). Only the newest chunk
     /// changes, so a lookup re-reads just the chunks from the newest cached one on (reading every chunk's blob per
     /// lookup cost ~20 ms at 10,000,000 events when chunks were larger).
@@ -83,10 +88,9 @@ final class Partition: Sendable {
             if let row = try Row.fetchOne(db, sql: "SELECT chunk, first_seq, last_seq, filter FROM chunks ORDER BY chunk DESC LIMIT 1"),
                 let filter = IDBloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data()))
             {
-                current.withLock { $0 = (row["chunk"], row["first_seq"], row["last_seq"], filter) }
                 let chunk: Int64 = row["chunk"]
                 let text = ChunkText(chunk: chunk, messages: try Self.messages(db, chunk: chunk).map(\.message))
-                currentText.withLock { $0 = text }
+                writerChunk.withLock { $0 = WriterChunk(filter: (chunk, row["first_seq"], row["last_seq"], filter), text: text) }
             }
             newest.store(try Int64.fetchOne(db, sql: "SELECT max(seq) FROM events") ?? 0, ordering: .relaxed)
         }
@@ -102,6 +106,22 @@ final class Partition: Sendable {
         try pool.close()
     }
 
+    /// Runs `body` in one transaction on the writer's connection with the writer's chunk state, and keeps the state
+    /// `body` left only once the transaction has committed (still on the writer, so no other change comes between):
+    /// an append that rolls back must not leave messages counted as indexed that the text index never got.
+    private func writing<T>(_ body: (Database, inout WriterChunk) throws -> T) throws -> T {
+        try pool.writeWithoutTransaction { db in
+            var state = writerChunk.withLock { $0 }
+            var result: T?
+            try db.inTransaction {
+                result = try body(db, &state)
+                return .commit
+            }
+            writerChunk.withLock { $0 = state }
+            return result!
+        }
+    }
+
     /// Rows per INSERT statement into the text index (``EventRowInsert`` does the same for events).
     static let rowsPerStatement = 100
 
@@ -110,7 +130,7 @@ final class Partition: Sendable {
     func append(_ events: [StoredEvent], _ indices: [Int], after lastArrival: Int64) throws -> (AppendResult, Int64) {
         checkpointer.restartIfDue(pool)
         var appendedBytes = 0
-        let (result, newest) = try pool.write { db -> (AppendResult, Int64) in
+        let (result, newest) = try writing { db, state -> (AppendResult, Int64) in
             // (seq, position in `events`) of the rows that went in.
             var kept: [(seq: Int64, index: Int)] = []
             kept.reserveCapacity(indices.count)
@@ -120,7 +140,7 @@ final class Partition: Sendable {
             // SQLite does not promise RETURNING's order (in practice it is the insert order, which sorts at once).
             kept.sort { $0.seq < $1.seq }
             // The chunks' new distinct messages go into the text index (ChunkText).
-            var text = currentText.withLock { $0 }
+            var text = state.text
             var documents: [(rowid: Int64, text: String)] = []
             for (seq, index) in kept {
                 let number = seq / Self.chunkSize
@@ -129,9 +149,9 @@ final class Partition: Sendable {
                 if let document = text!.add(event.message) { documents.append(document) }
             }
             try insertDocuments(db, documents)
-            currentText.withLock { $0 = text }
+            state.text = text
             var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
-            var chunk = current.withLock { $0 }
+            var chunk = state.filter
             for (seq, index) in kept {
                 let number = seq / Self.chunkSize
                 let event = events[index]
@@ -151,7 +171,7 @@ final class Partition: Sendable {
             for done in touched {
                 try save.execute(arguments: [done.chunk, done.first, done.last, Data(done.filter.bytes)])
             }
-            current.withLock { $0 = chunk }
+            state.filter = chunk
             // What the WAL grew by, near enough: each line and ~100 bytes of columns and index entries.
             appendedBytes = kept.reduce(0) { $0 + events[$1.index].line.utf8.count + 100 }
             return (AppendResult(stored: kept.count, duplicates: indices.count - kept.count), kept.last?.seq ?? 0)
@@ -283,7 +303,7 @@ final class Partition: Sendable {
                 arguments: [userID])
         }
         if dryRun { return try pool.read { try select($0).count } }
-        return try pool.write { db in
+        return try writing { db, state in
             let rows = try select(db)
             let doomed = Set(rows.map { $0["seq"] as Int64 })
             // Each affected chunk's text documents are rebuilt from the events that stay. A contentless FTS5 table
@@ -297,7 +317,7 @@ final class Partition: Sendable {
                 }
                 let kept = ChunkText(chunk: chunk, messages: messages.filter { !doomed.contains($0.seq) }.map(\.message))
                 try insertDocuments(db, kept.documents)
-                currentText.withLock { if $0?.chunk == chunk { $0 = kept } }
+                if state.text?.chunk == chunk { state.text = kept }
             }
             for seq in doomed { try db.execute(sql: "DELETE FROM events WHERE seq = ?", arguments: [seq]) }
             return rows.count
