@@ -16,20 +16,15 @@ extension KeelServer {
             status: .ok,
             headers: [.contentType: "application/x-ndjson", .contentDisposition: "attachment; filename=\"keel-export.ndjson\""],
             body: ResponseBody { writer in
-                var query = first
-                query.limit = 1000
-                while true {
-                    let page = try await self.timed { [query] in try self.store.events(query) }
-                    if !page.events.isEmpty {
-                        var buffer = ByteBufferAllocator().buffer(capacity: page.events.reduce(0) { $0 + $1.line.utf8.count + 1 })
-                        for event in page.events {
-                            buffer.writeString(event.line)
-                            buffer.writeInteger(UInt8(ascii: "\n"))
-                        }
-                        try await writer.write(buffer)
+                try await self.eachPage(of: first) { events in
+                    guard !events.isEmpty else { return true }
+                    var buffer = ByteBufferAllocator().buffer(capacity: events.reduce(0) { $0 + $1.line.utf8.count + 1 })
+                    for event in events {
+                        buffer.writeString(event.line)
+                        buffer.writeInteger(UInt8(ascii: "\n"))
                     }
-                    guard let next = page.next else { break }
-                    query.after = next
+                    try await writer.write(buffer)
+                    return true
                 }
                 try await writer.finish(nil)
             })

@@ -27,24 +27,34 @@ extension KeelServer {
     /// `GET /v1/timeline?request_id=…` (or `run_id`, `trace_id`): every event of that request or run, from every
     /// service, in time order, with each one's offset from the start, its duration and the idle gap before it.
     func timeline(_ request: Request, _ principal: Principal, _ query: EventQuery) async -> Response {
-        var query = query
         let keys: [IDField] = [.requestID, .runID, .traceID].filter { query.ids[$0] != nil }
         guard keys.count == 1, let key = keys.first, let id = query.ids[key] else {
             return Self.error(.badRequest, "invalid_parameter", "name one of request_id, run_id or trace_id")
         }
         let cap = 10_000
-        query.limit = 1000
         do {
             var events: [StoredEvent] = []
-            while events.count < cap {
-                let page = try await timed { [store, query] in try store.events(query) }
-                events += page.events
-                guard let next = page.next else { break }
-                query.after = next
+            try await eachPage(of: query) { page in
+                events += page
+                return events.count < cap
             }
             return Self.json(.ok, Timeline(events: Array(events.prefix(cap)), truncated: events.count >= cap).json(key: key, id: id))
         } catch {
             return storeFailure(error)
+        }
+    }
+
+    /// Reads `query`'s events page by page, in order, handing each page to `body` until it returns false or the
+    /// events run out: what the timeline and the export share.
+    func eachPage(
+        of query: EventQuery, size: Int = 1000, _ body: ([StoredEvent]) async throws -> Bool
+    ) async throws {
+        var query = query
+        query.limit = size
+        while true {
+            let page = try await timed { [store, query] in try store.events(query) }
+            guard try await body(page.events), let next = page.next else { return }
+            query.after = next
         }
     }
 
