@@ -6,8 +6,10 @@ import Synchronization
 /// wait for the copy and its fsync.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses its threshold: under sustained ingest that
-/// commit, and every request queued behind it, waited for 32 MiB to be copied and synced (W2: p99 request latency
-/// 109 ms with it, 28 ms without). Here the writer only counts what it appended; past ``bytesPerCheckpoint`` a
+/// commit, and every request queued behind it, waited for 32 MiB to be copied and synced (W2 with no checkpoints at
+/// all: p99 request latency 28 ms against 109 ms). With the copy here instead, W2 went from 98.6k to 108.7k events/s
+/// back to back; its p99 stays near 100 ms, now set by the disk's write-back. Here the writer only counts what it
+/// appended; past ``bytesPerCheckpoint`` a
 /// PASSIVE checkpoint runs in the background, which takes no lock the writer needs. A passive checkpoint cannot
 /// reset a WAL that is still being appended to, so once the WAL is longer than ``restartFrames`` the writer restarts
 /// it itself before its next transaction (``restartIfDue(_:)``): by then nearly every frame has been copied, so that
