@@ -3,25 +3,36 @@ extension FieldCatalogue {
     /// fields (`storage_class`) the allowed names. The rule ingestion uses to decide between the field and `context`,
     /// the same the encoder applies to metadata.
     public static func accepts(_ field: FieldID, _ value: JSONValue) -> Bool {
-        let index = Int(field.rawValue)
-        switch (types[index], value) {
-        case (.string, .string(let s)):
-            if field == .event { return EventEncoder.isEventName(s) }
-            return allowedValues[index].isEmpty || allowedValues[index].contains(s)
-        case (.integer, .number(let n)): return Int64(n) != nil
-        case (.number, .number): return true
-        case (.boolean, .bool), (.object, .object), (.array, .array): return true
-        default: return false
+        let kind: JSONType? =
+            switch value {
+            case .string: .string
+            case .number: .number
+            case .bool: .boolean
+            case .object: .object
+            case .array: .array
+            case .null: nil
+            }
+        return accepts(field, kind: kind) {
+            switch value {
+            case .string(let text), .number(let text): text
+            default: ""
+            }
         }
     }
 
-    /// The JSON type of field `field`'s values.
-    public static func type(of field: FieldID) -> JSONType { types[Int(field.rawValue)] }
-
-    /// Whether `accepts(_:_:)` looks at a string's text for `field` (an event name, or one of allowed values), not
-    /// only at its type: a reader that holds bytes makes a `String` only for these.
-    public static func restrictsStrings(_ field: FieldID) -> Bool {
-        field == .event || !allowedValues[Int(field.rawValue)].isEmpty
+    /// The same rule for a value that has not been parsed: `kind` is its JSON type (`.number` for any number, `nil`
+    /// for null), and `text` gives its string's text or its number's digits — asked for only when the rule needs
+    /// them (an event name, an allowed value, an integer), so a reader that holds bytes makes few `String`s.
+    public static func accepts(_ field: FieldID, kind: JSONType?, text: () -> String) -> Bool {
+        let index = Int(field.rawValue)
+        switch (types[index], kind) {
+        case (.string, .string?):
+            if field == .event { return EventEncoder.isEventName(text()) }
+            return allowedValues[index].isEmpty || allowedValues[index].contains(text())
+        case (.integer, .number?): return Int64(text()) != nil
+        case (.number, .number?), (.boolean, .boolean?), (.object, .object?), (.array, .array?): return true
+        default: return false
+        }
     }
 
     /// Each field's type and allowed values by raw value, so a check copies no ``FieldSpec``.

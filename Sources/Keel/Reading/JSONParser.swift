@@ -202,9 +202,10 @@ public struct JSONParser {
     }
 
     /// Decodes the escape sequence at `i` (a backslash) in a string, passing the UTF-8 bytes it stands for to
-    /// `append`, and moves `i` past it. Shared by this parser and the redactor that reads JSON text directly.
-    /// A lone surrogate is an error, or U+FFFD when `repairUTF8`.
-    static func decodeEscape(
+    /// `append`, and moves `i` past it. Shared by this parser, the redactor that reads JSON text directly and the
+    /// server's ingest scanner. A lone surrogate is an error (its reason names the surrogate), or U+FFFD when
+    /// `repairUTF8`.
+    public static func decodeEscape(
         _ bytes: UnsafeBufferPointer<UInt8>, at i: inout Int, repairUTF8: Bool, append: (UInt8) -> Void
     ) throws(Error) {
         i += 1

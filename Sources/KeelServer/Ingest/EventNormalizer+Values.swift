@@ -3,19 +3,22 @@ import Keel
 
 /// Reading the values of a record: types, strings, times, levels and ids, from the bytes where they lie.
 extension EventNormalizer {
-    /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:_:)``), making a `String` only when
-    /// the field restricts a string's text.
+    /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:kind:text:)``); its text is read
+    /// only when the rule asks for it.
     static func accepts(_ field: FieldID, _ member: JSONObjectScanner.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
-        switch (FieldCatalogue.type(of: field), member.kind) {
-        case (.string, .string):
-            return !FieldCatalogue.restrictsStrings(field)
-                || FieldCatalogue.accepts(field, .string(string(object, member.value, escaped: member.valueEscaped)))
-        case (.integer, .number):
-            return Int64(String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)) != nil
-        case (.number, .number), (.boolean, .bool), (.object, .object), (.array, .array):
-            return true
-        default:
-            return false
+        let kind: JSONType? =
+            switch member.kind {
+            case .string: .string
+            case .number: .number
+            case .bool: .boolean
+            case .object: .object
+            case .array: .array
+            case .null: nil
+            }
+        return FieldCatalogue.accepts(field, kind: kind) {
+            member.kind == .string
+                ? string(object, member.value, escaped: member.valueEscaped)
+                : String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)
         }
     }
 

@@ -353,22 +353,25 @@ public struct EventNormalizer: Sendable {
     ) throws(IngestError) -> StoredEvent {
         // `work.redacted` is not written while `redacted` is read.
         let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
-        var line = work.line
-        line.removeAll()
-        line.append("{\"timestamp\":\"")
-        line.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
-        line.append("\",\"level\":")
-        line.appendJSONString(level)
+        work.line.removeAll()
+        work.line.append("{\"timestamp\":\"")
+        work.line.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
+        work.line.append("\",\"level\":")
+        work.line.appendJSONString(level)
         var next = 0
         var message = "", event: String?, errorCode: String?
         var ids = EventIDs()
         for field in FieldID.allCases where field != .timestamp && field != .level {
-            if next < work.freeFields.count, work.freeFields[next] == field {
+            let free = next < work.freeFields.count && work.freeFields[next] == field
+            guard free || field == .schemaVersion || field == .eventID || field == .tenantID || field == .redacted && !types.isEmpty
+            else { continue }
+            work.line.append(UInt8(ascii: ","))
+            Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.line.append($0) }
+            switch field {
+            case _ where free:
                 let member = work.redactedMembers[next]
                 next += 1
-                line.append(UInt8(ascii: ","))
-                Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { line.append($0) }
-                line.append(UnsafeBufferPointer(rebasing: redacted[member.value]))
+                work.line.append(UnsafeBufferPointer(rebasing: redacted[member.value]))
                 // The fields the store indexes, as text.
                 guard member.kind == .string else { continue }
                 switch field {
@@ -380,37 +383,28 @@ public struct EventNormalizer: Sendable {
                     if !id.isEmpty, let key = Self.idFields[Int(field.rawValue)] { ids[key] = id }
                 default: break
                 }
-                continue
-            }
-            switch field {
             case .schemaVersion:
-                line.append(",\"schema_version\":")
-                line.appendRaw(String(FieldCatalogue.schemaVersion))
+                Self.schemaVersionText.withUnsafeBufferPointer { work.line.append($0) }
             case .eventID:
-                line.append(",\"event_id\":")
-                line.appendJSONString(eventID)
+                work.line.appendJSONString(eventID)
             case .tenantID:
-                line.append(",\"tenant_id\":")
-                line.appendJSONString(tenant)
-            case .redacted where !types.isEmpty:
-                line.append(",\"redacted\":[")
+                work.line.appendJSONString(tenant)
+            default:  // .redacted
+                work.line.append(UInt8(ascii: "["))
                 for (n, type) in types.enumerated() {
-                    if n > 0 { line.append(UInt8(ascii: ",")) }
-                    line.appendJSONString(type.name)
+                    if n > 0 { work.line.append(UInt8(ascii: ",")) }
+                    work.line.appendJSONString(type.name)
                 }
-                line.append(UInt8(ascii: "]"))
-            default:
-                break
+                work.line.append(UInt8(ascii: "]"))
             }
         }
-        line.append(UInt8(ascii: "}"))
-        work.line = line
-        if line.count > limits.maxLineBytes {
-            throw .tooLarge("line_too_long", "an event is \(line.count) bytes once canonical; the limit is \(limits.maxLineBytes)")
+        work.line.append(UInt8(ascii: "}"))
+        if work.line.count > limits.maxLineBytes {
+            throw .tooLarge("line_too_long", "an event is \(work.line.count) bytes once canonical; the limit is \(limits.maxLineBytes)")
         }
         return StoredEvent(
             eventID: eventID, timestamp: time, tenant: tenant, level: StoredEvent.levelRank(level),
             event: event, errorCode: errorCode, ids: ids, message: message,
-            line: line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+            line: work.line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
     }
 }

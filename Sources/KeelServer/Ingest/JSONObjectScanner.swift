@@ -1,4 +1,5 @@
 import Foundation
+import Keel
 
 /// Reads a JSON object's top-level members as byte ranges, validating the whole text (grammar, UTF-8, nesting) but
 /// building nothing: ingest copies values through instead of making a tree of `String`s per event.
@@ -174,10 +175,14 @@ struct JSONObjectScanner {
         }
     }
 
-    /// A string from its opening quote to just past its closing one; sets `escaped`.
+    /// A string from its opening quote to just past its closing one; sets `escaped`. Escapes are checked by the
+    /// library's parser (``JSONParser/decodeEscape(_:at:repairUTF8:append:)``) and UTF-8 by the standard library's
+    /// validator, as the parser checks them.
     private mutating func string() throws(Failure) {
-        i += 1
+        let start = i + 1
+        i = start
         escaped = false
+        var ascii = true
         while i < bytes.count {
             // Eight bytes at a time, straight to the first one that is not plain printable ASCII.
             if i + 8 <= bytes.count {
@@ -188,20 +193,29 @@ struct JSONObjectScanner {
                 }
                 i += attention.trailingZeroBitCount >> 3
             }
-            let byte = bytes[i]
-            switch byte {
+            switch bytes[i] {
             case UInt8(ascii: "\""):
+                if !ascii, (try? UTF8Span(validating: UnsafeBufferPointer(rebasing: bytes[start..<i]).span)) == nil {
+                    throw Failure(reason: .invalidUTF8, offset: start, message: "invalid UTF-8 in string")
+                }
                 i += 1
                 return
             case UInt8(ascii: "\\"):
                 escaped = true
-                try escape()
+                do throws(JSONParser.Error) {
+                    try JSONParser.decodeEscape(bytes, at: &i, repairUTF8: false) { _ in }
+                } catch {
+                    throw Failure(
+                        reason: error.reason.contains("surrogate") ? .invalidUTF8 : .invalidJSON, offset: error.offset,
+                        message: error.reason)
+                }
             case ..<0x20:
                 throw failure(.invalidJSON, "control character in a string")
             case ..<0x80:
                 i += 1
             default:
-                try multibyte()
+                ascii = false
+                i += 1
             }
         }
         throw failure(.invalidJSON, "unterminated string")
@@ -220,68 +234,5 @@ struct JSONObjectScanner {
         let zeroQuote = (quote &- ones) & ~quote
         let zeroBackslash = (backslash &- ones) & ~backslash
         return (control | zeroQuote | zeroBackslash | word) & high
-    }
-
-    private mutating func escape() throws(Failure) {
-        guard i + 1 < bytes.count else { throw failure(.invalidJSON, "unterminated string") }
-        switch bytes[i + 1] {
-        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"), UInt8(ascii: "f"),
-            UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
-            i += 2
-        case UInt8(ascii: "u"):
-            let unit = try hex4(at: i + 2)
-            i += 6
-            switch unit {
-            case 0xD800...0xDBFF:
-                guard i + 1 < bytes.count, bytes[i] == UInt8(ascii: "\\"), bytes[i + 1] == UInt8(ascii: "u"),
-                    case 0xDC00...0xDFFF = try hex4(at: i + 2)
-                else { throw failure(.invalidUTF8, "unpaired surrogate escape") }
-                i += 6
-            case 0xDC00...0xDFFF:
-                throw failure(.invalidUTF8, "unpaired surrogate escape")
-            default:
-                break
-            }
-        default:
-            throw failure(.invalidJSON, "invalid escape")
-        }
-    }
-
-    private func hex4(at start: Int) throws(Failure) -> UInt32 {
-        guard start + 4 <= bytes.count else { throw failure(.invalidJSON, "invalid \\u escape") }
-        var unit: UInt32 = 0
-        for byte in bytes[start..<start + 4] {
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw failure(.invalidJSON, "invalid \\u escape")
-            }
-            unit = unit << 4 | UInt32(digit)
-        }
-        return unit
-    }
-
-    /// One UTF-8 sequence of two to four bytes, by the Unicode standard's table of well-formed sequences (no
-    /// overlong forms, no surrogates, nothing past U+10FFFF).
-    private mutating func multibyte() throws(Failure) {
-        let lead = bytes[i]
-        let count: Int
-        var low: UInt8 = 0x80
-        var high: UInt8 = 0xBF
-        switch lead {
-        case 0xC2...0xDF: count = 2
-        case 0xE0: count = 3; low = 0xA0
-        case 0xE1...0xEC, 0xEE...0xEF: count = 3
-        case 0xED: count = 3; high = 0x9F
-        case 0xF0: count = 4; low = 0x90
-        case 0xF1...0xF3: count = 4
-        case 0xF4: count = 4; high = 0x8F
-        default: throw failure(.invalidUTF8, "invalid UTF-8")
-        }
-        guard i + count <= bytes.count, (low...high).contains(bytes[i + 1]) else { throw failure(.invalidUTF8, "invalid UTF-8") }
-        for k in 2..<count where !(0x80...0xBF).contains(bytes[i + k]) { throw failure(.invalidUTF8, "invalid UTF-8") }
-        i += count
     }
 }

@@ -48,8 +48,7 @@ extension KeelServer {
                 var quietSince = ContinuousClock.now
                 try await writer.write(ByteBuffer(string: "retry: 1000\n: keel tail from \(position)\n\n"))
                 repeat {
-                    while store.newestArrival(tenant: tenant) > position {
-                        let newest = store.newestArrival(tenant: tenant)
+                    while case let newest = store.newestArrival(tenant: tenant), newest > position {
                         var query = filters
                         query.arrivedAfter = position
                         query.limit = 500

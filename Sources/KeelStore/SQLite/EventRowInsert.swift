@@ -10,8 +10,6 @@ import GRDBSQLite
 /// as GRDB expects a cached statement it did not run.
 struct EventRowInsert {
     static let columns = 12
-    /// Rows per statement: SQLite's per-statement work is paid once per 100 rows.
-    static let rowsPerStatement = 100
 
     /// Inserts `events[indices]`, the i-th of them as arrival `firstSeq + i`.
     static func insert(
@@ -19,7 +17,7 @@ struct EventRowInsert {
     ) throws {
         var offset = 0
         while offset < all.count {
-            let part = all[offset..<min(offset + rowsPerStatement, all.count)]
+            let part = all[offset..<min(offset + Partition.rowsPerStatement, all.count)]
             let statement = try db.cachedStatement(sql: sql(rows: part.count))
             let raw = statement.sqliteStatement
             defer {

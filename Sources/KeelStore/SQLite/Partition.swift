@@ -122,7 +122,8 @@ final class Partition: Sendable {
         }
     }
 
-    /// Rows per INSERT statement into the text index (``EventRowInsert`` does the same for events).
+    /// Rows per INSERT statement, of events (``EventRowInsert``) and of text documents: SQLite's per-statement work
+    /// is paid once per 100 rows.
     static let rowsPerStatement = 100
 
     /// Appends `events[indices]` in one transaction, numbering them on from `lastArrival` (an event already stored —
@@ -139,29 +140,28 @@ final class Partition: Sendable {
             }
             // SQLite does not promise RETURNING's order (in practice it is the insert order, which sorts at once).
             kept.sort { $0.seq < $1.seq }
-            // The chunks' new distinct messages go into the text index (ChunkText).
+            // One pass over what went in: each chunk's new distinct messages for the text index (ChunkText), its
+            // Bloom filter over the ids, and the bytes the WAL grew by (near enough: the line and ~100 bytes of
+            // columns and index entries).
             var text = state.text
             var documents: [(rowid: Int64, text: String)] = []
-            for (seq, index) in kept {
-                let number = seq / Self.chunkSize
-                let event = events[index]
-                if text?.chunk != number { text = ChunkText(chunk: number) }
-                if let document = text!.add(event.message) { documents.append(document) }
-            }
-            try insertDocuments(db, documents)
-            state.text = text
             var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
             var chunk = state.filter
             for (seq, index) in kept {
                 let number = seq / Self.chunkSize
                 let event = events[index]
+                if text?.chunk != number { text = ChunkText(chunk: number) }
+                if let document = text!.add(event.message) { documents.append(document) }
                 if chunk?.chunk != number {
                     if let done = chunk { touched.append(done) }
                     chunk = (number, seq, seq, IDBloomFilter(capacity: Int(Self.chunkSize) * Self.idsPerEvent))
                 }
                 chunk!.last = seq
                 for (field, value) in event.ids { chunk!.filter.insert(IDBloomFilter.Probe(field, value)) }
+                appendedBytes += event.line.utf8.count + 100
             }
+            try insertDocuments(db, documents)
+            state.text = text
             if let chunk, !kept.isEmpty { touched.append(chunk) }
             let save = try db.cachedStatement(
                 sql: """
@@ -172,8 +172,6 @@ final class Partition: Sendable {
                 try save.execute(arguments: [done.chunk, done.first, done.last, Data(done.filter.bytes)])
             }
             state.filter = chunk
-            // What the WAL grew by, near enough: each line and ~100 bytes of columns and index entries.
-            appendedBytes = kept.reduce(0) { $0 + events[$1.index].line.utf8.count + 100 }
             return (AppendResult(stored: kept.count, duplicates: indices.count - kept.count), kept.last?.seq ?? 0)
         }
         if newest > newestArrival { self.newest.store(newest, ordering: .relaxed) }
