@@ -83,19 +83,30 @@ let package = Package(
             name: "KeelStore",
             dependencies: ["Keel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // `keel serve`: ingest (NDJSON, Loki push, OTLP/HTTP), queries, timelines, the live tail, tokens and tenants,
-        // retention, export and erasure, over Hummingbird 2 and a `LogStore`.
+        // What clients send `keel serve`, read from bytes: the ingest formats (NDJSON, Loki push, OTLP/HTTP),
+        // decompression, the normaliser that makes records canonical, and query parameters. No NIO and no
+        // Hummingbird, so the fuzz targets build it alone.
+        .target(
+            name: "KeelWire",
+            dependencies: [
+                "Keel", "KeelStore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
+        ),
+        // `keel serve`: ingest, queries, timelines, the live tail, tokens and tenants, retention, export and erasure,
+        // over Hummingbird 2 and a `LogStore`.
         .target(
             name: "KeelServer",
             dependencies: [
-                "Keel", "KeelStore", "KeelHummingbird", "CZlib",
+                "Keel", "KeelStore", "KeelWire", "KeelHummingbird",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
@@ -135,7 +146,7 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "Keel", "KeelTools", "KeelServer", "KeelStore",
+                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -150,6 +161,13 @@ let package = Package(
             name: "hello-keel",
             dependencies: ["Keel", .product(name: "Logging", package: "swift-log")],
             path: "Examples/HelloKeel"
+        ),
+        // The fuzz targets of every parser that reads client bytes (Tests/Fuzz/README.md). A plain build replays
+        // files through them (`keel-fuzz TARGET FILE…`); scripts/fuzz builds them for libFuzzer.
+        .executableTarget(
+            name: "keel-fuzz",
+            dependencies: ["Keel", "KeelWire", "KeelStore"],
+            path: "Tests/Fuzz/Targets"
         ),
         .testTarget(
             name: "KeelTests",
@@ -184,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelStore", "Keel", "CZlib",
+                "KeelServer", "KeelStore", "KeelWire", "Keel", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -9,4 +9,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 plugin="${PROTOC_GEN_SWIFT:?set PROTOC_GEN_SWIFT to the protoc-gen-swift binary}"
 protoc --plugin=protoc-gen-swift="$plugin" --swift_opt=Visibility=Internal --swift_opt=FileNaming=DropPath \
-    --swift_out=Sources/KeelServer/Ingest/Generated -I Protos -I /usr/include Protos/loki_push.proto Protos/otlp_logs.proto
+    --swift_out=Sources/KeelWire/Ingest/Decoding/Generated -I Protos -I /usr/include Protos/loki_push.proto Protos/otlp_logs.proto

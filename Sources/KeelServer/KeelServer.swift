@@ -1,6 +1,7 @@
 public import Foundation
 public import Hummingbird
 public import KeelStore
+import KeelWire
 public import Logging
 import Keel
 import KeelHummingbird

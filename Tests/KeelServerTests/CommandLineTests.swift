@@ -1,6 +1,7 @@
 import Foundation
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import Testing
 
 /// `keel query`, `keel export`, `keel forget` and `keel tail --server` against a live server: the commands a person

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import NIOCore
 import NIOHTTP1
 import Testing

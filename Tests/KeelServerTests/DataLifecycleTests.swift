@@ -1,6 +1,7 @@
 import Foundation
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import KeelStore
 import Testing
 
@@ -16,21 +17,33 @@ import Testing
         }
         defer { fixture.remove() }
         let now = Date()
+        // Each event is within its tenant's retention when sent (older ones are refused at ingest); retention runs
+        // a day and a half later, when some have aged out. The margins keep whole days on the right side.
+        let later = Timestamp.now().microsecondsSinceEpoch + Int64(1.5 * Self.day * 1_000_000)
         try await fixture.run { client in
-            for (offset, id) in [(10.0, "ten"), (5.0, "five"), (1.0, "one"), (0.0, "today")] {
-                let at = now.addingTimeInterval(-offset * Self.day)
-                _ = try await client.ingest([keelLine("a-\(id)", at: at)], token: fixture.ingestA)
-                _ = try await client.ingest([keelLine("b-\(id)", at: at)], token: fixture.ingestB)
+            for (age, id) in [(6.9, "old"), (3.0, "three"), (1.0, "one"), (0.0, "today")] {
+                let reply = try await client.ingest([keelLine("a-\(id)", at: now.addingTimeInterval(-age * Self.day))], token: fixture.ingestA)
+                #expect(reply.json?["stored"]?.doubleValue == 1, "\(reply.text)")
             }
-            let dropped = try await client.server.applyRetention()
+            for (age, id) in [(1.95, "old"), (1.9, "older"), (0.1, "recent"), (0.0, "today")] {
+                let reply = try await client.ingest([keelLine("b-\(id)", at: now.addingTimeInterval(-age * Self.day))], token: fixture.ingestB)
+                #expect(reply.json?["stored"]?.doubleValue == 1, "\(reply.text)")
+            }
+            // Older than retention when sent: acknowledging it and deleting it at the next run would be a lie.
+            let old = try await client.ingest(
+                [keelLine("a-fine", at: now), keelLine("a-ancient", at: now.addingTimeInterval(-7.5 * Self.day))], token: fixture.ingestA)
+            #expect(old.status == 200)
+            #expect(old.json?["stored"]?.doubleValue == 1)
+            #expect(old.json?["errors"]?.arrayValue?.first?["reason"]?.stringValue == "beyond_retention", "\(old.text)")
+            let dropped = try await client.server.applyRetention(now: later)
             #expect(dropped["tenant-a"] == 1)
             #expect(dropped["tenant-b"] == 2)
             let a = try await client.events(token: fixture.readA, query: "from=2000-01-01T00:00:00Z")
-            #expect(a.compactMap { $0["event_id"]?.stringValue } == ["a-five", "a-one", "a-today"])
+            #expect(a.compactMap { $0["event_id"]?.stringValue } == ["a-three", "a-one", "a-today", "a-fine"])
             let b = try await client.events(token: fixture.readB, query: "from=2000-01-01T00:00:00Z")
-            #expect(b.compactMap { $0["event_id"]?.stringValue } == ["b-one", "b-today"])
+            #expect(b.compactMap { $0["event_id"]?.stringValue } == ["b-recent", "b-today"])
             // A second run finds nothing more to drop.
-            #expect(try await client.server.applyRetention().isEmpty)
+            #expect(try await client.server.applyRetention(now: later).isEmpty)
         }
     }
 

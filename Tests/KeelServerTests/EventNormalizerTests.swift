@@ -1,5 +1,6 @@
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import KeelStore
 import Testing
 
@@ -11,7 +12,7 @@ struct EventNormalizerTests {
 
     func normalize(_ text: String, tenant: String = "acme") throws(IngestError) -> StoredEvent {
         let bytes = Array(text.utf8)
-        return try normalizer.normalize(IncomingRecord(object: bytes[...], identity: bytes[...], line: 1), tenant: tenant, now: now)
+        return try normalizer.normalize(IncomingRecord(object: bytes[...], identity: bytes[...], place: .line(1)), tenant: tenant, now: now)
     }
 
     @Test func aCanonicalLineComesBackAsSentWithTheTokensTenant() throws {

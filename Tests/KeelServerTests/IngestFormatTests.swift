@@ -1,6 +1,7 @@
 import Foundation
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import SwiftProtobuf
 import Testing
 

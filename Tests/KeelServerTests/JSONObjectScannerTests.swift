@@ -1,5 +1,6 @@
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import Testing
 
 /// The ingest scanner must accept exactly what the library's strict parser accepts (no UTF-8 repair), and say why

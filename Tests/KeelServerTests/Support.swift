@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import KeelStore
 import Logging
 import NIOCore

@@ -1,6 +1,7 @@
 import Foundation
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import Testing
 
 /// The live tail resumes from `Last-Event-ID` out of the store: no gap and no duplicate, across a reconnect and

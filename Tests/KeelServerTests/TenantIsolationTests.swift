@@ -1,6 +1,7 @@
 import Foundation
 import Keel
 @testable import KeelServer
+@testable import KeelWire
 import Testing
 
 /// A tenant-A token never sees, tails, exports or forgets tenant-B data, on any endpoint; only admin tokens may pick

@@ -1,5 +1,6 @@
 import Foundation
 @testable import KeelServer
+@testable import KeelWire
 import Testing
 
 @Suite struct TokenStoreTests {

@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import Keel
+import KeelWire
 import KeelStore
 import NIOCore
 

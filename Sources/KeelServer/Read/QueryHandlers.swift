@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import Keel
+import KeelWire
 import KeelStore
 import NIOCore
 
@@ -65,9 +66,15 @@ extension KeelServer {
         return try await blocking(work)
     }
 
-    func storeFailure(_ error: any Error) -> Response {
-        logger.error("store read failed", metadata: ["error": "\(error)"])
-        return Self.error(.serviceUnavailable, "store_error", "the store could not be read; retry")
+    /// The answer to a request the store failed: `507` when the disk is full (nothing more can be stored until space
+    /// returns), else `503`; either way the client is told to retry, and nothing it sent was acknowledged.
+    func storeFailure(_ error: any Error, refusing message: String = "the store could not be read; retry") -> Response {
+        if StoreFailure.isStorageFull(error) {
+            logger.error("store is full", metadata: ["error": "\(error)"])
+            return Self.error(.init(code: 507), "storage_full", "the server's disk is full; retry later: nothing was acknowledged")
+        }
+        logger.error("store failed", metadata: ["error": "\(error)"])
+        return Self.error(.serviceUnavailable, "store_error", message)
     }
 }
 

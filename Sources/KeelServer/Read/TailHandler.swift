@@ -3,6 +3,7 @@ import AsyncAlgorithms
 import Hummingbird
 import Keel
 import KeelStore
+import KeelWire
 import NIOCore
 import Prometheus
 import ServiceLifecycle
@@ -20,7 +21,7 @@ extension KeelServer {
             ?? request.uri.queryParameters["last_event_id"].map(String.init)
         var position = store.newestArrival(tenant: tenant)
         if let resume {
-            guard let arrival = Int64(resume), arrival >= 0 else {
+            guard let arrival = EventQueryParameters.lastEventID(resume) else {
                 return Self.error(.badRequest, "invalid_parameter", "Last-Event-ID: not an id this server handed out")
             }
             position = arrival

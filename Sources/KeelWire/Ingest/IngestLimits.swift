@@ -1,4 +1,5 @@
-/// What one ingest request may hold. Anything over a limit refuses the whole request with a 4xx and stores nothing.
+/// What one ingest request may hold. The body's own limits (size, decompressed size, events) refuse the whole request
+/// with a 4xx and store nothing; a record's (its line, its labels, its time) refuse that record alone.
 public struct IngestLimits: Sendable {
     /// The body as sent (compressed or not): 413 above it.
     public var maxBodyBytes = 10 << 20
@@ -16,14 +17,18 @@ public struct IngestLimits: Sendable {
     public var maxLabelValueBytes = 2048
     /// Nesting of JSON objects and arrays in one event: 400 above it.
     public var maxDepth = 32
-    /// How far ahead of the server's clock an event's timestamp may be (Loki's creation grace period): 400 beyond.
+    /// How far ahead of the server's clock an event's timestamp may be (Loki's creation grace period): refused beyond.
     public var maxFutureSkew: Duration = .seconds(600)
+    /// The oldest timestamp accepted at all (2000-01-01T00:00:00Z, in microseconds): anything earlier is a broken
+    /// clock or a unit mistake, and is refused (`too_old`). Events older than their tenant's retention are refused
+    /// too (`beyond_retention`): they would be deleted by the next retention run, so they are never acknowledged.
+    public var oldestTimestamp: Int64 = 946_684_800_000_000
 
     public init() {}
 
     /// Refuses a request once its decoder has found more than ``maxEventsPerRequest`` events (each format checks
     /// as it goes, so an oversized request stops early).
-    func check(eventCount count: Int) throws(IngestError) {
+    package func check(eventCount count: Int) throws(IngestError) {
         guard count <= maxEventsPerRequest else {
             throw .tooLarge("too_many_events", "more than \(maxEventsPerRequest) events in one request")
         }

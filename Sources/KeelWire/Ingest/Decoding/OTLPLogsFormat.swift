@@ -24,9 +24,12 @@ enum OTLPLogsFormat {
         var eventName = ""
         /// What the event id is derived from when the record has none.
         var identity: [UInt8] = []
+        var place = RecordPlace(number: 0)
+        /// Why the decoder could not read the record, if it could not (its time out of range).
+        var refusal: IngestError?
     }
 
-    static func protobufRecords(_ body: [UInt8], limits: IngestLimits) throws(IngestError) -> [IncomingRecord] {
+    static func protobufRecords(_ body: [UInt8], limits: IngestLimits) throws(IngestError) -> DecodedRecords {
         let request: Opentelemetry_Proto_Logs_V1_ExportLogsServiceRequest
         do {
             var options = BinaryDecodingOptions()
@@ -35,12 +38,14 @@ enum OTLPLogsFormat {
         } catch {
             throw .badRequest("invalid_protobuf", "the body is not an ExportLogsServiceRequest: \(error)")
         }
-        var records: [Record] = []
+        var decoded = DecodedRecords()
         for resourceLogs in request.resourceLogs {
             let resource = resourceLogs.resource.attributes.map { ($0.key, json($0.value)) }
             for scopeLogs in resourceLogs.scopeLogs {
                 for log in scopeLogs.logRecords {
                     var record = Record()
+                    record.place = decoded.nextPlace()
+                    try limits.check(eventCount: decoded.count)
                     record.time = log.timeUnixNano
                     record.observedTime = log.observedTimeUnixNano
                     record.severityNumber = Int(log.severityNumber)
@@ -52,18 +57,17 @@ enum OTLPLogsFormat {
                     record.spanID = Hex.lowercase(log.spanID)
                     record.eventName = log.eventName
                     record.identity = (try? log.serializedBytes()) ?? []
-                    records.append(record)
-                    try limits.check(eventCount: records.count)
+                    add(record, limits: limits, to: &decoded)
                 }
             }
         }
-        return try records.map { record throws(IngestError) in try incoming(record, limits: limits) }
+        return decoded
     }
 
-    static func jsonRecords(_ body: [UInt8], limits: IngestLimits) throws(IngestError) -> [IncomingRecord] {
+    static func jsonRecords(_ body: [UInt8], limits: IngestLimits) throws(IngestError) -> DecodedRecords {
         let invalid = IngestError.badRequest("invalid_otlp", "an OTLP JSON body is {\"resourceLogs\": [...]}")
         guard case .object(let root) = try JSONBody.parse(body, limits: limits, what: "the OTLP body") else { throw invalid }
-        var records: [Record] = []
+        var decoded = DecodedRecords()
         for resourceLogs in member(root, "resourceLogs", "resource_logs")?.arrayValue ?? [] {
             guard case .object(let rl) = resourceLogs else { throw invalid }
             let resource = attributes(member(member(rl, "resource")?.objectValue ?? [], "attributes"))
@@ -71,23 +75,52 @@ enum OTLPLogsFormat {
                 for log in member(scopeLogs.objectValue ?? [], "logRecords", "log_records")?.arrayValue ?? [] {
                     guard case .object(let fields) = log else { throw invalid }
                     var record = Record()
-                    record.time = unsigned(member(fields, "timeUnixNano", "time_unix_nano"))
-                    record.observedTime = unsigned(member(fields, "observedTimeUnixNano", "observed_time_unix_nano"))
-                    record.severityNumber = Int(unsigned(member(fields, "severityNumber", "severity_number")))
+                    record.place = decoded.nextPlace()
+                    try limits.check(eventCount: decoded.count)
+                    for (name, snake) in [("timeUnixNano", "time_unix_nano"), ("observedTimeUnixNano", "observed_time_unix_nano")] {
+                        let value = member(fields, name, snake)
+                        guard let nanoseconds = unsigned(value) else {
+                            let text = value?.stringValue ?? value?.jsonText ?? ""
+                            record.refusal = .badRequest("invalid_timestamp", "\(name) \(text.prefix(40)) is not a Unix time in nanoseconds")
+                            break
+                        }
+                        if name == "timeUnixNano" { record.time = nanoseconds } else { record.observedTime = nanoseconds }
+                    }
+                    // Severity numbers are 0–24; anything else sent is clamped, never trapped on.
+                    record.severityNumber = Int(clamping: unsigned(member(fields, "severityNumber", "severity_number")) ?? 0)
                     record.severityText = member(fields, "severityText", "severity_text")?.stringValue ?? ""
                     record.body = member(fields, "body").map(anyValue)
                     record.attributes = attributes(member(fields, "attributes"))
                     record.resource = resource
-                    record.traceID = member(fields, "traceId", "trace_id")?.stringValue?.lowercased() ?? ""
-                    record.spanID = member(fields, "spanId", "span_id")?.stringValue?.lowercased() ?? ""
+                    record.traceID = hexID(member(fields, "traceId", "trace_id")?.stringValue ?? "")
+                    record.spanID = hexID(member(fields, "spanId", "span_id")?.stringValue ?? "")
                     record.eventName = member(fields, "eventName", "event_name")?.stringValue ?? ""
                     record.identity = Array(log.jsonText.utf8)
-                    records.append(record)
-                    try limits.check(eventCount: records.count)
+                    add(record, limits: limits, to: &decoded)
                 }
             }
         }
-        return try records.map { record throws(IngestError) in try incoming(record, limits: limits) }
+        return decoded
+    }
+
+    /// The record as an incoming record, or its refusal.
+    private static func add(_ record: Record, limits: IngestLimits, to decoded: inout DecodedRecords) {
+        do throws(IngestError) {
+            if let refusal = record.refusal { throw refusal }
+            decoded.records.append(try incoming(record, limits: limits))
+        } catch {
+            decoded.refused.append(RecordRefusal(record.place, error))
+        }
+    }
+
+    /// A trace or span id as sent in OTLP JSON: hex (the mapping's rule) is written in lower case; anything else
+    /// (base64 from a misconfigured exporter, say) is kept exactly as sent rather than corrupted.
+    static func hexID(_ text: String) -> String {
+        let isHex = text.utf8.allSatisfy { byte in
+            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+        }
+        return isHex ? text.lowercased() : text
     }
 
     /// The record as canonical-schema members.
@@ -102,7 +135,7 @@ enum OTLPLogsFormat {
         if let message = members.first(where: { $0.key == "message" })?.value.stringValue,
             message.utf8.count > limits.maxLineBytes
         {
-            throw .tooLarge("line_too_long", "a log body is \(message.utf8.count) bytes; the limit is \(limits.maxLineBytes)")
+            throw .tooLarge("line_too_long", "the log body is \(message.utf8.count) bytes; the limit is \(limits.maxLineBytes)")
         }
         members += record.attributes
         if !record.severityText.isEmpty {
@@ -118,7 +151,7 @@ enum OTLPLogsFormat {
         let nanoseconds = record.time != 0 ? record.time : record.observedTime
         return IncomingRecord(
             members: members, envelopeTimestamp: nanoseconds == 0 ? nil : Int64(nanoseconds / 1000),
-            identity: record.identity)
+            identity: record.identity, place: record.place)
     }
 
     /// OTLP's severity numbers: 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL.
@@ -156,13 +189,19 @@ enum OTLPLogsFormat {
         return nil
     }
 
-    /// 64-bit integers are strings in OTLP JSON; plain numbers are accepted too.
-    private static func unsigned(_ value: JSONValue?) -> UInt64 {
+    /// 64-bit integers are strings in OTLP JSON; plain numbers (`1.7e18` too) are accepted. Absent is 0; a value
+    /// that is not a whole number from 0 to 2^64 − 1 (`1e20`, `-5`, `"x"`) is `nil`.
+    static func unsigned(_ value: JSONValue?) -> UInt64? {
+        let text: String
         switch value {
-        case .string(let s)?: UInt64(s) ?? 0
-        case .number(let n)?: UInt64(n) ?? Double(n).map { UInt64(max(0, $0)) } ?? 0
-        default: 0
+        case nil, .null?: return 0
+        case .string(let s)?: text = s
+        case .number(let n)?: text = n
+        default: return nil
         }
+        if let exact = UInt64(text) { return exact }
+        // `UInt64(exactly:)` is nil for fractions, negatives, infinities and anything past 2^64.
+        return Double(text).flatMap { UInt64(exactly: $0) }
     }
 
     private static func attributes(_ value: JSONValue?) -> [(key: String, value: JSONValue)] {

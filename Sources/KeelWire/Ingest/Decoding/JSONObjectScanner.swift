@@ -5,27 +5,27 @@ import Keel
 /// building nothing: ingest copies values through instead of making a tree of `String`s per event.
 ///
 /// Acceptance is ``JSONParser``'s without repair: invalid UTF-8 and unpaired surrogate escapes are errors.
-struct JSONObjectScanner {
+package struct JSONObjectScanner {
     /// One member: where its key and value are in the text.
-    struct Member {
+    package struct Member {
         /// The key's bytes between its quotes, escapes as written.
-        var key: Range<Int>
+        package var key: Range<Int>
         /// The value's text: a string with its quotes, an object with its braces.
-        var value: Range<Int>
-        var kind: Kind
+        package var value: Range<Int>
+        package var kind: Kind
         /// Whether the key or (for a string) the value holds a backslash escape.
-        var keyEscaped: Bool
-        var valueEscaped: Bool
+        package var keyEscaped: Bool
+        package var valueEscaped: Bool
     }
 
-    enum Kind { case string, number, bool, null, object, array }
+    package enum Kind { case string, number, bool, null, object, array }
 
-    struct Failure: Error {
-        enum Reason { case invalidJSON, invalidUTF8, tooDeep, notAnObject }
-        var reason: Reason
-        var offset: Int
-        var message: String
-        var description: String { "\(message) at byte \(offset)" }
+    package struct Failure: Error {
+        package enum Reason { case invalidJSON, invalidUTF8, tooDeep, notAnObject }
+        package var reason: Reason
+        package var offset: Int
+        package var message: String
+        package var description: String { "\(message) at byte \(offset)" }
     }
 
     private let bytes: UnsafeBufferPointer<UInt8>
@@ -39,7 +39,7 @@ struct JSONObjectScanner {
     }
 
     /// The members of the object `bytes` holds, in order (duplicates kept), appended to `members`.
-    static func members(
+    package static func members(
         of bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [Member]
     ) throws(Failure) {
         var scanner = JSONObjectScanner(bytes, maxDepth: maxDepth)

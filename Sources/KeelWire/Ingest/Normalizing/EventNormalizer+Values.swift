@@ -1,5 +1,5 @@
 import Crypto
-import Keel
+package import Keel
 
 /// Reading the values of a record: types, strings, times, levels and ids, from the bytes where they lie.
 extension EventNormalizer {
@@ -48,7 +48,7 @@ extension EventNormalizer {
     }
 
     /// RFC 3339 text, or seconds / milliseconds / microseconds / nanoseconds since the epoch (told apart by size).
-    static func timestamp(_ value: JSONValue) -> Int64? {
+    package static func timestamp(_ value: JSONValue) -> Int64? {
         switch value {
         case .string(let text):
             if let time = Timestamp(rfc3339: text) { return time.microsecondsSinceEpoch }
@@ -72,7 +72,7 @@ extension EventNormalizer {
     }
 
     /// The canonical name of a level given as a name (any case, with common synonyms) or as a pino / bunyan number.
-    static func levelName(_ value: JSONValue) -> String? {
+    package static func levelName(_ value: JSONValue) -> String? {
         switch value {
         case .string(let text):
             switch text.uppercased() {
@@ -119,7 +119,7 @@ extension EventNormalizer {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    static func rfc3339(_ time: Int64) -> String {
+    package static func rfc3339(_ time: Int64) -> String {
         var out = OutputBuffer(capacity: 40)
         defer { out.deallocate() }
         out.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))

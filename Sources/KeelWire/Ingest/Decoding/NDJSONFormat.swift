@@ -1,12 +1,13 @@
-import Keel
+package import Keel
 
 /// `POST /v1/events`: one JSON object per line (Keel's own lines, or any structured logger's). Lines are handed on
-/// as slices of the body; the normaliser reads (and validates) each one.
+/// as slices of the body; the normaliser reads (and validates) each one. A line over the size limit is refused alone.
 enum NDJSONFormat {
-    static func records(_ body: [UInt8], limits: IngestLimits) throws(IngestError) -> [IncomingRecord] {
-        var records: [IncomingRecord] = []
+    static func records(_ body: [UInt8], limits: IngestLimits) throws(IngestError) -> DecodedRecords {
+        var decoded = DecodedRecords()
         var start = 0
         var number = 0
+        var count = 0
         while start < body.count {
             let end = body[start...].firstIndex(of: 0x0A) ?? body.count
             number += 1
@@ -14,20 +15,23 @@ enum NDJSONFormat {
             var line = body[start..<end]
             if line.last == 0x0D { line = line.dropLast() }
             guard line.contains(where: { $0 != 0x20 && $0 != 0x09 }) else { continue }
+            count += 1
+            try limits.check(eventCount: count)
             guard line.count <= limits.maxLineBytes else {
-                throw .tooLarge("line_too_long", "line \(number) is \(line.count) bytes; the limit is \(limits.maxLineBytes)")
+                decoded.refused.append(
+                    RecordRefusal(.line(number), .tooLarge("line_too_long", "the line is \(line.count) bytes; the limit is \(limits.maxLineBytes)")))
+                continue
             }
-            records.append(IncomingRecord(object: line, identity: line, line: number))
-            try limits.check(eventCount: records.count)
+            decoded.records.append(IncomingRecord(object: line, identity: line, place: .line(number)))
         }
-        return records
+        return decoded
     }
 }
 
 /// Parsing JSON from a request: invalid UTF-8, invalid JSON and too deep nesting are refused with a 400 that says
 /// where.
-enum JSONBody {
-    static func parse(_ bytes: [UInt8], limits: IngestLimits, what: String) throws(IngestError) -> JSONValue {
+package enum JSONBody {
+    package static func parse(_ bytes: [UInt8], limits: IngestLimits, what: String) throws(IngestError) -> JSONValue {
         do {
             return try JSONParser.parse(bytes, options: .init(maxDepth: limits.maxDepth, repairUTF8: false))
         } catch {
@@ -38,7 +42,7 @@ enum JSONBody {
         }
     }
 
-    static func object(_ bytes: [UInt8], limits: IngestLimits, what: String) throws(IngestError) -> [(key: String, value: JSONValue)] {
+    package static func object(_ bytes: [UInt8], limits: IngestLimits, what: String) throws(IngestError) -> [(key: String, value: JSONValue)] {
         guard case .object(let members) = try parse(bytes, limits: limits, what: what) else {
             throw .badRequest("not_an_object", "\(what) is not a JSON object")
         }

@@ -5,19 +5,30 @@ import CZlib
 enum Decompression {
     /// The bound for `input` bytes under `limits`.
     static func budget(_ input: Int, _ limits: IngestLimits) -> Int {
-        min(limits.maxDecompressedBytes, max(1 << 16, input.multipliedReportingOverflow(by: limits.maxInflateRatio).partialValue))
+        let ratio = input.multipliedReportingOverflow(by: limits.maxInflateRatio)
+        return min(limits.maxDecompressedBytes, max(1 << 16, ratio.overflow ? .max : ratio.partialValue))
     }
 
     static func bomb(_ limit: Int) -> IngestError {
         .tooLarge("decompressed_too_large", "the body decompresses to more than \(limit) bytes")
     }
 
-    /// gzip or zlib (`Content-Encoding: gzip` / `deflate`) with the system zlib, which tells the two apart itself.
+    /// gzip, zlib or raw deflate (`Content-Encoding: gzip` / `deflate`) with the system zlib. HTTP's `deflate` is
+    /// zlib-wrapped, but many clients send raw deflate under that name; a body that has neither header is read as
+    /// raw deflate.
     static func inflate(_ input: [UInt8], limits: IngestLimits) throws(IngestError) -> [UInt8] {
+        let gzip = input.count >= 2 && input[0] == 0x1F && input[1] == 0x8B
+        // A zlib header: method 8 (deflate) in the low nibble, and the first two bytes a multiple of 31 (RFC 1950).
+        let zlib = input.count >= 2 && input[0] & 0x0F == 8 && (Int(input[0]) << 8 | Int(input[1])) % 31 == 0
+        let wrapped = gzip || zlib
+        // windowBits 15 + 32: detect a gzip or a zlib header; -15: no header at all.
+        return try inflate(input, windowBits: wrapped ? 15 + 32 : -15, limits: limits)
+    }
+
+    private static func inflate(_ input: [UInt8], windowBits: Int32, limits: IngestLimits) throws(IngestError) -> [UInt8] {
         let limit = budget(input.count, limits)
         var stream = z_stream()
-        // windowBits 15 + 32: detect a gzip or a zlib header.
-        guard inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard inflateInit2_(&stream, windowBits, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
             throw .badRequest("invalid_compression", "zlib could not start")
         }
         defer { inflateEnd(&stream) }
@@ -27,7 +38,7 @@ enum Decompression {
         var input = input
         let status: Int32 = input.withUnsafeMutableBufferPointer { inBytes in
             stream.next_in = inBytes.baseAddress
-            stream.avail_in = UInt32(inBytes.count)
+            stream.avail_in = UInt32(clamping: inBytes.count)
             while true {
                 let result: Int32 = buffer.withUnsafeMutableBufferPointer { out in
                     stream.next_out = out.baseAddress

@@ -1,4 +1,5 @@
 import Crypto
+import HTTPTypes
 public import Keel
 public import KeelStore
 
@@ -13,18 +14,22 @@ public struct IncomingRecord: Sendable {
     /// A stable text of what was sent: when the record has no `event_id`, one is derived from it, so a retried
     /// batch gets the same ids and is not stored twice.
     public var identity: ArraySlice<UInt8>
-    /// The record's line in an NDJSON body, for refusals that say where.
-    public var line: Int?
+    /// Where the record is in its request, for refusals that say where.
+    public var place: RecordPlace
 
-    public init(object: ArraySlice<UInt8>, envelopeTimestamp: Int64? = nil, identity: ArraySlice<UInt8>, line: Int? = nil) {
+    public init(
+        object: ArraySlice<UInt8>, envelopeTimestamp: Int64? = nil, identity: ArraySlice<UInt8>, place: RecordPlace = .record(1)
+    ) {
         self.object = object
         self.envelopeTimestamp = envelopeTimestamp
         self.identity = identity
-        self.line = line
+        self.place = place
     }
 
     /// A record from parsed members (the decoders of Loki and OTLP build these).
-    public init(members: [(key: String, value: JSONValue)], envelopeTimestamp: Int64? = nil, identity: [UInt8]) {
+    public init(
+        members: [(key: String, value: JSONValue)], envelopeTimestamp: Int64? = nil, identity: [UInt8], place: RecordPlace = .record(1)
+    ) {
         var text = OutputBuffer(capacity: 256)
         defer { text.deallocate() }
         JSONValue.object(members).write(to: &text)
@@ -91,26 +96,35 @@ public struct EventNormalizer: Sendable {
         [.timestamp, .level, .schemaVersion, .eventID, .tenantID, .redacted, .context].contains($0)
     }
 
-    /// The canonical event of `record`, for `tenant`, received at `now` (microseconds since the epoch).
-    public func normalize(_ record: IncomingRecord, tenant: String, now: Int64) throws(IngestError) -> StoredEvent {
-        try normalize([record], tenant: tenant, now: now)[0]
+    /// The canonical event of `record`, for `tenant`, received at `now` (microseconds since the epoch), or why it
+    /// is refused.
+    public func normalize(_ record: IncomingRecord, tenant: String, now: Int64, oldest: Int64? = nil) throws(IngestError) -> StoredEvent {
+        let batch = normalize([record], tenant: tenant, now: now, oldest: oldest)
+        if let refusal = batch.refused.first { throw IngestError(.badRequest, refusal.reason, refusal.message) }
+        return batch.events[0]
     }
 
-    /// Every record of a request, or the first refusal.
-    public func normalize(_ records: [IncomingRecord], tenant: String, now: Int64) throws(IngestError) -> [StoredEvent] {
+    /// The canonical events of a request's records, and the records refused (each with its place and reason).
+    /// `oldest` (microseconds since the epoch) is the tenant's retention horizon: older events are refused rather
+    /// than acknowledged and then dropped by the next retention run.
+    public func normalize(_ records: [IncomingRecord], tenant: String, now: Int64, oldest: Int64? = nil) -> NormalizedRecords {
         var work = Workspace()
         defer { work.deallocate() }
-        var events: [StoredEvent] = []
-        events.reserveCapacity(records.count)
-        for (index, record) in records.enumerated() {
+        var batch = NormalizedRecords()
+        batch.events.reserveCapacity(records.count)
+        let window = TimeWindow(now: now, limits: limits, retentionHorizon: oldest)
+        for record in records {
             let event = record.object.withUnsafeBufferPointer { object in
                 Result { () throws(IngestError) in
-                    try normalize(record, object, number: index + 1, tenant: tenant, now: now, work: &work)
+                    try normalize(record, object, tenant: tenant, now: now, window: window, work: &work)
                 }
             }
-            events.append(try event.get())
+            switch event {
+            case .success(let event): batch.events.append(event)
+            case .failure(let error): batch.refused.append(RecordRefusal(record.place, error))
+            }
         }
-        return events
+        return batch
     }
 
     /// Where one record's pieces are kept while it is made canonical; reused from record to record.
@@ -144,40 +158,27 @@ public struct EventNormalizer: Sendable {
     }
 
     private func normalize(
-        _ record: IncomingRecord, _ object: UnsafeBufferPointer<UInt8>, number: Int, tenant: String, now: Int64,
+        _ record: IncomingRecord, _ object: UnsafeBufferPointer<UInt8>, tenant: String, now: Int64, window: TimeWindow,
         work: inout Workspace
     ) throws(IngestError) -> StoredEvent {
-        let place = Place(line: record.line, number: number)
         work.members.removeAll(keepingCapacity: true)
-        try Self.scan(object, maxDepth: limits.maxDepth, into: &work.members, place: place)
-        let (timestamp, level) = try choose(object, tenant: tenant, work: &work, place: place)
+        try Self.scan(object, maxDepth: limits.maxDepth, into: &work.members)
+        let (timestamp, level) = try choose(object, tenant: tenant, work: &work)
         let time = timestamp ?? record.envelopeTimestamp ?? now
-        if time > now + Int64(limits.maxFutureSkew.components.seconds) * 1_000_000 {
-            throw .badRequest(
-                "future_timestamp",
-                "timestamp \(Self.rfc3339(time)) is more than \(limits.maxFutureSkew.components.seconds) s ahead of the server's clock")
-        }
+        try window.check(time)
         var sentID: String?
         if case .member(let member) = work.chosen[Int(FieldID.eventID.rawValue)] {
             sentID = Self.string(object, member.value, escaped: member.valueEscaped)
         }
         let eventID = sentID.flatMap { Self.isUsableID($0) ? $0 : nil } ?? Self.derivedID(record.identity, time: time)
         Self.writeFree(object, work: &work)
-        let types = try redactFree(work: &work, place: place)
+        let types = try redactFree(work: &work)
         return try assemble(time: time, level: level, eventID: eventID, tenant: tenant, types: types, work: &work)
     }
 
-    /// Where a record is in its request, formatted only when a refusal says so.
-    struct Place: CustomStringConvertible {
-        var line: Int?
-        var number: Int
-        var description: String { line.map { "line \($0)" } ?? "record \(number)" }
-    }
-
-    /// The members of the object in `bytes`, or the refusal that says what is wrong with it and where.
+    /// The members of the object in `bytes`, or the refusal that says what is wrong with it.
     static func scan(
-        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [JSONObjectScanner.Member],
-        place: Place
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [JSONObjectScanner.Member]
     ) throws(IngestError) {
         do throws(JSONObjectScanner.Failure) {
             try JSONObjectScanner.members(of: bytes, maxDepth: maxDepth, into: &members)
@@ -189,14 +190,14 @@ public struct EventNormalizer: Sendable {
                 case .tooDeep: "too_deep"
                 case .notAnObject: "not_an_object"
                 }
-            throw .badRequest(reason, "\(place): \(error.description)")
+            throw .badRequest(reason, error.description)
         }
     }
 
     /// Decides what each member of the record is: a canonical field (in `work.chosen`), part of the envelope
     /// (returned: the time and level it gives), or `context` (in `work.context`, in order).
     private func choose(
-        _ object: UnsafeBufferPointer<UInt8>, tenant: String, work: inout Workspace, place: Place
+        _ object: UnsafeBufferPointer<UInt8>, tenant: String, work: inout Workspace
     ) throws(IngestError) -> (timestamp: Int64?, level: String) {
         for slot in work.chosen.indices { work.chosen[slot] = .none }
         work.context.removeAll(keepingCapacity: true)
@@ -238,7 +239,7 @@ public struct EventNormalizer: Sendable {
                 // The sender's own context: its members join the others under `context`.
                 work.nested.removeAll(keepingCapacity: true)
                 let inner = UnsafeBufferPointer(rebasing: object[member.value])
-                try Self.scan(inner, maxDepth: limits.maxDepth, into: &work.nested, place: place)
+                try Self.scan(inner, maxDepth: limits.maxDepth, into: &work.nested)
                 let base = member.value.lowerBound
                 for var nested in work.nested {
                     nested.key = nested.key.lowerBound + base..<nested.key.upperBound + base
@@ -323,7 +324,7 @@ public struct EventNormalizer: Sendable {
     }
 
     /// Redacts `work.free` into `work.redacted` and finds the redacted object's members; returns what was removed.
-    private func redactFree(work: inout Workspace, place: Place) throws(IngestError) -> [RedactionType] {
+    private func redactFree(work: inout Workspace) throws(IngestError) -> [RedactionType] {
         work.redacted.removeAll()
         let types: [RedactionType]
         // Neither buffer is resized while the other is read: their bytes stay where they are.
@@ -331,17 +332,17 @@ public struct EventNormalizer: Sendable {
         do throws(JSONParser.Error) {
             types = try redactor.redactJSON(free, to: &work.redacted, maxDepth: limits.maxDepth + 2)
         } catch {
-            throw .badRequest("invalid_event", "\(place): the event could not be redacted (\(error.description))")
+            throw .badRequest("invalid_event", "the event could not be redacted (\(error.description))")
         }
         work.redactedMembers.removeAll(keepingCapacity: true)
         let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
         do throws(JSONObjectScanner.Failure) {
             try JSONObjectScanner.members(of: redacted, maxDepth: limits.maxDepth + 2, into: &work.redactedMembers)
         } catch {
-            throw .badRequest("invalid_event", "\(place): the event could not be redacted (\(error.description))")
+            throw .badRequest("invalid_event", "the event could not be redacted (\(error.description))")
         }
         guard work.redactedMembers.count == work.freeFields.count else {
-            throw .badRequest("invalid_event", "\(place): the event could not be redacted")
+            throw .badRequest("invalid_event", "the event could not be redacted")
         }
         return types
     }
