@@ -176,10 +176,10 @@ func keelLine(
         + "\"event_id\":\"\(id)\"\(extra.isEmpty ? "" : "," + extra)}"
 }
 
-/// gzip with the system zlib.
-func gzip(_ input: [UInt8]) -> [UInt8] {
+/// gzip with the system zlib; `windowBits` -15 gives raw deflate (no header), 15 a zlib stream.
+func gzip(_ input: [UInt8], windowBits: Int32 = 15 + 16) -> [UInt8] {
     var stream = z_stream()
-    deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+    deflateInit2_(&stream, 6, Z_DEFLATED, windowBits, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
     defer { deflateEnd(&stream) }
     var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, UInt(input.count))) + 64)
     var input = input

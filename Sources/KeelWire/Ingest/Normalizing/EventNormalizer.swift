@@ -33,7 +33,7 @@ public struct IncomingRecord: Sendable {
         var text = OutputBuffer(capacity: 256)
         defer { text.deallocate() }
         JSONValue.object(members).write(to: &text)
-        self.init(object: text.bytes[...], envelopeTimestamp: envelopeTimestamp, identity: identity[...])
+        self.init(object: text.bytes[...], envelopeTimestamp: envelopeTimestamp, identity: identity[...], place: place)
     }
 }
 
