@@ -7,6 +7,7 @@ import Keel
 import KeelServer
 import KeelStore
 import Logging
+import NIOCore
 import ServiceLifecycle
 import UnixSignals
 
@@ -74,6 +75,13 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "keel.server")
 
         raiseOpenFileLimit(logger)
+        // Held until the process ends: a second server on this directory refuses to start.
+        let lock: DataDirectoryLock
+        do {
+            lock = try DataDirectoryLock(directory: data)
+        } catch {
+            throw StartupFailure("keel serve: \(error)")
+        }
         let server = try KeelServer(configuration: configuration, logger: logger)
         if insecureSingleTenant {
             logger.warning(
@@ -96,9 +104,22 @@ struct ServeCommand: AsyncParsableCommand {
             metadata: ["listen": "\(listen)", "data": "\(data)", "durability": "\(durability)"])
         let services = ServiceGroup(
             services: [server.makeApplication()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        try await services.run()
+        do {
+            try await services.run()
+        } catch let error as IOError where error.errnoCode == EADDRINUSE {
+            throw StartupFailure("keel serve: \(listen) is already in use; stop what listens there, or choose another --listen")
+        } catch let error as IOError where error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
+            throw StartupFailure("keel serve: cannot listen on \(listen): \(String(cString: strerror(error.errnoCode)))")
+        }
+        withExtendedLifetime(lock) {}
         logger.notice("keel serve stopped")
     }
+}
+
+/// A reason `keel serve` cannot start, printed as one line; the process exits non-zero.
+struct StartupFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 struct TokenCommand: ParsableCommand {

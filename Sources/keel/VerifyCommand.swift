@@ -7,9 +7,10 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Check hash-chained audit logs: edits, deletions, insertions, reordering, a cut tail, a replaced file.",
         discussion: """
-            Files are checked as one chain, in the order given (rotated files first). Without --key-file the \
-            checkpoints' HMACs are not checked, so a log rebuilt from scratch cannot be told from the original. \
-            Exits 1 on any failure, naming the file, the line and what is wrong.
+            Files are checked as one chain, in the order given (rotated files first). The checkpoints' HMACs need the \
+            key: without --key-file a log rebuilt from scratch cannot be told from the original, so verification \
+            fails unless --no-key says that a check of the chain alone is wanted. Exits 1 on any failure, naming the \
+            file, the line and what is wrong.
             """
     )
 
@@ -19,6 +20,11 @@ struct VerifyCommand: ParsableCommand {
     @Option(name: .customLong("key-file"), help: "The file holding the checkpoint HMAC key.")
     var keyFile: String?
 
+    @Flag(
+        name: .customLong("no-key"),
+        help: "Check the chain without the key: edits, deletions and reordering are caught, a log re-chained from scratch is not.")
+    var noKey = false
+
     @Flag(name: .customLong("allow-unsealed"), help: "Accept a log that does not end with a sealing checkpoint.")
     var allowUnsealed = false
 
@@ -27,6 +33,12 @@ struct VerifyCommand: ParsableCommand {
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one audit log file") }
+        if keyFile == nil && !noKey {
+            throw ValidationError(
+                "no --key-file: without the key, a log rebuilt from scratch with new hashes verifies as well as the original. "
+                    + "Give --key-file, or --no-key to check the chain alone.")
+        }
+        if keyFile != nil && noKey { throw ValidationError("give --key-file or --no-key, not both") }
     }
 
     func run() throws {
@@ -52,7 +64,9 @@ struct VerifyCommand: ParsableCommand {
         }
         print("records: \(report.records), checkpoints: \(report.checkpoints), sealed: \(report.sealed ? "yes" : "no"), "
             + "records after the last checkpoint: \(report.recordsAfterLastCheckpoint)")
-        if key == nil { print("warning: no --key-file: checkpoint HMACs were not checked") }
+        if key == nil {
+            print("note: --no-key: checkpoint HMACs were not checked; a log re-chained from scratch would pass this check")
+        }
         if let failure = report.failure {
             print("FAILED: \(failure.file)\(failure.line > 0 ? ":\(failure.line)" : ""): \(failure.reason)")
             throw ExitCode(1)

@@ -50,6 +50,19 @@ struct EscapingTests {
         #expect(!rendered.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) })
     }
 
+    /// "Trojan Source": bidirectional overrides and isolates reorder what a terminal shows. They are rendered as
+    /// escapes, so an operator reads the characters in the order they were written.
+    @Test func bidirectionalControlsAreShownAsEscapes() {
+        let controls: [Unicode.Scalar] = ["\u{202A}", "\u{202B}", "\u{202C}", "\u{202D}", "\u{202E}", "\u{2066}", "\u{2067}", "\u{2068}", "\u{2069}", "\u{200E}", "\u{200F}", "\u{061C}"]
+        for control in controls {
+            let line = "{\"level\":\"INFO\",\"message\":\"access granted \(control)denied\"}"
+            let rendered = TextRenderer(colour: false).render(line: line)
+            #expect(!rendered.unicodeScalars.contains(control), "U+\(String(control.value, radix: 16)) shown raw")
+            #expect(rendered.contains("\\u{\(String(control.value, radix: 16, uppercase: true))}"), "\(rendered)")
+        }
+        #expect(TextRenderer.sanitise("plain café 中文 😀") == "plain café 中文 😀")
+    }
+
     @Test func invalidUTF8FromBytesIsReplaced() throws {
         var out = OutputBuffer()
         defer { out.deallocate() }

@@ -56,7 +56,15 @@ struct RedactionDetectorTests {
         expectRedacted("from 36.26.117.70 via", "36.26.117.70", .ipv4)
         expectRedacted("client=2001:db8::8a2e:370:7334", "2001:db8::8a2e:370:7334", .ipv6)
         expectRedacted("peer a733:c3fc:49c4:abda:3a94:6eea:909f:84ef", "a733:c3fc:49c4:abda:3a94:6eea:909f:84ef", .ipv6)
-        expectRedacted("loopback ::1 bound", "::1", .ipv6)
+        expectRedacted("from 10.0.0.127 via", "10.0.0.127", .ipv4)
+        expectRedacted("from 128.0.0.1 via", "128.0.0.1", .ipv4)
+    }
+
+    /// Loopback and unspecified addresses name no one: a server's own "listening on 127.0.0.1:8080" stays readable.
+    @Test func loopbackAndUnspecifiedAddressesAreKept() {
+        for text in ["listening on 127.0.0.1:8080", "bound 127.5.6.7", "listening on 0.0.0.0:80", "loopback ::1 bound", "[::1]:8080"] {
+            expectUntouched(text)
+        }
     }
 
     @Test func credentials() {

@@ -70,7 +70,9 @@ public struct TextRenderer: Sendable {
         }
     }
 
-    /// Replaces every control character (C0, DEL, C1, U+2028/9) with a visible escape.
+    /// Replaces every control character (C0, DEL, C1, U+2028/9) and every bidirectional control (U+200E/F,
+    /// U+202A–U+202E, U+2066–U+2069, U+061C) with a visible escape: a "Trojan Source" line cannot reorder what an
+    /// operator reads.
     public static func sanitise(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = ""
@@ -91,7 +93,12 @@ public struct TextRenderer: Sendable {
     }
 
     static func isControl(_ s: Unicode.Scalar) -> Bool {
-        s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+        switch s.value {
+        case ..<0x20, 0x7F...0x9F, 0x2028, 0x2029: true
+        // Bidirectional marks, embeddings, overrides and isolates.
+        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
     }
 
     enum Colour: String {

@@ -4,18 +4,33 @@ import Logging
 import ServiceLifecycle
 
 /// Drops each tenant's days once they are older than its retention (``ServerConfiguration/retention(for:)``), whole
-/// partitions at a time, every ``ServerConfiguration/retentionInterval``; stops with the server.
+/// partitions at a time, every ``ServerConfiguration/retentionInterval``. It ends when the server shuts down or its
+/// task is cancelled (another service failed); a failure that repeats is retried with backoff and logged once per
+/// minute with a count (``RepeatedFailures``).
 struct RetentionJob: Service {
     let server: KeelServer
 
     func run() async throws {
-        while !Task.isShuttingDownGracefully {
+        var failures = RepeatedFailures()
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var wait = server.configuration.retentionInterval
             do {
                 try await server.applyRetention()
+                failures.succeeded()
+            } catch is CancellationError {
+                return
             } catch {
-                server.logger.error("retention failed", metadata: ["error": "\(error)"])
+                let decision = failures.failed("\(error)", at: .now)
+                if decision.log {
+                    server.logger.error("retention failed", metadata: ["error": "\(error)", "occurrences": "\(decision.occurrences)"])
+                }
+                wait = min(wait, decision.retryAfter)
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: server.configuration.retentionInterval) }
+            do {
+                try await cancelWhenGracefulShutdown { [wait] in try await Task.sleep(for: wait) }
+            } catch {
+                return  // cancelled, or shutting down
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 /// IP addresses: IPv4 dotted quads with every octet ≤ 255, IPv6 in full or compressed (`::`) form. Times
-/// (`09:01:32`), MAC addresses and versions are not matched.
+/// (`09:01:32`), MAC addresses and versions are not matched. Loopback and unspecified addresses (127.0.0.0/8,
+/// 0.0.0.0, `::1`) name no one and are kept: a server's "listening on 127.0.0.1:8080" stays readable.
 enum NetworkDetectors {
     /// Anchored on the dots: the digits before each one are tried as the first octet.
     static func scanIPv4(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
@@ -38,7 +39,9 @@ enum NetworkDetectors {
             }
             let glued = ByteClass.isWord(s.at(j)) || (s.at(j) == 0x2E && ByteClass.isDigit(s.at(j + 1)))
             if valid && octets == 4 && !glued {
-                findings.append(Finding(start: i, end: j, type: .ipv4))
+                if !isLoopbackOrUnspecifiedIPv4(UnsafeBufferPointer(rebasing: s[i..<j])) {
+                    findings.append(Finding(start: i, end: j, type: .ipv4))
+                }
                 resume = j
             } else {
                 // Past this run of digits and dots: none of it starts an address.
@@ -86,11 +89,18 @@ enum NetworkDetectors {
             let shapeOK = ok && (groups == 8 || (doubleColon && groups >= 1 && groups <= 7))
                 && (hasLetter || longGroup || doubleColon) && !ByteClass.isWord(s.at(j))
             if shapeOK {
-                findings.append(Finding(start: i, end: j, type: .ipv6))
+                if !UnsafeBufferPointer(rebasing: s[i..<j]).elementsEqual("::1".utf8) {
+                    findings.append(Finding(start: i, end: j, type: .ipv6))
+                }
                 i = j
             } else {
                 i = max(i + 1, j)
             }
         }
+    }
+
+    /// 127.x.x.x or 0.0.0.0 (the text of a dotted quad already checked).
+    static func isLoopbackOrUnspecifiedIPv4(_ address: UnsafeBufferPointer<UInt8>) -> Bool {
+        address.starts(with: "127.".utf8) || address.elementsEqual("0.0.0.0".utf8)
     }
 }

@@ -1,0 +1,72 @@
+import Foundation
+import Keel
+import Logging
+@testable import KeelServer
+import Testing
+
+/// `keel serve` as a process meets what production meets: an address already taken, a second server on the same data
+/// directory, signals. It starts or refuses at once with one line saying why, and stops when told.
+@Suite struct ServeProcessTests {
+    static func temporaryDirectory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("keel-serve-\(UUID())").path
+    }
+
+    @Test func anAddressInUseEndsTheProcessAtOnceSayingSo() async throws {
+        let first = try await CrashDurabilityTests.start(Self.temporaryDirectory())
+        defer { first.kill9() }
+        let started = ContinuousClock.now
+        let (status, _, err) = try await CommandLineTests.keel(
+            ["serve", "--data", Self.temporaryDirectory(), "--listen", "127.0.0.1:\(first.port)"])
+        #expect(status != 0)
+        #expect(err.contains("127.0.0.1:\(first.port) is already in use"), "\(err)")
+        // Not a zombie: it ended by itself, quickly, without a flood of retries.
+        #expect(ContinuousClock.now - started < .seconds(15))
+        #expect(err.split(separator: "\n").count < 20, "\(err.prefix(2000))")
+    }
+
+    @Test func aSecondServerOnTheSameDataDirectoryRefusesNamingTheHolder() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let first = try await CrashDurabilityTests.start(directory)
+        let (status, _, err) = try await CommandLineTests.keel(
+            ["serve", "--data", directory, "--listen", "127.0.0.1:\(first.port + 1)"])
+        #expect(status != 0)
+        #expect(err.contains(directory) && err.contains("pid \(first.process.processIdentifier)"), "\(err)")
+        // The lock goes with the process, however it ends: after kill -9 a new server starts on the directory.
+        first.kill9()
+        let second = try await CrashDurabilityTests.start(directory)
+        defer { second.kill9() }
+        #expect(second.process.isRunning)
+    }
+
+    @Test func sigtermStopsTheServer() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let serve = try await CrashDurabilityTests.start(directory)
+        kill(serve.process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where serve.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(!serve.process.isRunning, "still running 5 s after SIGTERM")
+        if serve.process.isRunning { serve.kill9() } else { #expect(serve.process.terminationStatus == 0) }
+    }
+
+    /// Without the key, a log re-chained from scratch cannot be told from the original: `keel verify` refuses to
+    /// call that a success unless asked for the chain alone.
+    @Test func verifyWithoutAKeyFailsUnlessToldNoKey() async throws {
+        let directory = Self.temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/audit.log"
+        let sink = try AuditSink(path: path, key: Array("0123456789abcdef-test-key".utf8), service: "billing", checkpointEvery: 10)
+        for n in 0..<25 {
+            var line = #"{"level":"INFO","message":"refund \#(n)","event":"refund.issued","storage_class":"audit"}"# + "\n"
+            line.withUTF8 { sink.write(UnsafeRawBufferPointer($0), level: .info, storageClass: .audit) }
+        }
+        sink.close()
+        let (refused, _, why) = try await CommandLineTests.keel(["verify", path])
+        #expect(refused != 0)
+        #expect(why.contains("--key-file") && why.contains("--no-key"), "\(why)")
+        let (status, out, err) = try await CommandLineTests.keel(["verify", "--no-key", path])
+        #expect(status == 0, "\(out)\(err)")
+        #expect(out.contains("re-chained from scratch would pass"), "\(out)")
+    }
+}
