@@ -67,7 +67,7 @@ public final class KeelServer: Sendable {
         api.post("/v1/forget") { request, _ in await self.forget(request) }
         api.get("/metrics") { request, _ in
             do throws(Authenticator.Refusal) {
-                _ = try self.authenticator.principal(request.headers, needs: .admin)
+                _ = try self.authenticator.principal(request.headers, needs: .metrics)
             } catch {
                 return Self.refusal(error)
             }

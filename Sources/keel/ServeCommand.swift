@@ -6,6 +6,7 @@ import Foundation
 import Keel
 import KeelServer
 import KeelStore
+import KeelWire
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -111,6 +112,7 @@ struct ServeCommand: AsyncParsableCommand {
         } catch let error as IOError where error.errnoCode == EACCES || error.errnoCode == EADDRNOTAVAIL {
             throw StartupFailure("keel serve: cannot listen on \(listen): \(String(cString: strerror(error.errnoCode)))")
         }
+        server.tokens.flushUsage()
         withExtendedLifetime(lock) {}
         logger.notice("keel serve stopped")
     }
@@ -125,7 +127,7 @@ struct StartupFailure: Error, CustomStringConvertible {
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "token", abstract: "Manage the API tokens of a keel serve data directory.",
-        subcommands: [Create.self, List.self])
+        subcommands: [Create.self, List.self, Revoke.self])
 
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -137,27 +139,64 @@ struct TokenCommand: ParsableCommand {
         @Option(help: "The tenant the token reads or writes.")
         var tenant: String
 
-        @Option(help: "ingest, read or admin.")
+        @Option(help: "ingest, read, metrics (/metrics only, for a Prometheus scraper) or admin.")
         var role: String
 
+        @Option(help: "Refused after this long: 90d, 12h, 30m.")
+        var expires: String?
+
         func run() throws {
-            guard let role = Role(rawValue: role) else { throw ValidationError("--role takes ingest, read or admin") }
+            guard let role = Role(rawValue: role) else { throw ValidationError("--role takes ingest, read, metrics or admin") }
             guard TenantName.isValid(tenant) else { throw ValidationError("--tenant: use 1–64 of A–Z a–z 0–9 _ -") }
-            let created = try TokenStore(dataDirectory: data).create(tenant: tenant, role: role)
+            var expiry: Date?
+            if let expires {
+                guard let span = EventQueryParameters.duration(expires), span > 0 else {
+                    throw ValidationError("--expires takes a duration such as 90d, 12h or 30m")
+                }
+                expiry = Date().addingTimeInterval(Double(span) / 1e6)
+            }
+            let created = try TokenStore(dataDirectory: data).create(tenant: tenant, role: role, expires: expiry)
             print(created.token)
-            FileHandle.standardError.write(Data("keel: \(role.rawValue) token \(created.record.id) for tenant \(tenant); shown only now\n".utf8))
+            let until = created.record.expires.map { ", valid until \($0)" } ?? ""
+            FileHandle.standardError.write(
+                Data("keel: \(role.rawValue) token \(created.record.id) for tenant \(tenant)\(until); shown only now\n".utf8))
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a token by its id (keel token list): a running server refuses it from the next request on.")
+
+        @Option(help: "The server's data directory.")
+        var data = "keel-data"
+
+        @Argument(help: "The token's id, tok_…")
+        var id: String
+
+        func run() throws {
+            let record = try TokenStore(dataDirectory: data).revoke(id: id)
+            print("revoked \(record.id) (\(record.role.rawValue), tenant \(record.tenant)) at \(record.revoked ?? "?")")
         }
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens: id, tenant, role, created (never the token).")
+        static let configuration = CommandConfiguration(
+            abstract: "List tokens: id, tenant, role, created, state (active, expires …, expired, revoked) and last use (never the token).")
 
         @Option(help: "The server's data directory.")
         var data = "keel-data"
 
         func run() throws {
-            for record in try TokenStore(dataDirectory: data).records() {
-                print("\(record.id)\t\(record.tenant)\t\(record.role.rawValue)\t\(record.created)")
+            let store = TokenStore(dataDirectory: data)
+            let used = store.lastUsage()
+            let now = ISO8601DateFormatter().string(from: Date())
+            print("ID\tTENANT\tROLE\tCREATED\tSTATE\tLAST USED")
+            for record in try store.records() {
+                let state =
+                    if let revoked = record.revoked { "revoked \(revoked)" }
+                    else if let expires = record.expires { expires <= now ? "expired \(expires)" : "expires \(expires)" }
+                    else { "active" }
+                print("\(record.id)\t\(record.tenant)\t\(record.role.rawValue)\t\(record.created)\t\(state)\t\(used[record.id] ?? "never")")
             }
         }
     }

@@ -126,9 +126,19 @@ import Testing
             #expect(try await client.send("/v1/events", token: fixture.ingestA).status == 403, "an ingest token cannot read")
             #expect(try await client.send("/metrics", token: fixture.readA).status == 403)
             #expect(try await client.send("/healthz", token: nil).status == 200)
-            // Created while the server runs: works at once.
-            let late = try TokenStore(dataDirectory: fixture.directory).create(tenant: "tenant-c", role: .ingest).token
-            #expect(try await client.ingest(line, token: late).status == 200)
+            // Created while the server runs: works at once; revoked while it runs: refused at once.
+            let late = try TokenStore(dataDirectory: fixture.directory).create(tenant: "tenant-c", role: .ingest)
+            #expect(try await client.ingest(line, token: late.token).status == 200)
+            try TokenStore(dataDirectory: fixture.directory).revoke(id: late.record.id)
+            let refused = try await client.ingest(line, token: late.token)
+            #expect(refused.status == 401)
+            #expect(refused.json?["error"]?.stringValue?.contains("revoked") == true)
+            // A metrics token scrapes /metrics and nothing else.
+            let scraper = try TokenStore(dataDirectory: fixture.directory).create(tenant: "tenant-a", role: .metrics).token
+            #expect(try await client.send("/metrics", token: scraper).status == 200)
+            #expect(try await client.send("/v1/events", token: scraper).status == 403)
+            #expect(try await client.ingest(line, token: scraper).status == 403)
+            #expect(try await client.send("/v1/forget", method: .POST, token: scraper, body: Array("{\"whole_tenant\":true}".utf8)).status == 403)
         }
     }
 }

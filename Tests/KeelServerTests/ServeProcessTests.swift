@@ -69,4 +69,26 @@ import Testing
         #expect(status == 0, "\(out)\(err)")
         #expect(out.contains("re-chained from scratch would pass"), "\(out)")
     }
+
+    @Test func tokensAreCreatedWithExpiryListedAndRevokedFromTheCommandLine() async throws {
+        let directory = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (created, token, note) = try await CommandLineTests.keel(
+            ["token", "create", "--data", directory, "--tenant", "acme", "--role", "metrics", "--expires", "90d"])
+        #expect(created == 0, "\(note)")
+        #expect(token.hasPrefix("keel_"))
+        let id = try #require(note.split(separator: " ").first { $0.hasPrefix("tok_") }.map(String.init))
+        let (_, listed, _) = try await CommandLineTests.keel(["token", "list", "--data", directory])
+        #expect(listed.contains(id) && listed.contains("metrics") && listed.contains("expires") && listed.contains("never"), "\(listed)")
+        let (revoked, _, _) = try await CommandLineTests.keel(["token", "revoke", "--data", directory, id])
+        #expect(revoked == 0)
+        let (_, after, _) = try await CommandLineTests.keel(["token", "list", "--data", directory])
+        #expect(after.contains("revoked"), "\(after)")
+        let (unknown, _, why) = try await CommandLineTests.keel(["token", "revoke", "--data", directory, "tok_nope"])
+        #expect(unknown != 0)
+        #expect(why.contains("no token has id"), "\(why)")
+        let (badExpiry, _, _) = try await CommandLineTests.keel(
+            ["token", "create", "--data", directory, "--tenant", "acme", "--role", "read", "--expires", "99999999999999d"])
+        #expect(badExpiry != 0)
+    }
 }

@@ -36,11 +36,20 @@ public struct Authenticator: Sendable {
             guard let token = Self.token(headers[.authorization]) else {
                 throw Refusal(status: .unauthorized, message: "send a token: Authorization: Bearer <token>, or as the Basic auth password")
             }
-            guard let record = tokens.record(for: token) else {
-                throw Refusal(status: .unauthorized, message: "unknown token")
+            let record: TokenStore.Record
+            do {
+                record = try tokens.record(for: token)
+            } catch {
+                let message =
+                    switch error {
+                    case .unknown: "unknown token"
+                    case .revoked: "this token was revoked"
+                    case .expired: "this token has expired"
+                    }
+                throw Refusal(status: .unauthorized, message: message)
             }
             guard record.role.allows(role) else {
-                throw Refusal(status: .forbidden, message: "this is \(record.role == .ingest ? "an" : "a") \(record.role.rawValue) token; this needs \(role.rawValue) (or admin)")
+                throw Refusal(status: .forbidden, message: "this is \(record.role == .ingest || record.role == .admin ? "an" : "a") \(record.role.rawValue) token; this needs \(role.rawValue) (or admin)")
             }
             var tenant = record.tenant
             if let scope, scope != record.tenant {

@@ -4,6 +4,8 @@ public enum Role: String, Sendable, Codable, CaseIterable {
     case ingest
     /// Query, timelines, tail and export.
     case read
+    /// `/metrics` only: what a Prometheus scraper needs, without reading any tenant's events or erasing them.
+    case metrics
     /// Everything: ingest, read, forget, metrics, and any tenant via `X-Scope-OrgID`.
     case admin
 
