@@ -78,14 +78,23 @@ struct ExportCommand: AsyncParsableCommand {
         }
         var progress = ExportProgress(span: span, showing: FileDescriptorIO.isTerminal(2))
         var pending: [UInt8] = []
-        for try await buffer in response.body {
-            let bytes = Array(buffer.readableBytesView)
-            file.write(Data(bytes))
-            pending += bytes
-            while let newline = pending.firstIndex(of: 0x0A) {
-                progress.line(pending[..<newline])
-                pending.removeSubrange(...newline)
+        do {
+            for try await buffer in response.body {
+                let bytes = Array(buffer.readableBytesView)
+                file.write(Data(bytes))
+                pending += bytes
+                while let newline = pending.firstIndex(of: 0x0A) {
+                    progress.line(pending[..<newline])
+                    pending.removeSubrange(...newline)
+                }
             }
+        } catch {
+            // The server aborts the stream when it cannot finish it: what arrived is not the whole export.
+            try? file.close()
+            unlink(output + ".partial")
+            throw ServerClient.Failure(
+                description: "export failed: the server ended the response after \(progress.events) events (\(error)); "
+                    + "the export is incomplete and \(output) was not written; run it again")
         }
         try file.synchronize()
         try file.close()

@@ -47,6 +47,53 @@ import Testing
         }
     }
 
+    /// A store that fails on its `n`-th read, as a disk error would in the middle of an export.
+    final class FailingStore: LogStore, @unchecked Sendable {
+        let base: any LogStore
+        let failAt: Int
+        private let lock = NSLock()
+        private var reads = 0
+        init(_ base: any LogStore, failAt: Int) {
+            self.base = base
+            self.failAt = failAt
+        }
+        struct DiskError: Error {}
+        func append(_ events: [StoredEvent]) throws -> AppendResult { try base.append(events) }
+        func events(_ query: EventQuery) throws -> EventPage {
+            let n = lock.withLock { reads += 1; return reads }
+            if n >= failAt { throw DiskError() }
+            return try base.events(query)
+        }
+        func newestArrival(tenant: String) -> Int64 { base.newestArrival(tenant: tenant) }
+        func forget(_ request: ForgetRequest, dryRun: Bool) throws -> Int { try base.forget(request, dryRun: dryRun) }
+        func dropDays(tenant: String, before cutoff: Int64) throws -> Int { try base.dropDays(tenant: tenant, before: cutoff) }
+        func tenants() throws -> [String] { try base.tenants() }
+        func sizeInBytes() -> Int64 { base.sizeInBytes() }
+    }
+
+    /// An export cut short by a store failure must not look complete: the chunked body is aborted, so a client sees
+    /// an error, and `keel export` exits non-zero and leaves no finished file.
+    @Test func anExportThatFailsMidwayIsSeenToFail() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        let start = Date(timeIntervalSince1970: 1_795_435_200)
+        try await fixture.run { client in
+            let lines = (0..<2500).map { n in keelLine("x-\(n)", at: start.addingTimeInterval(Double(n)), extra: "\"run_id\":\"run-1\"") }
+            _ = try await client.ingest(lines, token: fixture.ingestA)
+        }
+        try await fixture.run(store: { FailingStore($0, failAt: 2) }) { client in
+            await #expect(throws: (any Error).self) {
+                _ = try await client.send("/v1/export?run_id=run-1", token: fixture.readA)
+            }
+            let file = fixture.directory + "/cut.ndjson"
+            let (status, _, err) = try await CommandLineTests.keel(
+                ["export", "--run-id", "run-1", "-o", file, "--token", fixture.readA, "--server", "http://127.0.0.1:\(client.port)"])
+            #expect(status != 0, "\(err)")
+            #expect(err.contains("incomplete") || err.contains("failed"), "\(err)")
+            #expect(!FileManager.default.fileExists(atPath: file), "no finished file for a cut-off export")
+        }
+    }
+
     @Test func exportStreamsARunOrATimeRangeAsNDJSON() async throws {
         let fixture = try TestServer()
         defer { fixture.remove() }

@@ -52,9 +52,18 @@ struct TestServer {
         return try KeelServer(configuration: configuration, logger: logger)
     }
 
-    /// Runs `test` against a live server on this directory (a new server each call: a restart).
-    func run(_ test: @escaping @Sendable (Client) async throws -> Void) async throws {
-        let server = try makeServer()
+    /// Runs `test` against a live server on this directory (a new server each call: a restart); `store` may wrap
+    /// the server's store (to make it fail, say).
+    func run(
+        store wrap: ((any LogStore) -> any LogStore)? = nil, _ test: @escaping @Sendable (Client) async throws -> Void
+    ) async throws {
+        var made = try makeServer()
+        if let wrap {
+            var logger = Logger(label: "keel.server.test")
+            logger.logLevel = .critical
+            made = KeelServer(configuration: configuration, store: wrap(made.store), logger: logger)
+        }
+        let server = made
         try await server.makeApplication().test(.live) { client in
             try await test(Client(port: client.port!, server: server))
         }

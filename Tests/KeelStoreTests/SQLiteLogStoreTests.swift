@@ -132,6 +132,29 @@ import Testing
         #expect(try all(store, EventQuery(tenant: "other", ids: [.requestID: "r-7"])).isEmpty)
     }
 
+    /// A run spread thinly over thousands of chunks (many senders, one long run): the lookup is one parameter, not
+    /// an expression per chunk, which SQLite refused past ~1,000 ("Expression tree is too large").
+    @Test func anIDInThousandsOfChunksIsFoundWhole() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try SQLiteLogStore(directory: directory)
+        // 2,100 chunks of 256 events; the run has one event in every other chunk: 1,050 separate ranges.
+        var expected: [String] = []
+        for batch in 0..<42 {
+            let lines = (batch * 12_800..<(batch + 1) * 12_800).map { n in
+                let inRun = n % 512 == 3
+                if inRun { expected.append("id-\(n)") }
+                return line(n, at: Int64(n), requestID: inRun ? "big-run" : "r-\(n)")
+            }
+            _ = try store.append(events(lines))
+        }
+        let found = try all(store, EventQuery(tenant: "t1", ids: [.requestID: "big-run"]))
+        #expect(found.count == 1_050)
+        #expect(found.map(\.eventID) == expected)
+        // And with a second filter beside it, in time order and paged.
+        let late = try all(store, EventQuery(tenant: "t1", from: Self.day0 + 300_000, ids: [.requestID: "big-run"]))
+        #expect(late.map(\.eventID) == expected.filter { Int($0.dropFirst(3))! >= 300_000 })
+    }
+
     @Test func aReopenedStoreKeepsItsEventsAndItsChunkFilters() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         do {

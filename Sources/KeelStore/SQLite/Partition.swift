@@ -233,9 +233,17 @@ final class Partition: Sendable {
                 textChunks = chunks
             }
             let fewTextChunks = (textChunks?.count ?? .max) <= Self.maximumRanges
-            // With ids, an arrival position or few text chunks, seq ranges are the way in: `+ts` keeps SQLite from
-            // walking the whole `ts` index instead.
-            let ts = query.ids.isEmpty && query.arrivedAfter == nil && !fewTextChunks ? "ts" : "+ts"
+            // Ids: only the chunks whose filters may hold every id asked for are read.
+            var idChunks: [Int64]?
+            if !query.ids.isEmpty {
+                let chunks = try candidateChunks(db, query.ids)
+                guard !chunks.isEmpty else { return [] }
+                idChunks = chunks
+            }
+            let fewIDRanges = idChunks.map { Self.ranges($0).count <= Self.maximumRanges } ?? false
+            // With few id chunks, an arrival position or few text chunks, seq ranges are the way in: `+ts` keeps
+            // SQLite from walking the whole `ts` index instead.
+            let ts = !fewIDRanges && query.arrivedAfter == nil && !fewTextChunks ? "ts" : "+ts"
             if let arrival = query.arrivedAfter {
                 filter("seq > ?", arrival)
             } else if let after {
@@ -253,7 +261,7 @@ final class Partition: Sendable {
             if let text = query.text, !text.isEmpty {
                 if let chunks = textChunks {
                     if fewTextChunks {
-                        sql += " AND (" + Self.ranges(chunks).map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ") + ")"
+                        sql += " AND " + Self.within(chunks).sql
                     } else {
                         filter("seq / \(Self.chunkSize) IN (SELECT rowid >> 8 FROM events_fts WHERE events_fts MATCH ?)", phrase)
                     }
@@ -264,11 +272,10 @@ final class Partition: Sendable {
             for (field, value) in query.ids.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 filter("\(field.rawValue) = ?", value)
             }
-            if !query.ids.isEmpty {
-                // Only the chunks whose filters may hold every id asked for are read.
-                let ranges = try candidateChunks(db, query.ids)
-                guard !ranges.isEmpty else { return [] }
-                sql += " AND (" + ranges.map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ") + ")"
+            if let idChunks {
+                let within = Self.within(idChunks)
+                sql += " AND " + within.sql
+                _ = arguments.append(contentsOf: StatementArguments(within.arguments))
             }
             sql += query.arrivedAfter == nil ? " ORDER BY ts, seq LIMIT ?" : " ORDER BY seq LIMIT ?"
             _ = arguments.append(contentsOf: [limit])
@@ -290,15 +297,12 @@ final class Partition: Sendable {
     /// entries in the text index. Returns how many.
     func forget(userID: String, dryRun: Bool) throws -> Int {
         let select = { (db: Database) throws -> [Row] in
-            let ranges = try self.candidateChunks(db, [.userID: userID])
-            guard !ranges.isEmpty else { return [] }
-            let within = ranges.map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ")
+            let chunks = try self.candidateChunks(db, [.userID: userID])
+            guard !chunks.isEmpty else { return [] }
+            let within = Self.within(chunks)
             return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seq, line FROM events WHERE user_id = ? AND (\(within))
-                    """,
-                arguments: [userID])
+                db, sql: "SELECT seq, line FROM events WHERE user_id = ? AND \(within.sql)",
+                arguments: StatementArguments([userID] + within.arguments))
         }
         if dryRun { return try pool.read { try select($0).count } }
         return try writing { db, state in
@@ -325,8 +329,8 @@ final class Partition: Sendable {
     /// How many events this partition holds.
     func count() throws -> Int { try pool.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM events") ?? 0 } }
 
-    /// The seq ranges of chunks whose filters might contain every one of `ids`.
-    private func candidateChunks(_ db: Database, _ ids: [IDField: String]) throws -> [(first: Int64, last: Int64)] {
+    /// The chunks (sorted) whose filters might contain every one of `ids`.
+    private func candidateChunks(_ db: Database, _ ids: [IDField: String]) throws -> [Int64] {
         let newest = filters.withLock { $0.keys.max() } ?? -1
         let changed = try Row.fetchAll(
             db, sql: "SELECT chunk, first_seq, last_seq, filter FROM chunks WHERE chunk >= ? ORDER BY chunk",
@@ -340,10 +344,7 @@ final class Partition: Sendable {
         }
         let probes = ids.map { IDBloomFilter.Probe($0.key, $0.value) }
         let all = filters.withLock { $0 }
-        return all.keys.sorted().compactMap { chunk in
-            let entry = all[chunk]!
-            return probes.allSatisfy(entry.filter.mightContain) ? (entry.first, entry.last) : nil
-        }
+        return all.keys.sorted().filter { chunk in probes.allSatisfy(all[chunk]!.filter.mightContain) }
     }
 
     enum PartitionError: Error, CustomStringConvertible {
@@ -359,6 +360,20 @@ final class Partition: Sendable {
     /// Above this many candidate chunks, a query reads in time order and tests chunk membership instead of listing
     /// seq ranges.
     static let maximumRanges = 256
+
+    /// A condition that keeps the rows of `chunks` (sorted): seq ranges when they are few (each an index range), else
+    /// a membership test of each row's chunk against the list, passed as one JSON array — an expression of any
+    /// number of chunks stays one parameter (SQLite refuses expression trees past 1,000 deep: a run over thousands of
+    /// chunks could not be read).
+    static func within(_ chunks: [Int64]) -> (sql: String, arguments: [String]) {
+        let ranges = ranges(chunks)
+        if ranges.count <= maximumRanges {
+            return ("(" + ranges.map { "seq BETWEEN \($0.first) AND \($0.last)" }.joined(separator: " OR ") + ")", [])
+        }
+        return (
+            "(seq / \(chunkSize) IN (SELECT value FROM json_each(?)))", ["[" + chunks.map(String.init).joined(separator: ",") + "]"]
+        )
+    }
 
     /// The seq ranges of `chunks` (sorted), adjacent chunks merged.
     static func ranges(_ chunks: [Int64]) -> [(first: Int64, last: Int64)] {
