@@ -118,6 +118,62 @@ import Testing
         }
     }
 
+    /// Every byte of every file in `directory` (database, WAL, shared memory, anything), searched for `needle`.
+    static func filesHolding(_ needle: String, in directory: String) -> [String] {
+        let bytes = Array(needle.utf8)
+        var found: [String] = []
+        let walker = FileManager.default.enumerator(atPath: directory)
+        while let name = walker?.nextObject() as? String {
+            let path = directory + "/" + name
+            guard let data = FileManager.default.contents(atPath: path), data.count >= bytes.count else { continue }
+            let hit = data.withUnsafeBytes { raw -> Bool in
+                let content = raw.bindMemory(to: UInt8.self)
+                var i = 0
+                while i + bytes.count <= content.count {
+                    if content[i] == bytes[0] && content[i..<(i + bytes.count)].elementsEqual(bytes) { return true }
+                    i += 1
+                }
+                return false
+            }
+            if hit { found.append(name) }
+        }
+        return found
+    }
+
+    /// Erasure leaves nothing of the erased on disk: not in the database file's freed pages, not in the WAL that
+    /// still held the old pages, not in the text index — before it answers, and after a restart.
+    @Test func erasedEventsLeaveNoByteInAnyFile() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        let canary = "CANARY-7f3a9e21"
+        let start = Date(timeIntervalSince1970: 1_795_435_200)
+        try await fixture.run { client in
+            let lines = (0..<3000).map { n in
+                n % 10 == 0
+                    ? keelLine("e-\(n)", message: "order \(canary)-\(n) shipped", at: start.addingTimeInterval(Double(n)),
+                               extra: "\"user_id\":\"u-gone\",\"context\":{\"note\":\"\(canary) note\"}")
+                    : keelLine("e-\(n)", message: "order \(n) shipped", at: start.addingTimeInterval(Double(n)), extra: "\"user_id\":\"u-\(n)\"")
+            }
+            for part in stride(from: 0, to: lines.count, by: 500) {
+                _ = try await client.ingest(Array(lines[part..<(part + 500)]), token: fixture.ingestA)
+            }
+            #expect(!Self.filesHolding(canary, in: fixture.directory).isEmpty, "the canary was stored to begin with")
+            let reply = try await client.send(
+                "/v1/forget", method: .POST, token: fixture.adminA, body: Array("{\"user_id\":\"u-gone\",\"dry_run\":false}".utf8),
+                contentType: "application/json")
+            #expect(reply.json?["events"]?.doubleValue == 300, "\(reply.text)")
+            #expect(Self.filesHolding(canary, in: fixture.directory) == [], "canary bytes remain after erasure")
+            #expect(try await client.events(token: fixture.readA, query: "q=\(canary)").isEmpty)
+            #expect(try await client.events(token: fixture.readA, query: "q=shipped").count == 2700)
+        }
+        try await fixture.run { client in
+            let left = try await client.events(token: fixture.readA, query: "from=0")
+            #expect(left.count == 2701)  // and the audit event
+            #expect(Self.filesHolding(canary, in: fixture.directory) == [], "canary bytes after a restart")
+        }
+        #expect(Self.filesHolding(canary, in: fixture.directory) == [])
+    }
+
     @Test func forgetCountsFirstDeletesOnRequestAndWritesAnAuditEvent() async throws {
         let fixture = try TestServer()
         defer { fixture.remove() }

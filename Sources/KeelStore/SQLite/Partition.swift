@@ -109,15 +109,30 @@ final class Partition: Sendable {
     /// Runs `body` in one transaction on the writer's connection with the writer's chunk state, and keeps the state
     /// `body` left only once the transaction has committed (still on the writer, so no other change comes between):
     /// an append that rolls back must not leave messages counted as indexed that the text index never got.
-    private func writing<T>(_ body: (Database, inout WriterChunk) throws -> T) throws -> T {
+    ///
+    /// `erasing`: what the transaction deletes must not stay anywhere on disk. SQLite overwrites the freed content
+    /// (`secure_delete`), the text index is merged into fresh segments (the old ones, freed, are overwritten too),
+    /// and the WAL — which still holds the old pages — is copied into the file and truncated to nothing before this
+    /// returns.
+    private func writing<T>(erasing: Bool = false, _ body: (Database, inout WriterChunk) throws -> T) throws -> T {
         try pool.writeWithoutTransaction { db in
+            if erasing { try db.execute(sql: "PRAGMA secure_delete = ON") }
+            defer { if erasing { try? db.execute(sql: "PRAGMA secure_delete = OFF") } }
             var state = writerChunk.withLock { $0 }
             var result: T?
             try db.inTransaction {
                 result = try body(db, &state)
+                if erasing { try db.execute(sql: "INSERT INTO events_fts(events_fts) VALUES('optimize')") }
                 return .commit
             }
             writerChunk.withLock { $0 = state }
+            if erasing {
+                // Readers are short; wait for them rather than leave the old pages in the WAL.
+                try db.execute(sql: "PRAGMA busy_timeout = 10000")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = 0") }
+                let (wal, copied) = try db.checkpoint(.truncate)
+                guard wal <= 0 && copied <= 0 else { throw PartitionError.walNotTruncated(path: path) }
+            }
             return result!
         }
     }
@@ -305,7 +320,7 @@ final class Partition: Sendable {
                 arguments: StatementArguments([userID] + within.arguments))
         }
         if dryRun { return try pool.read { try select($0).count } }
-        return try writing { db, state in
+        return try writing(erasing: true) { db, state in
             let rows = try select(db)
             let doomed = Set(rows.map { $0["seq"] as Int64 })
             // Each affected chunk's text documents are rebuilt from the events that stay. A contentless FTS5 table
@@ -349,10 +364,13 @@ final class Partition: Sendable {
 
     enum PartitionError: Error, CustomStringConvertible {
         case layout(path: String, version: Int)
+        case walNotTruncated(path: String)
         var description: String {
             switch self {
             case .layout(let path, let version):
                 "\(path) has store layout \(version); this keel reads layout \(Partition.layoutVersion)"
+            case .walNotTruncated(let path):
+                "\(path): the WAL could not be emptied after an erasure (a reader held it for 10 s); erase again"
             }
         }
     }

@@ -65,11 +65,32 @@ final class WALCheckpointer: Sendable {
 
     /// Restarts the WAL from the writer's connection when it has grown past ``restartFrames`` (call outside a
     /// transaction). Copies what the background checkpoints have not, then starts the WAL from its beginning.
+    ///
+    /// A restart cannot finish while a reader is on old frames; it is then tried again before each append, and
+    /// after ``patientAfter`` failures in a row it waits up to ``patience`` for the readers (they are short) rather
+    /// than let the WAL grow without bound under a steady stream of queries.
     func restartIfDue(_ writer: DatabasePool) {
-        guard restartDue.exchange(false, ordering: .relaxed) else { return }
-        // Busy (a reader still on old frames): the next background checkpoint will ask again.
-        _ = try? writer.writeWithoutTransaction { try $0.checkpoint(.restart) }
+        guard restartDue.load(ordering: .relaxed) else { return }
+        let patient = restartFailures.load(ordering: .relaxed) >= Self.patientAfter
+        let restarted = (try? writer.writeWithoutTransaction { db -> Bool in
+            if patient { try db.execute(sql: "PRAGMA busy_timeout = \(Self.patience.components.seconds * 1000)") }
+            defer { if patient { try? db.execute(sql: "PRAGMA busy_timeout = 0") } }
+            _ = try db.checkpoint(.restart)
+            return true
+        }) ?? false
+        if restarted {
+            restartDue.store(false, ordering: .relaxed)
+            restartFailures.store(0, ordering: .relaxed)
+        } else {
+            restartFailures.add(1, ordering: .relaxed)
+        }
     }
+
+    /// Restarts that may fail (busy) before the writer waits for readers.
+    static let patientAfter = 8
+    /// How long a patient restart waits for readers to move on.
+    static let patience: Duration = .seconds(1)
+    private let restartFailures = Atomic<Int>(0)
 
     /// Waits for a running checkpoint and closes the connection; the partition closes its own after this one, so
     /// the last connection to close checkpoints what is left and deletes the WAL.
