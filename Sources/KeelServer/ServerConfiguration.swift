@@ -25,6 +25,12 @@ public struct ServerConfiguration: Sendable {
     public var tailPollInterval: Duration = .seconds(1)
     /// A comment line on an idle tail, so proxies keep it open and a gone client is noticed.
     public var tailHeartbeat: Duration = .seconds(15)
+    /// A connection that has not sent a whole request head within this long (a slowloris, or a client that went
+    /// away), or sits idle between requests this long, is closed.
+    public var idleTimeout: Duration = .seconds(30)
+    /// A request body not received in full within this long is refused (408): a client trickling bytes cannot hold
+    /// a connection and a buffer for ever.
+    public var bodyTimeout: Duration = .seconds(60)
 
     public init() {}
 

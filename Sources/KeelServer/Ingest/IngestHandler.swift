@@ -23,13 +23,7 @@ extension KeelServer {
         let limits = configuration.limits
         let tenant = principal.tenant
         do {
-            let body: [UInt8]
-            do {
-                let buffer = try await request.body.collect(upTo: limits.maxBodyBytes)
-                body = Array(buffer.readableBytesView)
-            } catch {
-                throw IngestError.tooLarge("body_too_large", "the body is larger than \(limits.maxBodyBytes) bytes")
-            }
+            let body = try await collectBody(request, upTo: limits.maxBodyBytes)
             metrics.receivedBytes.increment(by: Int64(body.count))
             let contentType = request.headers[.contentType]
             let decoded = try IngestBody.decode(
@@ -68,6 +62,32 @@ extension KeelServer {
         } catch {
             metrics.rejected(reason: StoreFailure.isStorageFull(error) ? "storage_full" : "store_error")
             return storeFailure(error, refusing: "the events could not be stored; retry: nothing was acknowledged")
+        }
+    }
+
+    /// The request's body, refused when larger than `limit` (413) or not received within
+    /// ``ServerConfiguration/bodyTimeout`` (408).
+    func collectBody(_ request: Request, upTo limit: Int) async throws -> [UInt8] {
+        let timeout = configuration.bodyTimeout
+        return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
+            group.addTask {
+                do {
+                    return Array(try await request.body.collect(upTo: limit).readableBytesView)
+                } catch is CancellationError {
+                    return nil
+                } catch {
+                    throw IngestError.tooLarge("body_too_large", "the body is larger than \(limit) bytes")
+                }
+            }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let body = try await group.next() ?? nil else {
+                throw IngestError(.requestTimeout, "body_timeout", "the body did not arrive within \(timeout.components.seconds) s")
+            }
+            return body
         }
     }
 
