@@ -29,6 +29,7 @@ enum Replay {
             print("usage: keel-fuzz TARGET FILE|DIR…  (targets: \(FuzzTarget.allCases.map(\.rawValue).joined(separator: ", ")))")
             exit(2)
         }
+        verbose = ProcessInfo.processInfo.environment["KEEL_FUZZ_VERBOSE"] == "1"
         var count = 0
         for path in arguments.dropFirst() {
             var isDirectory: ObjCBool = false

@@ -52,6 +52,7 @@ enum FuzzTarget: String, CaseIterable {
         guard let decoded = try? IngestBody.decode(body, format: format, contentType: contentType, contentEncoding: nil, limits: limits)
         else { return }
         let batch = normalizer.normalize(decoded.records, tenant: "fuzz", now: now, oldest: now - 30 * 86_400_000_000)
+        if verbose { print("  \(format): \(batch.events.count) stored, \((decoded.refused + batch.refused).map(\.description))") }
         check(batch.events.count + batch.refused.count == decoded.records.count, "a record was neither stored nor refused")
         for event in batch.events {
             check((try? JSONParser.parse(event.line)) != nil, "a stored line is not JSON: \(event.line.prefix(200))")
@@ -119,6 +120,9 @@ enum FuzzTarget: String, CaseIterable {
         }
     }
 }
+
+/// Replays say what each input came to (`KEEL_FUZZ_VERBOSE=1`), to check that the seeds are read as meant.
+nonisolated(unsafe) var verbose = false
 
 /// A property that must hold; a broken one stops the process so the fuzzer keeps the input.
 func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String) {
