@@ -32,7 +32,10 @@ enum Decompression {
             throw .badRequest("invalid_compression", "zlib could not start")
         }
         defer { inflateEnd(&stream) }
+        // Reserved whole: pages are resident only once written, and the output never moves, so a body that
+        // inflates to the limit costs the limit, not the limit and a doubled copy.
         var output: [UInt8] = []
+        output.reserveCapacity(limit)
         let chunk = 64 * 1024
         var buffer = [UInt8](repeating: 0, count: chunk)
         var input = input
