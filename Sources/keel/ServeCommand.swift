@@ -76,6 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         let logger = Logger(label: "keel.server")
 
         raiseOpenFileLimit(logger)
+        ListenerRelease.install()
         // Held until the process ends: a second server on this directory refuses to start.
         let lock: DataDirectoryLock
         do {
