@@ -79,7 +79,9 @@ public final class SQLiteLogStore: LogStore {
 
     /// Days since the epoch of a timestamp in microseconds.
     static func day(of timestamp: Int64) -> Int {
-        Int((timestamp >= 0 ? timestamp : timestamp - 86_400_000_000 + 1) / 86_400_000_000)
+        // Floor division that cannot overflow, whatever time a query names.
+        let (days, rest) = timestamp.quotientAndRemainder(dividingBy: 86_400_000_000)
+        return Int(rest < 0 ? days - 1 : days)
     }
 
     /// The days that hold a tenant's events, oldest first.
@@ -145,7 +147,7 @@ public final class SQLiteLogStore: LogStore {
     public func events(_ query: EventQuery) throws -> EventPage {
         let limit = max(1, min(query.limit, 10_000))
         let fromDay = query.from.map(Self.day(of:)) ?? .min
-        let toDay = query.to.map { Self.day(of: $0 - 1) } ?? .max
+        let toDay = query.to.map { Self.day(of: $0 == .min ? $0 : $0 - 1) } ?? .max
         let days = state.withLock { $0[query.tenant]?.days ?? [:] }.filter { day, _ in day >= fromDay && day <= toDay }
         if let arrival = query.arrivedAfter {
             // Arrival order: every day that received something since, merged by arrival number.
