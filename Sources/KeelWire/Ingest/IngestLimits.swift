@@ -7,15 +7,17 @@ public struct IngestLimits: Sendable {
     public var maxDecompressedBytes = 64 << 20
     /// Decompressed size over compressed size: a bomb is refused (413) long before it fills memory.
     public var maxInflateRatio = 100
-    /// One NDJSON line or one log line of a Loki or OTLP record: 413 above it.
+    /// One NDJSON line or one log line of a Loki or OTLP record: that record is refused above it (`line_too_long`).
     public var maxLineBytes = 256 << 10
     /// Events in one request: 413 above it.
     public var maxEventsPerRequest = 100_000
-    /// Labels of one Loki stream, and their names' and values' lengths (Loki's own defaults): 400 above them.
+    /// Labels of one Loki stream, and their names' and values' lengths (Loki's own defaults): the stream's entries
+    /// are refused above them.
     public var maxLabels = 32
     public var maxLabelNameBytes = 1024
     public var maxLabelValueBytes = 2048
-    /// Nesting of JSON objects and arrays in one event: 400 above it.
+    /// Nesting of JSON objects and arrays in one event: that event is refused above it (a Loki or OTLP body nested
+    /// deeper is refused whole).
     public var maxDepth = 32
     /// How far ahead of the server's clock an event's timestamp may be (Loki's creation grace period): refused beyond.
     public var maxFutureSkew: Duration = .seconds(600)
