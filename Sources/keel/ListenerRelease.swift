@@ -46,4 +46,9 @@ enum ListenerRelease {
         }
     }
 }
+#else
+/// Elsewhere the crash signals are left to the runtime.
+enum ListenerRelease {
+    static func install() {}
+}
 #endif

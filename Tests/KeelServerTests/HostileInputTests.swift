@@ -47,6 +47,7 @@ import Testing
         #expect(throws: EventQueryParameters.Invalid.self) { try EventQueryParameters.query([("service", "api")], tenant: "t", now: now) }
         do {
             _ = try EventQueryParameters.query([("limit", "5"), ("service", "api")], tenant: "t", now: now)
+            Issue.record("an unknown parameter was accepted")
         } catch {
             #expect(error.message.contains("service"))
         }
@@ -161,6 +162,29 @@ import Testing
             #expect(event?["trace_id"]?.stringValue == base64ID)
             #expect(event?["span_id"]?.stringValue == "abcdef0123456789")
             #expect(try await client.events(token: fixture.readA, query: "from=0").count == 4)
+        }
+    }
+
+    /// A stored `duration_ms` of any size (`1e300`, `1e400`, negative) once trapped the timeline that placed the
+    /// event's start by it: the timeline answers, in valid JSON, and ignores implausible durations.
+    @Test func aTimelineOfAbsurdDurationsAnswers() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let durations = ["1e300", "-1e300", "1e400", "-5", "9223372036854775807", "12.5"]
+            let lines = durations.enumerated().map { n, duration in
+                keelLine("d-\(n)", at: Date().addingTimeInterval(Double(n)), extra: "\"request_id\":\"r-absurd\",\"duration_ms\":\(duration)")
+            }
+            let stored = try await client.ingest(lines, token: fixture.ingestA)
+            #expect(stored.status == 200, "\(stored.text)")
+            let reply = try await client.send("/v1/timeline?request_id=r-absurd", token: fixture.readA)
+            #expect(reply.status == 200, "\(reply.text.prefix(300))")
+            let timeline = try #require(reply.json, "not JSON: \(reply.text.prefix(300))")
+            #expect(timeline["count"]?.doubleValue == Double(durations.count))
+            // Only the plausible duration places an event's start.
+            let placed = timeline["events"]?.arrayValue?.compactMap { $0["duration_ms"]?.doubleValue }
+            #expect(placed == [12.5])
+            #expect(try await client.send("/healthz", token: nil).status == 200)
         }
     }
 }

@@ -56,8 +56,13 @@ public final class TokenStore: Sendable {
             guard stat(path, &info) == 0 else { return nil }
             inode = UInt64(info.st_ino)
             size = Int64(info.st_size)
+            #if canImport(Darwin)
+            modified = Int64(info.st_mtimespec.tv_sec)
+            modifiedNanoseconds = Int64(info.st_mtimespec.tv_nsec)
+            #else
             modified = Int64(info.st_mtim.tv_sec)
             modifiedNanoseconds = Int64(info.st_mtim.tv_nsec)
+            #endif
         }
     }
 
@@ -127,10 +132,10 @@ public final class TokenStore: Sendable {
         }
         guard let record = found else { throw .unknown }
         if record.revoked != nil { throw .revoked }
-        if let expires = record.expires, let time = Timestamp(rfc3339: expires),
-            Double(time.microsecondsSinceEpoch) / 1e6 <= now.timeIntervalSince1970
-        {
-            throw .expired
+        if let expires = record.expires {
+            // An expiry that cannot be read (a hand-edited file) is treated as passed: refused, never open-ended.
+            guard let time = Timestamp(rfc3339: expires), Double(time.microsecondsSinceEpoch) / 1e6 > now.timeIntervalSince1970
+            else { throw .expired }
         }
         noteUse(of: record.id, at: now)
         return record

@@ -37,7 +37,8 @@ struct RepeatedFailures: Sendable {
             unreported += 1
             return Decision(log: false, occurrences: unreported, retryAfter: backoff)
         }
-        let occurrences = unreported + 1
+        // The count of unlogged failures is of the last one logged: another failure starts its own.
+        let occurrences = lastReported?.description == description ? unreported + 1 : 1
         lastReported = (description, now)
         unreported = 0
         return Decision(log: true, occurrences: occurrences, retryAfter: backoff)

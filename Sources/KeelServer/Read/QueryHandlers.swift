@@ -87,7 +87,9 @@ struct Timeline {
         // An event is written when its work ends: it started `duration_ms` before its timestamp.
         let parsed = events.map { event -> (event: StoredEvent, start: Int64, duration: Double?, service: String?) in
             let line = try? JSONParser.parse(event.line)
-            let duration = line?["duration_ms"]?.doubleValue
+            // A sender's `duration_ms` is any JSON number (`1e300`, negative): only a plausible one (0 to a year)
+            // places the event's start, so no arithmetic here can overflow.
+            let duration = line?["duration_ms"]?.doubleValue.flatMap { (0...Self.longestDuration).contains($0) ? $0 : nil }
             return (event, event.timestamp - Int64((duration ?? 0) * 1000), duration, line?["service"]?.stringValue)
         }
         let first = parsed.map(\.start).min() ?? 0
@@ -112,6 +114,9 @@ struct Timeline {
         }
         return out + "]}\n"
     }
+
+    /// A year, in milliseconds: the longest duration a timeline takes from an event.
+    static let longestDuration = 366.0 * 86_400_000
 
     static func milliseconds(_ microseconds: Int64) -> String {
         let whole = microseconds / 1000
