@@ -2,7 +2,11 @@
 // Keel's benchmarks, kept out of the main manifest so users never build benchmark dependencies.
 // Run from this directory:  swift package benchmark          (ordo-one/benchmark: per-call time, allocations)
 //                           ../scripts/bench-w1.sh              (whole-process W1, as in shared/bench/STANDARD.md)
+import Foundation
 import PackageDescription
+
+/// SwiftPM names a path dependency after its folder: the checkout's folder, whatever a clone called it.
+let keel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent.lowercased()
 
 let package = Package(
     name: "KeelBenchmarks",
@@ -19,27 +23,27 @@ let package = Package(
         .target(
             name: "W1Workload",
             dependencies: [
-                .product(name: "Keel", package: "main"),
+                .product(name: "Keel", package: keel),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // Whole-process W1 runs: 1,000,000 events through one handler, timed from outside.
         .executableTarget(
             name: "w1-runner",
-            dependencies: ["W1Workload", .product(name: "Keel", package: "main"), .product(name: "Logging", package: "swift-log")]
+            dependencies: ["W1Workload", .product(name: "Keel", package: keel), .product(name: "Logging", package: "swift-log")]
         ),
         // Redaction engine throughput on the labelled corpus and on W1 events.
         .executableTarget(
             name: "redaction-throughput",
-            dependencies: [.product(name: "Keel", package: "main")]
+            dependencies: [.product(name: "Keel", package: keel)]
         ),
         // W4: a Hummingbird service with one `GET /hello` route, with Keel's middleware and access log to a rotating
         // file, or with no logging; loaded by scripts/bench-w4.sh with wrk.
         .executableTarget(
             name: "w4-server",
             dependencies: [
-                .product(name: "Keel", package: "main"),
-                .product(name: "KeelHummingbird", package: "main"),
+                .product(name: "Keel", package: keel),
+                .product(name: "KeelHummingbird", package: keel),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -47,14 +51,14 @@ let package = Package(
         // The embedded store at 10,000,000 events: ingest rate as the store grows, then id lookups and text search.
         .executableTarget(
             name: "store-load",
-            dependencies: ["W1Workload", .product(name: "Keel", package: "main"), .product(name: "KeelStore", package: "main")]
+            dependencies: ["W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel)]
         ),
         // W2 and W3 against a running `keel serve` (scripts/bench-server.sh): ingest load from concurrent clients,
         // request_id lookups and text searches, and the time from an acknowledgement to the event on a live tail.
         .executableTarget(
             name: "server-load",
             dependencies: [
-                "W1Workload", .product(name: "Keel", package: "main"),
+                "W1Workload", .product(name: "Keel", package: keel),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -64,7 +68,7 @@ let package = Package(
             name: "KeelHandlerBenchmarks",
             dependencies: [
                 "W1Workload",
-                .product(name: "Keel", package: "main"),
+                .product(name: "Keel", package: keel),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
