@@ -31,7 +31,9 @@ extension KeelServer {
             let now = Timestamp.now().microsecondsSinceEpoch
             let normalized = normalizer.normalize(decoded.records, tenant: tenant, now: now, oldest: retentionHorizon(tenant: tenant, now: now))
             let refused = decoded.refused + normalized.refused
-            for refusal in refused { metrics.rejected(reason: refusal.reason) }
+            for (reason, count) in Dictionary(refused.map { ($0.reason, 1) }, uniquingKeysWith: +) {
+                metrics.rejected(reason: reason, count: count)
+            }
             if !refused.isEmpty {
                 logger.warning(
                     "ingest refused records",
@@ -95,6 +97,7 @@ extension KeelServer {
     func retentionHorizon(tenant: String, now: Int64) -> Int64 {
         let days = Int64(clamping: configuration.retention(for: tenant))
         let (span, overflow) = days.multipliedReportingOverflow(by: 86_400_000_000)
-        return overflow ? .min : now.subtractingReportingOverflow(span).partialValue
+        let (horizon, before) = now.subtractingReportingOverflow(span)
+        return overflow || before ? .min : horizon
     }
 }

@@ -33,9 +33,11 @@ public final class ServerMetrics: Sendable {
         }
     }
 
-    func rejected(reason: String) {
-        registry.makeCounter(name: "keel_ingest_rejected_total", labels: [("reason", reason)], help: "Requests refused, by reason.")
-            .increment()
+    /// Requests refused whole, and records refused alone, by reason.
+    func rejected(reason: String, count: Int = 1) {
+        registry.makeCounter(
+            name: "keel_ingest_rejected_total", labels: [("reason", reason)], help: "Requests and records refused, by reason."
+        ).increment(by: Int64(count))
     }
 
     /// The text exposition, with the store's size read now.

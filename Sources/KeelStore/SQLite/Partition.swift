@@ -276,7 +276,9 @@ final class Partition: Sendable {
             if let text = query.text, !text.isEmpty {
                 if let chunks = textChunks {
                     if fewTextChunks {
-                        sql += " AND " + Self.within(chunks).sql
+                        let within = Self.within(chunks)
+                        sql += " AND " + within.sql
+                        _ = arguments.append(contentsOf: StatementArguments(within.arguments))
                     } else {
                         filter("seq / \(Self.chunkSize) IN (SELECT rowid >> 8 FROM events_fts WHERE events_fts MATCH ?)", phrase)
                     }

@@ -21,15 +21,16 @@ public struct RecordPlace: Sendable, Hashable, Comparable, CustomStringConvertib
 /// bad line (or one skewed clock) never costs a client its whole batch.
 public struct RecordRefusal: Sendable, Equatable, CustomStringConvertible {
     public var place: RecordPlace
-    /// A short, stable label, as ``IngestError/reason``: `invalid_json`, `future_timestamp`, `too_old` …
-    public var reason: String
-    public var message: String
+    public var error: IngestError
 
     public init(_ place: RecordPlace, _ error: IngestError) {
         self.place = place
-        self.reason = error.reason
-        self.message = error.message
+        self.error = error
     }
+
+    /// A short, stable label, as ``IngestError/reason``: `invalid_json`, `future_timestamp`, `too_old` …
+    public var reason: String { error.reason }
+    public var message: String { error.message }
 
     public var description: String { "\(place): \(reason): \(message)" }
 }

@@ -116,11 +116,7 @@ enum OTLPLogsFormat {
     /// A trace or span id as sent in OTLP JSON: hex (the mapping's rule) is written in lower case; anything else
     /// (base64 from a misconfigured exporter, say) is kept exactly as sent rather than corrupted.
     static func hexID(_ text: String) -> String {
-        let isHex = text.utf8.allSatisfy { byte in
-            (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
-                || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
-        }
-        return isHex ? text.lowercased() : text
+        Hex.isHexadecimal(text) ? text.lowercased() : text
     }
 
     /// The record as canonical-schema members.

@@ -100,7 +100,7 @@ public struct EventNormalizer: Sendable {
     /// is refused.
     public func normalize(_ record: IncomingRecord, tenant: String, now: Int64, oldest: Int64? = nil) throws(IngestError) -> StoredEvent {
         let batch = normalize([record], tenant: tenant, now: now, oldest: oldest)
-        if let refusal = batch.refused.first { throw IngestError(.badRequest, refusal.reason, refusal.message) }
+        if let refusal = batch.refused.first { throw refusal.error }
         return batch.events[0]
     }
 
