@@ -81,7 +81,7 @@ let package = Package(
         // the id fields. SQL stays inside this target, behind `LogStore`.
         .target(
             name: "KeelStore",
-            dependencies: ["Keel", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Keel", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // What clients send `keel serve`, read from bytes: the ingest formats (NDJSON, Loki push, OTLP/HTTP),
         // decompression, the normaliser that makes records canonical, and query parameters. No NIO and no
@@ -90,7 +90,7 @@ let package = Package(
             name: "KeelWire",
             dependencies: [
                 "Keel", "KeelStore", "CZlib",
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
@@ -202,7 +202,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelStore", "KeelWire", "Keel", "CZlib",
+                "KeelServer", "KeelStore", "KeelWire", "KeelTools", "Keel", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

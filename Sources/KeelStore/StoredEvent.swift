@@ -1,4 +1,5 @@
 public import Keel
+import Logging
 
 /// One event as the store keeps it: the canonical line, and the fields queries filter on.
 public struct StoredEvent: Sendable, Equatable {
@@ -68,18 +69,8 @@ public struct StoredEvent: Sendable, Equatable {
         self.cursor = cursor
     }
 
-    /// 0 for TRACE up to 6 for CRITICAL; an unknown level counts as INFO.
-    public static func levelRank(_ name: some StringProtocol) -> Int {
-        switch name.uppercased() {
-        case "TRACE": 0
-        case "DEBUG": 1
-        case "NOTICE": 3
-        case "WARN", "WARNING": 4
-        case "ERROR": 5
-        case "CRITICAL", "FATAL": 6
-        default: 2
-        }
-    }
+    /// 0 for TRACE up to 6 for CRITICAL (`Logger.Level.rank`); an unknown level counts as INFO.
+    public static func levelRank(_ name: some StringProtocol) -> Int { Logger.Level.rank(ofName: name) }
 }
 
 /// Why a line cannot be stored.

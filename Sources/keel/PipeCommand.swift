@@ -138,7 +138,8 @@ struct PipeCommand: ParsableCommand {
         }
         let files = pipeline.sinks.compactMap { $0 as? FileSink }
         Self.installSignalHandlers()
-        let stream = PipeStream(pipeline: pipeline, plainLevel: Logger.Level(canonicalName: plainLevel) ?? .info)
+        let stream = PipeStream(
+            pipeline: pipeline, configuration: config, plainLevel: Logger.Level(canonicalName: plainLevel) ?? .info)
         var reader = LineReader()
         reading: while !terminationRequested.load(ordering: .relaxed) {
             if reopenRequested.exchange(false, ordering: .relaxed) { files.forEach { $0.reopen() } }

@@ -31,7 +31,8 @@ struct EventNormalizerTests {
         #expect(event.message == "request handled")
     }
 
-    /// (Of two levels, the last one that reads as a level is the event's.)
+    /// (Of two levels, the one under the canonical name is the event's wherever it stands; the other is kept under
+    /// `context`.)
     @Test func aliasesBecomeFieldsAndTheRestGoesUnderContextInOrder() throws {
         let event = try normalize(
             #"{"ts":1795435199,"lvl":"warning","msg":"caf\u00e9","correlation_id":"c-9","k\"q":[1, 2],"#
@@ -40,7 +41,7 @@ struct EventNormalizerTests {
             event.line
                 == #"{"timestamp":"2026-11-23T11:59:59.000000Z","level":"ERROR","message":"café","event":"log","schema_version":1,"#
                 + #""event_id":"\#(event.eventID)","request_id":"c-9","tenant_id":"acme","context":{"k\"q":[1,2],"a":{"b":null},"#
-                + #""status":"200","seq":4,"tenant_id":"other","event":"Not A Name"}}"#)
+                + #""status":"200","seq":4,"tenant_id":"other","lvl":"warning","event":"Not A Name"}}"#)
         #expect(event.message == "café")
         #expect(event.ids == [.requestID: "c-9"])
     }

@@ -35,36 +35,64 @@ import Testing
         config.service = "legacy"
         config.sourceLocations = .never
         let pipeline = try Keel.makePipeline(config)
-        let stream = PipeStream(pipeline: pipeline)
+        let stream = PipeStream(pipeline: pipeline, configuration: config)
         for text in [
-            #"{"ts":"2024-01-01T00:00:00Z","severity":"Warning","msg":"slow upstream","status":503,"duration_ms":812.5,"retryable":true,"timestamp":"yesterday","user":{"email":"ann@example.com"}}"#,
+            #"{"ts":"2024-01-01T00:00:00Z","severity":"Warning","msg":"slow upstream","status":503,"duration_ms":812.5,"retryable":true,"user":{"email":"ann@example.com"}}"#,
             "plain text from ann@example.com\r",
             #"[1,2,3]"#,
-            #"{"level":"nonsense","message":"kept at the plain level"}"#,
+            #"{"level":"nonsense","message":"kept at the plain level","service":"billing"}"#,
+            #"{"timestamp":"yesterday","msg":"a record serve would refuse is kept whole"}"#,
         ] {
             var line = text
             line.withUTF8 { stream.handle(UnsafeRawBufferPointer($0)) }
         }
         pipeline.close()
         let written = try lines(of: path).map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
-        #expect(written.count == 4)
+        #expect(written.count == 5)
         let first = written[0]
+        // The line's own time and level are the event's.
+        #expect(first["timestamp"] as? String == "2024-01-01T00:00:00.000000Z")
         #expect(first["level"] as? String == "WARN")
         #expect(first["message"] as? String == "slow upstream")
         #expect(first["status"] as? Int == 503)
         #expect(first["duration_ms"] as? Double == 812.5)
         #expect(first["retryable"] as? Bool == true)
         #expect(first["service"] as? String == "legacy")
+        #expect(first["host"] != nil)
+        #expect((first["event_id"] as? String)?.count == 36)
         let context = first["context"] as? [String: Any]
-        // The pipeline's own timestamp stands; the program's is kept, not lost.
-        #expect(context?["timestamp"] as? String == "yesterday")
-        #expect(context?["ts"] as? String == "2024-01-01T00:00:00Z")
         #expect((context?["user"] as? [String: Any])?["email"] as? String == "[REDACTED:EMAIL]")
+        #expect(first["redacted"] as? [String] == ["EMAIL"])
         #expect(written[1]["message"] as? String == "plain text from [REDACTED:EMAIL]")
         #expect(written[1]["level"] as? String == "INFO")
         #expect(written[2]["message"] as? String == "[1,2,3]")
         #expect(written[3]["level"] as? String == "INFO")
         #expect((written[3]["context"] as? [String: Any])?["level"] as? String == "nonsense")
+        // A service the line names is its own, not the pipe's.
+        #expect(written[3]["service"] as? String == "billing")
+        #expect(written[4]["message"] as? String == #"{"timestamp":"yesterday","msg":"a record serve would refuse is kept whole"}"#)
+    }
+
+    /// The same line piped twice is the same event: its id is derived from the line, as `keel serve` derives it.
+    @Test func aLineWithoutAnIDGetsTheSameDerivedIDEachTime() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("app.log").path
+        var config = KeelConfiguration()
+        config.console = nil
+        config.file = path
+        let pipeline = try Keel.makePipeline(config)
+        let stream = PipeStream(pipeline: pipeline, configuration: config, minimumLevel: .info)
+        for text in [#"{"time":1700000000123,"level":30,"msg":"same"}"#, #"{"time":1700000000123,"level":30,"msg":"same"}"#, #"{"level":20,"msg":"debug, dropped"}"#] {
+            var line = text
+            line.withUTF8 { stream.handle(UnsafeRawBufferPointer($0)) }
+        }
+        pipeline.close()
+        let written = try lines(of: path).map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(written.count == 2)
+        #expect(written[0]["event_id"] as? String == written[1]["event_id"] as? String)
+        #expect((written[0]["event_id"] as? String)?.hasPrefix("018bcfe5") == true)
+        #expect(written[0]["timestamp"] as? String == "2023-11-14T22:13:20.123000Z")
     }
 
     /// Runs `keel pipe ARGS` in `dir`, feeding it `input`; returns its exit status.

@@ -63,3 +63,30 @@ extension Timestamp {
         return Int64(seconds) * 1_000_000 + Int64(micros)
     }
 }
+
+extension Timestamp {
+    /// A time as a foreign record gives it: RFC 3339 text, or seconds, milliseconds, microseconds or nanoseconds
+    /// since the epoch as a number or numeric text (told apart by size, as zap's float seconds and pino's
+    /// milliseconds need). `nil` for anything else, for times before 1970 and for times past year 5138.
+    package init?(foreign value: JSONValue) {
+        let micros: Int64?
+        switch value {
+        case .string(let text): micros = Timestamp(rfc3339: text)?.microsecondsSinceEpoch ?? Double(text).flatMap(Self.epoch)
+        case .number(let text): micros = Double(text).flatMap(Self.epoch)
+        default: micros = nil
+        }
+        guard let micros else { return nil }
+        self.init(microsecondsSinceEpoch: micros)
+    }
+
+    private static func epoch(_ number: Double) -> Int64? {
+        guard number.isFinite, number > 0 else { return nil }
+        switch number {
+        case ..<1e11: return Int64(number * 1e6)  // seconds
+        case ..<1e14: return Int64(number * 1e3)  // milliseconds
+        case ..<1e17: return Int64(number)  // microseconds
+        case ..<1e20: return Int64(number / 1e3)  // nanoseconds
+        default: return nil
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Crypto
 import Synchronization
 
 /// Generates `event_id`s: UUIDv7 (RFC 9562), unique and sortable by time.
@@ -24,6 +25,38 @@ public struct EventIDGenerator: Sendable {
         let n = counter.add(1, ordering: .relaxed).newValue & 0xFF_FFFF_FFFF
         let low = (0b10 << 62) | (processPrefix << 40) | n
         return (high, low)
+    }
+}
+
+extension EventIDGenerator {
+    /// The id of an event that came without one, derived from what was sent: a UUID (version 8) whose first 48
+    /// bits are the event's millisecond, so derived ids sort by time like generated ones, and whose other bits are a
+    /// SHA-256 of `identity`. The same record sent twice (a retried batch, a file read again) gets the same id, so
+    /// stores can drop the copy.
+    package static func derived(from identity: UnsafeBufferPointer<UInt8>, at time: Timestamp) -> String {
+        let hash = Array(SHA256.hash(data: identity).prefix(16))
+        let bits = { (range: Range<Int>) in range.reduce(UInt64(0)) { $0 << 8 | UInt64(hash[$1]) } }
+        let millis = UInt64(max(0, time.microsecondsSinceEpoch / 1000)) & 0xFFFF_FFFF_FFFF
+        // 48 bits of time, version 8, then the variant bits: the layout of a UUIDv7, with hash bits for the rest.
+        return text(high: millis << 16 | 0x8000 | bits(6..<8) & 0x0FFF, low: 0x8000_0000_0000_0000 | bits(8..<16) & 0x3FFF_FFFF_FFFF_FFFF)
+    }
+
+    /// A new id (``next(at:)``) as text.
+    package static func string(at time: Timestamp) -> String {
+        let (high, low) = next(at: time)
+        return text(high: high, low: low)
+    }
+
+    private static func text(high: UInt64, low: UInt64) -> String {
+        var out = OutputBuffer(capacity: 36)
+        defer { out.deallocate() }
+        out.appendUUID(high: high, low: low)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
+
+    /// Whether a sender's `event_id` can be kept: 1–128 printable ASCII characters.
+    package static func isUsable(_ id: some StringProtocol) -> Bool {
+        !id.isEmpty && id.utf8.count <= 128 && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
     }
 }
 

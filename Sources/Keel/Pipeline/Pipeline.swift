@@ -1,4 +1,4 @@
-import Logging
+package import Logging
 
 /// Turns log calls into lines and hands them to the sinks: capture → (queue) → encode → route.
 ///
@@ -96,6 +96,14 @@ public final class Pipeline: Sendable {
             PendingEvent(
                 call: call, label: label, handlerMetadata: handlerMetadata, provided: provided,
                 context: LogContext.current, time: time))
+    }
+
+    /// Hands a line that is already canonical and redacted — a foreign record ``ForeignRecordNormalizer`` made, as
+    /// `keel pipe` does — to the sinks that take its class, on the calling thread. `line` ends in `\n`. Nothing is
+    /// sampled: a line that was written by its program is not dropped here.
+    package func deliver(canonical line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
+        writer.deliver(line, level: level, storageClass: storageClass)
+        router.endBatch()
     }
 
     /// Bytes the queue's own storage holds allocated (0 when synchronous): fixed at start-up whatever the load.

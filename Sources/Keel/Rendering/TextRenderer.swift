@@ -1,3 +1,5 @@
+import Logging
+
 /// Renders a schema v1 line for people: `2026-11-22 21:44:21.123 INFO  message  key=value …`.
 ///
 /// Used by the console in `LOG_FORMAT=text` and by `keel tail`. Whatever an event contains, the output is one
@@ -107,13 +109,13 @@ public struct TextRenderer: Sendable {
     }
 
     static func levelColour(_ level: String) -> Colour {
-        switch level.uppercased() {
-        case "TRACE", "DEBUG": .grey
-        case "INFO": .green
-        case "NOTICE": .cyan
-        case "WARN", "WARNING": .yellow
-        case "ERROR": .red
-        default: .boldRed
+        switch Logger.Level(canonicalName: level) {
+        case .trace?, .debug?: .grey
+        case .info?: .green
+        case .notice?: .cyan
+        case .warning?: .yellow
+        case .error?: .red
+        case .critical?, nil: .boldRed
         }
     }
 

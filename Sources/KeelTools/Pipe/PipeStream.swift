@@ -1,58 +1,100 @@
 public import Keel
 public import Logging
 
-/// Puts another program's output through Keel's pipeline, one line at a time: what `keel pipe` runs.
+/// Puts another program's output through Keel, one line at a time: what `keel pipe` runs.
 ///
-/// A line holding a JSON object is normalised into the canonical schema: its level (`level`, `severity`, `lvl`)
-/// and message (`message`, `msg`) become the event's, and every other member is kept with its JSON type, as
-/// metadata — schema fields land in their typed places and the rest under `context`; fields the pipeline owns
-/// (`timestamp`, `service`, `event_id` …) cannot be overwritten and are kept under `context` instead. Any other line
-/// becomes the `message` of an event at ``plainLevel``. Everything is redacted on the way, as for any event.
+/// A line holding a JSON object is made canonical by ``ForeignRecordNormalizer``, the rule `keel serve` applies to
+/// what it receives, so a line piped here and the same line sent to `POST /v1/events` become the same event: its
+/// own time, level, message, ids and `error` are kept (pino, bunyan, zap, slog, structlog, python-json-logger and
+/// OpenTelemetry names included), schema fields land in their typed places and the rest under `context`, a missing
+/// `event_id` is derived from the line, and everything is redacted. The configuration's `service`, `env`,
+/// `version` and `host` fill in what the line does not say. Any other line — not JSON, not an object, or a record
+/// `keel serve` would refuse (a `timestamp` that is not a time, nesting too deep) — becomes the `message` of an
+/// event at ``plainLevel``, so nothing a program wrote is lost.
+///
+/// Every line is written on the calling thread, in the order read, whatever the pipeline's delivery.
 public final class PipeStream {
+    private let pipeline: Pipeline
     private let logger: Logger
-    /// The level of lines that are not JSON objects.
+    private let normalizer: ForeignRecordNormalizer
+    private let minimumLevel: Logger.Level
+    private var work = ForeignRecordNormalizer.Workspace()
+    /// The object a plain line is written as, reused from line to line.
+    private var plain = OutputBuffer(capacity: 1024)
+    /// The level of lines that are not JSON objects, and of objects that name no level.
     public let plainLevel: Logger.Level
     public private(set) var lines = 0
 
     /// - Parameters:
+    ///   - configuration: the redaction policy, the longest line, and the `service`, `env`, `version` and `host`
+    ///     given to lines that do not name their own.
     ///   - minimumLevel: lines below this level are dropped (default: keep everything).
-    public init(pipeline: Pipeline, label: String = "pipe", plainLevel: Logger.Level = .info, minimumLevel: Logger.Level = .trace) {
-        self.plainLevel = plainLevel
-        self.logger = Logger(label: label) { label in KeelLogHandler(label: label, pipeline: pipeline, logLevel: minimumLevel) }
+    public convenience init(
+        pipeline: Pipeline, configuration: KeelConfiguration, label: String = "pipe", plainLevel: Logger.Level = .info,
+        minimumLevel: Logger.Level = .trace
+    ) {
+        var defaults: [FieldID: String] = [.service: configuration.service]
+        defaults[.env] = configuration.environment
+        defaults[.version] = configuration.version
+        defaults[.host] = configuration.host
+        self.init(
+            pipeline: pipeline, redaction: configuration.redaction, maxLineBytes: configuration.maxLineBytes, defaults: defaults,
+            label: label, plainLevel: plainLevel, minimumLevel: minimumLevel)
     }
+
+    /// - Parameters:
+    ///   - redaction: the policy JSON lines are redacted with (`nil`: the default one; `keel serve` always redacts too).
+    ///   - defaults: values for fields a line does not set.
+    package init(
+        pipeline: Pipeline, redaction: RedactionPolicy?, maxLineBytes: Int, defaults: [FieldID: String], label: String = "pipe",
+        plainLevel: Logger.Level = .info, minimumLevel: Logger.Level = .trace
+    ) {
+        self.pipeline = pipeline
+        self.plainLevel = plainLevel
+        self.minimumLevel = minimumLevel
+        self.logger = Logger(label: label) { label in KeelLogHandler(label: label, pipeline: pipeline, logLevel: minimumLevel) }
+        normalizer = ForeignRecordNormalizer(
+            redactor: Redactor(policy: redaction ?? .default),
+            rules: .init(maxDepth: 32, maxLineBytes: max(maxLineBytes, 1024), defaultLevel: plainLevel, defaults: defaults))
+    }
+
+    deinit { plain.deallocate() }
 
     /// Handles one line (without its newline).
     public func handle(_ line: UnsafeRawBufferPointer) {
         lines += 1
-        var line = line
-        if line.last == 0x0D { line = UnsafeRawBufferPointer(rebasing: line.dropLast()) }
+        var line = line.bindMemory(to: UInt8.self)
+        if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }
         if let first = line.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }), line[first] == UInt8(ascii: "{"),
-            case .object(let members)? = try? JSONParser.parse(line, options: .init(maxDepth: 64, repairUTF8: true))
+            emit(line, identity: line)
         {
-            emit(members)
-        } else {
+            return
+        }
+        // Any other line is the message of an event, made by the same rule (and so redacted the same way), with an
+        // id of its own: the same text repeated later is another event.
+        plain.removeAll()
+        plain.append("{\"message\":")
+        plain.appendJSONString(String(decoding: line, as: UTF8.self))
+        plain.append(UInt8(ascii: "}"))
+        let made = plain.withUnsafeBytes { emit($0.bindMemory(to: UInt8.self), identity: nil) }
+        if !made {
+            // Only a line longer than the longest event can get here: it is written cut, by the library's rule.
             logger.log(level: plainLevel, "\(String(decoding: line, as: UTF8.self))")
         }
     }
 
-    private static let levelKeys: Set<String> = ["level", "severity", "lvl", "log.level", "loglevel"]
-    private static let messageKeys: Set<String> = ["message", "msg"]
-
-    private func emit(_ members: [(key: String, value: JSONValue)]) {
-        var level: Logger.Level?
-        var message: String?
-        var metadata: Logger.Metadata = [:]
-        for (key, value) in members {
-            if level == nil, Self.levelKeys.contains(key.lowercased()), let text = value.stringValue,
-                let parsed = Logger.Level(canonicalName: text)
-            {
-                level = parsed
-            } else if message == nil, Self.messageKeys.contains(key), let text = value.stringValue {
-                message = text
-            } else if let converted = value.metadataValue {
-                metadata[key] = converted
-            }
+    /// Writes the canonical event of a JSON object; `false` when it is not one `keel serve` would take.
+    private func emit(_ object: UnsafeBufferPointer<UInt8>, identity: UnsafeBufferPointer<UInt8>?) -> Bool {
+        let normalized: ForeignRecordNormalizer.Normalized
+        do throws(ForeignRecordNormalizer.Refusal) {
+            normalized = try normalizer.normalize(
+                object, identity: identity, tenant: nil, now: Timestamp.now().microsecondsSinceEpoch, work: &work)
+        } catch {
+            return false
         }
-        logger.log(level: level ?? plainLevel, "\(message ?? "")", metadata: metadata)
+        guard normalized.level >= minimumLevel else { return true }
+        work.line.append(UInt8(ascii: "\n"))
+        work.line.withUnsafeBytes { pipeline.deliver(canonical: $0, level: normalized.level, storageClass: normalized.storageClass) }
+        return true
     }
 }

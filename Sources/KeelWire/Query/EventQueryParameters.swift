@@ -1,5 +1,6 @@
 package import KeelStore
 import Keel
+import Logging
 
 /// The filters of `/v1/events`, `/v1/tail`, `/v1/timeline` and `/v1/export`, from a query string's pairs:
 /// `from`, `to` (RFC 3339 or a Unix time in s/ms/µs/ns; `0` is the epoch), or `since=15m`; `level` (minimum),
@@ -44,8 +45,8 @@ package enum EventQueryParameters {
             query.from = overflow ? .min : from
         }
         if let level = text("level") {
-            guard let name = EventNormalizer.levelName(.string(level)) else { throw Invalid(message: "level: unknown level \(level.prefix(20))") }
-            query.minimumLevel = StoredEvent.levelRank(name)
+            guard let parsed = Logger.Level(canonicalName: level) else { throw Invalid(message: "level: unknown level \(level.prefix(20))") }
+            query.minimumLevel = parsed.rank
         }
         query.event = text("event")
         query.errorCode = text("error_code")
@@ -62,10 +63,10 @@ package enum EventQueryParameters {
         return query
     }
 
-    /// RFC 3339, or a Unix time whose unit is told by its size (``EventNormalizer/timestamp(_:)``); `0` is the epoch.
+    /// RFC 3339, or a Unix time whose unit is told by its size (``Timestamp/init(foreign:)``); `0` is the epoch.
     package static func time(_ text: String) -> Int64? {
         if let number = Double(text), number == 0 { return 0 }
-        return EventNormalizer.timestamp(.string(text))
+        return Timestamp(foreign: .string(text))?.microsecondsSinceEpoch
     }
 
     /// `30s`, `15m`, `2h`, `7d` in microseconds; `nil` for anything else, or for a span that does not fit 64 bits.

@@ -93,7 +93,7 @@ enum FuzzTarget: String, CaseIterable {
             check(again == time, "\(text.prefix(40)) does not round-trip")
         }
         _ = EventQueryParameters.time(text)
-        _ = EventNormalizer.timestamp(.number(text))
+        _ = Timestamp(foreign: .number(text))
         _ = EventQueryParameters.duration(text)
         // As an NDJSON event's own time, in every member form.
         ingest(Array("{\"ts\":\(text)}".utf8), .ndjson, contentType: "application/x-ndjson")

@@ -1,5 +1,6 @@
 import Foundation
 import Keel
+import Logging
 import SwiftProtobuf
 
 /// `POST /v1/logs`: OTLP/HTTP logs, as OpenTelemetry SDKs and the Collector send them — protobuf
@@ -150,17 +151,8 @@ enum OTLPLogsFormat {
             identity: record.identity, place: record.place)
     }
 
-    /// OTLP's severity numbers: 1–4 TRACE, 5–8 DEBUG, 9–12 INFO, 13–16 WARN, 17–20 ERROR, 21–24 FATAL.
-    static func level(_ number: Int) -> String {
-        switch number {
-        case ..<5: "TRACE"
-        case ..<9: "DEBUG"
-        case ..<13: "INFO"
-        case ..<17: "WARN"
-        case ..<21: "ERROR"
-        default: "CRITICAL"
-        }
-    }
+    /// The name of an OTLP severity number (``Logging/Logger/Level/init(otelSeverity:)``).
+    static func level(_ number: Int) -> String { Logger.Level(otelSeverity: number).canonicalName }
 
     // MARK: protobuf values
 

@@ -1,5 +1,8 @@
-import Foundation
-import Keel
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// Reads a JSON object's top-level members as byte ranges, validating the whole text (grammar, UTF-8, nesting) but
 /// building nothing: ingest copies values through instead of making a tree of `String`s per event.

@@ -1,6 +1,4 @@
-import Keel
-@testable import KeelServer
-@testable import KeelWire
+@testable import Keel
 import Testing
 
 /// The ingest scanner must accept exactly what the library's strict parser accepts (no UTF-8 repair), and say why

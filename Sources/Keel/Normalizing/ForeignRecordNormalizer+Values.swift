@@ -1,0 +1,46 @@
+/// Reading the values of a record where they lie: types, strings, times and levels.
+extension ForeignRecordNormalizer {
+    /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:kind:text:)``); its text is read
+    /// only when the rule asks for it.
+    static func accepts(_ field: FieldID, _ member: JSONObjectScanner.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
+        let kind: JSONType? =
+            switch member.kind {
+            case .string: .string
+            case .number: .number
+            case .bool: .boolean
+            case .object: .object
+            case .array: .array
+            case .null: nil
+            }
+        return FieldCatalogue.accepts(field, kind: kind) {
+            member.kind == .string
+                ? string(object, member.value, escaped: member.valueEscaped)
+                : String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)
+        }
+    }
+
+    /// The text of the JSON string at `range` (quotes included).
+    static func string(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, escaped: Bool) -> String {
+        guard escaped else { return String(decoding: UnsafeBufferPointer(rebasing: text[range.lowerBound + 1..<range.upperBound - 1]), as: UTF8.self) }
+        return (try? JSONParser.parse(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: text[range]))))?.stringValue ?? ""
+    }
+
+    /// A string or number member as a ``JSONValue`` (the small envelope values are read this way); `.null` for others.
+    static func scalar(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> JSONValue {
+        switch member.kind {
+        case .string: .string(string(text, member.value, escaped: member.valueEscaped))
+        case .number: .number(String(decoding: UnsafeBufferPointer(rebasing: text[member.value]), as: UTF8.self))
+        default: .null
+        }
+    }
+
+    /// A timestamp member: RFC 3339 text read in place, else as ``Timestamp/init(foreign:)`` reads it.
+    static func timestamp(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> Int64? {
+        if member.kind == .string, !member.valueEscaped,
+            let time = Timestamp(rfc3339: UnsafeBufferPointer(rebasing: text[member.value.lowerBound + 1..<member.value.upperBound - 1]))
+        {
+            return time.microsecondsSinceEpoch
+        }
+        return Timestamp(foreign: scalar(text, member))?.microsecondsSinceEpoch
+    }
+}

@@ -1,0 +1,502 @@
+public import Logging
+
+/// Makes a record another program wrote canonical: the one rule behind `keel serve`'s ingest (every format) and
+/// `keel pipe`.
+///
+/// - Names mean what ``ForeignVocabulary`` says (`ts`/`time`/`@timestamp` → `timestamp`, `severity`/`lvl` →
+///   `level`, `msg` → `message`, `exception.*` → `error` …). A member that names a canonical field and fits it
+///   (``FieldCatalogue/accepts(_:_:)``) becomes that field; every other member goes under `context`, as the
+///   library does with metadata. Audit-chain fields (`seq`, `hash` …) describe the sender's own file and go under
+///   `context` too.
+/// - The record's own time, level and id are kept: a record without a time takes its envelope's or the time of
+///   arrival; without a level, ``Rules/defaultLevel``; without a usable `event_id`, one derived from its content
+///   (``EventIDGenerator/derived(from:at:)``), so a record sent twice is the same event.
+/// - `schema_version` is Keel's; a sender's equal value is dropped, another goes under `context`.
+/// - With a `tenant`, `tenant_id` is that tenant; a different value sent in the record is kept under `context`.
+/// - Everything but the envelope (`timestamp`, `level`, `event_id`, `tenant_id` …) is redacted by the library's
+///   engine, and `redacted` lists what was removed.
+///
+/// It works on text, not on a tree: ``JSONObjectScanner`` finds the members' byte ranges (validating everything),
+/// the members that are not envelope are copied into one object in canonical order, the library's
+/// ``Redactor/redactJSON(_:to:maxDepth:)`` redacts that object in one pass, and the line is assembled from the
+/// envelope and the redacted values. Values are never parsed into `String`s except the few stores index.
+package struct ForeignRecordNormalizer: Sendable {
+    /// What the caller decides about every record.
+    package struct Rules: Sendable {
+        /// How deeply values may nest.
+        package var maxDepth: Int
+        /// The longest canonical line, in bytes.
+        package var maxLineBytes: Int
+        /// The level of a record that names none.
+        package var defaultLevel: Logger.Level = .info
+        /// Values for the fields a record does not set: `keel pipe`'s `service`, `env`, `version` and `host`.
+        package var defaults: [FieldID: String] = [:]
+
+        package init(maxDepth: Int, maxLineBytes: Int, defaultLevel: Logger.Level = .info, defaults: [FieldID: String] = [:]) {
+            self.maxDepth = maxDepth
+            self.maxLineBytes = maxLineBytes
+            self.defaultLevel = defaultLevel
+            self.defaults = defaults
+        }
+    }
+
+    /// Why a record cannot be made canonical: a stable reason (`invalid_json`, `invalid_timestamp`,
+    /// `line_too_long` …) and words for a person.
+    package struct Refusal: Error, Sendable {
+        package var reason: String
+        package var message: String
+        /// Whether the record is refused for its size rather than its content.
+        package var isTooLarge: Bool
+
+        package init(_ reason: String, _ message: String, isTooLarge: Bool = false) {
+            self.reason = reason
+            self.message = message
+            self.isTooLarge = isTooLarge
+        }
+    }
+
+    /// What stores and routers need to know of a canonical line, read while it was made. The line itself is in
+    /// the ``Workspace``'s ``Workspace/line``.
+    package struct Normalized: Sendable {
+        /// Microseconds since the epoch.
+        package var time: Int64
+        package var level: Logger.Level
+        package var eventID: String
+        package var storageClass: StorageClass = .ops
+        package var message = ""
+        package var event: String?
+        package var errorCode: String?
+        /// The correlation ids the record carries (`request_id`, `trace_id`, `run_id`, `user_id`), non-empty.
+        package var ids: [(field: FieldID, value: String)] = []
+    }
+
+    package let redactor: Redactor
+    package let rules: Rules
+
+    package init(redactor: Redactor, rules: Rules) {
+        self.redactor = redactor
+        self.rules = rules
+        defaults = FieldID.allCases.map { rules.defaults[$0] }
+    }
+
+    /// ``Rules/defaults``, by raw value.
+    private let defaults: [String?]
+
+    /// Each field's `"name":`, by raw value.
+    static let keys: [[UInt8]] = FieldCatalogue.fields.map { Array("\"\($0.name)\":".utf8) }
+
+    static let schemaVersionText = Array(String(FieldCatalogue.schemaVersion).utf8)
+
+    /// Canonical fields a sender cannot set (audit-chain fields describe the sender's own audit file), by raw value.
+    static let senderCannotSet: [Bool] = FieldID.allCases.map { [.schemaVersion, .seq, .prevHash, .hash, .redacted].contains($0) }
+
+    /// The envelope, which is validated or made here and not redacted, by raw value. `tenant_id` is envelope only
+    /// when the caller assigns the tenant.
+    static let envelope: [Bool] = FieldID.allCases.map {
+        [.timestamp, .level, .schemaVersion, .eventID, .redacted, .context].contains($0)
+    }
+
+    /// The fields stores index as correlation ids.
+    static let indexedIDs: Set<FieldID> = [.requestID, .traceID, .runID, .userID]
+
+    /// Makes the JSON object in `object` canonical into `work.line`.
+    ///
+    /// - Parameters:
+    ///   - envelopeTimestamp: the time the format carries outside the object (a Loki entry's, an OTLP record's),
+    ///     in microseconds: used when the object has none.
+    ///   - identity: a stable text of what was sent, from which a missing `event_id` is derived; `nil` gives a record
+    ///     without one a new id (a plain line has no identity worth keeping: the same text later is another event).
+    ///   - tenant: the tenant the record belongs to, whatever it says; `nil` keeps the record's own `tenant_id`.
+    ///   - now: the time of arrival, in microseconds: the time of a record that gives none.
+    package func normalize(
+        _ object: UnsafeBufferPointer<UInt8>, envelopeTimestamp: Int64? = nil, identity: UnsafeBufferPointer<UInt8>?,
+        tenant: String?, now: Int64, work: inout Workspace
+    ) throws(Refusal) -> Normalized {
+        work.members.removeAll(keepingCapacity: true)
+        try Self.scan(object, maxDepth: rules.maxDepth, into: &work.members)
+        let (timestamp, level) = try choose(object, tenant: tenant, work: &work)
+        let time = timestamp ?? envelopeTimestamp ?? now
+        var sentID: String?
+        if case .member(let member) = work.chosen[Int(FieldID.eventID.rawValue)] {
+            sentID = Self.string(object, member.value, escaped: member.valueEscaped)
+        }
+        let eventID: String
+        if let sentID, EventIDGenerator.isUsable(sentID) {
+            eventID = sentID
+        } else if let identity {
+            eventID = EventIDGenerator.derived(from: identity, at: Timestamp(microsecondsSinceEpoch: time))
+        } else {
+            eventID = EventIDGenerator.string(at: Timestamp(microsecondsSinceEpoch: time))
+        }
+        writeFree(object, tenant: tenant, work: &work)
+        let types = try redactFree(work: &work)
+        return try assemble(time: time, level: level ?? rules.defaultLevel, eventID: eventID, tenant: tenant, types: types, work: &work)
+    }
+
+    /// Where one record's pieces are kept while it is made canonical; reused from record to record.
+    package struct Workspace: ~Copyable {
+        /// The record's members, then a `context` object's.
+        var members: [JSONObjectScanner.Member] = []
+        var nested: [JSONObjectScanner.Member] = []
+        /// Which member, if any, became each canonical field (by raw value).
+        var chosen = [Choice](repeating: .none, count: FieldID.count)
+        /// Members sent as parts of `error`, by ``ForeignVocabulary/ErrorPart``.
+        var errorParts = [JSONObjectScanner.Member?](repeating: nil, count: ForeignVocabulary.ErrorPart.allCases.count)
+        /// Members that go under `context`, in order.
+        var context: [JSONObjectScanner.Member] = []
+        /// The fields in `free`, in order, and the redacted object's members.
+        var freeFields: [FieldID] = []
+        var redactedMembers: [JSONObjectScanner.Member] = []
+        var free = OutputBuffer(capacity: 1024)
+        var redacted = OutputBuffer(capacity: 1024)
+        /// The canonical line of the last record made canonical.
+        package var line = OutputBuffer(capacity: 1024)
+
+        package init() {}
+
+        deinit {
+            free.deallocate()
+            redacted.deallocate()
+            line.deallocate()
+        }
+    }
+
+    enum Choice {
+        case none
+        case member(JSONObjectScanner.Member)
+        /// A member that names the field only as a fallback (``ForeignVocabulary/Meaning/fallback(_:)``).
+        case fallback(JSONObjectScanner.Member)
+        /// A plain string sent as `error`: the error's message.
+        case errorMessage(JSONObjectScanner.Member)
+
+        var isNone: Bool {
+            if case .none = self { true } else { false }
+        }
+    }
+
+    /// The members of the object in `bytes`, or the refusal that says what is wrong with it.
+    static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [JSONObjectScanner.Member]
+    ) throws(Refusal) {
+        do throws(JSONObjectScanner.Failure) {
+            try JSONObjectScanner.members(of: bytes, maxDepth: maxDepth, into: &members)
+        } catch {
+            let reason =
+                switch error.reason {
+                case .invalidJSON: "invalid_json"
+                case .invalidUTF8: "invalid_utf8"
+                case .tooDeep: "too_deep"
+                case .notAnObject: "not_an_object"
+                }
+            throw Refusal(reason, error.description)
+        }
+    }
+
+    /// Decides what each member of the record is: a canonical field (in `work.chosen`), part of the envelope
+    /// (returned: the time and level it gives), or `context` (in `work.context`, in order).
+    // swiftlint:disable:next function_body_length cyclomatic_complexity
+    private func choose(
+        _ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace
+    ) throws(Refusal) -> (timestamp: Int64?, level: Logger.Level?) {
+        for slot in work.chosen.indices { work.chosen[slot] = .none }
+        for part in work.errorParts.indices { work.errorParts[part] = nil }
+        work.context.removeAll(keepingCapacity: true)
+        var timestamp: (time: Int64, member: JSONObjectScanner.Member, canonical: Bool)?
+        var level: (level: Logger.Level, member: JSONObjectScanner.Member, canonical: Bool)?
+        /// structlog's `event` is its message: an `event` that is not a dotted name, kept for a record without one.
+        var eventText: JSONObjectScanner.Member?
+        for member in work.members {
+            let key = UnsafeBufferPointer(rebasing: object[member.key])
+            let meaning: ForeignVocabulary.Meaning?
+            var name: String?
+            if member.keyEscaped {
+                name = Self.string(object, member.key.lowerBound - 1..<member.key.upperBound + 1, escaped: true)
+                meaning = ForeignVocabulary.meaning(of: name!)
+            } else {
+                meaning = ForeignVocabulary.meaning(utf8: key)
+            }
+            let field: FieldID
+            var isFallback = false
+            switch meaning {
+            case nil:
+                work.context.append(member)
+                continue
+            case .errorPart(let part):
+                if work.errorParts[part.rawValue] == nil, member.kind == .string {
+                    work.errorParts[part.rawValue] = member
+                } else {
+                    work.context.append(member)
+                }
+                continue
+            case .field(let named): field = named
+            case .fallback(let named):
+                field = named
+                isFallback = true
+            }
+            let slot = Int(field.rawValue)
+            switch field {
+            case .timestamp:
+                // The canonical name beats an alias wherever it stands; the member that loses is kept under `context`.
+                let canonical = Self.isCanonical(field, key: key, name: name)
+                guard let time = Self.timestamp(object, member) else {
+                    if canonical {
+                        let text = String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)
+                        throw Refusal("invalid_timestamp", "invalid timestamp: \(text.prefix(64))")
+                    }
+                    work.context.append(member)
+                    continue
+                }
+                if let current = timestamp, !(canonical && !current.canonical) {
+                    work.context.append(member)
+                    continue
+                }
+                if let current = timestamp { work.context.append(current.member) }
+                timestamp = (time, member, canonical)
+            case .level:
+                let canonical = Self.isCanonical(field, key: key, name: name)
+                guard let parsed = Logger.Level(foreign: Self.scalar(object, member)) else {
+                    work.context.append(member)
+                    continue
+                }
+                if let current = level, !(canonical && !current.canonical) {
+                    work.context.append(member)
+                    continue
+                }
+                if let current = level { work.context.append(current.member) }
+                level = (parsed, member, canonical)
+            case .context:
+                guard member.kind == .object else {
+                    work.context.append(member)
+                    continue
+                }
+                // The sender's own context: its members join the others under `context`.
+                work.nested.removeAll(keepingCapacity: true)
+                let inner = UnsafeBufferPointer(rebasing: object[member.value])
+                try Self.scan(inner, maxDepth: rules.maxDepth, into: &work.nested)
+                let base = member.value.lowerBound
+                for var nested in work.nested {
+                    nested.key = nested.key.lowerBound + base..<nested.key.upperBound + base
+                    nested.value = nested.value.lowerBound + base..<nested.value.upperBound + base
+                    work.context.append(nested)
+                }
+            case .schemaVersion:
+                // The version Keel writes, sent again (a Keel line re-sent), says nothing new; another goes under
+                // `context`.
+                let same = member.kind == .number && object[member.value].elementsEqual(Self.schemaVersionText)
+                if !same { work.context.append(member) }
+            case .tenantID where tenant != nil:
+                let same =
+                    member.kind == .string && !member.valueEscaped
+                    && tenant!.utf8.elementsEqual(object[member.value.lowerBound + 1..<member.value.upperBound - 1])
+                    || member.kind == .string && member.valueEscaped
+                        && Self.string(object, member.value, escaped: true) == tenant
+                if !same { work.context.append(member) }
+            case .error:
+                // A plain error string is the error's message.
+                guard work.chosen[slot].isNone else {
+                    work.context.append(member)
+                    continue
+                }
+                if member.kind == .string {
+                    work.chosen[slot] = .errorMessage(member)
+                } else if Self.accepts(.error, member, in: object) {
+                    work.chosen[slot] = .member(member)
+                } else {
+                    work.context.append(member)
+                }
+            case .event where eventText == nil && member.kind == .string && !Self.accepts(.event, member, in: object):
+                eventText = member
+            default:
+                guard !Self.senderCannotSet[slot], Self.accepts(field, member, in: object) else {
+                    work.context.append(member)
+                    continue
+                }
+                switch work.chosen[slot] {
+                case .none:
+                    work.chosen[slot] = isFallback ? .fallback(member) : .member(member)
+                case .fallback(let weaker) where !isFallback:
+                    // A better name for the field displaces the fallback, which is kept under `context`.
+                    work.context.append(weaker)
+                    work.chosen[slot] = .member(member)
+                default:
+                    work.context.append(member)
+                }
+            }
+        }
+        if let eventText {
+            if work.chosen[Int(FieldID.message.rawValue)].isNone {
+                work.chosen[Int(FieldID.message.rawValue)] = .member(eventText)
+            } else {
+                work.context.append(eventText)
+            }
+        }
+        // Parts of an error that was also sent whole stay under `context`; with a plain message they join it.
+        if case .member = work.chosen[Int(FieldID.error.rawValue)] {
+            for part in work.errorParts.indices {
+                if let member = work.errorParts[part] { work.context.append(member) }
+                work.errorParts[part] = nil
+            }
+        }
+        return (timestamp?.time, level?.level)
+    }
+
+    /// Whether a member named `field` by its canonical name rather than an alias.
+    private static func isCanonical(_ field: FieldID, key: UnsafeBufferPointer<UInt8>, name: String?) -> Bool {
+        let canonical = FieldCatalogue.spec(field).name
+        return name.map { $0 == canonical } ?? key.elementsEqual(canonical.utf8)
+    }
+
+    /// Writes, into `work.free`, one object of everything the sender wrote outside the envelope — fields in canonical
+    /// order, then `context` — and lists its fields in `work.freeFields`.
+    private func writeFree(_ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace) {
+        work.free.removeAll()
+        work.freeFields.removeAll(keepingCapacity: true)
+        work.free.append(UInt8(ascii: "{"))
+        for field in FieldID.allCases where !Self.envelope[Int(field.rawValue)] && !(field == .tenantID && tenant != nil) {
+            let start = work.free.count
+            if start > 1 { work.free.append(UInt8(ascii: ",")) }
+            switch work.chosen[Int(field.rawValue)] {
+            case .member(let member), .fallback(let member):
+                Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.free.append($0) }
+                work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
+            case .errorMessage(let member):
+                Self.writeError(object, message: member, work: &work)
+            case .none:
+                if field == .event {
+                    work.free.append("\"event\":\"log\"")
+                } else if field == .error, work.errorParts.contains(where: { $0 != nil }) {
+                    Self.writeError(object, message: nil, work: &work)
+                } else if let value = defaults[Int(field.rawValue)] {
+                    Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.free.append($0) }
+                    work.free.appendJSONString(value)
+                } else {
+                    work.free.truncate(to: start)
+                    continue
+                }
+            }
+            work.freeFields.append(field)
+        }
+        if !work.context.isEmpty {
+            if work.free.count > 1 { work.free.append(UInt8(ascii: ",")) }
+            work.free.append("\"context\":{")
+            for (n, member) in work.context.enumerated() {
+                if n > 0 { work.free.append(UInt8(ascii: ",")) }
+                work.free.append(UnsafeBufferPointer(rebasing: object[member.key.lowerBound - 1..<member.key.upperBound + 1]))
+                work.free.append(UInt8(ascii: ":"))
+                work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
+            }
+            work.free.append(UInt8(ascii: "}"))
+            work.freeFields.append(.context)
+        }
+        work.free.append(UInt8(ascii: "}"))
+    }
+
+    /// `"error":{…}` from the parts sent flat, with `message` (a plain `error` string) before a flat message.
+    private static func writeError(_ object: UnsafeBufferPointer<UInt8>, message: JSONObjectScanner.Member?, work: inout Workspace) {
+        work.free.append("\"error\":{")
+        var first = true
+        for part in ForeignVocabulary.ErrorPart.allCases {
+            let member = part == .message ? message ?? work.errorParts[part.rawValue] : work.errorParts[part.rawValue]
+            guard let member else { continue }
+            if !first { work.free.append(UInt8(ascii: ",")) }
+            first = false
+            work.free.appendJSONString(part.name)
+            work.free.append(UInt8(ascii: ":"))
+            work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
+        }
+        if message != nil, let flat = work.errorParts[ForeignVocabulary.ErrorPart.message.rawValue] {
+            // Both a plain `error` and a flat message: the second is kept, under `context`, not lost.
+            work.context.append(flat)
+        }
+        work.free.append(UInt8(ascii: "}"))
+    }
+
+    /// Redacts `work.free` into `work.redacted` and finds the redacted object's members; returns what was removed.
+    private func redactFree(work: inout Workspace) throws(Refusal) -> [RedactionType] {
+        work.redacted.removeAll()
+        let types: [RedactionType]
+        // Neither buffer is resized while the other is read: their bytes stay where they are.
+        let free = work.free.withUnsafeBytes { $0 }
+        do throws(JSONParser.Error) {
+            types = try redactor.redactJSON(free, to: &work.redacted, maxDepth: rules.maxDepth + 2)
+        } catch {
+            throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
+        }
+        work.redactedMembers.removeAll(keepingCapacity: true)
+        let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
+        do throws(JSONObjectScanner.Failure) {
+            try JSONObjectScanner.members(of: redacted, maxDepth: rules.maxDepth + 2, into: &work.redactedMembers)
+        } catch {
+            throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
+        }
+        guard work.redactedMembers.count == work.freeFields.count else {
+            throw Refusal("invalid_event", "the event could not be redacted")
+        }
+        return types
+    }
+
+    /// The canonical line, in the library's key order: the envelope made here, the rest as redacted; and the
+    /// fields stores index, read from it.
+    // swiftlint:disable:next function_body_length
+    private func assemble(
+        time: Int64, level: Logger.Level, eventID: String, tenant: String?, types: [RedactionType], work: inout Workspace
+    ) throws(Refusal) -> Normalized {
+        // `work.redacted` is not written while `redacted` is read.
+        let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
+        var result = Normalized(time: time, level: level, eventID: eventID)
+        let freeFields = work.freeFields
+        let redactedMembers = work.redactedMembers
+        work.line.removeAll()
+        work.line.append("{\"timestamp\":\"")
+        work.line.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
+        work.line.append("\",\"level\":")
+        work.line.appendJSONString(level.canonicalName)
+        var next = 0
+        for field in FieldID.allCases where field != .timestamp && field != .level {
+            let free = next < freeFields.count && freeFields[next] == field
+            let made = field == .schemaVersion || field == .eventID || field == .tenantID && tenant != nil
+            guard free || made || field == .redacted && !types.isEmpty else { continue }
+            work.line.append(UInt8(ascii: ","))
+            Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.line.append($0) }
+            switch field {
+            case _ where free:
+                let member = redactedMembers[next]
+                next += 1
+                work.line.append(UnsafeBufferPointer(rebasing: redacted[member.value]))
+                // The fields stores index and routers read, as text.
+                guard member.kind == .string else { continue }
+                let text = { Self.string(redacted, member.value, escaped: member.valueEscaped) }
+                switch field {
+                case .message: result.message = text()
+                case .event: result.event = text()
+                case .errorCode: result.errorCode = text()
+                case .storageClass: result.storageClass = StorageClass(name: text()) ?? .ops
+                case _ where Self.indexedIDs.contains(field):
+                    let id = text()
+                    if !id.isEmpty { result.ids.append((field, id)) }
+                default: break
+                }
+            case .schemaVersion:
+                Self.schemaVersionText.withUnsafeBufferPointer { work.line.append($0) }
+            case .eventID:
+                work.line.appendJSONString(eventID)
+            case .tenantID:
+                work.line.appendJSONString(tenant ?? "")
+            default:  // .redacted
+                work.line.append(UInt8(ascii: "["))
+                for (n, type) in types.enumerated() {
+                    if n > 0 { work.line.append(UInt8(ascii: ",")) }
+                    work.line.appendJSONString(type.name)
+                }
+                work.line.append(UInt8(ascii: "]"))
+            }
+        }
+        work.line.append(UInt8(ascii: "}"))
+        if work.line.count > rules.maxLineBytes {
+            throw Refusal(
+                "line_too_long", "an event is \(work.line.count) bytes once canonical; the limit is \(rules.maxLineBytes)",
+                isTooLarge: true)
+        }
+        return result
+    }
+}
