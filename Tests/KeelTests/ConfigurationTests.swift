@@ -50,7 +50,7 @@ struct ConfigurationTests {
     }
 
     @Test(arguments: [
-        ("LOG_LEVEL", "verbose"), ("LOG_FORMAT", "xml"), ("LOG_SAMPLE_RATE", "1.5"), ("LOG_SAMPLE_RATE", "-0.1"),
+        ("LOG_LEVEL", "loud"), ("LOG_FORMAT", "xml"), ("LOG_SAMPLE_RATE", "1.5"), ("LOG_SAMPLE_RATE", "-0.1"),
         ("LOG_SAMPLE_RATE", "half"), ("KEEL_CONSOLE", "printer"), ("LOG_ROTATE_SIZE", "big"), ("LOG_ROTATE_SIZE", "0"),
         ("LOG_ROTATE_SIZE", "-5MB"), ("LOG_ROTATE_DAILY", "yes please"), ("LOG_KEEP_FILES", "0"), ("LOG_KEEP_DAYS", "a week"),
         ("LOG_GZIP", "maybe"), ("LOG_QUEUE_EVENTS", "8"), ("LOG_QUEUE_EVENTS", "lots"),
