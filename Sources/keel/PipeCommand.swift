@@ -65,11 +65,18 @@ struct PipeCommand: ParsableCommand {
     @Option(help: "Also record every line in this hash-chained audit log (check it with keel verify).")
     var audit: String?
 
-    @Option(name: .customLong("audit-key-file"), help: "The file holding the audit checkpoint HMAC key (with --audit).")
-    var auditKeyFile: String?
+    @Option(name: .customLong("key-file"), help: "The file holding the audit checkpoint HMAC key (with --audit; as keel verify --key-file).")
+    var keyFile: String?
 
-    @Option(name: .customLong("audit-checkpoints"), help: "Also append the audit log's checkpoints to this file (- for stdout); check with keel verify --checkpoints.")
-    var auditCheckpoints: String?
+    @Option(help: "Also append the audit log's checkpoints to this file (- for stdout); check with keel verify --checkpoints.")
+    var checkpoints: String?
+
+    // The spellings of the previous release, kept for one more.
+    @Option(name: .customLong("audit-key-file"), help: .hidden) var auditKeyFileAlias: String?
+    @Option(name: .customLong("audit-checkpoints"), help: .hidden) var auditCheckpointsAlias: String?
+
+    var auditKeyFile: String? { keyFile ?? auditKeyFileAlias }
+    var auditCheckpoints: String? { checkpoints ?? auditCheckpointsAlias }
 
     func validate() throws {
         if let rotateSize, ByteSize.parse(rotateSize) == nil {
@@ -77,7 +84,7 @@ struct PipeCommand: ParsableCommand {
         }
         if let keep, keep <= 0 { throw ValidationError("--keep must be a positive number") }
         if let keepDays, keepDays <= 0 { throw ValidationError("--keep-days must be a positive number") }
-        if (audit == nil) != (auditKeyFile == nil) { throw ValidationError("--audit and --audit-key-file go together") }
+        if (audit == nil) != (auditKeyFile == nil) { throw ValidationError("--audit and --key-file go together") }
         if Logger.Level(canonicalName: plainLevel) == nil {
             throw ValidationError("--plain-level \(plainLevel): expected trace, debug, info, notice, warn, error or critical")
         }
@@ -117,7 +124,7 @@ struct PipeCommand: ParsableCommand {
             do {
                 key = try AuditKey.read(auditKeyFile)
             } catch {
-                throw ValidationError("--audit-key-file \(auditKeyFile): \(error)")
+                throw ValidationError("--key-file \(auditKeyFile): \(error)")
             }
             do {
                 config.extraSinks.append(

@@ -9,50 +9,33 @@ import KeelTools
 import NIOCore
 import NIOHTTP1
 
-/// The filters `keel query`, `keel tail --server` and `keel export` send to a server.
-struct FilterOptions: ParsableArguments {
-    @Option(help: "From this time (RFC 3339 or Unix time).") var from: String?
-    @Option(help: "Until this time (RFC 3339 or Unix time).") var to: String?
-    @Option(help: "The last period: 30s, 15m, 2h, 7d.") var since: String?
-    @Option(name: .customLong("min-level"), help: "This level and above.") var minLevel: String?
-    @Option(help: "Only this event name.") var event: String?
-    @Option(name: .customLong("error-code"), help: "Only this error_code.") var errorCode: String?
-    @Option(name: .customLong("request-id")) var requestID: String?
-    @Option(name: .customLong("trace-id")) var traceID: String?
-    @Option(name: .customLong("run-id")) var runID: String?
-    @Option(name: .customLong("user-id")) var userID: String?
-    @Option(name: .shortAndLong, help: "A case-insensitive substring of the message.") var query: String?
-
-    var parameters: [(String, String?)] {
-        [("from", from), ("to", to), ("since", since), ("level", minLevel), ("event", event), ("error_code", errorCode),
-         ("request_id", requestID), ("trace_id", traceID), ("run_id", runID), ("user_id", userID), ("q", query)]
-    }
-}
-
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query", abstract: "Search a keel serve: matching events, oldest first.")
 
     @OptionGroup var server: ServerOptions
     @OptionGroup var filters: FilterOptions
+    @OptionGroup var grep: GrepOptions
     @Option(help: "At most this many events.") var limit = 100
-    @Flag(help: "Print the events as JSON lines instead of rendering them.") var json = false
+    @Flag(help: "Print the events as stored (canonical JSON lines) instead of rendering them.") var json = false
+
+    func validate() throws {
+        if limit <= 0 { throw ValidationError("--limit must be a positive number") }
+    }
 
     func run() async throws {
         let client = ServerClient(options: server)
-        let printer = TailPrinter(filter: TailFilter(), style: json ? .json : .pretty, colour: !json && FileDescriptorIO.isTerminal(1))
+        let printer = TailPrinter(
+            filter: TailFilter(grep: try grep.pattern()), style: json ? .json : .pretty, colour: !json && FileDescriptorIO.isTerminal(1))
         var cursor: String?
         var shown = 0
         while shown < limit {
-            let page = try await client.json(
+            let page = try await client.eventPage(
                 client.request("/v1/events", filters.parameters + [("limit", String(min(1000, limit - shown))), ("cursor", cursor)]))
-            let events = page["events"] as? [Any] ?? []
-            for event in events {
-                let data = try JSONSerialization.data(withJSONObject: event)
-                data.withUnsafeBytes(printer.handle)
-            }
-            shown += events.count
-            guard let next = page["next"] as? String, !events.isEmpty else { break }
+            // Each event as the server stored it, byte for byte.
+            for event in page.events { event.withUnsafeBytes(printer.handle) }
+            shown += page.events.count
+            guard let next = page.next, !page.events.isEmpty else { break }
             cursor = next
         }
     }
@@ -150,14 +133,13 @@ struct ForgetCommand: AsyncParsableCommand {
     func run() async throws {
         guard (userID != nil) != wholeTenant else { throw ValidationError("name --user-id or --whole-tenant") }
         let client = ServerClient(options: server)
-        var body: [String: Any] = ["dry_run": !yes]
-        if let userID { body["user_id"] = userID } else { body["whole_tenant"] = true }
-        if let tenant = server.tenant { body["tenant"] = tenant }
-        let answer = try await client.json(
-            client.request("/v1/forget", method: .POST, body: Array(try JSONSerialization.data(withJSONObject: body))))
-        let count = answer["events"] as? Int ?? 0
+        var body: [(key: String, value: JSONValue)] = [("dry_run", .bool(!yes))]
+        if let userID { body.append(("user_id", .string(userID))) } else { body.append(("whole_tenant", .bool(true))) }
+        if let tenant = server.tenant { body.append(("tenant", .string(tenant))) }
+        let answer = try await client.json(client.request("/v1/forget", method: .POST, body: Array(JSONValue.object(body).jsonText.utf8)))
+        let count = answer["events"]?.doubleValue.map { Int($0) } ?? 0
         if yes {
-            print("deleted \(count) events; audit event \(answer["audit_event_id"] as? String ?? "?")")
+            print("deleted \(count) events; audit event \(answer["audit_event_id"]?.stringValue ?? "?")")
         } else {
             print("\(count) events would be deleted; run again with --yes to delete them")
         }

@@ -6,6 +6,7 @@ import Musl
 import Darwin
 #endif
 import ArgumentParser
+import Foundation
 import Keel
 import KeelTools
 import Logging
@@ -16,17 +17,20 @@ struct TailCommand: AsyncParsableCommand {
         abstract: "Show Keel log lines readably, from files or stdin, optionally following them; or a server's live tail.",
         discussion: """
             Lines that are not JSON are shown dimmed (unless a field filter is set). With -f, files are followed \
-            across rotation (rename, re-create or copytruncate). Colour is used when stdout is a terminal. \
-            With --server, follows a keel serve's live tail (--level, --request-id, --tenant and --grep apply), \
-            reconnecting where it left off.
+            across rotation (rename, re-create or copytruncate). Colour is used when stdout is a terminal.
+
+            With --server (or with no files, stdin a terminal and $KEEL_SERVER set), follows a keel serve's live \
+            tail, reconnecting where it left off. The filters are those of keel query, for files and servers alike.
+
+              my-app 2>&1 | keel tail --level warn
+              keel tail -f /var/log/app/app.log --request-id req-42
+              KEEL_SERVER=http://127.0.0.1:8080 KEEL_TOKEN=... keel tail --level error
             """
     )
 
-    @Option(help: "Follow the live tail of this keel serve (URL) instead of files.")
-    var server: String?
-
-    @Option(help: "The token for --server (default: $KEEL_TOKEN).")
-    var token: String?
+    @OptionGroup var server: ServerOptions
+    @OptionGroup var filters: FilterOptions
+    @OptionGroup var grep: GrepOptions
 
     @Argument(help: "Files to read; stdin when none.")
     var files: [String] = []
@@ -37,21 +41,6 @@ struct TailCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: "Start with only the last N lines of each file.")
     var lines: Int?
 
-    @Option(help: "Show events at this level and above (trace … critical).")
-    var level: String?
-
-    @Option(name: .customLong("request-id"), help: "Show only events with this request_id.")
-    var requestID: String?
-
-    @Option(help: "Show only events of this tenant_id.")
-    var tenant: String?
-
-    @Option(help: "Show only lines matching this regular expression.")
-    var grep: String?
-
-    @Flag(name: [.customShort("i"), .customLong("ignore-case")], help: "Match --grep without regard to case.")
-    var ignoreCase = false
-
     @Flag(help: "Print the matching lines as JSON, unchanged, instead of rendering them.")
     var json = false
 
@@ -61,40 +50,33 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: "How often to check followed files, in milliseconds.")
     var interval: Int = 200
 
+    /// The server to follow: `--server`, or `$KEEL_SERVER` when there is nothing else to read (no files, and stdin
+    /// is a terminal rather than a pipe).
+    var followedServer: String? {
+        server.server ?? (files.isEmpty && FileDescriptorIO.isTerminal(0) ? ProcessInfo.processInfo.environment["KEEL_SERVER"] : nil)
+    }
+
     func validate() throws {
-        if let level, Logger.Level(canonicalName: level) == nil {
-            throw ValidationError("--level \(level) is not a level; use trace, debug, info, notice, warning, error or critical")
-        }
         if !["auto", "always", "never"].contains(color) { throw ValidationError("--color takes auto, always or never") }
         if let lines, lines < 0 { throw ValidationError("--lines must not be negative") }
-        if follow && files.isEmpty && server == nil { throw ValidationError("--follow needs at least one file") }
-        if server != nil && !files.isEmpty { throw ValidationError("--server reads the server, not files") }
+        if follow && files.isEmpty && server.server == nil { throw ValidationError("--follow needs at least one file") }
+        if server.server != nil && !files.isEmpty { throw ValidationError("--server reads the server, not files") }
         if interval < 10 { throw ValidationError("--interval must be at least 10 ms") }
     }
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
-        var filter = TailFilter(
-            minimumLevel: level.flatMap { Logger.Level(canonicalName: $0) }, requestID: requestID, tenant: tenant)
-        if let grep {
-            do {
-                filter.grep = try TailFilter.pattern(grep, ignoreCase: ignoreCase)
-            } catch {
-                throw ValidationError("--grep \(grep.debugDescription) is not a valid regular expression: \(error)")
-            }
-        }
         let colour = color == "always" || (color == "auto" && FileDescriptorIO.isTerminal(1))
-        let printer = TailPrinter(filter: filter, style: json ? .json : .pretty, colour: colour)
-
-        if let server {
-            var options = ServerOptions()
-            options.server = server
-            options.token = token
-            options.tenant = tenant
-            let parameters: [(String, String?)] = [("level", level), ("request_id", requestID)]
-            try await ServerTail(client: ServerClient(options: options), parameters: parameters).run(printer)
+        if let url = followedServer {
+            var options = server
+            options.server = url
+            // The server filters; only --grep is left to match here.
+            let printer = TailPrinter(filter: TailFilter(grep: try grep.pattern()), style: json ? .json : .pretty, colour: colour)
+            try await ServerTail(client: ServerClient(options: options), parameters: filters.parameters).run(printer)
             return
         }
+        let filter = filters.filter(tenant: server.tenant, grep: try grep.pattern())
+        let printer = TailPrinter(filter: filter, style: json ? .json : .pretty, colour: colour)
         if files.isEmpty {
             var reader = LineReader()
             while !printer.outputClosed, case .read = reader.read(from: 0, onLine: printer.handle) {}

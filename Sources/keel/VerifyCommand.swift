@@ -28,7 +28,7 @@ struct VerifyCommand: ParsableCommand {
     @Flag(name: .customLong("allow-unsealed"), help: "Accept a log that does not end with a sealing checkpoint.")
     var allowUnsealed = false
 
-    @Option(help: "Checkpoints exported from the log (--audit-checkpoints): the log must hold every one unchanged.")
+    @Option(help: "Checkpoints exported from the log (keel pipe --checkpoints): the log must hold every one unchanged.")
     var checkpoints: String?
 
     func validate() throws {

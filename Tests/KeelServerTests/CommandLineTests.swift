@@ -27,6 +27,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(50))
         }
         if process.isRunning { process.terminate() }
+        process.waitUntilExit()
         return (process.terminationStatus, stdout.text, stderr.text)
     }
 

@@ -280,7 +280,7 @@ import Testing
         func start() throws -> (Process, FileHandle) {
             let process = Process()
             process.executableURL = keel
-            process.arguments = ["pipe", "--audit", "audit.log", "--audit-key-file", keyFile]
+            process.arguments = ["pipe", "--audit", "audit.log", "--key-file", keyFile]
             process.currentDirectoryURL = dir
             let stdin = Pipe()
             process.standardInput = stdin

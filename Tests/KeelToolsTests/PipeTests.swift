@@ -146,7 +146,7 @@ import Testing
         try Data(key).write(to: dir.appendingPathComponent("key"))
         let count = 20_000
         let input = (1...count).map { "\($0)\n" }.joined()
-        let arguments = ["--file", "F", "--audit", "audit.log", "--audit-key-file", "key", "--rotate-size", "1MB"]
+        let arguments = ["--file", "F", "--audit", "audit.log", "--key-file", "key", "--rotate-size", "1MB"]
         #expect(try runPipe(arguments, input: Data(input.utf8), in: dir) == 0)
         #expect(try lines(of: dir.appendingPathComponent("F").path).count == count)
         // The audit log rotated with the file, and its files verify as one chain, oldest first.

@@ -1,6 +1,6 @@
-// keel-example: the example service. `swift run keel-example` serves on 127.0.0.1:8080, logging to the console and
+// keel-example: the example service. `keel-example` serves on 127.0.0.1:8081 (`keel serve` has 8080), logging to the console and
 // to a rotating file (keel-example.log, or LOG_FILE), and supervises one worker (this binary, `worker` mode) that
-// crashes now and then. Try: curl -s localhost:8080/v1/users/u_1; curl -s -XPOST localhost:8080/v1/runs
+// crashes now and then. Try: curl -s localhost:8081/v1/users/u_1; curl -s -XPOST localhost:8081/v1/runs
 import ExampleService
 import Foundation
 import Hummingbird
@@ -15,6 +15,31 @@ if arguments.first == "worker" {
     await ExampleWorker.run()
     exit(0)
 }
+let usage = """
+    USAGE: keel-example [--port PORT]
+
+    Keel's example service: a Hummingbird server on 127.0.0.1 (port 8081 by default; keel serve has 8080) that logs
+    every request through Keel to the console and to keel-example.log (or LOG_FILE), and supervises one worker that
+    crashes now and then. Stop it with Ctrl-C.
+
+      curl -s localhost:8081/v1/users/u_1
+      curl -s -XPOST localhost:8081/v1/runs
+
+    """
+if arguments.contains("--help") || arguments.contains("-h") {
+    print(usage, terminator: "")
+    exit(0)
+}
+let given = Array(arguments)
+let port: Int
+if given.isEmpty {
+    port = 8081
+} else if given.count == 2, given[0] == "--port", let number = Int(given[1]), (1...65535).contains(number) {
+    port = number
+} else {
+    FileHandle.standardError.write(Data("keel-example: unexpected arguments \(given.joined(separator: " "))\n\n\(usage)".utf8))
+    exit(64)
+}
 
 var configuration = try KeelConfiguration.fromEnvironment()
 configuration.service = ProcessInfo.processInfo.environment["LOG_SERVICE"] ?? "keel-example"
@@ -25,7 +50,6 @@ if configuration.file == nil {
 try Keel.bootstrap(configuration)
 let logger = Logger(label: "keel-example")
 
-let port = arguments.firstIndex(of: "--port").flatMap { arguments[safe: $0 + 1] }.flatMap { Int($0) } ?? 8080
 let executable = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL.path
 let supervisor = Supervisor(
     workers: [WorkerSpec(id: "worker-1", executable: executable, arguments: ["worker"], readiness: .announced)],
@@ -37,7 +61,3 @@ let services = ServiceGroup(
     services: [app, supervisor], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
 try await services.run()
 Keel.shutdown()
-
-extension Collection {
-    subscript(safe index: Index) -> Element? { indices.contains(index) ? self[index] : nil }
-}

@@ -17,7 +17,7 @@ public enum ExampleApplication {
 
     /// The application, listening on `host:port` (127.0.0.1 by default; port 0 picks a free one).
     public static func make(
-        host: String = "127.0.0.1", port: Int = 8080, logger: Logger, supervisor: Supervisor?
+        host: String = "127.0.0.1", port: Int = 8081, logger: Logger, supervisor: Supervisor?
     ) -> some ApplicationProtocol {
         Application(
             router: router(supervisor: supervisor),

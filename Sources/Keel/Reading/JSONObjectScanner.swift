@@ -59,6 +59,21 @@ package struct JSONObjectScanner {
         guard scanner.i == bytes.count else { throw scanner.failure(.invalidJSON, "unexpected text after the value") }
     }
 
+    /// The elements of the array `bytes` holds, in order, as the ranges of their texts, appended to `elements`:
+    /// a page of events read without building them (the command line prints each as the server stored it).
+    package static func elements(
+        ofArray bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into elements: inout [Range<Int>]
+    ) throws(Failure) {
+        var scanner = JSONObjectScanner(bytes, maxDepth: maxDepth)
+        scanner.skipWhitespace()
+        guard scanner.i < bytes.count, bytes[scanner.i] == UInt8(ascii: "[") else {
+            throw Failure(reason: .invalidJSON, offset: scanner.i, message: "not a JSON array")
+        }
+        try scanner.array(depth: 1, listing: true, elements: &elements)
+        scanner.skipWhitespace()
+        guard scanner.i == bytes.count else { throw scanner.failure(.invalidJSON, "unexpected text after the value") }
+    }
+
     private func failure(_ reason: Failure.Reason, _ message: String) -> Failure {
         Failure(reason: reason, offset: i, message: message)
     }
@@ -76,7 +91,10 @@ package struct JSONObjectScanner {
             var unlisted: [Member] = []
             try object(depth: depth + 1, listing: false, members: &unlisted)
             return .object
-        case UInt8(ascii: "["): try array(depth: depth + 1); return .array
+        case UInt8(ascii: "["):
+            var unlisted: [Range<Int>] = []
+            try array(depth: depth + 1, listing: false, elements: &unlisted)
+            return .array
         case UInt8(ascii: "\""): try string(); return .string
         case UInt8(ascii: "t"): try literal("true"); return .bool
         case UInt8(ascii: "f"): try literal("false"); return .bool
@@ -125,7 +143,8 @@ package struct JSONObjectScanner {
         }
     }
 
-    private mutating func array(depth: Int) throws(Failure) {
+    /// An array from its `[`; its elements' ranges are appended to `elements` when `listing`.
+    private mutating func array(depth: Int, listing: Bool, elements: inout [Range<Int>]) throws(Failure) {
         guard depth <= maxDepth else { throw failure(.tooDeep, "nesting deeper than \(maxDepth)") }
         i += 1
         skipWhitespace()
@@ -134,7 +153,9 @@ package struct JSONObjectScanner {
             return
         }
         while true {
+            let start = i
             try value(depth: depth)
+            if listing { elements.append(start..<i) }
             skipWhitespace()
             guard i < bytes.count else { throw failure(.invalidJSON, "unexpected end of input") }
             if bytes[i] == UInt8(ascii: ",") {

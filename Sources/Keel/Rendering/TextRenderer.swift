@@ -1,6 +1,7 @@
 import Logging
 
-/// Renders a schema v1 line for people: `2026-11-22 21:44:21.123 INFO  message  key=value …`.
+/// Renders a schema v1 line for people: `2026-11-22 21:44:21.123 INFO  api [http] message  key=value …` (time,
+/// level, service, logger, message, then the other fields).
 ///
 /// Used by the console in `LOG_FORMAT=text` and by `keel tail`. Whatever an event contains, the output is one
 /// line with no control characters: newlines, tabs and escape sequences in values are shown as `\n`, `\t`,
@@ -42,6 +43,9 @@ public struct TextRenderer: Sendable {
         }
         let levelName = event["level"]?.stringValue ?? "-"
         out += paint(Self.sanitise(levelName).padding(5), Self.levelColour(levelName)) + " "
+        if let service = event["service"]?.stringValue, !service.isEmpty {
+            out += paint(Self.sanitise(service), .magenta) + " "
+        }
         if let logger = event["logger"]?.stringValue, !logger.isEmpty {
             out += dim("[" + Self.sanitise(logger) + "]") + " "
         }

@@ -1,22 +1,34 @@
 public import Keel
 public import Logging
 
-/// Which lines `keel tail` shows, and how a line is classified.
+/// Which lines `keel tail` and `keel query` show, and how a line is classified: the same filters a server applies
+/// to `/v1/events`, applied to lines read locally (files, stdin), plus a regular expression over the whole line.
 public struct TailFilter: @unchecked Sendable {
     /// Show events at this level or above.
     public var minimumLevel: Logger.Level?
-    public var requestID: String?
-    public var tenant: String?
+    /// Fields that must hold exactly these strings (`request_id`, `tenant_id`, `event`, `error_code` …).
+    public var fields: [(name: String, value: String)]
+    /// A substring of the message, without regard to case (the server's `q`).
+    public var messageContains: String?
+    /// Events from this time, and before this one (microseconds since the epoch).
+    public var from: Int64?
+    public var to: Int64?
     /// Matched against the whole line.
     public var grep: Regex<AnyRegexOutput>?
 
     public init(
         minimumLevel: Logger.Level? = nil, requestID: String? = nil, tenant: String? = nil,
-        grep: Regex<AnyRegexOutput>? = nil
+        fields: [(name: String, value: String)] = [], messageContains: String? = nil, from: Int64? = nil,
+        to: Int64? = nil, grep: Regex<AnyRegexOutput>? = nil
     ) {
         self.minimumLevel = minimumLevel
-        self.requestID = requestID
-        self.tenant = tenant
+        var fields = fields
+        if let requestID { fields.append(("request_id", requestID)) }
+        if let tenant { fields.append(("tenant_id", tenant)) }
+        self.fields = fields
+        self.messageContains = messageContains?.lowercased()
+        self.from = from
+        self.to = to
         self.grep = grep
     }
 
@@ -27,7 +39,9 @@ public struct TailFilter: @unchecked Sendable {
     }
 
     /// Whether a filter on event fields is set: a line that is not JSON cannot match one.
-    public var filtersFields: Bool { minimumLevel != nil || requestID != nil || tenant != nil }
+    public var filtersFields: Bool {
+        minimumLevel != nil || !fields.isEmpty || messageContains != nil || from != nil || to != nil
+    }
 
     public enum Verdict {
         case event(JSONValue)
@@ -47,8 +61,13 @@ public struct TailFilter: @unchecked Sendable {
                 level >= minimumLevel
             else { return .hidden }
         }
-        if let requestID, value["request_id"]?.stringValue != requestID { return .hidden }
-        if let tenant, value["tenant_id"]?.stringValue != tenant { return .hidden }
+        for (name, wanted) in fields where value[name]?.stringValue != wanted { return .hidden }
+        if let messageContains, value["message"]?.stringValue?.lowercased().contains(messageContains) != true { return .hidden }
+        if from != nil || to != nil {
+            guard let time = value["timestamp"]?.stringValue.flatMap({ Timestamp(rfc3339: $0) })?.microsecondsSinceEpoch,
+                from.map({ time >= $0 }) ?? true, to.map({ time < $0 }) ?? true
+            else { return .hidden }
+        }
         return .event(value)
     }
 }
