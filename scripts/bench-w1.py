@@ -2,7 +2,11 @@
 """Whole-process W1 (shared/bench/STANDARD.md): 1,000,000 events on one thread, per handler, file and /dev/null.
 
 Measured as shared/bench/PEERS.md measured the other loggers: wall time of the whole process / events, cpu
-(user+sys), bytes per line, peak RSS (from wait4), median of --runs counted runs after one warm-up run.
+(user+sys), bytes per line, peak RSS, median of --runs counted runs after one warm-up run.
+
+Peak RSS is the runner's own, as `/usr/bin/time -f %M` reports it. (wait4 on a process that Python started reports
+the driver's ~15 MiB: the child runs in Python's memory between vfork and exec, and the kernel counts that as the
+child's high-water mark.)
 
     swift build -c release --package-path Benchmarks --scratch-path .build-bench --product w1-runner
     python3 scripts/bench-w1.py [--runs 5] [--events 1000000] [--handlers keel,stream,c-snprintf,foundation,noop,loop]
@@ -25,14 +29,20 @@ def command(handler, output, events):
     return [RUNNER, handler, output, str(events)]
 
 
+TIME = "/usr/bin/time"
+
+
 def run_once(handler, output, events):
-    start = time.perf_counter()
-    proc = subprocess.Popen(command(handler, output, events))
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    if status != 0:
-        sys.exit(f"w1-runner {handler} failed with status {status}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+    with tempfile.NamedTemporaryFile(mode="r", suffix=".rss") as rss:
+        start = time.perf_counter()
+        proc = subprocess.Popen([TIME, "-f", "%M", "-o", rss.name] + command(handler, output, events))
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        if status != 0:
+            sys.exit(f"w1-runner {handler} failed with status {status}")
+        # The last line: time writes a note above it when the command fails.
+        peak_kib = int(rss.read().split()[-1])
+    return wall, usage.ru_utime + usage.ru_stime, peak_kib / 1024.0
 
 
 def main():
@@ -44,6 +54,8 @@ def main():
     if not os.path.exists("/dev/null") or not os.path.stat.S_ISCHR(os.stat("/dev/null").st_mode):
         sys.exit("/dev/null is not a character device on this machine (some sandboxes make it a regular file): "
                  "restore it with `rm /dev/null && mknod -m 666 /dev/null c 1 3` before measuring")
+    if not os.access(TIME, os.X_OK):
+        sys.exit(f"{TIME} is needed for peak RSS: apt-get install time")
     if not os.path.exists(RUNNER):
         sys.exit(f"build the runner first: {__doc__.splitlines()[-2].strip()}")
     if "c-snprintf" in args.handlers:

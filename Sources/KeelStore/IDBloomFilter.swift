@@ -1,8 +1,8 @@
 /// A Bloom filter over the id values of one chunk of events: "might this chunk hold `request_id = X`?" with no
 /// false negatives and about 1 % false positives at the chunk's designed size.
 ///
-/// Why not an index: the ids are random, so a B-tree over each of them dirties a page per event per index (measured
-/// in issue 6: 102k → 21k rows/s). A chunk's filter is one small blob written when the chunk is, and a lookup reads
+/// Why not an index: the ids are random, so a B-tree over each of them dirties a page per event per index, which
+/// costs most of the ingest rate (docs/benchmarks.md, "Design measurements"). A chunk's filter is one small blob written when the chunk is, and a lookup reads
 /// every chunk's filter (cached) and then scans only the chunks that might match — the approach of Loki's chunk
 /// index and ClickHouse's skip indexes.
 struct IDBloomFilter: Equatable {

@@ -2,8 +2,8 @@ import Synchronization
 
 /// Random 64-bit values for trace, span, operation and call ids, without a system call per id.
 ///
-/// `SystemRandomNumberGenerator` asks the kernel for every value (`getrandom`), which showed up as the largest single
-/// cost of a request in the W4 benchmark. Ids need to be unique and unpredictable enough not to collide, not secret:
+/// `SystemRandomNumberGenerator` asks the kernel for every value (`getrandom`): a system call per id, on the path of
+/// every request. Ids need to be unique and unpredictable enough not to collide, not secret:
 /// here a process-wide counter, started at a value from the system generator, is advanced by one atomic add per id and
 /// scrambled by SplitMix64's finaliser — a bijection, so no value repeats within a process, and processes start at
 /// unrelated points.

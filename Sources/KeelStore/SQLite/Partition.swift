@@ -15,10 +15,11 @@ import Synchronization
 /// of each chunk's distinct messages (``ChunkText``: case-insensitive substring search finds the chunks, then their
 /// rows are checked), and `chunks` holds one Bloom filter over the id fields per
 /// ``Partition/chunkSize`` arrivals, instead of a random-key index per id field (a B-tree over random ids dirties a
-/// page per event: 102k → 21k rows/s). A lookup scans the rows of the chunks whose filters match.
+/// page per event). A lookup scans the rows of the chunks whose filters match.
 ///
-/// What an append costs was measured with Python's sqlite3 on this schema (docs/benchmarks.md): a separate table
-/// for the lines, a second time index and FTS5's per-row size table each took 10–30 % off the ingest rate.
+/// Every table and index is here because an append pays for it: a separate table for the lines, a second time index
+/// and FTS5's per-row size table were each left out for what they cost the ingest rate (docs/benchmarks.md, "Design
+/// measurements").
 final class Partition: Sendable {
     static let chunkSize: Int64 = 256
     /// `PRAGMA user_version` of this layout: a file of another layout is refused, not misread.
@@ -42,7 +43,7 @@ final class Partition: Sendable {
     private let writerChunk = Mutex(WriterChunk())
     /// Readers' cache of chunk filters: chunk → (first seq, last seq when read, filter). Only the newest chunk
     /// changes, so a lookup re-reads just the chunks from the newest cached one on (reading every chunk's blob per
-    /// lookup cost ~20 ms at 10,000,000 events when chunks were larger).
+    /// lookup grows with the store).
     private let filters = Mutex<[Int64: (first: Int64, last: Int64, filter: IDBloomFilter)]>([:])
 
     init(path: String, day: Int, durability: SQLiteLogStore.Durability) throws {

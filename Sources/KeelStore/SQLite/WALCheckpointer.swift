@@ -6,11 +6,9 @@ import Synchronization
 /// wait for the copy and its fsync.
 ///
 /// SQLite's automatic checkpoint runs inside the commit that crosses its threshold: under sustained ingest that
-/// commit, and every request queued behind it, waited for 32 MiB to be copied and synced (W2 with no checkpoints at
-/// all: p99 request latency 28 ms against 109 ms). With the copy here instead, W2 went from 98.6k to 108.7k events/s
-/// back to back; its p99 stays near 100 ms, now set by the disk's write-back. Here the writer only counts what it
-/// appended; past ``bytesPerCheckpoint`` a
-/// PASSIVE checkpoint runs in the background, which takes no lock the writer needs. A passive checkpoint cannot
+/// commit, and every request queued behind it, waits for the whole WAL to be copied and synced, which sets the tail
+/// latency of every ingest request (the figures are in docs/benchmarks.md, "Design measurements"). Here the writer
+/// only counts what it appended; past ``bytesPerCheckpoint`` a PASSIVE checkpoint runs in the background, which takes no lock the writer needs. A passive checkpoint cannot
 /// reset a WAL that is still being appended to, so once the WAL is longer than ``restartFrames`` the writer restarts
 /// it itself before its next transaction (``restartIfDue(_:)``): by then nearly every frame has been copied, so that
 /// costs little.
