@@ -8,5 +8,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 plugin="${PROTOC_GEN_SWIFT:?set PROTOC_GEN_SWIFT to the protoc-gen-swift binary}"
-protoc --plugin=protoc-gen-swift="$plugin" --swift_opt=Visibility=Internal --swift_opt=FileNaming=DropPath \
-    --swift_out=Sources/KeelWire/Ingest/Decoding/Generated -I Protos -I /usr/include Protos/loki_push.proto Protos/otlp_logs.proto
+# Each format's generated code lives in its own folder, beside the code that reads it.
+for pair in loki_push:Loki otlp_logs:OTLP; do
+    protoc --plugin=protoc-gen-swift="$plugin" --swift_opt=Visibility=Internal --swift_opt=FileNaming=DropPath \
+        --swift_out="Sources/KeelWire/Ingest/Formats/${pair##*:}" -I Protos -I /usr/include "Protos/${pair%%:*}.proto"
+done

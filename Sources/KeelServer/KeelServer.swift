@@ -10,9 +10,9 @@ public import ServiceLifecycle
 
 /// `keel serve`: ingest, queries, timelines, the live tail, export, erasure and metrics over one ``LogStore``.
 ///
-/// Where things are: `Ingest/` turns request bodies into canonical events (formats, decompression, limits, the
-/// normaliser); `Access/` checks tokens and picks the tenant; `Read/` answers queries, timelines and tails;
-/// `Lifecycle/` exports, forgets and applies retention; `Operations/` has health and metrics.
+/// Where things are: `Access/` checks tokens and picks the tenant (one middleware per route group); `Ingest/` runs
+/// request bodies through KeelWire's formats and normaliser into the store; `Read/` answers queries, timelines and
+/// tails; `Lifecycle/` exports, forgets and applies retention; `Operations/` has health and metrics.
 public final class KeelServer: Sendable {
     public let configuration: ServerConfiguration
     public let store: any LogStore
@@ -51,27 +51,34 @@ public final class KeelServer: Sendable {
         return (admin.token, ingest.token)
     }
 
-    /// The routes. `/healthz` answers without a token and writes no log line; everything else needs a token and
-    /// writes one `http.request` event per request through Keel.
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
+    /// The routes, one group per area, each behind its own ``AuthenticationMiddleware``: `/healthz` answers without
+    /// a token and writes no log line; every other request needs a token of its group's role and writes one
+    /// `http.request` event through Keel.
+    public func makeRouter() -> Router<ServerRequestContext> {
+        let router = Router(context: ServerRequestContext.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         let api = router.group().add(middleware: KeelRequestMiddleware())
-        api.post("/v1/events") { request, _ in await self.ingest(request, format: .ndjson) }
-        api.post("/loki/api/v1/push") { request, _ in await self.ingest(request, format: .loki) }
-        api.post("/v1/logs") { request, _ in await self.ingest(request, format: .otlp) }
-        api.get("/v1/events") { request, _ in await self.reading(request, self.queryEvents) }
-        api.get("/v1/timeline") { request, _ in await self.reading(request, self.timeline) }
-        api.get("/v1/tail") { request, _ in await self.reading(request, self.tail) }
-        api.get("/v1/export") { request, _ in await self.reading(request, self.export) }
-        api.post("/v1/forget") { request, _ in await self.forget(request) }
-        api.get("/metrics") { request, _ in
-            do throws(Authenticator.Refusal) {
-                _ = try self.authenticator.principal(request.headers, needs: .metrics)
-            } catch {
-                return Self.refusal(error)
-            }
-            return Response(
+        func area(_ role: Role) -> RouterGroup<ServerRequestContext> {
+            api.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator, role: role) { [metrics] refusal in
+                if role == .ingest { metrics.rejected(reason: refusal.status == .unauthorized ? "unauthorized" : "forbidden") }
+            })
+        }
+        let ingest = area(.ingest)
+        ingest.post("/v1/events") { request, context in await context.authenticated { await self.ingest(request, $0, format: .ndjson) } }
+        ingest.post("/loki/api/v1/push") { request, context in await context.authenticated { await self.ingest(request, $0, format: .loki) } }
+        ingest.post("/v1/logs") { request, context in await context.authenticated { await self.ingest(request, $0, format: .otlp) } }
+        let read = area(.read)
+        read.get("/v1/events") { request, context in await self.reading(request, context, self.queryEvents) }
+        read.get("/v1/timeline") { request, context in await self.reading(request, context, self.timeline) }
+        read.get("/v1/tail") { request, context in await self.reading(request, context, self.tail) }
+        read.get("/v1/export") { request, context in await self.reading(request, context, self.export) }
+        let lifecycle = area(.admin)
+        lifecycle.post("/v1/forget") { request, context in
+            await context.authenticated { await self.forget(request, $0) }
+        }
+        let operations = area(.metrics)
+        operations.get("/metrics") { _, _ in
+            Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                 body: .init(byteBuffer: ByteBuffer(bytes: self.metrics.exposition())))
         }

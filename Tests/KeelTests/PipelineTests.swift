@@ -123,7 +123,7 @@ struct PipelineTests {
         let out = String(decoding: FileHandle(fileDescriptor: fds[0]).readDataToEndOfFile(), as: UTF8.self)
         let lines = out.split(separator: "\n")
         #expect(lines.count == 1)
-        #expect(lines[0].contains("ERROR [api] two\\nlines"))
+        #expect(lines[0].contains("ERROR test-service [api] two\\nlines"), "the service is shown before the logger")
         #expect(lines[0].contains("request_id=req-1"))
         #expect(lines[0].contains("status=500"))
         #expect(!out.contains("\u{1B}"), "no colour when asked for none")

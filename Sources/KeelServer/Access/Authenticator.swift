@@ -22,6 +22,15 @@ public struct Authenticator: Sendable {
         public let message: String
     }
 
+    /// `principal` acting on `tenant` instead, as a request body may ask: the rule of `X-Scope-OrgID` (admin only,
+    /// a valid tenant name).
+    public func scoped(_ principal: Principal, to tenant: String?) throws(Refusal) -> Principal {
+        guard let tenant, tenant != principal.tenant else { return principal }
+        guard TenantName.isValid(tenant) else { throw Refusal(status: .badRequest, message: "\(tenant.prefix(64)) is not a valid tenant name") }
+        guard principal.role == .admin else { throw Refusal(status: .forbidden, message: "another tenant may be named only with an admin token") }
+        return Principal(tokenID: principal.tokenID, tenant: tenant, role: principal.role)
+    }
+
     /// - Parameter tenant: a tenant the request names otherwise (a `tenant` query parameter): the same rule as
     ///   `X-Scope-OrgID`.
     public func principal(_ headers: HTTPFields, tenant named: String? = nil, needs role: Role) throws(Refusal) -> Principal {

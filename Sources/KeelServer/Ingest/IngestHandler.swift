@@ -7,19 +7,12 @@ import KeelWire
 import KeelStore
 import NIOCore
 
-/// The three ingest endpoints share one path: credentials, body (size-limited), ``IngestBody`` (decompression
+/// The three ingest endpoints share one path (credentials were checked by ``AuthenticationMiddleware``): body (size-limited), ``IngestBody`` (decompression
 /// within a budget, the format's decoder), the normaliser, then one append. The response goes out only after the
 /// append has committed, and acknowledges exactly what was stored; records refused alone are listed with their
 /// reasons, and a request refused whole stores nothing.
 extension KeelServer {
-    func ingest(_ request: Request, format: IngestFormat) async -> Response {
-        let principal: Principal
-        do {
-            principal = try authenticator.principal(request.headers, needs: .ingest)
-        } catch {
-            metrics.rejected(reason: error.status == .unauthorized ? "unauthorized" : "forbidden")
-            return Self.refusal(error)
-        }
+    func ingest(_ request: Request, _ principal: Principal, format: some IngestFormat) async -> Response {
         let limits = configuration.limits
         let tenant = principal.tenant
         do {
@@ -48,10 +41,10 @@ extension KeelServer {
                 let events = normalized.events
                 result = try await blocking { try store.append(events) }
                 if result.stored > 0 { arrivals.notify(tenant: tenant) }
-                metrics.ingested(result.stored, format: format.rawValue, duplicates: result.duplicates)
+                metrics.ingested(result.stored, format: format.name, duplicates: result.duplicates)
             }
             let answer = IngestAcknowledgement(
-                format: format, protobuf: IngestBody.isProtobuf(contentType: contentType ?? ""), stored: result.stored,
+                format: format, contentType: contentType ?? "", stored: result.stored,
                 duplicates: result.duplicates, refused: refused)
             var headers = HTTPFields()
             if let type = answer.contentType { headers[.contentType] = type }

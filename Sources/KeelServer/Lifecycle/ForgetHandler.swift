@@ -12,7 +12,7 @@ extension KeelServer {
     /// `{"whole_tenant": true}` deletes the tenant's events. A dry run — the default — only counts; `"dry_run": false`
     /// deletes. A deletion always writes a `data.forgotten` audit event into the tenant (who asked, what was deleted
     /// and how many, the user as a SHA-256 prefix rather than the id just erased), also when nothing matched.
-    func forget(_ request: Request) async -> Response {
+    func forget(_ request: Request, _ admin: Principal) async -> Response {
         var request = request
         let body: [(key: String, value: JSONValue)]
         do {
@@ -26,7 +26,7 @@ extension KeelServer {
         func member(_ key: String) -> JSONValue? { body.first { $0.key == key }?.value }
         let principal: Principal
         do {
-            principal = try authenticator.principal(request.headers, tenant: member("tenant")?.stringValue, needs: .admin)
+            principal = try authenticator.scoped(admin, to: member("tenant")?.stringValue)
         } catch {
             return Self.refusal(error)
         }

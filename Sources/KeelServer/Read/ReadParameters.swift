@@ -13,25 +13,19 @@ enum ReadParameters {
 }
 
 extension KeelServer {
-    /// Checks credentials and reads the filters, then answers with `handler`; or answers the refusal (401, 403, or
-    /// 400 for a bad parameter) itself. What every read endpoint starts with.
+    /// Reads the filters of an authenticated read request, then answers with `handler`; or answers 400 for a bad
+    /// parameter. What every read endpoint starts with.
     func reading(
-        _ request: Request, needs role: Role = .read,
-        _ handler: (Request, Principal, EventQuery) async -> Response
+        _ request: Request, _ context: ServerRequestContext, _ handler: (Request, Principal, EventQuery) async -> Response
     ) async -> Response {
-        let named = request.uri.queryParameters["tenant"].map(String.init)
-        let principal: Principal
-        do {
-            principal = try authenticator.principal(request.headers, tenant: named, needs: role)
-        } catch {
-            return Self.refusal(error)
+        await context.authenticated { principal in
+            let query: EventQuery
+            do throws(EventQueryParameters.Invalid) {
+                query = try ReadParameters.query(request, tenant: principal.tenant)
+            } catch {
+                return Self.error(.badRequest, "invalid_parameter", error.message)
+            }
+            return await handler(request, principal, query)
         }
-        let query: EventQuery
-        do {
-            query = try ReadParameters.query(request, tenant: principal.tenant)
-        } catch {
-            return Self.error(.badRequest, "invalid_parameter", error.message)
-        }
-        return await handler(request, principal, query)
     }
 }

@@ -48,18 +48,18 @@ enum FuzzTarget: String, CaseIterable {
 
     /// A body through the endpoint's whole path short of the store: decoded, normalised, acknowledged. Every record
     /// is either stored or refused, exactly once.
-    static func ingest(_ body: [UInt8], _ format: IngestFormat, contentType: String) {
+    static func ingest(_ body: [UInt8], _ format: some IngestFormat, contentType: String) {
         guard let decoded = try? IngestBody.decode(body, format: format, contentType: contentType, contentEncoding: nil, limits: limits)
         else { return }
         let batch = normalizer.normalize(decoded.records, tenant: "fuzz", now: now, oldest: now - 30 * 86_400_000_000)
-        if verbose { print("  \(format): \(batch.events.count) stored, \((decoded.refused + batch.refused).map(\.description))") }
+        if verbose { print("  \(format.name): \(batch.events.count) stored, \((decoded.refused + batch.refused).map(\.description))") }
         check(batch.events.count + batch.refused.count == decoded.records.count, "a record was neither stored nor refused")
         for event in batch.events {
             check((try? JSONParser.parse(event.line)) != nil, "a stored line is not JSON: \(event.line.prefix(200))")
             check(event.timestamp <= now + 600_000_000, "an event from the future was accepted")
         }
         _ = IngestAcknowledgement(
-            format: format, protobuf: IngestBody.isProtobuf(contentType: contentType), stored: batch.events.count, duplicates: 0,
+            format: format, contentType: contentType, stored: batch.events.count, duplicates: 0,
             refused: decoded.refused + batch.refused)
     }
 

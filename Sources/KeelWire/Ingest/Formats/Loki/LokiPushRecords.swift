@@ -11,7 +11,7 @@ import SwiftProtobuf
 ///
 /// A body that is not a push request is refused whole; an entry that cannot be read (its shape, its time, its line's
 /// size, its stream's labels) is refused alone, and the rest is stored.
-enum LokiPushFormat {
+enum LokiPushRecords {
     struct Entry {
         var place: RecordPlace
         var nanoseconds: Int64

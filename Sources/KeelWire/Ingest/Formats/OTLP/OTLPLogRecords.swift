@@ -10,7 +10,7 @@ import SwiftProtobuf
 /// A record's attributes come first, then its resource's (`service.name` → `service` …) where the record has not set
 /// the same key. A string body is the message; a key-value body is read like a JSON line; trace and span ids are
 /// written in hex; `severity_text`, else `severity_number`, gives the level.
-enum OTLPLogsFormat {
+enum OTLPLogRecords {
     /// One log record, whichever encoding it came in.
     struct Record {
         var time: UInt64 = 0
