@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "KeelHummingbird", targets: ["KeelHummingbird"]),
         .library(name: "KeelSupervisor", targets: ["KeelSupervisor"]),
         .library(name: "KeelStore", targets: ["KeelStore"]),
+        .library(name: "KeelSQLiteStore", targets: ["KeelSQLiteStore"]),
         .library(name: "KeelServer", targets: ["KeelServer"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-example", targets: ["keel-example"]),
@@ -77,11 +78,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The embedded event store behind `keel serve`: day partitions in SQLite, with per-chunk Bloom filters over
-        // the id fields. SQL stays inside this target, behind `LogStore`.
+        // What `keel serve` stores events in: the `LogStore` protocol, `StoredEvent` and queries. No engine here, so
+        // the formats, the fuzz targets and the conformance suite (KeelTesting) need no SQLite.
         .target(
             name: "KeelStore",
-            dependencies: ["Keel", .product(name: "Logging", package: "swift-log"), .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["Keel", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The embedded store: day partitions in SQLite, with per-chunk Bloom filters over the id fields. SQL stays
+        // inside this target, behind `LogStore`.
+        .target(
+            name: "KeelSQLiteStore",
+            dependencies: ["Keel", "KeelStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // What clients send `keel serve`, read from bytes: the ingest formats (NDJSON, Loki push, OTLP/HTTP),
         // decompression, the normaliser that makes records canonical, and query parameters. No NIO and no
@@ -100,7 +107,7 @@ let package = Package(
         .target(
             name: "KeelServer",
             dependencies: [
-                "Keel", "KeelStore", "KeelWire", "KeelHummingbird",
+                "Keel", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelHummingbird",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -133,10 +140,11 @@ let package = Package(
             ],
             path: "Examples/ExampleService/Main"
         ),
-        // Test helpers shipped as a product: an in-memory sink and helpers to read what Keel wrote.
+        // Test helpers shipped as a product: an in-memory sink, helpers to read what Keel wrote, and the conformance
+        // suites every sink and every store must pass.
         .target(
             name: "KeelTesting",
-            dependencies: ["Keel", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Keel", "KeelStore", .product(name: "Logging", package: "swift-log")]
         ),
         // Library code behind the command line (tail, schema, …), testable without a process.
         .target(
@@ -146,7 +154,7 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelWire",
+                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -196,13 +204,13 @@ let package = Package(
             ]
         ),
         .testTarget(
-            name: "KeelStoreTests",
-            dependencies: ["KeelStore", "Keel", .product(name: "GRDB", package: "GRDB.swift")]
+            name: "KeelSQLiteStoreTests",
+            dependencies: ["KeelSQLiteStore", "KeelStore", "KeelTesting", "Keel", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelStore", "KeelWire", "KeelTools", "Keel", "CZlib",
+                "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelTools", "Keel", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),

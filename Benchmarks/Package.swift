@@ -51,7 +51,7 @@ let package = Package(
         // The embedded store at 10,000,000 events: ingest rate as the store grows, then id lookups and text search.
         .executableTarget(
             name: "store-load",
-            dependencies: ["W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel)]
+            dependencies: ["W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel), .product(name: "KeelSQLiteStore", package: keel)]
         ),
         // W2 and W3 against a running `keel serve` (scripts/bench-server.sh): ingest load from concurrent clients,
         // request_id lookups and text searches, and the time from an acknowledgement to the event on a live tail.

@@ -1,6 +1,7 @@
 public import Foundation
 public import Hummingbird
 public import KeelStore
+public import KeelSQLiteStore
 import KeelWire
 public import Logging
 import Keel

@@ -1,5 +1,6 @@
 public import Keel
 public import KeelStore
+public import KeelSQLiteStore
 public import KeelWire
 
 /// How `keel serve` runs. Defaults: 127.0.0.1:8080, data in `./keel-data`, tokens required, 30 days' retention.

@@ -135,6 +135,11 @@ public struct EventPage: Sendable {
     /// Where the next time-ordered page starts; `nil` when this page is the last (always `nil` for arrival-order
     /// reads: resume those from the last event's ``StoredEvent/arrival``).
     public var next: EventCursor?
+
+    public init(events: [StoredEvent], next: EventCursor?) {
+        self.events = events
+        self.next = next
+    }
 }
 
 /// Tenant names are directory names in the embedded store and labels elsewhere: 1–64 of `[A-Za-z0-9_-]`.

@@ -17,7 +17,7 @@ public struct StoredEvent: Sendable, Equatable {
     /// The whole event, one JSON object in the canonical schema.
     public var line: String
     /// Where it is in the store, once read back.
-    public internal(set) var cursor: EventCursor?
+    public var cursor: EventCursor?
     /// Its place in the tenant's arrival order (from 1), once read back: what a live tail resumes after.
     public var arrival: Int64 { cursor?.seq ?? 0 }
 
@@ -53,7 +53,8 @@ public struct StoredEvent: Sendable, Equatable {
             ids: ids, message: message, line: line, cursor: nil)
     }
 
-    init(
+    /// An event read back from a store, at `cursor`: what a ``LogStore`` implementation returns.
+    public init(
         eventID: String, timestamp: Int64, tenant: String, level: Int, event: String?, errorCode: String?,
         ids: EventIDs, message: String, line: String, cursor: EventCursor?
     ) {

@@ -6,6 +6,7 @@ import Foundation
 import Keel
 import KeelServer
 import KeelStore
+import KeelSQLiteStore
 import KeelWire
 import Logging
 import NIOCore

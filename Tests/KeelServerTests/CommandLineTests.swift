@@ -9,9 +9,14 @@ import Testing
 @Suite struct CommandLineTests {
     /// Runs `keel ARGS` to completion (at most 60 s) and returns its exit status, stdout and stderr.
     static func keel(_ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String, String) {
-        try #require(FileManager.default.isExecutableFile(atPath: CrashDurabilityTests.binary), "build keel first: swift build")
+        try await run(CrashDurabilityTests.binary, arguments, environment: environment)
+    }
+
+    /// Runs `executable ARGS` to completion (at most 60 s), waiting without holding a thread of the concurrency pool.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> (Int32, String, String) {
+        try #require(FileManager.default.isExecutableFile(atPath: executable), "build it first: swift build")
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashDurabilityTests.binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

@@ -37,24 +37,14 @@ import Testing
         #expect(!forget.contains("the tenant to read"))
     }
 
-    @Test func theExampleServiceExplainsItselfInsteadOfStarting() throws {
-        let binary = URL(fileURLWithPath: CrashDurabilityTests.binary).deletingLastPathComponent().appendingPathComponent("keel-example")
-        for arguments in [["--help"], ["--port", "nonsense"]] {
-            let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
-            process.currentDirectoryURL = FileManager.default.temporaryDirectory
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let deadline = Date().addingTimeInterval(20)
-            while process.isRunning && Date() < deadline { usleep(20_000) }
-            if process.isRunning { process.terminate() }
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(text.contains("USAGE: keel-example"))
-            #expect(process.terminationStatus == (arguments == ["--help"] ? 0 : 64))
-        }
+    @Test func theExampleServiceExplainsItselfInsteadOfStarting() async throws {
+        let binary = URL(fileURLWithPath: CrashDurabilityTests.binary).deletingLastPathComponent().appendingPathComponent("keel-example").path
+        let (helped, help, _) = try await CommandLineTests.run(binary, ["--help"])
+        #expect(helped == 0)
+        #expect(help.contains("USAGE: keel-example"))
+        let (refused, _, why) = try await CommandLineTests.run(binary, ["--port", "nonsense"])
+        #expect(refused == 64)
+        #expect(why.contains("unexpected arguments --port nonsense"))
     }
 
     @Test func filtersAreSpelledOneWayAndTheOldWayStillWorks() async throws {

@@ -6,6 +6,7 @@
 import Foundation
 import Keel
 import KeelStore
+import KeelSQLiteStore
 import W1Workload
 
 let arguments = CommandLine.arguments

@@ -1,4 +1,5 @@
-@testable import KeelStore
+@testable import KeelSQLiteStore
+import KeelStore
 import Testing
 
 @Suite struct IDBloomFilterTests {

@@ -1,3 +1,4 @@
+import KeelStore
 import Foundation
 import Synchronization
 

@@ -1,3 +1,4 @@
+import KeelStore
 import Dispatch
 import GRDB
 import Synchronization

@@ -1,3 +1,4 @@
+import KeelStore
 import GRDB
 import GRDBSQLite
 

@@ -1,3 +1,4 @@
+import KeelStore
 /// A Bloom filter over the id values of one chunk of events: "might this chunk hold `request_id = X`?" with no
 /// false negatives and about 1 % false positives at the chunk's designed size.
 ///

@@ -1,3 +1,4 @@
+public import KeelStore
 import Foundation
 import Synchronization
 

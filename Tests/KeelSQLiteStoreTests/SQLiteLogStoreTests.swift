@@ -2,6 +2,8 @@ import Foundation
 import GRDB
 import Keel
 import KeelStore
+import KeelSQLiteStore
+import KeelTesting
 import Testing
 
 @Suite struct SQLiteLogStoreTests {
@@ -54,82 +56,12 @@ import Testing
         return out
     }
 
-    @Test func appendsAreReadBackInTimeOrderAndPagedWithoutGapsOrRepeats() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteLogStore(directory: directory)
-        // Out of order, and across three days.
-        let offsets: [Int64] = (0..<250).map { n in Int64((n * 7919) % 250) * 1_000_000_000 }
-        let lines = offsets.enumerated().map { line($0.offset, at: $0.element) }
-        #expect(try store.append(events(lines)) == AppendResult(stored: 250, duplicates: 0))
-        #expect(store.days(tenant: "t1").count == 3)
-        let read = try all(store, EventQuery(tenant: "t1", limit: 17))
-        #expect(read.count == 250)
-        #expect(read.map(\.timestamp) == read.map(\.timestamp).sorted())
-        #expect(Set(read.map(\.eventID)).count == 250)
-        #expect(read.first?.line == lines[offsets.firstIndex(of: 0)!])
-        #expect(read.first?.message == "event number \(offsets.firstIndex(of: 0)!)")
-        #expect(read.first?.level == StoredEvent.levelRank("INFO"))
-    }
-
-    @Test func aRetriedBatchIsNotStoredTwice() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteLogStore(directory: directory)
-        let batch = try events((0..<100).map { line($0, at: Int64($0)) })
-        #expect(try store.append(batch) == AppendResult(stored: 100, duplicates: 0))
-        #expect(try store.append(batch) == AppendResult(stored: 0, duplicates: 100))
-        let mixed = try events((90..<110).map { line($0, at: Int64($0)) })
-        #expect(try store.append(mixed) == AppendResult(stored: 10, duplicates: 10))
-        #expect(try all(store, EventQuery(tenant: "t1")).count == 110)
-    }
-
-    @Test func aTenantSeesOnlyItsOwnEvents() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteLogStore(directory: directory)
-        _ = try store.append(events((0..<10).map { line($0, at: Int64($0)) }, tenant: "a"))
-        _ = try store.append(events((10..<15).map { line($0, at: Int64($0)) }, tenant: "b"))
-        #expect(try all(store, EventQuery(tenant: "a")).count == 10)
-        #expect(try all(store, EventQuery(tenant: "b")).map(\.tenant) == Array(repeating: "b", count: 5))
-        #expect(try all(store, EventQuery(tenant: "c")).isEmpty)
-    }
-
-    @Test func filtersCombine() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteLogStore(directory: directory)
-        let lines = [
-            line(1, at: 1_000, level: "INFO", event: "http.request", message: "GET /users took 12 ms"),
-            line(2, at: 2_000, level: "ERROR", event: "http.request", message: "Upstream TIMEOUT talking to billing",
-                errorCode: "upstream_timeout"),
-            line(3, at: 3_000, level: "WARN", event: "cache.miss", message: "cache miss for key k"),
-            line(4, at: 4_000, level: "ERROR", event: "job.failed", message: "timeout in job", errorCode: "job_timeout"),
-        ]
-        _ = try store.append(events(lines))
-        func ids(_ query: EventQuery) throws -> [String] { try all(store, query).map(\.eventID) }
-        #expect(try ids(EventQuery(tenant: "t1", minimumLevel: StoredEvent.levelRank("WARN"))) == ["id-2", "id-3", "id-4"])
-        #expect(try ids(EventQuery(tenant: "t1", event: "http.request")) == ["id-1", "id-2"])
-        #expect(try ids(EventQuery(tenant: "t1", errorCode: "job_timeout")) == ["id-4"])
-        #expect(try ids(EventQuery(tenant: "t1", text: "timeout")) == ["id-2", "id-4"], "case-insensitive substring")
-        #expect(try ids(EventQuery(tenant: "t1", text: "ms")) == ["id-1"], "shorter than a trigram")
-        #expect(try ids(EventQuery(tenant: "t1", from: Self.day0 + 2_000, to: Self.day0 + 4_000)) == ["id-2", "id-3"])
-        #expect(try ids(EventQuery(tenant: "t1", minimumLevel: 5, event: "http.request", text: "billing")) == ["id-2"])
-        #expect(try ids(EventQuery(tenant: "t1", text: "\"quoted\" OR x")).isEmpty, "search text is not FTS syntax")
-    }
-
-    @Test func idLookupsFindEveryMatchAcrossChunksAndNothingElse() throws {
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let store = try SQLiteLogStore(directory: directory)
-        // 20,000 events in batches of 1,000, across many chunks. Request r-7 has an event in three of them.
-        for batch in 0..<20 {
-            let lines = (batch * 1000..<(batch + 1) * 1000).map { n in
-                line(n, at: Int64(n), requestID: n % 7000 == 7 ? "r-7" : "r-\(n)")
-            }
-            _ = try store.append(events(lines))
-        }
-        let found = try all(store, EventQuery(tenant: "t1", ids: [.requestID: "r-7"]))
-        #expect(found.map(\.eventID) == ["id-7", "id-7007", "id-14007"])
-        #expect(try all(store, EventQuery(tenant: "t1", ids: [.requestID: "r-12345"])).map(\.eventID) == ["id-12345"])
-        #expect(try all(store, EventQuery(tenant: "t1", ids: [.requestID: "nope"])).isEmpty)
-        #expect(try all(store, EventQuery(tenant: "t1", ids: [.traceID: "r-7"])).isEmpty, "ids are per field")
-        #expect(try all(store, EventQuery(tenant: "other", ids: [.requestID: "r-7"])).isEmpty)
+    /// The contract every store must meet (KeelTesting's ``LogStoreConformance``): what this store's users rely on,
+    /// whatever the engine. The tests below are what is particular to SQLite: chunks, open days, rollbacks.
+    @Test func meetsTheLogStoreContract() async throws {
+        let failures = try await onOwnThread { LogStoreConformance.run { try SQLiteLogStore(directory: $0) } }
+        #expect(failures.isEmpty, "\(failures.map(\.description).joined(separator: "\n"))")
+        #expect(LogStoreConformance.checkNames.count == 9)
     }
 
     /// A run spread thinly over thousands of chunks (many senders, one long run): the lookup is one parameter, not

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
-@testable import KeelStore
+@testable import KeelSQLiteStore
+import KeelStore
 import Synchronization
 import Testing
 

@@ -1,3 +1,4 @@
+import KeelStore
 /// The text index holds each chunk's *distinct* messages, once each, rather than every event's: log messages are
 /// templates, so most chunks have a handful, and the per-row trigram index was the largest cost of an append
 /// (`scripts/sqlite-schema-ceiling.py`: 100k against 79k rows/s). A search finds the chunks whose documents match,
