@@ -5,6 +5,7 @@ import Synchronization
 /// A sink that keeps every line in memory, for tests: read them back as text or parsed events.
 public final class InMemorySink: LogSink {
     private let stored = Mutex<[String]>([])
+    private let closedWrites = Mutex<(closed: Bool, count: Int)>((false, 0))
     private let classes: Set<StorageClass>?
 
     /// - Parameter storageClasses: the classes to accept; all when `nil`.
@@ -13,12 +14,21 @@ public final class InMemorySink: LogSink {
     public func accepts(_ storageClass: StorageClass) -> Bool { classes?.contains(storageClass) ?? true }
 
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
+        let closed = closedWrites.withLock { state in
+            if state.closed { state.count += 1 }
+            return state.closed
+        }
+        guard !closed else { return }
         let text = String(decoding: line, as: UTF8.self)
         stored.withLock { $0.append(text) }
     }
 
     public func flush() {}
-    public func close() {}
+    /// Later writes are counted (``writesAfterClose``) and dropped.
+    public func close() { closedWrites.withLock { $0.closed = true } }
+
+    /// Writes that arrived after ``close()``.
+    public var writesAfterClose: Int { closedWrites.withLock { $0.count } }
 
     /// Every line written, each with its trailing newline.
     public var lines: [String] { stored.withLock { $0 } }

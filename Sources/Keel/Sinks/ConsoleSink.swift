@@ -31,7 +31,10 @@ public final class ConsoleSink: LogSink {
     private let diagnostics: Diagnostics
     private let lock = Mutex<ReportedFailure>(ReportedFailure())
 
-    private struct ReportedFailure { var lastErrno: Int32 = 0 }
+    private struct ReportedFailure {
+        var lastErrno: Int32 = 0
+        var closed = false
+    }
 
     /// - Parameters:
     ///   - colour: `nil` colours text output only where the stream is a terminal.
@@ -51,7 +54,10 @@ public final class ConsoleSink: LogSink {
 
     public var name: String { "console" }
 
+    /// A write after ``close()`` is counted (``Diagnostics/writesAfterClose``) and still written: the process's
+    /// standard streams outlive the pipeline, and a line logged during shutdown is worth keeping.
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
+        if lock.withLock({ $0.closed }) { diagnostics.countWriteAfterClose() }
         let toStderr = streams.stderrFrom.map { level >= $0 } ?? false
         let fd = toStderr ? stderrFD : stdoutFD
         let failure: Int32?
@@ -76,5 +82,5 @@ public final class ConsoleSink: LogSink {
     }
 
     public func flush() {}
-    public func close() {}
+    public func close() { lock.withLock { $0.closed = true } }
 }
