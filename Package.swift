@@ -228,6 +228,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The Swift examples of README.md and docs/ (scripts/doc-examples copies them here), built with a package
+        // name of their own so that only the public API is visible: a broken or internal example fails the build.
+        .testTarget(
+            name: "DocExampleTests",
+            dependencies: [
+                "Keel", "KeelHummingbird", "KeelSupervisor",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            packageAccess: false
+        ),
         .testTarget(
             name: "KeelToolsTests",
             dependencies: ["KeelTools", "Keel", "KeelTesting"]

@@ -77,3 +77,4 @@ let package = Package(
         ),
     ]
 )
+

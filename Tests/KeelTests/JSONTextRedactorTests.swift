@@ -49,6 +49,14 @@ import Testing
         for line in lines { try expectSame(line) }
     }
 
+    /// The public form: a `String` in, a `String` and the types out; not JSON is an error, never a guess.
+    @Test func theTextFormRedactsAJSONStringAndRefusesAnythingElse() throws {
+        let (json, types) = try Redactor().redactJSON(#"{"email":"ann@example.com","n":1}"#)
+        #expect(json == #"{"email":"[REDACTED:EMAIL]","n":1}"#)
+        #expect(types == [.email])
+        #expect(throws: JSONParser.Error.self) { try Redactor().redactJSON(#"{"email":"#) }
+    }
+
     @Test func invalidUTF8IsRepairedAsTheParserDoes() throws {
         var bytes = Array(#"{"k":"a"#.utf8)
         bytes += [0xC3, 0x28]

@@ -65,18 +65,18 @@ public enum W1 {
 
 extension W1 {
     /// Event `n` of W1 as the library writes it (one canonical line), for `tenant` at `microseconds` since the epoch:
-    /// what the server benchmarks (W2, W3) send and store.
-    public static func canonicalLine(_ n: Int, tenant: String, at microseconds: Int64, into line: inout OutputBuffer) {
-        line.append("{\"timestamp\":\"")
-        line.appendRFC3339(Timestamp(microsecondsSinceEpoch: microseconds))
-        line.append("\",\"level\":\"INFO\",\"message\":\"request handled\",\"event\":\"log\",\"logger\":\"api\",")
-        line.append("\"service\":\"api\",\"host\":\"web-1\",\"pid\":4242,\"schema_version\":1,\"event_id\":\"")
-        line.appendUUID(high: UInt64(microseconds / 1000) << 16 | 0x7000, low: 0x8000_0000_0000_0000 | UInt64(n))
-        line.append("\",\"storage_class\":\"ops\",\"request_id\":\"")
-        line.appendRaw(requestID(n))
-        line.append("\",\"tenant_id\":\"")
-        line.appendRaw(tenant)
-        line.append("\",\"user_id\":\"user_789\",\"route\":\"/v1/chat/completions\",\"status\":200,\"duration_ms\":12.5,")
-        line.append("\"model\":\"gpt-4o-mini\",\"tokens_prompt\":512,\"tokens_response\":128,\"retryable\":false}")
+    /// what the server benchmarks (W2, W3) send and store. Its event id is a UUIDv7 of that millisecond and `n`.
+    public static func canonicalLine(_ n: Int, tenant: String, at microseconds: Int64) -> String {
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - text.count)) + text
+        }
+        let millis = UInt64(microseconds / 1000)
+        let id = "\(hex(millis >> 16, 8))-\(hex(millis & 0xFFFF, 4))-7000-8000-\(hex(UInt64(n), 12))"
+        return "{\"timestamp\":\"\(Timestamp(microsecondsSinceEpoch: microseconds))\",\"level\":\"INFO\",\"message\":\"request handled\","
+            + "\"event\":\"log\",\"logger\":\"api\",\"service\":\"api\",\"host\":\"web-1\",\"pid\":4242,\"schema_version\":1,"
+            + "\"event_id\":\"\(id)\",\"storage_class\":\"ops\",\"request_id\":\"\(requestID(n))\",\"tenant_id\":\"\(tenant)\","
+            + "\"user_id\":\"user_789\",\"route\":\"/v1/chat/completions\",\"status\":200,\"duration_ms\":12.5,"
+            + "\"model\":\"gpt-4o-mini\",\"tokens_prompt\":512,\"tokens_response\":128,\"retryable\":false}"
     }
 }

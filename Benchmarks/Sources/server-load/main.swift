@@ -55,13 +55,13 @@ func get(_ url: String, token: String, tenant: String? = nil) async throws -> (I
 
 /// NDJSON body of W1 events `first..<first+count`, timestamped an hour ago onwards (inside retention, never ahead).
 func body(first: Int, count: Int, base: Int64) -> ByteBuffer {
-    var line = OutputBuffer(capacity: 1 << 20)
-    defer { line.deallocate() }
+    var text = ""
+    text.reserveCapacity(count * 520)
     for n in first..<(first + count) {
-        W1.canonicalLine(n, tenant: "tenant_42", at: base + Int64(n), into: &line)
-        line.append(0x0A)
+        text += W1.canonicalLine(n, tenant: "tenant_42", at: base + Int64(n))
+        text += "\n"
     }
-    return line.withUnsafeBytes { ByteBuffer(bytes: $0) }
+    return ByteBuffer(string: text)
 }
 
 final class Counter: Sendable {

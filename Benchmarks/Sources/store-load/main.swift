@@ -30,13 +30,10 @@ let began = clock.now
 var lap = clock.now
 var appendTime: Duration = .zero
 var batches = Array(repeating: [StoredEvent](), count: tenants)
-var line = OutputBuffer(capacity: 1024)
 func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 for n in 0..<total {
     let t = n % tenants
-    line.removeAll()
-    W1.canonicalLine(n, tenant: names[t], at: start + Int64(n) * step, into: &line)
-    batches[t].append(try StoredEvent(line: String(decoding: line.bytes, as: UTF8.self), tenant: names[t]))
+    batches[t].append(try StoredEvent(line: W1.canonicalLine(n, tenant: names[t], at: start + Int64(n) * step), tenant: names[t]))
     if n % max(1, total / 200) == 0 { samples.append((names[t], W1.requestID(n))) }
     if batches[t].count == 1000 {
         let t0 = clock.now

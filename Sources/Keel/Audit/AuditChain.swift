@@ -1,4 +1,4 @@
-public import Crypto
+package import Crypto
 
 /// The format of a hash-chained audit record: the one definition the audit sink writes and `keel verify` checks.
 ///
@@ -7,8 +7,8 @@ public import Crypto
 /// record, its position and its predecessor. The first record's `prev_hash` is 64 zeros. A checkpoint is a record
 /// of event `keel.checkpoint` whose `context.checkpoint` holds the `seq` and `hash` it vouches for and an HMAC of
 /// them under the operator's key, so that a chain rebuilt by someone without the key is caught.
-public enum AuditChain {
-    public static let genesis = [UInt8](repeating: UInt8(ascii: "0"), count: 64)
+package enum AuditChain {
+    package static let genesis = [UInt8](repeating: UInt8(ascii: "0"), count: 64)
     /// `,"hash":"` + 64 hex digits + `"}`.
     static let hashSuffixLength = 9 + 64 + 2
     /// The most bytes chaining adds to an event: `,"seq":` and 19 digits, `,"prev_hash":"` and 64, the hash suffix.
@@ -16,7 +16,7 @@ public enum AuditChain {
 
     /// Completes `event` (an encoded line, with or without its newline) into the record that follows `previous`:
     /// appends `seq`, `prev_hash` and `hash` and a newline to `out`, and returns the new hash.
-    public static func append(
+    package static func append(
         event: UnsafeRawBufferPointer, seq: Int64, previous: [UInt8], to out: inout OutputBuffer
     ) -> [UInt8] {
         var end = event.count
@@ -40,7 +40,7 @@ public enum AuditChain {
     }
 
     /// The hash a record must carry: SHA-256 of `previous` then `body` (the record without its `hash` member), hex.
-    public static func digest(previous: [UInt8], body: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func digest(previous: [UInt8], body: UnsafeRawBufferPointer) -> [UInt8] {
         var hasher = SHA256()
         previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         hasher.update(bufferPointer: body)
@@ -49,7 +49,7 @@ public enum AuditChain {
 
     /// Splits a record line (without its newline) into the bytes its hash covers and the hash it carries; `nil` when
     /// it does not end in a `hash` member.
-    public static func split(_ line: UnsafeRawBufferPointer) -> (body: [UInt8], hash: [UInt8])? {
+    package static func split(_ line: UnsafeRawBufferPointer) -> (body: [UInt8], hash: [UInt8])? {
         guard line.count > hashSuffixLength else { return nil }
         let suffix = line.count - hashSuffixLength
         let prefix = Array(#","hash":""#.utf8)
@@ -62,7 +62,7 @@ public enum AuditChain {
     }
 
     /// The HMAC a checkpoint carries for the chain through record `seq` with hash `hash`.
-    public static func checkpointMAC(key: [UInt8], seq: Int64, hash: [UInt8], sealed: Bool) -> String {
+    package static func checkpointMAC(key: [UInt8], seq: Int64, hash: [UInt8], sealed: Bool) -> String {
         let message = "keel-audit-checkpoint|\(seq)|\(String(decoding: hash, as: UTF8.self))|\(sealed ? 1 : 0)"
         let mac = HMAC<SHA256>.authenticationCode(for: Array(message.utf8), using: SymmetricKey(data: key))
         return String(decoding: hex(mac), as: UTF8.self)

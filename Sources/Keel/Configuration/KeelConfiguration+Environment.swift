@@ -40,11 +40,12 @@ extension KeelConfiguration {
 
     /// Reads the configuration from environment variables (see ``environmentVariables``), starting from `base`.
     ///
-    /// - Parameter environment: the variables to read; the process environment by default.
+    /// - Parameter environment: the variables to read; the process environment when `nil`.
     /// - Throws: ``ConfigurationError`` for the first variable whose value is not accepted.
     public static func fromEnvironment(
-        _ environment: [String: String] = ProcessEnvironment.current(), base: KeelConfiguration = KeelConfiguration()
+        _ environment: [String: String]? = nil, base: KeelConfiguration = KeelConfiguration()
     ) throws(ConfigurationError) -> KeelConfiguration {
+        let environment = environment ?? ProcessEnvironment.current()
         var config = base
         func value(_ name: String) -> String? {
             guard let raw = environment[name] else { return nil }
@@ -150,8 +151,8 @@ extension KeelConfiguration {
 }
 
 /// Sizes as people write them: `1048576`, `512KB`, `50MB`, `1GB` (powers of 1024; `KiB`, `MiB`, `GiB` too).
-public enum ByteSize {
-    public static func parse(_ text: String) -> Int? {
+package enum ByteSize {
+    package static func parse(_ text: String) -> Int? {
         let upper = String(text.uppercased().filter { $0 != " " })
         let units: [(String, Int)] = [
             ("KIB", 1 << 10), ("MIB", 1 << 20), ("GIB", 1 << 30), ("KB", 1 << 10), ("MB", 1 << 20), ("GB", 1 << 30),
@@ -167,8 +168,8 @@ public enum ByteSize {
 }
 
 /// The process environment as a dictionary.
-public enum ProcessEnvironment {
-    public static func current() -> [String: String] {
+package enum ProcessEnvironment {
+    package static func current() -> [String: String] {
         var result: [String: String] = [:]
         var pointer = environ
         while let entry = pointer.pointee {
@@ -200,7 +201,7 @@ public struct FileReadError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Reads a whole file (configuration files only; never on the logging path).
-public func readFileBytes(_ path: String) throws -> [UInt8] {
+package func readFileBytes(_ path: String) throws -> [UInt8] {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
     guard fd >= 0 else { throw FileReadError(path: path, reason: FileDescriptorIO.describe(errno)) }
     defer { close(fd) }
@@ -218,4 +219,4 @@ public func readFileBytes(_ path: String) throws -> [UInt8] {
 }
 
 /// Reads a whole text file (configuration files only).
-public func readTextFile(_ path: String) throws -> String { String(decoding: try readFileBytes(path), as: UTF8.self) }
+package func readTextFile(_ path: String) throws -> String { String(decoding: try readFileBytes(path), as: UTF8.self) }

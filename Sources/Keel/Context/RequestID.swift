@@ -4,12 +4,12 @@
 /// made of characters that are safe everywhere it goes (a log line, a header, a URL, a terminal): letters, digits,
 /// `-`, `_`, `.`, `:`. Anything else — too long, empty, spaces, quotes, control characters, non-ASCII — is
 /// ignored and a new id is made, so a caller can never inject text through it.
-public enum RequestID {
+package enum RequestID {
     /// The longest incoming id accepted.
-    public static let maximumLength = 128
+    package static let maximumLength = 128
 
     /// `candidate` when it is a well-formed request id, otherwise `nil`.
-    public static func accepting(_ candidate: some StringProtocol) -> String? {
+    package static func accepting(_ candidate: some StringProtocol) -> String? {
         let utf8 = candidate.utf8
         guard !utf8.isEmpty, utf8.count <= maximumLength else { return nil }
         for byte in utf8 {
@@ -26,7 +26,7 @@ public enum RequestID {
     }
 
     /// A new id: a time-ordered UUID (version 7), the same kind as `event_id`, so ids sort by when they were made.
-    public static func make() -> String {
+    package static func make() -> String {
         let time = Timestamp.now()
         let id = EventIDGenerator.next(at: time)
         var out = OutputBuffer(capacity: 36)

@@ -4,16 +4,16 @@
 /// Parsing follows the specification: lower-case hex only, neither id all zeros, version `ff` invalid, and a
 /// future version accepted when its first 55 characters have version 00's shape (and a `-` follows them). A
 /// header that fails any check is ignored as a whole: the receiver starts a new trace.
-public struct TraceParent: Sendable, Hashable {
+package struct TraceParent: Sendable, Hashable {
     /// 32 lower-case hex digits.
-    public let traceID: String
+    package let traceID: String
     /// The span this header describes, 16 lower-case hex digits: the caller's span when received, ours when sent.
-    public let spanID: String
+    package let spanID: String
     /// The trace flags byte; bit 0 is `sampled`.
-    public let flags: UInt8
+    package let flags: UInt8
 
     /// Parses a received `traceparent` value; `nil` when it is malformed.
-    public init?(header: some StringProtocol) {
+    package init?(header: some StringProtocol) {
         let bytes = Array(header.utf8)
         guard bytes.count >= 55 else { return nil }
         guard let version = Self.hexByte(bytes[0], bytes[1]), version != 0xFF else { return nil }
@@ -31,25 +31,25 @@ public struct TraceParent: Sendable, Hashable {
         self.flags = flags
     }
 
-    public init(traceID: String, spanID: String, flags: UInt8) {
+    package init(traceID: String, spanID: String, flags: UInt8) {
         self.traceID = traceID
         self.spanID = spanID
         self.flags = flags
     }
 
     /// A new trace, with a new span, marked sampled (its events are being recorded).
-    public static func newTrace() -> TraceParent {
+    package static func newTrace() -> TraceParent {
         // Two independent halves: together never all zeros since neither is.
         TraceParent(traceID: CorrelationRandom.hex16() + CorrelationRandom.hex16(), spanID: CorrelationRandom.hex16(), flags: 0x01)
     }
 
     /// The same trace with a new span of ours under this one: what a server sends on and answers with.
-    public func child() -> TraceParent {
+    package func child() -> TraceParent {
         TraceParent(traceID: traceID, spanID: CorrelationRandom.hex16(), flags: flags)
     }
 
     /// The header value, version 00.
-    public var header: String {
+    package var header: String {
         var traceID = traceID
         var spanID = spanID
         return traceID.withUTF8 { trace in

@@ -69,11 +69,11 @@ enum EncodeOutcome {
 ///
 /// Each metadata value is copied once — by iterating its dictionary, which is the least `Dictionary` allows — and
 /// that copy is moved into its slot; no `Dictionary` or merged metadata is built per event.
-public struct EventEncoder: Sendable {
+package struct EventEncoder: Sendable {
     /// `,"service":…,"env":…,"version":…,"host":…,"pid":…,"schema_version":1`, encoded once.
     let envelope: [UInt8]
     /// The `service` field of every event (also used by the pipeline's own events, such as `keel.dropped`).
-    public let service: String
+    package let service: String
     let maxLineBytes: Int
     let sourceLocations: SourceLocationPolicy
     /// The redaction engine's string detectors; `nil` when redaction is off.
@@ -84,7 +84,7 @@ public struct EventEncoder: Sendable {
     /// The smallest per-string limit tried when a line is too long.
     static let smallestStringLimit = 32
 
-    public init(
+    package init(
         service: String, environment: String?, version: String?, host: String?, pid: Int?,
         maxLineBytes: Int = 16 * 1024, sourceLocations: SourceLocationPolicy = .atOrAbove(.warning),
         redaction: RedactionPolicy? = .default

@@ -1,9 +1,9 @@
 /// Lower-case hexadecimal text of bytes: pseudonyms, payload hashes, token hashes, trace ids from binary formats.
-public enum Hex {
+package enum Hex {
     /// Whether `text` is hexadecimal digits only, in either case (the empty text is).
     package static func isHexadecimal(_ text: String) -> Bool { text.utf8.allSatisfy(ByteClass.isHex) }
 
-    public static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
+    package static func lowercase(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.underestimatedCount * 2)

@@ -25,7 +25,7 @@ extension OutputBuffer {
     ///   boundary and ends in `…`. Returns `true` when it was cut.
     @discardableResult
     @inline(__always)
-    public mutating func appendJSONString(_ text: String, limit: Int = .max) -> Bool {
+    package mutating func appendJSONString(_ text: String, limit: Int = .max) -> Bool {
         if let done = text.utf8.withContiguousStorageIfAvailable({ appendJSONString(utf8: $0, limit: limit) }) {
             return done
         }
@@ -36,13 +36,13 @@ extension OutputBuffer {
 
     /// Appends bytes of unknown provenance (a pipe, a file) as a JSON string: invalid UTF-8 is replaced by U+FFFD.
     @discardableResult
-    public mutating func appendJSONString(unvalidated bytes: UnsafeRawBufferPointer, limit: Int = .max) -> Bool {
+    package mutating func appendJSONString(unvalidated bytes: UnsafeRawBufferPointer, limit: Int = .max) -> Bool {
         appendJSONString(String(decoding: bytes, as: UTF8.self), limit: limit)
     }
 
     /// Appends UTF-8 bytes that Swift already validated (a `String`'s contents) as a JSON string literal.
     @discardableResult
-    public mutating func appendJSONString(utf8: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Bool {
+    package mutating func appendJSONString(utf8: UnsafeBufferPointer<UInt8>, limit: Int = .max) -> Bool {
         var end = utf8.count
         var cut = false
         if end > limit {

@@ -1,7 +1,7 @@
 extension OutputBuffer {
     /// Appends an integer in decimal, without going through `String`.
     @inline(__always)
-    public mutating func appendDecimal(_ value: Int64) {
+    package mutating func appendDecimal(_ value: Int64) {
         if value < 0 {
             append(UInt8(ascii: "-"))
             appendDecimal(UInt64(bitPattern: 0 &- value))  // magnitude, also right for Int64.min
@@ -11,7 +11,7 @@ extension OutputBuffer {
     }
 
     @inline(__always)
-    public mutating func appendDecimal(_ value: UInt64) {
+    package mutating func appendDecimal(_ value: UInt64) {
         reserve(20)
         var v = value
         var digits = 0
@@ -46,7 +46,7 @@ extension OutputBuffer {
     /// Appends a JSON number; NaN and ±infinity, which JSON cannot express, are written as the strings
     /// `"NaN"`, `"Infinity"` and `"-Infinity"`.
     @inline(__always)
-    public mutating func appendJSONNumber(_ value: Double) {
+    package mutating func appendJSONNumber(_ value: Double) {
         guard value.isFinite else {
             if value.isNaN {
                 append("\"NaN\"")

@@ -3,34 +3,34 @@
 /// Not thread-safe: each thread encodes into its own buffer (see ``EncodeScratch``), and sinks copy the bytes out.
 /// Storage is released explicitly by the owner with ``deallocate()``; the buffer is a plain struct so that the
 /// encoder can take it `inout` once per event, with no exclusivity checks per append.
-public struct OutputBuffer: @unchecked Sendable {
+package struct OutputBuffer: @unchecked Sendable {
     @usableFromInline var base: UnsafeMutablePointer<UInt8>
     @usableFromInline var capacity: Int
     /// The number of bytes written.
-    public internal(set) var count: Int
+    package internal(set) var count: Int
 
-    public init(capacity: Int = 1024) {
+    package init(capacity: Int = 1024) {
         self.capacity = max(capacity, 16)
         self.base = .allocate(capacity: self.capacity)
         self.count = 0
     }
 
     /// Frees the storage. The buffer must not be used afterwards.
-    public func deallocate() { base.deallocate() }
+    package func deallocate() { base.deallocate() }
 
     /// Forgets the contents and keeps the storage.
     @inline(__always)
-    public mutating func removeAll() { count = 0 }
+    package mutating func removeAll() { count = 0 }
 
     /// Cuts the contents back to `newCount` bytes.
     @inline(__always)
-    public mutating func truncate(to newCount: Int) {
+    package mutating func truncate(to newCount: Int) {
         precondition(newCount >= 0 && newCount <= count)
         count = newCount
     }
 
     /// Shrinks storage that grew beyond `limit` for one huge event, so one outlier does not pin memory forever.
-    public mutating func shrink(ifLargerThan limit: Int, to size: Int) {
+    package mutating func shrink(ifLargerThan limit: Int, to size: Int) {
         guard capacity > limit else { return }
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
         let keep = min(count, size)
@@ -42,7 +42,7 @@ public struct OutputBuffer: @unchecked Sendable {
     }
 
     @inline(__always)
-    public mutating func reserve(_ extra: Int) {
+    package mutating func reserve(_ extra: Int) {
         if count + extra > capacity { grow(to: count + extra) }
     }
 
@@ -58,14 +58,14 @@ public struct OutputBuffer: @unchecked Sendable {
     }
 
     @inline(__always)
-    public mutating func append(_ byte: UInt8) {
+    package mutating func append(_ byte: UInt8) {
         if count == capacity { grow(to: count + 1) }
         base[count] = byte
         count += 1
     }
 
     @inline(__always)
-    public mutating func append(_ a: UInt8, _ b: UInt8) {
+    package mutating func append(_ a: UInt8, _ b: UInt8) {
         reserve(2)
         base[count] = a
         base[count + 1] = b
@@ -73,7 +73,7 @@ public struct OutputBuffer: @unchecked Sendable {
     }
 
     @inline(__always)
-    public mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+    package mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let src = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
         (base + count).update(from: src, count: bytes.count)
@@ -82,7 +82,7 @@ public struct OutputBuffer: @unchecked Sendable {
 
     /// Appends `"bytes"`: text already known to need no escaping, with one capacity check.
     @inline(__always)
-    public mutating func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
+    package mutating func appendQuoted(_ bytes: UnsafeBufferPointer<UInt8>) {
         reserve(bytes.count &+ 2)
         base[count] = UInt8(ascii: "\"")
         if let src = bytes.baseAddress { (base + (count &+ 1)).update(from: src, count: bytes.count) }
@@ -91,38 +91,38 @@ public struct OutputBuffer: @unchecked Sendable {
     }
 
     @inline(__always)
-    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func append(_ bytes: UnsafeRawBufferPointer) {
         append(bytes.bindMemory(to: UInt8.self))
     }
 
     /// Appends bytes known at compile time (keys, punctuation).
     @inline(__always)
-    public mutating func append(_ text: StaticString) {
+    package mutating func append(_ text: StaticString) {
         text.withUTF8Buffer { append($0) }
     }
 
     /// Appends a string's UTF-8 bytes as they are, without escaping.
     @inline(__always)
-    public mutating func appendRaw(_ text: String) {
+    package mutating func appendRaw(_ text: String) {
         var text = text
         text.withUTF8 { append($0) }
     }
 
     /// Appends the contents of a byte array.
-    public mutating func append(contentsOf bytes: [UInt8]) {
+    package mutating func append(contentsOf bytes: [UInt8]) {
         bytes.withUnsafeBufferPointer { append($0) }
     }
 
     /// The bytes written so far; valid only inside `body`.
     @inline(__always)
-    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    package func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(start: base, count: count))
     }
 
     /// A copy of the contents (for tests and cold paths).
-    public var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+    package var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 
     /// Reads the byte at `index`.
     @inline(__always)
-    public subscript(index: Int) -> UInt8 { base[index] }
+    package subscript(index: Int) -> UInt8 { base[index] }
 }

@@ -9,7 +9,7 @@ extension Timestamp {
     }
 
     /// The same parse from UTF-8 bytes (ingest reads timestamps where they lie in a request, without a `String`).
-    public init?(rfc3339 utf8: UnsafeBufferPointer<UInt8>) {
+    package init?(rfc3339 utf8: UnsafeBufferPointer<UInt8>) {
         guard let micros = Self.rfc3339Microseconds(utf8) else { return nil }
         self.init(microsecondsSinceEpoch: micros)
     }

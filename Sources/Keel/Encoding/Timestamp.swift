@@ -7,11 +7,19 @@ import Darwin
 #endif
 
 /// A wall-clock instant with microsecond precision, as Keel writes it.
-public struct Timestamp: Sendable, Hashable, Comparable {
+public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Microseconds since 1970-01-01T00:00:00Z.
     public var microsecondsSinceEpoch: Int64
 
     public init(microsecondsSinceEpoch: Int64) { self.microsecondsSinceEpoch = microsecondsSinceEpoch }
+
+    /// As Keel writes it: RFC 3339, UTC, six fractional digits (`2026-01-02T03:04:05.123456Z`).
+    public var description: String {
+        var out = OutputBuffer(capacity: 32)
+        defer { out.deallocate() }
+        out.appendRFC3339(self)
+        return String(decoding: out.bytes, as: UTF8.self)
+    }
 
     /// The current time from `CLOCK_REALTIME` (a vDSO call, no syscall).
     @inline(__always)
@@ -46,7 +54,7 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
 extension OutputBuffer {
     /// Appends `2026-01-02T03:04:05.123456Z` (no quotes).
-    public mutating func appendRFC3339(_ t: Timestamp) {
+    package mutating func appendRFC3339(_ t: Timestamp) {
         appendRFC3339Seconds(t)
         appendPadded(t.microsecondOfSecond, width: 6)
         append(UInt8(ascii: "Z"))

@@ -8,7 +8,7 @@ import Synchronization
 /// generator) and a per-process counter (40 bits). Within one process ids therefore never repeat and sort in the
 /// order they were made within the same clock tick; across processes the random prefix keeps them apart. No
 /// system call or lock is needed per id: one atomic increment.
-public struct EventIDGenerator: Sendable {
+package struct EventIDGenerator: Sendable {
     private static let counter = Atomic<UInt64>(0)
     private static let processPrefix: UInt64 = {
         var rng = SystemRandomNumberGenerator()
@@ -17,7 +17,7 @@ public struct EventIDGenerator: Sendable {
 
     /// The 16 bytes of a new id for an event at `time`.
     @inline(__always)
-    public static func next(at time: Timestamp) -> (high: UInt64, low: UInt64) {
+    package static func next(at time: Timestamp) -> (high: UInt64, low: UInt64) {
         let micros = UInt64(bitPattern: time.microsecondsSinceEpoch)
         let millis = micros / 1000
         let subMillis = ((micros % 1000) << 12) / 1000  // 0..<4096
@@ -70,7 +70,7 @@ extension OutputBuffer {
     /// Appends a UUID's canonical text form, `xxxxxxxx-xxxx-7xxx-yxxx-xxxxxxxxxxxx`, lowercase: two digits per byte
     /// from a table, sixteen stores instead of thirty-two nibble conversions.
     @inline(__always)
-    public mutating func appendUUID(high: UInt64, low: UInt64) {
+    package mutating func appendUUID(high: UInt64, low: UInt64) {
         reserve(36)
         let out = UnsafeMutableRawPointer(base + count)
         Self.hexPairs.withUnsafeBufferPointer { pairs in

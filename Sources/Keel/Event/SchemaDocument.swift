@@ -1,9 +1,9 @@
 /// Generates the schema documents from ``FieldCatalogue``: `docs/schema.md` and
 /// `schema/keel-event-v1.schema.json`. Both are committed; a test fails when either differs from what this
 /// generates, so the documents can never drift from the code.
-public enum SchemaDocument {
+package enum SchemaDocument {
     /// The schema as Markdown, one table per group.
-    public static func markdown() -> String {
+    package static func markdown() -> String {
         var out = """
             # Keel event schema v1
 
@@ -58,7 +58,7 @@ public enum SchemaDocument {
     }
 
     /// The schema as JSON Schema (draft 2020-12), pretty-printed with two-space indentation.
-    public static func jsonSchema() -> String {
+    package static func jsonSchema() -> String {
         var properties: [(key: String, value: JSONValue)] = []
         for spec in FieldCatalogue.fields {
             properties.append((spec.name, property(spec)))

@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 import Synchronization
 
 /// Turns a flood of identical events into a few: at most ``limit`` events with the same name per ``interval``; the
@@ -7,9 +7,9 @@ import Synchronization
 ///
 /// "The same name" is the `event` metadata value when there is one, the message otherwise, at the same level.
 /// `audit` and `cost` events are never limited.
-public final class FloodLimiter: Sendable {
-    public let limit: Int
-    public let interval: Duration
+package final class FloodLimiter: Sendable {
+    package let limit: Int
+    package let interval: Duration
     private let windows = Mutex<[Key: Window]>([:])
 
     private struct Key: Hashable {
@@ -24,14 +24,14 @@ public final class FloodLimiter: Sendable {
     }
 
     /// At most `limit` events per name every `interval`.
-    public init(limit: Int, interval: Duration) {
+    package init(limit: Int, interval: Duration) {
         precondition(limit > 0, "the flood limit must let at least one event through")
         self.limit = limit
         self.interval = interval
     }
 
     /// Parses `100/1s`, `10/500ms`, `1000/1m`: a count per interval.
-    public convenience init?(_ text: String) {
+    package convenience init?(_ text: String) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let limit = Int(parts[0]), limit > 0 else { return nil }
         let unit = parts[1]
@@ -49,14 +49,14 @@ public final class FloodLimiter: Sendable {
         self.init(limit: limit, interval: scale * n)
     }
 
-    public enum Decision: Equatable, Sendable {
+    package enum Decision: Equatable, Sendable {
         case drop
         /// Let it through; `suppressed` events of this name were left out since the last one that went through.
         case keep(suppressed: Int)
     }
 
     /// Whether the event goes through. Costs a lock and a dictionary lookup: only installed when configured.
-    public func decide(_ event: LogEvent) -> Decision {
+    package func decide(_ event: LogEvent) -> Decision {
         if case .string(let text)? = event.metadata?["storage_class"], text == "audit" || text == "cost" { return .keep(suppressed: 0) }
         let name: String
         if let value = event.metadata?["event"] { name = "event:" + value.description } else { name = "message:" + event.message.description }

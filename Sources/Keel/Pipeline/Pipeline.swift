@@ -20,19 +20,19 @@ public final class Pipeline: Sendable {
         public static let background = Delivery.background(queueEvents: 8192)
     }
 
-    public let encoder: EventEncoder
+    package let encoder: EventEncoder
     public let sinks: [any LogSink]
-    public let sampler: Sampler
+    package let sampler: Sampler
     public let diagnostics: Diagnostics
     public let delivery: Delivery
     /// Where lines leave the pipeline, with counts per sink.
-    public let router: SinkRouter
+    package let router: SinkRouter
     /// Limits floods of identical events; `nil` when not configured.
-    public let floodLimiter: FloodLimiter?
+    package let floodLimiter: FloodLimiter?
     private let writer: EventWriter
     private let queue: DeliveryQueue?
 
-    public init(
+    package init(
         encoder: EventEncoder, sinks: [any LogSink], sampler: Sampler = Sampler(rate: 1), diagnostics: Diagnostics,
         delivery: Delivery = .synchronous, floodLimiter: FloodLimiter? = nil
     ) {

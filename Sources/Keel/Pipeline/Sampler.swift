@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 
 /// Decides which `ops` events are kept when sample rates below 1 are configured.
 ///
@@ -8,18 +8,18 @@ public import Logging
 ///
 /// The rate of an event is the one set for its `event` name, else the one for its level, else ``rate``
 /// (`LOG_SAMPLE_RATES=debug=0.01,http.request=0.05`).
-public struct Sampler: Sendable {
+package struct Sampler: Sendable {
     /// The fraction of `ops` events kept, 0…1, when no other rate applies.
-    public let rate: Double
+    package let rate: Double
     /// Rates by level (TRACE to NOTICE: WARN and above are never sampled).
-    public let levelRates: [Logger.Level: Double]
+    package let levelRates: [Logger.Level: Double]
     /// Rates by `event` name.
-    public let eventRates: [String: Double]
+    package let eventRates: [String: Double]
     private let threshold: UInt64
     private let levelThresholds: [Logger.Level: UInt64]
     private let eventThresholds: [String: UInt64]
 
-    public init(rate: Double, levelRates: [Logger.Level: Double] = [:], eventRates: [String: Double] = [:]) {
+    package init(rate: Double, levelRates: [Logger.Level: Double] = [:], eventRates: [String: Double] = [:]) {
         precondition(([rate] + levelRates.values + eventRates.values).allSatisfy { $0 >= 0 && $0 <= 1 }, "sample rates must be within 0…1")
         self.rate = rate
         self.levelRates = levelRates
@@ -34,10 +34,10 @@ public struct Sampler: Sendable {
     }
 
     /// Whether everything is kept (no hashing needed).
-    public var keepsEverything: Bool { rate >= 1 && levelRates.isEmpty && eventRates.isEmpty }
+    package var keepsEverything: Bool { rate >= 1 && levelRates.isEmpty && eventRates.isEmpty }
 
     @inline(__always)
-    public func keeps(level: Logger.Level, storageClass: StorageClass, requestID: String?, eventID: UInt64, event: String? = nil) -> Bool {
+    package func keeps(level: Logger.Level, storageClass: StorageClass, requestID: String?, eventID: UInt64, event: String? = nil) -> Bool {
         if level >= .warning || !storageClass.isDroppable { return true }
         let threshold = event.flatMap { eventThresholds[$0] } ?? levelThresholds[level] ?? self.threshold
         if threshold == .max { return true }

@@ -1,10 +1,10 @@
-public import CoreMetrics
-public import Logging
+package import CoreMetrics
+package import Logging
 
 /// Hands a line to every sink that takes its storage class, and counts, per sink and class, the lines and bytes
 /// each was given: the one place lines leave the pipeline, on the calling thread or on the writer thread.
-public final class SinkRouter: Sendable {
-    public let sinks: [any LogSink]
+package final class SinkRouter: Sendable {
+    package let sinks: [any LogSink]
     private let counts: [SinkCounts]
     /// The sinks that want ``LogSink/endBatch()`` calls (usually none, or the audit log).
     private let batchEnders: [any LogSink]
@@ -30,12 +30,12 @@ public final class SinkRouter: Sendable {
     }
 
     /// Lines given to each sink, by its ``LogSink/name`` and storage class.
-    public func linesWritten(to sinkName: String, _ storageClass: StorageClass) -> Int {
+    package func linesWritten(to sinkName: String, _ storageClass: StorageClass) -> Int {
         counts.filter { $0.name == sinkName }.reduce(0) { $0 + $1.lines(storageClass) }
     }
 
     /// Bytes given to each sink, by its ``LogSink/name`` and storage class.
-    public func bytesWritten(to sinkName: String, _ storageClass: StorageClass) -> Int {
+    package func bytesWritten(to sinkName: String, _ storageClass: StorageClass) -> Int {
         counts.filter { $0.name == sinkName }.reduce(0) { $0 + $1.bytes(storageClass) }
     }
 }

@@ -205,7 +205,7 @@ public struct JSONParser {
     /// `append`, and moves `i` past it. Shared by this parser, the redactor that reads JSON text directly and the
     /// server's ingest scanner. A lone surrogate is an error (its reason names the surrogate), or U+FFFD when
     /// `repairUTF8`.
-    public static func decodeEscape(
+    package static func decodeEscape(
         _ bytes: UnsafeBufferPointer<UInt8>, at i: inout Int, repairUTF8: Bool, append: (UInt8) -> Void
     ) throws(Error) {
         i += 1

@@ -55,7 +55,7 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Appends the value as compact JSON.
-    public func write(to out: inout OutputBuffer) {
+    package func write(to out: inout OutputBuffer) {
         switch self {
         case .null: out.append("null")
         case .bool(let b): out.append(b ? "true" : "false")

@@ -347,7 +347,7 @@ extension Redactor {
     ///
     /// The same result as parsing, ``redact(_:)`` and writing, without the tree: the fast way to redact lines.
     /// When `bytes` is not JSON it throws and `out` is left as it was.
-    public func redactJSON(
+    package func redactJSON(
         _ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer, maxDepth: Int = 128
     ) throws(JSONParser.Error) -> [RedactionType] {
         let mark = out.count
@@ -367,5 +367,17 @@ extension Redactor {
             throw error
         }
         return redactor.types
+    }
+
+    /// Redacts a line of JSON text — a payload, a record from elsewhere — and returns it as compact JSON with what
+    /// was removed (once per type); throws when `json` is not JSON.
+    public func redactJSON(_ json: some StringProtocol) throws(JSONParser.Error) -> (json: String, redacted: [RedactionType]) {
+        var text = String(json)
+        var out = OutputBuffer(capacity: text.utf8.count + 64)
+        defer { out.deallocate() }
+        let outcome = text.withUTF8 { bytes in
+            Swift.Result { () throws(JSONParser.Error) in try redactJSON(UnsafeRawBufferPointer(bytes), to: &out) }
+        }
+        return (String(decoding: out.bytes, as: UTF8.self), try outcome.get())
     }
 }

@@ -5,8 +5,8 @@
 /// without copying.
 ///
 /// A class, so that the encoder passes one reference per event rather than copying the policy.
-public final class StringRedactor: Sendable {
-    public let policy: RedactionPolicy
+package final class StringRedactor: Sendable {
+    package let policy: RedactionPolicy
     /// The policy's parts the scan reads, unpacked once: reading them through `policy` would copy the struct.
     private let enabled: DetectorSet
     /// Whether some detector types are switched off, so findings of combined detectors (vendor keys, `Bearer` and
@@ -17,7 +17,7 @@ public final class StringRedactor: Sendable {
     let pseudonymizer: Pseudonymizer?
     let keyRules: KeyRules
 
-    public init(policy: RedactionPolicy = .default) {
+    package init(policy: RedactionPolicy = .default) {
         self.policy = policy
         self.enabled = DetectorSet(enabledBy: policy)
         self.filtersTypes = !policy.disabledDetectors.isEmpty
@@ -28,7 +28,7 @@ public final class StringRedactor: Sendable {
     }
 
     /// The redacted text and what was removed; `nil` when nothing was found.
-    public func redact(_ text: String) -> (text: String, types: [RedactionType])? {
+    package func redact(_ text: String) -> (text: String, types: [RedactionType])? {
         // Shorter than any detector's match: decided without touching the bytes.
         guard text.utf8.count >= Self.shortest else { return nil }
         if let found = text.utf8.withContiguousStorageIfAvailable({ redact(utf8: $0) }) { return found }
@@ -44,7 +44,7 @@ public final class StringRedactor: Sendable {
     /// Most strings in a log line (ids, routes, names of things) are decided by the byte pass alone, without
     /// building anything: this part is meant to be inlined into the encoder.
     @inline(__always)
-    public func redact(utf8 s: UnsafeBufferPointer<UInt8>) -> (text: String, types: [RedactionType])? {
+    package func redact(utf8 s: UnsafeBufferPointer<UInt8>) -> (text: String, types: [RedactionType])? {
         guard s.count >= Self.shortest else { return nil }
         return redact(utf8: s, features: ByteFeatures(s))
     }

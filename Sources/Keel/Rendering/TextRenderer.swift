@@ -7,10 +7,10 @@ import Logging
 /// line with no control characters: newlines, tabs and escape sequences in values are shown as `\n`, `\t`,
 /// `\u{1B}`, so a log line can never move the cursor or recolour a terminal. A line that is not a JSON object is
 /// shown dimmed, sanitised the same way.
-public struct TextRenderer: Sendable {
-    public var colour: Bool
+package struct TextRenderer: Sendable {
+    package var colour: Bool
 
-    public init(colour: Bool) { self.colour = colour }
+    package init(colour: Bool) { self.colour = colour }
 
     /// Envelope fields left out of the `key=value` list: they are shown in the fixed columns, or are the same on
     /// every line of a process.
@@ -19,7 +19,7 @@ public struct TextRenderer: Sendable {
         "event_id",
     ]
 
-    public func render(line: UnsafeRawBufferPointer) -> String {
+    package func render(line: UnsafeRawBufferPointer) -> String {
         var end = line.count
         while end > 0, line[end - 1] == 0x0A || line[end - 1] == 0x0D { end -= 1 }
         let body = UnsafeRawBufferPointer(rebasing: line[0..<end])
@@ -29,13 +29,13 @@ public struct TextRenderer: Sendable {
         return render(event: value)
     }
 
-    public func render(line: String) -> String {
+    package func render(line: String) -> String {
         var line = line
         return line.withUTF8 { render(line: UnsafeRawBufferPointer($0)) }
     }
 
     /// Renders a parsed event object.
-    public func render(event: JSONValue) -> String {
+    package func render(event: JSONValue) -> String {
         guard case .object(let members) = event else { return dim(Self.sanitise(event.jsonText)) }
         var out = ""
         if let ts = event["timestamp"]?.stringValue {
@@ -79,7 +79,7 @@ public struct TextRenderer: Sendable {
     /// Replaces every control character (C0, DEL, C1, U+2028/9) and every bidirectional control (U+200E/F,
     /// U+202A–U+202E, U+2066–U+2069, U+061C) with a visible escape: a "Trojan Source" line cannot reorder what an
     /// operator reads.
-    public static func sanitise(_ text: String) -> String {
+    package static func sanitise(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: isControl) else { return text }
         var out = ""
         out.reserveCapacity(text.utf8.count + 8)

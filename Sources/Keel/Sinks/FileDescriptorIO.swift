@@ -7,10 +7,10 @@ import Darwin
 #endif
 
 /// Thin, retrying wrappers over the system calls sinks use.
-public enum FileDescriptorIO {
+package enum FileDescriptorIO {
     /// Writes all of `bytes`, retrying on `EINTR` and partial writes. Returns `errno` on failure, `nil` on success.
     @discardableResult
-    public static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
+    package static func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) -> Int32? {
         guard var p = bytes.baseAddress else { return nil }
         var remaining = bytes.count
         while remaining > 0 {
@@ -26,16 +26,16 @@ public enum FileDescriptorIO {
     }
 
     /// Whether `fd` is a terminal.
-    public static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
+    package static func isTerminal(_ fd: Int32) -> Bool { isatty(fd) == 1 }
 
     /// The text of an `errno` value.
-    public static func describe(_ code: Int32) -> String {
+    package static func describe(_ code: Int32) -> String {
         guard let text = strerror(code) else { return "errno \(code)" }
         return String(cString: text)
     }
 
     /// Writes one diagnostic line to stderr. Used when a sink fails, never on the normal path.
-    public static func reportToStderr(_ message: String) {
+    package static func reportToStderr(_ message: String) {
         var line = "keel: " + message + "\n"
         line.withUTF8 { _ = writeAll(2, UnsafeRawBufferPointer($0)) }
     }

@@ -36,9 +36,11 @@ struct RetentionJob: Service {
 }
 
 extension KeelServer {
-    /// Applies retention once, as of `now` (microseconds since the epoch); returns the events dropped per tenant.
+    /// Applies retention once, as of `now` (microseconds since the epoch; the present when `nil`); returns the
+    /// events dropped per tenant.
     @discardableResult
-    public func applyRetention(now: Int64 = Timestamp.now().microsecondsSinceEpoch) async throws -> [String: Int] {
+    public func applyRetention(now: Int64? = nil) async throws -> [String: Int] {
+        let now = now ?? Timestamp.now().microsecondsSinceEpoch
         let store = self.store
         var dropped: [String: Int] = [:]
         for tenant in try await blocking({ try store.tenants() }) {

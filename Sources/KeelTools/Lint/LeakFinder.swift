@@ -1,21 +1,21 @@
-public import Keel
+package import Keel
 
 /// Finds personal data and secrets in an event and says where — type and JSON path — never what.
-public struct LeakFinder: Sendable {
-    public struct Leak: Sendable, Equatable {
-        public let path: String
-        public let type: RedactionType
+package struct LeakFinder: Sendable {
+    package struct Leak: Sendable, Equatable {
+        package let path: String
+        package let type: RedactionType
     }
 
     let policy: RedactionPolicy
     let strings: StringRedactor
 
-    public init(policy: RedactionPolicy = .default) {
+    package init(policy: RedactionPolicy = .default) {
         self.policy = policy
         self.strings = StringRedactor(policy: policy)
     }
 
-    public func leaks(in event: JSONValue) -> [Leak] {
+    package func leaks(in event: JSONValue) -> [Leak] {
         var leaks: [Leak] = []
         walk(event, path: "", into: &leaks)
         return leaks

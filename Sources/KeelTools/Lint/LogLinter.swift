@@ -1,18 +1,18 @@
-public import Keel
+package import Keel
 
 /// `keel lint`: checks log lines for schema v1 violations and for personal data or secrets, and keeps the tally
 /// for the summary. A finding names the line, the kind and the JSON path; a leaked value is never printed.
-public final class LogLinter {
-    public struct Finding: Sendable, Equatable {
-        public enum Kind: Sendable, Equatable {
+package final class LogLinter {
+    package struct Finding: Sendable, Equatable {
+        package enum Kind: Sendable, Equatable {
             case notJSON
             case schema(String)
             case leak(LeakFinder.Leak)
         }
-        public let line: Int
-        public let kind: Kind
+        package let line: Int
+        package let kind: Kind
 
-        public var text: String {
+        package var text: String {
             switch kind {
             case .notJSON: "not JSON"
             case .schema(let problem): "schema: \(problem)"
@@ -21,26 +21,26 @@ public final class LogLinter {
         }
     }
 
-    public let checksSchema: Bool
+    package let checksSchema: Bool
     private let schema = SchemaChecker()
     private let finder: LeakFinder
-    public private(set) var lines = 0
+    package private(set) var lines = 0
     /// The line number within the current file.
     private var fileLine = 0
-    public private(set) var linesWithFindings = 0
+    package private(set) var linesWithFindings = 0
     /// Findings per summary row: `schema`, `not JSON`, or a leak type name.
-    public private(set) var tally: [String: Int] = [:]
+    package private(set) var tally: [String: Int] = [:]
 
-    public init(policy: RedactionPolicy = .default, checkSchema: Bool = true) {
+    package init(policy: RedactionPolicy = .default, checkSchema: Bool = true) {
         self.finder = LeakFinder(policy: policy)
         self.checksSchema = checkSchema
     }
 
     /// Starts numbering lines from 1 again, for the next file.
-    public func startFile() { fileLine = 0 }
+    package func startFile() { fileLine = 0 }
 
     /// Checks one line (without its newline) and returns what it found.
-    public func check(_ bytes: UnsafeRawBufferPointer) -> [Finding] {
+    package func check(_ bytes: UnsafeRawBufferPointer) -> [Finding] {
         lines += 1
         fileLine += 1
         var findings: [Finding] = []
@@ -66,7 +66,7 @@ public final class LogLinter {
     }
 
     /// The summary table, in Markdown.
-    public var summary: String {
+    package var summary: String {
         var out = "| finding | count |\n| --- | --- |\n"
         for (name, count) in tally.sorted(by: { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }) {
             out += "| \(name) | \(count) |\n"

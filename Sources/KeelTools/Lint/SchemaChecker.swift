@@ -1,12 +1,12 @@
-public import Keel
+package import Keel
 
 /// Checks one parsed line against schema v1 (``FieldCatalogue``): required fields per storage class, JSON types,
 /// enumerated values, patterns, unknown top-level fields and key order.
-public struct SchemaChecker: @unchecked Sendable {
+package struct SchemaChecker: @unchecked Sendable {
     // Regexes are immutable after construction; matching does not mutate them.
     private let patterns: [FieldID: Regex<AnyRegexOutput>]
 
-    public init() {
+    package init() {
         var patterns: [FieldID: Regex<AnyRegexOutput>] = [:]
         for spec in FieldCatalogue.fields {
             if let pattern = spec.pattern, let regex = try? Regex(pattern) { patterns[spec.id] = regex }
@@ -15,7 +15,7 @@ public struct SchemaChecker: @unchecked Sendable {
     }
 
     /// The problems of one event, in the order found. Empty when it is valid schema v1.
-    public func problems(in event: JSONValue) -> [String] {
+    package func problems(in event: JSONValue) -> [String] {
         guard case .object(let members) = event else { return ["not a JSON object"] }
         var problems: [String] = []
         var seen: [FieldID: JSONValue] = [:]

@@ -1,5 +1,5 @@
-public import Keel
-public import Logging
+package import Keel
+package import Logging
 
 /// Puts another program's output through Keel, one line at a time: what `keel pipe` runs.
 ///
@@ -13,7 +13,7 @@ public import Logging
 /// event at ``plainLevel``, so nothing a program wrote is lost.
 ///
 /// Every line is written on the calling thread, in the order read, whatever the pipeline's delivery.
-public final class PipeStream {
+package final class PipeStream {
     private let pipeline: Pipeline
     private let logger: Logger
     private let normalizer: ForeignRecordNormalizer
@@ -22,14 +22,14 @@ public final class PipeStream {
     /// The object a plain line is written as, reused from line to line.
     private var plain = OutputBuffer(capacity: 1024)
     /// The level of lines that are not JSON objects, and of objects that name no level.
-    public let plainLevel: Logger.Level
-    public private(set) var lines = 0
+    package let plainLevel: Logger.Level
+    package private(set) var lines = 0
 
     /// - Parameters:
     ///   - configuration: the redaction policy, the longest line, and the `service`, `env`, `version` and `host`
     ///     given to lines that do not name their own.
     ///   - minimumLevel: lines below this level are dropped (default: keep everything).
-    public convenience init(
+    package convenience init(
         pipeline: Pipeline, configuration: KeelConfiguration, label: String = "pipe", plainLevel: Logger.Level = .info,
         minimumLevel: Logger.Level = .trace
     ) {
@@ -61,7 +61,7 @@ public final class PipeStream {
     deinit { plain.deallocate() }
 
     /// Handles one line (without its newline).
-    public func handle(_ line: UnsafeRawBufferPointer) {
+    package func handle(_ line: UnsafeRawBufferPointer) {
         lines += 1
         var line = line.bindMemory(to: UInt8.self)
         if line.last == 0x0D { line = UnsafeBufferPointer(rebasing: line.dropLast()) }

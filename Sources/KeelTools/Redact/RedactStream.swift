@@ -1,20 +1,20 @@
-public import Keel
+package import Keel
 
 /// Redacts NDJSON line by line: a JSON line goes through the engine straight from its bytes
 /// (``Redactor/redactJSON(_:to:maxDepth:)``), anything else is redacted as plain text.
 ///
 /// Output goes through a buffer written out in large blocks, so a multi-gigabyte file costs one `write(2)` per
 /// 64 KiB. Every input line yields exactly one output line, in order.
-public final class RedactStream {
-    public let redactor: Redactor
+package final class RedactStream {
+    package let redactor: Redactor
     private let fd: Int32
     private var out = OutputBuffer(capacity: 64 << 10)
-    public private(set) var lines = 0
-    public private(set) var redactedLines = 0
+    package private(set) var lines = 0
+    package private(set) var redactedLines = 0
     /// Set when writing failed (a closed pipe): the caller should stop.
-    public private(set) var outputFailed = false
+    package private(set) var outputFailed = false
 
-    public init(redactor: Redactor, fd: Int32 = 1) {
+    package init(redactor: Redactor, fd: Int32 = 1) {
         self.redactor = redactor
         self.fd = fd
     }
@@ -22,7 +22,7 @@ public final class RedactStream {
     deinit { out.deallocate() }
 
     /// Redacts one line (without its newline) and queues the result.
-    public func handle(_ line: UnsafeRawBufferPointer) {
+    package func handle(_ line: UnsafeRawBufferPointer) {
         lines += 1
         if let types = try? redactor.redactJSON(line, to: &out) {
             if !types.isEmpty { redactedLines += 1 }
@@ -39,7 +39,7 @@ public final class RedactStream {
     }
 
     /// Writes out what is queued.
-    public func flush() {
+    package func flush() {
         guard out.count > 0, !outputFailed else { return }
         if out.withUnsafeBytes({ FileDescriptorIO.writeAll(fd, $0) }) != nil { outputFailed = true }
         out.removeAll()

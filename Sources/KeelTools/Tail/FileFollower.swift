@@ -12,15 +12,15 @@ import Darwin
 /// (rotated by rename, or removed and re-created) the rest of the old file is read first, then the new file from
 /// its start; when the file got shorter (`copytruncate`) reading restarts at its beginning. A missing file is
 /// waited for. No thread and no sleep inside: the caller decides how often to poll.
-public final class FileFollower {
-    public let path: String
+package final class FileFollower {
+    package let path: String
     private var fd: Int32 = -1
     private var identity: (dev: UInt64, ino: UInt64)?
     private var offset: Int64 = 0
     private var reader = LineReader()
 
     /// - Parameter fromEnd: start at the current end of the file instead of its beginning.
-    public init(path: String, fromEnd: Bool = false) {
+    package init(path: String, fromEnd: Bool = false) {
         self.path = path
         if open(), fromEnd {
             offset = Int64(lseek(fd, 0, SEEK_END))
@@ -42,11 +42,11 @@ public final class FileFollower {
     }
 
     /// Whether the file is open (it may not exist yet).
-    public var isOpen: Bool { fd >= 0 }
+    package var isOpen: Bool { fd >= 0 }
 
     /// Reads everything new and calls `onLine` for each complete line. Returns the number of lines delivered.
     @discardableResult
-    public func poll(onLine: (UnsafeRawBufferPointer) -> Void) -> Int {
+    package func poll(onLine: (UnsafeRawBufferPointer) -> Void) -> Int {
         var delivered = 0
         let counting: (UnsafeRawBufferPointer) -> Void = { line in
             delivered += 1

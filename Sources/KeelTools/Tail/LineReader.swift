@@ -12,17 +12,17 @@ import Darwin
 /// than ``maxLineBytes`` is delivered in pieces of that size rather than growing memory without bound. At end
 /// of input a final line without a newline is kept until ``finish()`` — so a follower can wait for the writer to
 /// complete it.
-public struct LineReader {
-    public let maxLineBytes: Int
+package struct LineReader {
+    package let maxLineBytes: Int
     private var pending: [UInt8] = []
     private var chunk: [UInt8]
 
-    public init(maxLineBytes: Int = 64 << 20, chunkSize: Int = 64 << 10) {
+    package init(maxLineBytes: Int = 64 << 20, chunkSize: Int = 64 << 10) {
         self.maxLineBytes = maxLineBytes
         self.chunk = [UInt8](repeating: 0, count: chunkSize)
     }
 
-    public enum ReadResult: Equatable {
+    package enum ReadResult: Equatable {
         /// Read this many bytes (some lines may have been delivered).
         case read(Int)
         case endOfInput
@@ -30,7 +30,7 @@ public struct LineReader {
     }
 
     /// Reads once from `fd` and calls `onLine` with each complete line (without its newline).
-    public mutating func read(from fd: Int32, onLine: (UnsafeRawBufferPointer) -> Void) -> ReadResult {
+    package mutating func read(from fd: Int32, onLine: (UnsafeRawBufferPointer) -> Void) -> ReadResult {
         let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
         if n < 0 { return errno == EINTR ? .read(0) : .failed(errno: errno) }
         if n == 0 { return .endOfInput }
@@ -39,7 +39,7 @@ public struct LineReader {
     }
 
     /// Feeds bytes obtained elsewhere.
-    public mutating func consume(_ bytes: UnsafeRawBufferPointer, onLine: (UnsafeRawBufferPointer) -> Void) {
+    package mutating func consume(_ bytes: UnsafeRawBufferPointer, onLine: (UnsafeRawBufferPointer) -> Void) {
         var start = 0
         for i in 0..<bytes.count where bytes[i] == 0x0A {
             if pending.isEmpty {
@@ -69,10 +69,10 @@ public struct LineReader {
     }
 
     /// Whether part of a line is waiting for its newline.
-    public var hasPartialLine: Bool { !pending.isEmpty }
+    package var hasPartialLine: Bool { !pending.isEmpty }
 
     /// Delivers a final line that has no newline.
-    public mutating func finish(onLine: (UnsafeRawBufferPointer) -> Void) {
+    package mutating func finish(onLine: (UnsafeRawBufferPointer) -> Void) {
         guard !pending.isEmpty else { return }
         pending.withUnsafeBytes { onLine($0) }
         pending.removeAll()
@@ -80,7 +80,7 @@ public struct LineReader {
 
     /// Reads `fd` to its end, line by line (the last one even without a newline), for as long as `proceed` says.
     /// - Returns: the `errno` of a read that failed, or `nil`.
-    public mutating func readAll(
+    package mutating func readAll(
         from fd: Int32, while proceed: () -> Bool = { true }, onLine: (UnsafeRawBufferPointer) -> Void
     ) -> Int32? {
         while proceed() {

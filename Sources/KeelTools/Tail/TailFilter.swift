@@ -1,22 +1,22 @@
-public import Keel
-public import Logging
+package import Keel
+package import Logging
 
 /// Which lines `keel tail` and `keel query` show, and how a line is classified: the same filters a server applies
 /// to `/v1/events`, applied to lines read locally (files, stdin), plus a regular expression over the whole line.
-public struct TailFilter: @unchecked Sendable {
+package struct TailFilter: @unchecked Sendable {
     /// Show events at this level or above.
-    public var minimumLevel: Logger.Level?
+    package var minimumLevel: Logger.Level?
     /// Fields that must hold exactly these strings (`request_id`, `tenant_id`, `event`, `error_code` …).
-    public var fields: [(name: String, value: String)]
+    package var fields: [(name: String, value: String)]
     /// A substring of the message, without regard to case (the server's `q`).
-    public var messageContains: String?
+    package var messageContains: String?
     /// Events from this time, and before this one (microseconds since the epoch).
-    public var from: Int64?
-    public var to: Int64?
+    package var from: Int64?
+    package var to: Int64?
     /// Matched against the whole line.
-    public var grep: Regex<AnyRegexOutput>?
+    package var grep: Regex<AnyRegexOutput>?
 
-    public init(
+    package init(
         minimumLevel: Logger.Level? = nil, requestID: String? = nil, tenant: String? = nil,
         fields: [(name: String, value: String)] = [], messageContains: String? = nil, from: Int64? = nil,
         to: Int64? = nil, grep: Regex<AnyRegexOutput>? = nil
@@ -33,24 +33,24 @@ public struct TailFilter: @unchecked Sendable {
     }
 
     /// Compiles a `--grep` pattern; the error says what is wrong with it.
-    public static func pattern(_ text: String, ignoreCase: Bool) throws -> Regex<AnyRegexOutput> {
+    package static func pattern(_ text: String, ignoreCase: Bool) throws -> Regex<AnyRegexOutput> {
         let regex = try Regex(text)
         return ignoreCase ? regex.ignoresCase() : regex
     }
 
     /// Whether a filter on event fields is set: a line that is not JSON cannot match one.
-    public var filtersFields: Bool {
+    package var filtersFields: Bool {
         minimumLevel != nil || !fields.isEmpty || messageContains != nil || from != nil || to != nil
     }
 
-    public enum Verdict {
+    package enum Verdict {
         case event(JSONValue)
         case plain(String)
         case hidden
     }
 
     /// Classifies one line (without its newline).
-    public func judge(_ line: UnsafeRawBufferPointer) -> Verdict {
+    package func judge(_ line: UnsafeRawBufferPointer) -> Verdict {
         let text = String(decoding: line, as: UTF8.self)
         if let grep, (try? grep.firstMatch(in: text)) == nil { return .hidden }
         guard let value = try? JSONParser.parse(line, options: .init(repairUTF8: true)), case .object = value else {

@@ -8,18 +8,18 @@ import Darwin
 import Keel
 
 /// Writes what `keel tail` shows: each line judged by the filter, rendered, and written to a descriptor.
-public final class TailPrinter {
-    public enum Style: Sendable { case pretty, json }
+package final class TailPrinter {
+    package enum Style: Sendable { case pretty, json }
 
     let filter: TailFilter
-    public let style: Style
+    package let style: Style
     private let renderer: TextRenderer
     private let fd: Int32
     /// Set once the reader of our output went away (closed pipe): the caller should stop.
-    public private(set) var outputClosed = false
-    public private(set) var shown = 0
+    package private(set) var outputClosed = false
+    package private(set) var shown = 0
 
-    public init(filter: TailFilter, style: Style, colour: Bool, fd: Int32 = 1) {
+    package init(filter: TailFilter, style: Style, colour: Bool, fd: Int32 = 1) {
         self.filter = filter
         self.style = style
         self.renderer = TextRenderer(colour: colour)
@@ -27,7 +27,7 @@ public final class TailPrinter {
     }
 
     /// Judges and prints one line (without its newline).
-    public func handle(_ line: UnsafeRawBufferPointer) {
+    package func handle(_ line: UnsafeRawBufferPointer) {
         guard !outputClosed else { return }
         var text: String
         switch filter.judge(line) {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import Keel
+package import Keel
 
 /// Checks hash-chained audit logs (``AuditChain``), as `keel verify` does: every record's hash, its link to the one
 /// before, `seq` without gaps, every checkpoint's HMAC (given the key), and that the log ends sealed.
@@ -10,29 +10,29 @@ public import Keel
 /// tail leaves the log unsealed; a whole file rebuilt without the key has checkpoints whose HMAC does not match; a
 /// log rebuilt *with* the key, or cut and sealed again, lacks checkpoints exported elsewhere (``ExportedCheckpoints``).
 /// Files are followed in the order given, as one chain (rotated files first).
-public struct AuditVerifier {
-    public struct Report: Sendable {
-        public var records = 0
-        public var checkpoints = 0
+package struct AuditVerifier {
+    package struct Report: Sendable {
+        package var records = 0
+        package var checkpoints = 0
         /// The first problem: file, line number (from 1) and what is wrong; `nil` when the chain holds.
-        public var failure: (file: String, line: Int, reason: String)?
+        package var failure: (file: String, line: Int, reason: String)?
         /// Whether the last record is a sealing checkpoint.
-        public var sealed = false
+        package var sealed = false
         /// Records after the last checkpoint: the part no checkpoint vouches for.
-        public var recordsAfterLastCheckpoint = 0
-        public var ok: Bool { failure == nil }
+        package var recordsAfterLastCheckpoint = 0
+        package var ok: Bool { failure == nil }
     }
 
-    public let key: [UInt8]?
-    public let allowUnsealed: Bool
-    public init(key: [UInt8]?, allowUnsealed: Bool = false) {
+    package let key: [UInt8]?
+    package let allowUnsealed: Bool
+    package init(key: [UInt8]?, allowUnsealed: Bool = false) {
         self.key = key
         self.allowUnsealed = allowUnsealed
     }
 
     /// Checks `files` as one chain; with `exported` (the checkpoint records exported to a second place, see
     /// ``ExportedCheckpoints``), also that the log holds every one of them unchanged.
-    public func verify(
+    package func verify(
         files: [String], exported: ExportedCheckpoints? = nil,
         progress: ((_ file: String, _ records: Int) -> Void)? = nil
     ) -> Report {

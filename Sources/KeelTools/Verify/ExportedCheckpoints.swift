@@ -1,17 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-public import Keel
+package import Keel
 
 /// Checkpoint records exported to a second place (``AuditSink/checkpointCopy``): the `seq` and `hash` each one had in
 /// the log. A log that still verifies on its own but lacks one of them, or has another record at its `seq`, was
 /// rewritten, replaced or cut — what a hash chain alone cannot tell.
-public struct ExportedCheckpoints: Sendable {
+package struct ExportedCheckpoints: Sendable {
     /// The hash of the checkpoint record at each exported `seq`.
-    public let hashes: [Int64: [UInt8]]
+    package let hashes: [Int64: [UInt8]]
 
     /// Reads exported checkpoint records, one per line (other lines are refused).
-    public init(path: String) throws(ExportedCheckpointsError) {
+    package init(path: String) throws(ExportedCheckpointsError) {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             throw ExportedCheckpointsError(path: path, line: 0, reason: "cannot read: \(FileDescriptorIO.describe(errno))")
@@ -43,9 +43,9 @@ public struct ExportedCheckpoints: Sendable {
     }
 }
 
-public struct ExportedCheckpointsError: Error, CustomStringConvertible {
-    public let path: String
-    public let line: Int
-    public let reason: String
-    public var description: String { "\(path)\(line > 0 ? ":\(line)" : ""): \(reason)" }
+package struct ExportedCheckpointsError: Error, CustomStringConvertible {
+    package let path: String
+    package let line: Int
+    package let reason: String
+    package var description: String { "\(path)\(line > 0 ? ":\(line)" : ""): \(reason)" }
 }

@@ -1,6 +1,6 @@
 /// Numbers that identify a person or an account, each validated so that ids, order numbers, timestamps and
 /// versions are left alone: payment cards (Luhn), US social security numbers (SSA rules), IBANs (mod-97).
-public enum NumberDetectors {
+package enum NumberDetectors {
     /// Payment cards: 13–19 digits, optionally grouped by single spaces or hyphens, passing the Luhn check.
     static func scanCards(_ s: UnsafeBufferPointer<UInt8>, into findings: inout [Finding]) {
         var i = s.nextDigit(from: 0)
@@ -58,7 +58,7 @@ public enum NumberDetectors {
     }
 
     /// Whether a JSON number's text is a payment card number: 13–19 digits passing Luhn.
-    public static func isCardNumber(_ number: String) -> Bool {
+    package static func isCardNumber(_ number: String) -> Bool {
         var text = number
         return text.withUTF8 { isCardNumber($0) }
     }
