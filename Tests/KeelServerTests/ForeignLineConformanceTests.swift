@@ -35,6 +35,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         var config = KeelConfiguration()
         config.console = nil
+        config.delivery = .synchronous
         config.file = directory.appendingPathComponent("pipe.log").path
         let pipeline = try Keel.makePipeline(config)
         let stream = PipeStream(pipeline: pipeline, redaction: .default, maxLineBytes: 256 << 10, defaults: [:])

@@ -19,8 +19,9 @@ import Testing
             ["serve", "--data", Self.temporaryDirectory(), "--listen", "127.0.0.1:\(first.port)"])
         #expect(status != 0)
         #expect(err.contains("127.0.0.1:\(first.port) is already in use"), "\(err)")
-        // Not a zombie: it ended by itself, quickly, without a flood of retries.
-        #expect(ContinuousClock.now - started < .seconds(15))
+        // Not a zombie: it ended by itself (the helper would kill it at 60 s) without a flood of retries. The bound is
+        // loose: alone this takes half a second, in the whole suite on two cores it has taken 18 s.
+        #expect(ContinuousClock.now - started < .seconds(40))
         #expect(err.split(separator: "\n").count < 20, "\(err.prefix(2000))")
     }
 

@@ -31,6 +31,7 @@ import Testing
         let path = dir.appendingPathComponent("app.log").path
         var config = KeelConfiguration()
         config.console = nil
+        config.delivery = .synchronous
         config.file = path
         config.service = "legacy"
         config.sourceLocations = .never
@@ -80,6 +81,7 @@ import Testing
         let path = dir.appendingPathComponent("app.log").path
         var config = KeelConfiguration()
         config.console = nil
+        config.delivery = .synchronous
         config.file = path
         let pipeline = try Keel.makePipeline(config)
         let stream = PipeStream(pipeline: pipeline, configuration: config, minimumLevel: .info)

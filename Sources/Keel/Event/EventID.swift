@@ -41,12 +41,6 @@ extension EventIDGenerator {
         return text(high: millis << 16 | 0x8000 | bits(6..<8) & 0x0FFF, low: 0x8000_0000_0000_0000 | bits(8..<16) & 0x3FFF_FFFF_FFFF_FFFF)
     }
 
-    /// A new id (``next(at:)``) as text.
-    package static func string(at time: Timestamp) -> String {
-        let (high, low) = next(at: time)
-        return text(high: high, low: low)
-    }
-
     private static func text(high: UInt64, low: UInt64) -> String {
         var out = OutputBuffer(capacity: 36)
         defer { out.deallocate() }

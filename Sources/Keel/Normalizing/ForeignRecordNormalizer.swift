@@ -104,12 +104,11 @@ package struct ForeignRecordNormalizer: Sendable {
     /// - Parameters:
     ///   - envelopeTimestamp: the time the format carries outside the object (a Loki entry's, an OTLP record's),
     ///     in microseconds: used when the object has none.
-    ///   - identity: a stable text of what was sent, from which a missing `event_id` is derived; `nil` gives a record
-    ///     without one a new id (a plain line has no identity worth keeping: the same text later is another event).
+    ///   - identity: a stable text of what was sent, from which a missing `event_id` is derived.
     ///   - tenant: the tenant the record belongs to, whatever it says; `nil` keeps the record's own `tenant_id`.
     ///   - now: the time of arrival, in microseconds: the time of a record that gives none.
     package func normalize(
-        _ object: UnsafeBufferPointer<UInt8>, envelopeTimestamp: Int64? = nil, identity: UnsafeBufferPointer<UInt8>?,
+        _ object: UnsafeBufferPointer<UInt8>, envelopeTimestamp: Int64? = nil, identity: UnsafeBufferPointer<UInt8>,
         tenant: String?, now: Int64, work: inout Workspace
     ) throws(Refusal) -> Normalized {
         work.members.removeAll(keepingCapacity: true)
@@ -120,14 +119,9 @@ package struct ForeignRecordNormalizer: Sendable {
         if case .member(let member) = work.chosen[Int(FieldID.eventID.rawValue)] {
             sentID = Self.string(object, member.value, escaped: member.valueEscaped)
         }
-        let eventID: String
-        if let sentID, EventIDGenerator.isUsable(sentID) {
-            eventID = sentID
-        } else if let identity {
-            eventID = EventIDGenerator.derived(from: identity, at: Timestamp(microsecondsSinceEpoch: time))
-        } else {
-            eventID = EventIDGenerator.string(at: Timestamp(microsecondsSinceEpoch: time))
-        }
+        let eventID =
+            sentID.flatMap { EventIDGenerator.isUsable($0) ? $0 : nil }
+            ?? EventIDGenerator.derived(from: identity, at: Timestamp(microsecondsSinceEpoch: time))
         writeFree(object, tenant: tenant, work: &work)
         let types = try redactFree(work: &work)
         return try assemble(time: time, level: level ?? rules.defaultLevel, eventID: eventID, tenant: tenant, types: types, work: &work)

@@ -10,17 +10,16 @@ package import Logging
 /// `event_id` is derived from the line, and everything is redacted. The configuration's `service`, `env`,
 /// `version` and `host` fill in what the line does not say. Any other line — not JSON, not an object, or a record
 /// `keel serve` would refuse (a `timestamp` that is not a time, nesting too deep) — becomes the `message` of an
-/// event at ``plainLevel``, so nothing a program wrote is lost.
+/// event at ``plainLevel`` built by the library as a log call's, so nothing a program wrote is lost.
 ///
-/// Every line is written on the calling thread, in the order read, whatever the pipeline's delivery.
+/// Lines are written in the order read when the pipeline delivers synchronously (`keel pipe`'s does: a pipe must not
+/// drop lines under pressure, so it has no queue).
 package final class PipeStream {
     private let pipeline: Pipeline
     private let logger: Logger
     private let normalizer: ForeignRecordNormalizer
     private let minimumLevel: Logger.Level
     private var work = ForeignRecordNormalizer.Workspace()
-    /// The object a plain line is written as, reused from line to line.
-    private var plain = OutputBuffer(capacity: 1024)
     /// The level of lines that are not JSON objects, and of objects that name no level.
     package let plainLevel: Logger.Level
     package private(set) var lines = 0
@@ -49,6 +48,7 @@ package final class PipeStream {
         pipeline: Pipeline, redaction: RedactionPolicy?, maxLineBytes: Int, defaults: [FieldID: String], label: String = "pipe",
         plainLevel: Logger.Level = .info, minimumLevel: Logger.Level = .trace
     ) {
+        assert(pipeline.delivery == .synchronous, "keel pipe writes on the reading thread, in order")
         self.pipeline = pipeline
         self.plainLevel = plainLevel
         self.minimumLevel = minimumLevel
@@ -57,8 +57,6 @@ package final class PipeStream {
             redactor: Redactor(policy: redaction ?? .default),
             rules: .init(maxDepth: 32, maxLineBytes: max(maxLineBytes, 1024), defaultLevel: plainLevel, defaults: defaults))
     }
-
-    deinit { plain.deallocate() }
 
     /// Handles one line (without its newline).
     package func handle(_ line: UnsafeRawBufferPointer) {
@@ -70,21 +68,12 @@ package final class PipeStream {
         {
             return
         }
-        // Any other line is the message of an event, made by the same rule (and so redacted the same way), with an
-        // id of its own: the same text repeated later is another event.
-        plain.removeAll()
-        plain.append("{\"message\":")
-        plain.appendJSONString(String(decoding: line, as: UTF8.self))
-        plain.append(UInt8(ascii: "}"))
-        let made = plain.withUnsafeBytes { emit($0.bindMemory(to: UInt8.self), identity: nil) }
-        if !made {
-            // Only a line longer than the longest event can get here: it is written cut, by the library's rule.
-            logger.log(level: plainLevel, "\(String(decoding: line, as: UTF8.self))")
-        }
+        // Any other line is the message of an event the library builds (and redacts) as it does a log call's.
+        logger.log(level: plainLevel, "\(String(decoding: line, as: UTF8.self))")
     }
 
     /// Writes the canonical event of a JSON object; `false` when it is not one `keel serve` would take.
-    private func emit(_ object: UnsafeBufferPointer<UInt8>, identity: UnsafeBufferPointer<UInt8>?) -> Bool {
+    private func emit(_ object: UnsafeBufferPointer<UInt8>, identity: UnsafeBufferPointer<UInt8>) -> Bool {
         let normalized: ForeignRecordNormalizer.Normalized
         do throws(ForeignRecordNormalizer.Refusal) {
             normalized = try normalizer.normalize(
