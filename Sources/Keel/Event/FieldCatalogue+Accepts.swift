@@ -27,7 +27,7 @@ extension FieldCatalogue {
         let index = Int(field.rawValue)
         switch (types[index], kind) {
         case (.string, .string?):
-            if field == .event { return EventEncoder.isEventName(text()) }
+            if field == .event { return isEventName(text()) }
             return allowedValues[index].isEmpty || allowedValues[index].contains(text())
         case (.integer, .number?): return Int64(text()) != nil
         case (.number, .number?), (.boolean, .boolean?), (.object, .object?), (.array, .array?): return true
@@ -38,4 +38,23 @@ extension FieldCatalogue {
     /// Each field's type and allowed values by raw value, so a check copies no ``FieldSpec``.
     private static let types: [JSONType] = fields.map(\.type)
     private static let allowedValues: [Set<String>] = fields.map { Set($0.allowedValues) }
+
+    /// `event` names are dotted lower-case words: `http.request`, `usage.recorded`.
+    package static func isEventName(_ name: String) -> Bool {
+        var previousWasDot = true
+        var count = 0
+        for b in name.utf8 {
+            count += 1
+            switch b {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
+                previousWasDot = false
+            case UInt8(ascii: "."):
+                if previousWasDot { return false }
+                previousWasDot = true
+            default:
+                return false
+            }
+        }
+        return count > 0 && !previousWasDot
+    }
 }
