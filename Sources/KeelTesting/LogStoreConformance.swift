@@ -70,8 +70,8 @@ public enum LogStoreConformance {
         return String(decoding: out.bytes, as: UTF8.self)
     }
 
-    /// Every page of `query`, following the cursors (at most 10,000 pages).
-    static func all(_ store: any LogStore, _ query: EventQuery) throws -> [StoredEvent] {
+    /// Every event `query` finds, following the pages' cursors (at most 10,000 pages): for any test of a store.
+    public static func all(_ store: any LogStore, _ query: EventQuery) throws -> [StoredEvent] {
         var query = query
         var out: [StoredEvent] = []
         for _ in 0..<10_000 {

@@ -45,15 +45,7 @@ import Testing
     }
 
     func all(_ store: SQLiteLogStore, _ query: EventQuery) throws -> [StoredEvent] {
-        var query = query
-        var out: [StoredEvent] = []
-        for _ in 0..<10_000 {
-            let page = try store.events(query)
-            out += page.events
-            guard let next = page.next else { break }
-            query.after = next
-        }
-        return out
+        try LogStoreConformance.all(store, query)
     }
 
     /// The contract every store must meet (KeelTesting's ``LogStoreConformance``): what this store's users rely on,

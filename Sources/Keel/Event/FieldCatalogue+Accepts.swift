@@ -3,16 +3,7 @@ extension FieldCatalogue {
     /// fields (`storage_class`) the allowed names. The rule ingestion uses to decide between the field and `context`,
     /// the same the encoder applies to metadata.
     public static func accepts(_ field: FieldID, _ value: JSONValue) -> Bool {
-        let kind: JSONType? =
-            switch value {
-            case .string: .string
-            case .number: .number
-            case .bool: .boolean
-            case .object: .object
-            case .array: .array
-            case .null: nil
-            }
-        return accepts(field, kind: kind) {
+        accepts(field, kind: value.schemaType) {
             switch value {
             case .string(let text), .number(let text): text
             default: ""

@@ -90,20 +90,4 @@ enum CanonicalValue {
         default: nil
         }
     }
-
-    static func writeErrorObject(type: String?, message: String?, stack: String?, limit: Int, to out: inout OutputBuffer) {
-        out.append(UInt8(ascii: "{"))
-        var first = true
-        func member(_ key: StaticString, _ text: String?) {
-            guard let text else { return }
-            if !first { out.append(UInt8(ascii: ",")) }
-            first = false
-            out.append(key)
-            out.appendJSONString(text, limit: limit)
-        }
-        member("\"type\":", type)
-        member("\"message\":", message)
-        member("\"stack\":", stack)
-        out.append(UInt8(ascii: "}"))
-    }
 }

@@ -3,16 +3,7 @@ extension ForeignRecordNormalizer {
     /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:kind:text:)``); its text is read
     /// only when the rule asks for it.
     static func accepts(_ field: FieldID, _ member: JSONObjectScanner.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
-        let kind: JSONType? =
-            switch member.kind {
-            case .string: .string
-            case .number: .number
-            case .bool: .boolean
-            case .object: .object
-            case .array: .array
-            case .null: nil
-            }
-        return FieldCatalogue.accepts(field, kind: kind) {
+        FieldCatalogue.accepts(field, kind: member.kind.schemaType) {
             member.kind == .string
                 ? string(object, member.value, escaped: member.valueEscaped)
                 : String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)

@@ -21,7 +21,21 @@ package struct JSONObjectScanner {
         package var valueEscaped: Bool
     }
 
-    package enum Kind { case string, number, bool, null, object, array }
+    package enum Kind {
+        case string, number, bool, null, object, array
+
+        /// The schema's name for the type (``JSONType``); `nil` for null.
+        package var schemaType: JSONType? {
+            switch self {
+            case .string: .string
+            case .number: .number
+            case .bool: .boolean
+            case .object: .object
+            case .array: .array
+            case .null: nil
+            }
+        }
+    }
 
     package struct Failure: Error {
         package enum Reason { case invalidJSON, invalidUTF8, tooDeep, notAnObject }

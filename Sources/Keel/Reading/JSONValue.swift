@@ -31,6 +31,18 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// The member `key` of an object (the last one, if repeated).
+    /// The schema's name for this value's JSON type (``JSONType``); `nil` for null.
+    package var schemaType: JSONType? {
+        switch self {
+        case .string: .string
+        case .number: .number
+        case .bool: .boolean
+        case .object: .object
+        case .array: .array
+        case .null: nil
+        }
+    }
+
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.key == key }?.value
