@@ -25,14 +25,20 @@ import Testing
         }
     }
 
-    @Test func jsonLinesAreNormalisedAndEverythingIsRedacted() throws {
-        let dir = try temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let path = dir.appendingPathComponent("app.log").path
+    /// `keel pipe`'s configuration (no console, synchronous) writing to `path`.
+    func pipeConfiguration(_ path: String) -> KeelConfiguration {
         var config = KeelConfiguration()
         config.console = nil
         config.delivery = .synchronous
         config.file = path
+        return config
+    }
+
+    @Test func jsonLinesAreNormalisedAndEverythingIsRedacted() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("app.log").path
+        var config = pipeConfiguration(path)
         config.service = "legacy"
         config.sourceLocations = .never
         let pipeline = try Keel.makePipeline(config)
@@ -79,10 +85,7 @@ import Testing
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
         let path = dir.appendingPathComponent("app.log").path
-        var config = KeelConfiguration()
-        config.console = nil
-        config.delivery = .synchronous
-        config.file = path
+        let config = pipeConfiguration(path)
         let pipeline = try Keel.makePipeline(config)
         let stream = PipeStream(pipeline: pipeline, configuration: config, minimumLevel: .info)
         for text in [#"{"time":1700000000123,"level":30,"msg":"same"}"#, #"{"time":1700000000123,"level":30,"msg":"same"}"#, #"{"level":20,"msg":"debug, dropped"}"#] {
