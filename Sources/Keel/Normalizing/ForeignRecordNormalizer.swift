@@ -66,8 +66,11 @@ package struct ForeignRecordNormalizer: Sendable {
         package var message = ""
         package var event: String?
         package var errorCode: String?
-        /// The correlation ids the record carries (`request_id`, `trace_id`, `run_id`, `user_id`), non-empty.
-        package var ids: [(field: FieldID, value: String)] = []
+        /// The correlation ids stores index, when the record carries them (non-empty).
+        package var requestID: String?
+        package var traceID: String?
+        package var runID: String?
+        package var userID: String?
     }
 
     package let redactor: Redactor
@@ -77,10 +80,12 @@ package struct ForeignRecordNormalizer: Sendable {
         self.redactor = redactor
         self.rules = rules
         defaults = FieldID.allCases.map { rules.defaults[$0] }
+        hasDefaults = !rules.defaults.isEmpty
     }
 
     /// ``Rules/defaults``, by raw value.
     private let defaults: [String?]
+    private let hasDefaults: Bool
 
     /// Each field's `"name":`, by raw value.
     static let keys: [[UInt8]] = FieldCatalogue.fields.map { Array("\"\($0.name)\":".utf8) }
@@ -96,8 +101,8 @@ package struct ForeignRecordNormalizer: Sendable {
         [.timestamp, .level, .schemaVersion, .eventID, .redacted, .context].contains($0)
     }
 
-    /// The fields stores index as correlation ids.
-    static let indexedIDs: Set<FieldID> = [.requestID, .traceID, .runID, .userID]
+    /// Each field's name as UTF-8, by raw value: to tell a canonical name from an alias without a `String`.
+    static let names: [[UInt8]] = FieldCatalogue.fields.map { Array($0.name.utf8) }
 
     /// Makes the JSON object in `object` canonical into `work.line`.
     ///
@@ -336,9 +341,11 @@ package struct ForeignRecordNormalizer: Sendable {
 
     /// Whether a member named `field` by its canonical name rather than an alias.
     private static func isCanonical(_ field: FieldID, key: UnsafeBufferPointer<UInt8>, name: String?) -> Bool {
-        let canonical = FieldCatalogue.spec(field).name
-        return name.map { $0 == canonical } ?? key.elementsEqual(canonical.utf8)
+        let canonical = names[Int(field.rawValue)]
+        return name.map { $0.utf8.elementsEqual(canonical) } ?? key.elementsEqual(canonical)
     }
+
+    private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
 
     /// Writes, into `work.free`, one object of everything the sender wrote outside the envelope — fields in canonical
     /// order, then `context` — and lists its fields in `work.freeFields`.
@@ -360,7 +367,7 @@ package struct ForeignRecordNormalizer: Sendable {
                     work.free.append("\"event\":\"log\"")
                 } else if field == .error, work.errorParts.contains(where: { $0 != nil }) {
                     Self.writeError(object, message: nil, work: &work)
-                } else if let value = defaults[Int(field.rawValue)] {
+                } else if hasDefaults, let value = defaults[Int(field.rawValue)] {
                     Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.free.append($0) }
                     work.free.appendJSONString(value)
                 } else {
@@ -465,9 +472,10 @@ package struct ForeignRecordNormalizer: Sendable {
                 case .event: result.event = text()
                 case .errorCode: result.errorCode = text()
                 case .storageClass: result.storageClass = StorageClass(name: text()) ?? .ops
-                case _ where Self.indexedIDs.contains(field):
-                    let id = text()
-                    if !id.isEmpty { result.ids.append((field, id)) }
+                case .requestID: result.requestID = Self.nonEmpty(text())
+                case .traceID: result.traceID = Self.nonEmpty(text())
+                case .runID: result.runID = Self.nonEmpty(text())
+                case .userID: result.userID = Self.nonEmpty(text())
                 default: break
                 }
             case .schemaVersion:

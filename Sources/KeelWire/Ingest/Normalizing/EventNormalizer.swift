@@ -96,9 +96,10 @@ public struct EventNormalizer: Sendable {
         }
         try window.check(normalized.time)
         var ids = EventIDs()
-        for (field, id) in normalized.ids {
-            if let key = IDField(rawValue: FieldCatalogue.spec(field).name) { ids[key] = id }
-        }
+        ids[.requestID] = normalized.requestID
+        ids[.traceID] = normalized.traceID
+        ids[.runID] = normalized.runID
+        ids[.userID] = normalized.userID
         return StoredEvent(
             eventID: normalized.eventID, timestamp: normalized.time, tenant: tenant, level: normalized.level.rank,
             event: normalized.event, errorCode: normalized.errorCode, ids: ids, message: normalized.message,
