@@ -15,6 +15,25 @@ struct EventNormalizerTests {
         return try normalizer.normalize(IncomingRecord(object: bytes[...], identity: bytes[...], place: .line(1)), tenant: tenant, now: now)
     }
 
+    /// The redaction engine says where it wrote each value, so the normaliser does not scan its output again; a
+    /// policy with allow-listed paths redacts through the tree, which does not say, and the normaliser scans. Both
+    /// ways give the same event.
+    @Test func theEngineThatSaysWhereItWroteAndTheOneThatDoesNotAgree() throws {
+        var policy = RedactionPolicy()
+        policy.allowedPaths = ["context.not_present"]
+        let scanning = EventNormalizer(redactor: Redactor(policy: policy), limits: IngestLimits())
+        for text in [
+            #"{"ts":1795435199,"msg":"mail ann@example.com","request_id":"r\u00e9-1","password":"x","error":"boom","tags":["a",{"b":null}],"n":1.50}"#,
+            #"{"timestamp":"2026-11-23T11:59:59Z","level":"ERROR","message":"caf\u00e9 \"quoted\"","event":"job.failed","user_id":"u-1","body":{"text":"private"}}"#,
+        ] {
+            let bytes = Array(text.utf8)
+            let record = IncomingRecord(object: bytes[...], identity: bytes[...], place: .line(1))
+            let fast = try normalizer.normalize(record, tenant: "acme", now: now)
+            let scanned = try scanning.normalize(record, tenant: "acme", now: now)
+            #expect(fast == scanned, "\(fast.line)\n\(scanned.line)")
+        }
+    }
+
     @Test func aCanonicalLineComesBackAsSentWithTheTokensTenant() throws {
         let line =
             #"{"timestamp":"2026-11-23T11:59:59.123456Z","level":"WARN","message":"request handled","event":"http.request","#

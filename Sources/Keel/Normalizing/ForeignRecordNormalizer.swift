@@ -146,6 +146,8 @@ package struct ForeignRecordNormalizer: Sendable {
         /// The fields in `free`, in order, and the redacted object's members.
         var freeFields: [FieldID] = []
         var redactedMembers: [JSONObjectScanner.Member] = []
+        /// Where the engine wrote each value of the redacted object (`nil` when it could not say).
+        var valueRanges: [Range<Int>]? = []
         var free = OutputBuffer(capacity: 1024)
         var redacted = OutputBuffer(capacity: 1024)
         /// The canonical line of the last record made canonical.
@@ -347,6 +349,18 @@ package struct ForeignRecordNormalizer: Sendable {
 
     private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
 
+    /// The kind of the JSON value whose text starts with `first` (the redaction engine's output is valid JSON).
+    private static func kind(of first: UInt8) -> JSONObjectScanner.Kind {
+        switch first {
+        case UInt8(ascii: "\""): .string
+        case UInt8(ascii: "{"): .object
+        case UInt8(ascii: "["): .array
+        case UInt8(ascii: "t"), UInt8(ascii: "f"): .bool
+        case UInt8(ascii: "n"): .null
+        default: .number
+        }
+    }
+
     /// Writes, into `work.free`, one object of everything the sender wrote outside the envelope — fields in canonical
     /// order, then `context` — and lists its fields in `work.freeFields`.
     private func writeFree(_ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace) {
@@ -419,16 +433,26 @@ package struct ForeignRecordNormalizer: Sendable {
         // Neither buffer is resized while the other is read: their bytes stay where they are.
         let free = work.free.withUnsafeBytes { $0 }
         do throws(JSONParser.Error) {
-            types = try redactor.redactJSON(free, to: &work.redacted, maxDepth: rules.maxDepth + 2)
+            types = try redactor.redactJSON(free, to: &work.redacted, maxDepth: rules.maxDepth + 2, topLevelValues: &work.valueRanges)
         } catch {
             throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
         }
         work.redactedMembers.removeAll(keepingCapacity: true)
         let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
-        do throws(JSONObjectScanner.Failure) {
-            try JSONObjectScanner.members(of: redacted, maxDepth: rules.maxDepth + 2, into: &work.redactedMembers)
-        } catch {
-            throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
+        if let ranges = work.valueRanges {
+            // The engine said where it wrote each value: no second pass over what it wrote.
+            for range in ranges {
+                work.redactedMembers.append(
+                    JSONObjectScanner.Member(key: 0..<0, value: range, kind: Self.kind(of: redacted[range.lowerBound]), keyEscaped: false, valueEscaped: false))
+            }
+        } else {
+            // A policy with allow-listed paths redacts through the tree, which does not say.
+            work.valueRanges = []
+            do throws(JSONObjectScanner.Failure) {
+                try JSONObjectScanner.members(of: redacted, maxDepth: rules.maxDepth + 2, into: &work.redactedMembers)
+            } catch {
+                throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
+            }
         }
         guard work.redactedMembers.count == work.freeFields.count else {
             throw Refusal("invalid_event", "the event could not be redacted")
@@ -466,7 +490,8 @@ package struct ForeignRecordNormalizer: Sendable {
                 work.line.append(UnsafeBufferPointer(rebasing: redacted[member.value]))
                 // The fields stores index and routers read, as text.
                 guard member.kind == .string else { continue }
-                let text = { Self.string(redacted, member.value, escaped: member.valueEscaped) }
+                // Whether the written string holds an escape: read only for the few fields decoded here.
+                let text = { Self.string(redacted, member.value, escaped: redacted[member.value].contains(0x5C)) }
                 switch field {
                 case .message: result.message = text()
                 case .event: result.event = text()

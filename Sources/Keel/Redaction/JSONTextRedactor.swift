@@ -17,6 +17,9 @@ struct JSONTextRedactor {
     /// Where a string with escapes is decoded; allocated at the first one and reused within the text.
     private var scratch: OutputBuffer?
     var types: [RedactionType] = []
+    /// When set, where each member value of the top-level object was written in `out`, in order: a caller that
+    /// needs the members of what it redacted (ingest's normaliser) does not scan the output again.
+    var topLevelValues: [Range<Int>]?
 
     private static let parseOptions = JSONParser.Options(maxDepth: 128, repairUTF8: true)
 
@@ -87,11 +90,13 @@ struct JSONTextRedactor {
             i += 1
             out.append(UInt8(ascii: ":"))
             skipWhitespace()
+            let start = out.count
             switch verdict {
             case .keep: try value(depth: depth, to: &out)
             case .secret: try secretValue(to: &out)
             case .body: try bodyValue(to: &out)
             }
+            if depth == 1, topLevelValues != nil { topLevelValues!.append(start..<out.count) }
             skipWhitespace()
             guard i < bytes.count else { throw error("unexpected end of input") }
             if bytes[i] == UInt8(ascii: ",") {
@@ -350,8 +355,20 @@ extension Redactor {
     package func redactJSON(
         _ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer, maxDepth: Int = 128
     ) throws(JSONParser.Error) -> [RedactionType] {
+        var unlisted: [Range<Int>]?
+        return try redactJSON(bytes, to: &out, maxDepth: maxDepth, topLevelValues: &unlisted)
+    }
+
+    /// ``redactJSON(_:to:maxDepth:)`` that also says where each member value of a top-level object was written in
+    /// `out` (`topLevelValues`, emptied first); `nil` when the engine could not say (a policy with allow-listed
+    /// paths redacts through the tree).
+    package func redactJSON(
+        _ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer, maxDepth: Int = 128,
+        topLevelValues: inout [Range<Int>]?
+    ) throws(JSONParser.Error) -> [RedactionType] {
         let mark = out.count
         if tracksPaths {
+            topLevelValues = nil
             // Allow-listed paths need the path of every value: the tree walk keeps them.
             let value = try JSONParser.parse(bytes, options: .init(maxDepth: maxDepth, repairUTF8: true))
             let result = redact(value)
@@ -360,6 +377,12 @@ extension Redactor {
         }
         var redactor = JSONTextRedactor(redactor: self, bytes: bytes.bindMemory(to: UInt8.self), maxDepth: maxDepth)
         defer { redactor.deallocate() }
+        if topLevelValues != nil {
+            topLevelValues!.removeAll(keepingCapacity: true)
+            // Moved in and back out, so the caller's storage is reused rather than copied.
+            swap(&redactor.topLevelValues, &topLevelValues)
+        }
+        defer { if redactor.topLevelValues != nil { swap(&redactor.topLevelValues, &topLevelValues) } }
         do throws(JSONParser.Error) {
             try redactor.run(to: &out)
         } catch {
