@@ -53,7 +53,7 @@ public enum LogStoreConformance {
         message: String? = nil, ids: [String: String] = [:], errorCode: String? = nil
     ) throws -> StoredEvent {
         var members: [(key: String, value: JSONValue)] = [
-            ("timestamp", .string(rfc3339(day0 + offset))), ("level", .string(level)),
+            ("timestamp", .string(Timestamp(microsecondsSinceEpoch: day0 + offset).description)), ("level", .string(level)),
             ("message", .string(message ?? "event number \(n)")), ("event", .string(event)), ("event_id", .string("id-\(n)")),
         ]
         for name in ["request_id", "trace_id", "run_id", "user_id"] {
@@ -61,13 +61,6 @@ public enum LogStoreConformance {
         }
         if let errorCode { members.append(("error_code", .string(errorCode))) }
         return try StoredEvent(line: JSONValue.object(members).jsonText, tenant: tenant)
-    }
-
-    static func rfc3339(_ micros: Int64) -> String {
-        var out = OutputBuffer(capacity: 40)
-        defer { out.deallocate() }
-        out.appendRFC3339(Timestamp(microsecondsSinceEpoch: micros))
-        return String(decoding: out.bytes, as: UTF8.self)
     }
 
     /// Every event `query` finds, following the pages' cursors (at most 10,000 pages): for any test of a store.

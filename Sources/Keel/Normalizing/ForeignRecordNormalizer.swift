@@ -202,8 +202,8 @@ package struct ForeignRecordNormalizer: Sendable {
         for slot in work.chosen.indices { work.chosen[slot] = .none }
         for part in work.errorParts.indices { work.errorParts[part] = nil }
         work.context.removeAll(keepingCapacity: true)
-        var timestamp: (time: Int64, member: JSONObjectScanner.Member, canonical: Bool)?
-        var level: (level: Logger.Level, member: JSONObjectScanner.Member, canonical: Bool)?
+        var timestamp: (value: Int64, member: JSONObjectScanner.Member, canonical: Bool)?
+        var level: (value: Logger.Level, member: JSONObjectScanner.Member, canonical: Bool)?
         /// structlog's `event` is its message: an `event` that is not a dotted name, kept for a record without one.
         var eventText: JSONObjectScanner.Member?
         for member in work.members {
@@ -247,24 +247,14 @@ package struct ForeignRecordNormalizer: Sendable {
                     work.context.append(member)
                     continue
                 }
-                if let current = timestamp, !(canonical && !current.canonical) {
-                    work.context.append(member)
-                    continue
-                }
-                if let current = timestamp { work.context.append(current.member) }
-                timestamp = (time, member, canonical)
+                Self.prefer((time, member, canonical), over: &timestamp, context: &work.context)
             case .level:
                 let canonical = Self.isCanonical(field, key: key, name: name)
                 guard let parsed = Logger.Level(foreign: Self.scalar(object, member)) else {
                     work.context.append(member)
                     continue
                 }
-                if let current = level, !(canonical && !current.canonical) {
-                    work.context.append(member)
-                    continue
-                }
-                if let current = level { work.context.append(current.member) }
-                level = (parsed, member, canonical)
+                Self.prefer((parsed, member, canonical), over: &level, context: &work.context)
             case .context:
                 guard member.kind == .object else {
                     work.context.append(member)
@@ -305,11 +295,13 @@ package struct ForeignRecordNormalizer: Sendable {
                 } else {
                     work.context.append(member)
                 }
-            case .event where eventText == nil && member.kind == .string && !Self.accepts(.event, member, in: object):
-                eventText = member
             default:
                 guard !Self.senderCannotSet[slot], Self.accepts(field, member, in: object) else {
-                    work.context.append(member)
+                    if field == .event, eventText == nil, member.kind == .string {
+                        eventText = member
+                    } else {
+                        work.context.append(member)
+                    }
                     continue
                 }
                 switch work.chosen[slot] {
@@ -338,7 +330,26 @@ package struct ForeignRecordNormalizer: Sendable {
                 work.errorParts[part] = nil
             }
         }
-        return (timestamp?.time, level?.level)
+        return (timestamp?.value, level?.value)
+    }
+
+    /// Keeps `candidate` as the record's value of an envelope field unless one is already chosen and the candidate
+    /// does not improve on it (only the canonical name beats an alias); the member that loses goes under `context`.
+    private static func prefer<Value>(
+        _ candidate: (value: Value, member: JSONObjectScanner.Member, canonical: Bool),
+        over chosen: inout (value: Value, member: JSONObjectScanner.Member, canonical: Bool)?,
+        context: inout [JSONObjectScanner.Member]
+    ) {
+        guard let current = chosen else {
+            chosen = candidate
+            return
+        }
+        if candidate.canonical && !current.canonical {
+            context.append(current.member)
+            chosen = candidate
+        } else {
+            context.append(candidate.member)
+        }
     }
 
     /// Whether a member named `field` by its canonical name rather than an alias.

@@ -57,18 +57,23 @@ public final class ConsoleSink: LogSink {
     /// A write after ``close()`` is counted (``Diagnostics/writesAfterClose``) and still written: the process's
     /// standard streams outlive the pipeline, and a line logged during shutdown is worth keeping.
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
-        if lock.withLock({ $0.closed }) { diagnostics.countWriteAfterClose() }
         let toStderr = streams.stderrFrom.map { level >= $0 } ?? false
         let fd = toStderr ? stderrFD : stdoutFD
         let failure: Int32?
         switch format {
         case .json:
-            failure = lock.withLock { _ in FileDescriptorIO.writeAll(fd, line) }
+            failure = lock.withLock { state in write(line, to: fd, state) }
         case .text:
             var rendered = TextRenderer(colour: toStderr ? colourStderr : colourStdout).render(line: line) + "\n"
-            failure = rendered.withUTF8 { bytes in lock.withLock { _ in FileDescriptorIO.writeAll(fd, .init(bytes)) } }
+            failure = rendered.withUTF8 { bytes in lock.withLock { state in write(.init(bytes), to: fd, state) } }
         }
         if let failure { report(failure, fd: fd) }
+    }
+
+    /// One line, under the lock that also says whether the sink was closed.
+    private func write(_ bytes: UnsafeRawBufferPointer, to fd: Int32, _ state: ReportedFailure) -> Int32? {
+        if state.closed { diagnostics.countWriteAfterClose() }
+        return FileDescriptorIO.writeAll(fd, bytes)
     }
 
     private func report(_ code: Int32, fd: Int32) {

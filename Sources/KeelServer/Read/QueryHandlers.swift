@@ -98,7 +98,7 @@ struct Timeline {
         for service in parsed.compactMap(\.service) where !services.contains(service) { services.append(service) }
         var out = "{\"\(key.rawValue)\":" + JSONValue.string(id).jsonText + ",\"count\":\(events.count)"
         if !events.isEmpty {
-            out += ",\"started\":\"\(EventNormalizer.rfc3339(first))\",\"ended\":\"\(EventNormalizer.rfc3339(last))\""
+            out += ",\"started\":\"\(Timestamp(microsecondsSinceEpoch: first))\",\"ended\":\"\(Timestamp(microsecondsSinceEpoch: last))\""
             out += ",\"duration_ms\":\(Self.milliseconds(last - first))"
         }
         out += ",\"services\":" + JSONValue.array(services.map(JSONValue.string)).jsonText

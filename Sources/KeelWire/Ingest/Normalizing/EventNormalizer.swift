@@ -105,12 +105,4 @@ public struct EventNormalizer: Sendable {
             event: normalized.event, errorCode: normalized.errorCode, ids: ids, message: normalized.message,
             line: work.line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
     }
-
-    /// `time` (microseconds since the epoch) as RFC 3339 text, for messages.
-    package static func rfc3339(_ time: Int64) -> String {
-        var out = OutputBuffer(capacity: 40)
-        defer { out.deallocate() }
-        out.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
-        return String(decoding: out.bytes, as: UTF8.self)
-    }
 }

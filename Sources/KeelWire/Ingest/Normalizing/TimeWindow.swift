@@ -1,3 +1,4 @@
+import Keel
 public import KeelStore
 
 /// The times an event may carry to be stored: not before ``IngestLimits/oldestTimestamp`` (a broken clock or a unit
@@ -22,15 +23,15 @@ struct TimeWindow {
     func check(_ time: Int64) throws(IngestError) {
         if time > newest {
             throw .badRequest(
-                "future_timestamp", "timestamp \(EventNormalizer.rfc3339(time)) is more than \(skewSeconds) s ahead of the server's clock")
+                "future_timestamp", "timestamp \(Timestamp(microsecondsSinceEpoch: time)) is more than \(skewSeconds) s ahead of the server's clock")
         }
         if time < floor {
-            throw .badRequest("too_old", "timestamp \(EventNormalizer.rfc3339(time)) is before \(EventNormalizer.rfc3339(floor))")
+            throw .badRequest("too_old", "timestamp \(Timestamp(microsecondsSinceEpoch: time)) is before \(Timestamp(microsecondsSinceEpoch: floor))")
         }
         if let retentionHorizon, time < retentionHorizon {
             throw .badRequest(
                 "beyond_retention",
-                "timestamp \(EventNormalizer.rfc3339(time)) is older than the tenant's retention (\(EventNormalizer.rfc3339(retentionHorizon)))")
+                "timestamp \(Timestamp(microsecondsSinceEpoch: time)) is older than the tenant's retention (\(Timestamp(microsecondsSinceEpoch: retentionHorizon)))")
         }
     }
 }
