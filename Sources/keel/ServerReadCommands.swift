@@ -18,6 +18,7 @@ struct QueryCommand: AsyncParsableCommand {
     @OptionGroup var grep: GrepOptions
     @Option(help: "At most this many events.") var limit = 100
     @Flag(help: "Print the events as stored (canonical JSON lines) instead of rendering them.") var json = false
+    @Option(help: "Colour: auto, always or never.") var color: ColourChoice = .auto
 
     func validate() throws {
         if limit <= 0 { throw ValidationError("--limit must be a positive number") }
@@ -26,7 +27,7 @@ struct QueryCommand: AsyncParsableCommand {
     func run() async throws {
         let client = ServerClient(options: server)
         let printer = TailPrinter(
-            filter: TailFilter(grep: try grep.pattern()), style: json ? .json : .pretty, colour: !json && FileDescriptorIO.isTerminal(1))
+            filter: TailFilter(grep: try grep.pattern()), style: json ? .json : .pretty, colour: !json && color.enabled)
         var cursor: String?
         var shown = 0
         while shown < limit {

@@ -45,7 +45,7 @@ struct TailCommand: AsyncParsableCommand {
     var json = false
 
     @Option(help: "Colour: auto, always or never.")
-    var color: String = "auto"
+    var color: ColourChoice = .auto
 
     @Option(help: "How often to check followed files, in milliseconds.")
     var interval: Int = 200
@@ -57,7 +57,6 @@ struct TailCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if !["auto", "always", "never"].contains(color) { throw ValidationError("--color takes auto, always or never") }
         if let lines, lines < 0 { throw ValidationError("--lines must not be negative") }
         if follow && files.isEmpty && server.server == nil { throw ValidationError("--follow needs at least one file") }
         if server.server != nil && !files.isEmpty { throw ValidationError("--server reads the server, not files") }
@@ -66,7 +65,7 @@ struct TailCommand: AsyncParsableCommand {
 
     func run() async throws {
         signal(SIGPIPE, SIG_IGN)
-        let colour = color == "always" || (color == "auto" && FileDescriptorIO.isTerminal(1))
+        let colour = color.enabled
         if let url = followedServer {
             var options = server
             options.server = url

@@ -31,11 +31,10 @@ struct TimelineCommand: AsyncParsableCommand {
 
     @Flag(help: "Print the server's answer (JSON) instead of rendering it.") var json = false
 
-    @Option(help: "Colour: auto, always or never.") var color: String = "auto"
+    @Option(help: "Colour: auto, always or never.") var color: ColourChoice = .auto
 
     func validate() throws {
         if run && trace { throw ValidationError("--run and --trace: name one") }
-        if !["auto", "always", "never"].contains(color) { throw ValidationError("--color takes auto, always or never") }
         if !(gap >= 0) { throw ValidationError("--gap must not be negative") }
     }
 
@@ -49,8 +48,7 @@ struct TimelineCommand: AsyncParsableCommand {
             return
         }
         let timeline = try await client.json(request)
-        let colour = color == "always" || (color == "auto" && FileDescriptorIO.isTerminal(1))
-        print(Self.render(timeline, key: key, id: id, gap: gap, renderer: TextRenderer(colour: colour)), terminator: "")
+        print(Self.render(timeline, key: key, id: id, gap: gap, renderer: TextRenderer(colour: color.enabled)), terminator: "")
     }
 
     /// The timeline as text: a heading, then one line per event (`+offset` and the rendered event), with gaps.
