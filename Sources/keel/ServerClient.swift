@@ -107,8 +107,8 @@ struct ServerClient {
     func eventPage(_ request: HTTPClientRequest) async throws -> (events: [ArraySlice<UInt8>], next: String?) {
         let bytes = try await body(request)
         let page = bytes.withUnsafeBufferPointer { text -> (events: [ArraySlice<UInt8>], next: String?)? in
-            var members: [JSONObjectScanner.Member] = []
-            guard (try? JSONObjectScanner.members(of: text, maxDepth: 64, into: &members)) != nil else { return nil }
+            var members: [JSONReader.Member] = []
+            guard (try? JSONReader.members(of: text, maxDepth: 64, into: &members)) != nil else { return nil }
             var events: [ArraySlice<UInt8>] = []
             var next: String?
             for member in members {
@@ -116,7 +116,7 @@ struct ServerClient {
                 case "events" where member.kind == .array:
                     var ranges: [Range<Int>] = []
                     let array = UnsafeBufferPointer(rebasing: text[member.value])
-                    guard (try? JSONObjectScanner.elements(ofArray: array, maxDepth: 64, into: &ranges)) != nil else { return nil }
+                    guard (try? JSONReader.elements(ofArray: array, maxDepth: 64, into: &ranges)) != nil else { return nil }
                     events = ranges.map { bytes[$0.lowerBound + member.value.lowerBound..<$0.upperBound + member.value.lowerBound] }
                 case "next" where member.kind == .string:
                     next = (try? JSONParser.parse(Array(text[member.value])))?.stringValue

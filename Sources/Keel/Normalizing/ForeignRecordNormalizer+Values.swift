@@ -2,7 +2,7 @@
 extension ForeignRecordNormalizer {
     /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:kind:text:)``); its text is read
     /// only when the rule asks for it.
-    static func accepts(_ field: FieldID, _ member: JSONObjectScanner.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
+    static func accepts(_ field: FieldID, _ member: JSONReader.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
         FieldCatalogue.accepts(field, kind: member.kind.schemaType) {
             member.kind == .string
                 ? string(object, member.value, escaped: member.valueEscaped)
@@ -17,7 +17,7 @@ extension ForeignRecordNormalizer {
     }
 
     /// A string or number member as a ``JSONValue`` (the small envelope values are read this way); `.null` for others.
-    static func scalar(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> JSONValue {
+    static func scalar(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONReader.Member) -> JSONValue {
         switch member.kind {
         case .string: .string(string(text, member.value, escaped: member.valueEscaped))
         case .number: .number(String(decoding: UnsafeBufferPointer(rebasing: text[member.value]), as: UTF8.self))
@@ -26,7 +26,7 @@ extension ForeignRecordNormalizer {
     }
 
     /// A timestamp member: RFC 3339 text read in place, else as ``Timestamp/init(foreign:)`` reads it.
-    static func timestamp(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONObjectScanner.Member) -> Int64? {
+    static func timestamp(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONReader.Member) -> Int64? {
         if member.kind == .string, !member.valueEscaped,
             let time = Timestamp(rfc3339: UnsafeBufferPointer(rebasing: text[member.value.lowerBound + 1..<member.value.upperBound - 1]))
         {

@@ -16,7 +16,7 @@ public import Logging
 /// - Everything but the envelope (`timestamp`, `level`, `event_id`, `tenant_id` …) is redacted by the library's
 ///   engine, and `redacted` lists what was removed.
 ///
-/// It works on text, not on a tree: ``JSONObjectScanner`` finds the members' byte ranges (validating everything),
+/// It works on text, not on a tree: ``JSONReader/members(of:maxDepth:into:)`` finds the members' byte ranges (validating everything),
 /// the members that are not envelope are copied into one object in canonical order, the library's
 /// ``Redactor/redactJSON(_:to:maxDepth:)`` redacts that object in one pass, and the line is assembled from the
 /// envelope and the redacted values. Values are never parsed into `String`s except the few stores index.
@@ -135,19 +135,19 @@ package struct ForeignRecordNormalizer: Sendable {
     /// Where one record's pieces are kept while it is made canonical; reused from record to record.
     package struct Workspace: ~Copyable {
         /// The record's members, then a `context` object's.
-        var members: [JSONObjectScanner.Member] = []
-        var nested: [JSONObjectScanner.Member] = []
+        var members: [JSONReader.Member] = []
+        var nested: [JSONReader.Member] = []
         /// Which member, if any, became each canonical field (by raw value).
         var chosen = [Choice](repeating: .none, count: FieldID.count)
         /// Members sent as parts of `error`, by ``ForeignVocabulary/ErrorPart``.
-        var errorParts = [JSONObjectScanner.Member?](repeating: nil, count: ForeignVocabulary.ErrorPart.allCases.count)
+        var errorParts = [JSONReader.Member?](repeating: nil, count: ForeignVocabulary.ErrorPart.allCases.count)
         /// Members that go under `context`, in order.
-        var context: [JSONObjectScanner.Member] = []
+        var context: [JSONReader.Member] = []
         /// The fields in `free`, in order, and the redacted object's members.
         var freeFields: [FieldID] = []
-        var redactedMembers: [JSONObjectScanner.Member] = []
-        /// Where the engine wrote each value of the redacted object (`nil` when it could not say).
-        var valueRanges: [Range<Int>]? = []
+        var redactedMembers: [JSONReader.Member] = []
+        /// Where the engine wrote each value of the redacted object.
+        var valueRanges: [Range<Int>] = []
         var free = OutputBuffer(capacity: 1024)
         var redacted = OutputBuffer(capacity: 1024)
         /// The canonical line of the last record made canonical.
@@ -164,11 +164,11 @@ package struct ForeignRecordNormalizer: Sendable {
 
     enum Choice {
         case none
-        case member(JSONObjectScanner.Member)
+        case member(JSONReader.Member)
         /// A member that names the field only as a fallback (``ForeignVocabulary/Meaning/fallback(_:)``).
-        case fallback(JSONObjectScanner.Member)
+        case fallback(JSONReader.Member)
         /// A plain string sent as `error`: the error's message.
-        case errorMessage(JSONObjectScanner.Member)
+        case errorMessage(JSONReader.Member)
 
         var isNone: Bool {
             if case .none = self { true } else { false }
@@ -177,19 +177,19 @@ package struct ForeignRecordNormalizer: Sendable {
 
     /// The members of the object in `bytes`, or the refusal that says what is wrong with it.
     static func scan(
-        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [JSONObjectScanner.Member]
+        _ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int, into members: inout [JSONReader.Member]
     ) throws(Refusal) {
-        do throws(JSONObjectScanner.Failure) {
-            try JSONObjectScanner.members(of: bytes, maxDepth: maxDepth, into: &members)
+        do throws(JSONParser.Error) {
+            try JSONReader.members(of: bytes, maxDepth: maxDepth, into: &members)
         } catch {
             let reason =
-                switch error.reason {
-                case .invalidJSON: "invalid_json"
+                switch error.kind {
+                case .syntax: "invalid_json"
                 case .invalidUTF8: "invalid_utf8"
                 case .tooDeep: "too_deep"
-                case .notAnObject: "not_an_object"
+                case .unexpectedType: "not_an_object"
                 }
-            throw Refusal(reason, error.description)
+            throw Refusal(reason, "\(error.reason) at byte \(error.offset)")
         }
     }
 
@@ -202,10 +202,10 @@ package struct ForeignRecordNormalizer: Sendable {
         for slot in work.chosen.indices { work.chosen[slot] = .none }
         for part in work.errorParts.indices { work.errorParts[part] = nil }
         work.context.removeAll(keepingCapacity: true)
-        var timestamp: (value: Int64, member: JSONObjectScanner.Member, canonical: Bool)?
-        var level: (value: Logger.Level, member: JSONObjectScanner.Member, canonical: Bool)?
+        var timestamp: (value: Int64, member: JSONReader.Member, canonical: Bool)?
+        var level: (value: Logger.Level, member: JSONReader.Member, canonical: Bool)?
         /// structlog's `event` is its message: an `event` that is not a dotted name, kept for a record without one.
-        var eventText: JSONObjectScanner.Member?
+        var eventText: JSONReader.Member?
         for member in work.members {
             let key = UnsafeBufferPointer(rebasing: object[member.key])
             let meaning: ForeignVocabulary.Meaning?
@@ -336,9 +336,9 @@ package struct ForeignRecordNormalizer: Sendable {
     /// Keeps `candidate` as the record's value of an envelope field unless one is already chosen and the candidate
     /// does not improve on it (only the canonical name beats an alias); the member that loses goes under `context`.
     private static func prefer<Value>(
-        _ candidate: (value: Value, member: JSONObjectScanner.Member, canonical: Bool),
-        over chosen: inout (value: Value, member: JSONObjectScanner.Member, canonical: Bool)?,
-        context: inout [JSONObjectScanner.Member]
+        _ candidate: (value: Value, member: JSONReader.Member, canonical: Bool),
+        over chosen: inout (value: Value, member: JSONReader.Member, canonical: Bool)?,
+        context: inout [JSONReader.Member]
     ) {
         guard let current = chosen else {
             chosen = candidate
@@ -361,7 +361,7 @@ package struct ForeignRecordNormalizer: Sendable {
     private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
 
     /// The kind of the JSON value whose text starts with `first` (the redaction engine's output is valid JSON).
-    private static func kind(of first: UInt8) -> JSONObjectScanner.Kind {
+    private static func kind(of first: UInt8) -> JSONReader.Kind {
         switch first {
         case UInt8(ascii: "\""): .string
         case UInt8(ascii: "{"): .object
@@ -418,7 +418,7 @@ package struct ForeignRecordNormalizer: Sendable {
     }
 
     /// `"error":{…}` from the parts sent flat, with `message` (a plain `error` string) before a flat message.
-    private static func writeError(_ object: UnsafeBufferPointer<UInt8>, message: JSONObjectScanner.Member?, work: inout Workspace) {
+    private static func writeError(_ object: UnsafeBufferPointer<UInt8>, message: JSONReader.Member?, work: inout Workspace) {
         work.free.append("\"error\":{")
         var first = true
         for part in ForeignVocabulary.ErrorPart.allCases {
@@ -450,20 +450,10 @@ package struct ForeignRecordNormalizer: Sendable {
         }
         work.redactedMembers.removeAll(keepingCapacity: true)
         let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
-        if let ranges = work.valueRanges {
-            // The engine said where it wrote each value: no second pass over what it wrote.
-            for range in ranges {
-                work.redactedMembers.append(
-                    JSONObjectScanner.Member(key: 0..<0, value: range, kind: Self.kind(of: redacted[range.lowerBound]), keyEscaped: false, valueEscaped: false))
-            }
-        } else {
-            // A policy with allow-listed paths redacts through the tree, which does not say.
-            work.valueRanges = []
-            do throws(JSONObjectScanner.Failure) {
-                try JSONObjectScanner.members(of: redacted, maxDepth: rules.maxDepth + 2, into: &work.redactedMembers)
-            } catch {
-                throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
-            }
+        // The engine said where it wrote each value: no second pass over what it wrote.
+        for range in work.valueRanges {
+            work.redactedMembers.append(
+                JSONReader.Member(key: 0..<0, value: range, kind: Self.kind(of: redacted[range.lowerBound]), keyEscaped: false, valueEscaped: false))
         }
         guard work.redactedMembers.count == work.freeFields.count else {
             throw Refusal("invalid_event", "the event could not be redacted")

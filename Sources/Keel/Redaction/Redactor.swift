@@ -1,4 +1,5 @@
-/// The redaction engine for whole events: a pure function from a JSON value to a JSON value.
+/// Redaction of whole events and payloads: a pure function from JSON to JSON, as text (``redactJSON(_:)``, the
+/// engine itself) or as a value (``redact(_:)``, the same engine on the value's text).
 ///
 /// - Keys that name secrets (``KeyRules``) lose their value, whatever its type, at any depth, inside arrays too.
 /// - Keys that name bodies are replaced by `{"redacted":"BODY","bytes":N}` — never their content.
@@ -10,7 +11,7 @@
 public struct Redactor: Sendable {
     public let policy: RedactionPolicy
     let strings: StringRedactor
-    // The policy's parts the walk reads for every value, unpacked once.
+    // The policy's parts the engine reads for every value, unpacked once.
     let keyRules: KeyRules
     let tracksPaths: Bool
     let checksCardNumbers: Bool
@@ -34,74 +35,24 @@ public struct Redactor: Sendable {
         public var changed: Bool { !types.isEmpty }
     }
 
+    /// Redacts a value: the engine of ``redactJSON(_:)`` run on its text. Unchanged, it is returned as it was.
     public func redact(_ value: JSONValue) -> Result {
-        var types: [RedactionType] = []
-        let redacted = redact(value, path: "", types: &types)
-        return Result(value: redacted ?? value, types: types)
-    }
-
-    private func note(_ type: RedactionType, _ types: inout [RedactionType]) {
-        if !types.contains(type) { types.append(type) }
-    }
-
-    /// The redacted value, or `nil` when nothing in it changed (so unchanged subtrees are shared, not rebuilt).
-    private func redact(_ value: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue? {
-        if tracksPaths, policy.allowedPaths.contains(path) { return nil }
-        switch value {
-        case .string(let s):
-            return redactedString(s, types: &types).map(JSONValue.string)
-        case .number(let n):
-            if checksCardNumbers, NumberDetectors.isCardNumber(n) {
-                note(.creditCard, &types)
-                return .string("[REDACTED:CREDIT_CARD]")
-            }
-            return nil
-        case .bool, .null:
-            return nil
-        case .array(let elements):
-            return elements.withUnsafeBufferPointer { elements in
-                var out: [JSONValue]?
-                for i in elements.indices {
-                    let replaced = redact(elements[i], path: tracksPaths ? path + "[\(i)]" : "", types: &types)
-                    if replaced != nil, out == nil { out = Array(elements[0..<i]) }
-                    out?.append(replaced ?? elements[i])
-                }
-                return out.map(JSONValue.array)
-            }
-        case .object(let members):
-            return members.withUnsafeBufferPointer { members in
-                var out: [(key: String, value: JSONValue)]?
-                for i in members.indices {
-                    let key = members[i].key
-                    let memberPath = tracksPaths ? (path.isEmpty ? key : path + "." + key) : ""
-                    let newKey = redactedString(key, types: &types)
-                    let newValue = redactedMember(key: key, members[i].value, path: memberPath, types: &types)
-                    if newKey != nil || newValue != nil, out == nil {
-                        out = []
-                        out!.reserveCapacity(members.count)
-                        out!.append(contentsOf: members[0..<i])
-                    }
-                    out?.append((newKey ?? key, newValue ?? members[i].value))
-                }
-                return out.map(JSONValue.object)
-            }
+        var text = OutputBuffer(capacity: 256)
+        var out = OutputBuffer(capacity: 256)
+        defer {
+            text.deallocate()
+            out.deallocate()
         }
-    }
-
-    /// An object member's value after the key rules, or `nil` when it stays as it is.
-    @inline(__always)
-    private func redactedMember(key: String, _ member: JSONValue, path: String, types: inout [RedactionType]) -> JSONValue? {
-        if tracksPaths, policy.allowedPaths.contains(path) { return nil }
-        switch keyRules.verdict(for: key) {
-        case .secret:
-            if case .null = member { return nil }
-            note(.secret, &types)
-            return .string("[REDACTED:SECRET]")
-        case .body:
-            note(.body, &types)
-            return Self.bodySummary(member)
-        case .keep:
-            return redact(member, path: path, types: &types)
+        value.write(to: &text)
+        return text.withUnsafeBytes { text in
+            // A value's text is JSON, nested no deeper than the value, so the engine takes it.
+            guard let types = try? redactJSON(text, to: &out, maxDepth: .max) else { return Result(value: value, types: []) }
+            return out.withUnsafeBytes { redacted in
+                guard !redacted.elementsEqual(text), let tree = try? JSONParser.parse(redacted, options: .init(maxDepth: .max)) else {
+                    return Result(value: value, types: [])
+                }
+                return Result(value: tree, types: types)
+            }
         }
     }
 
@@ -112,7 +63,7 @@ public struct Redactor: Sendable {
         if let found = strings.redact(text) {
             text = found.text
             changed = true
-            for t in found.types { note(t, &types) }
+            for type in found.types where !types.contains(type) { types.append(type) }
         }
         if let cut = Self.limited(text, to: maximumStringLength) {
             text = cut
@@ -134,15 +85,5 @@ public struct Redactor: Sendable {
     /// Redacts one string: value detectors, then the length limit.
     public func redactString(_ s: String, types: inout [RedactionType]) -> String {
         redactedString(s, types: &types) ?? s
-    }
-
-    /// What stands in for a body: its size and a short digest, never its content.
-    static func bodySummary(_ value: JSONValue) -> JSONValue {
-        if case .null = value { return .null }
-        var out = OutputBuffer(capacity: 64)
-        defer { out.deallocate() }
-        BodySummary.write(of: value.stringValue ?? value.jsonText, to: &out)
-        // The summary is Keel's own, well-formed JSON.
-        return (try? JSONParser.parse(out.bytes)) ?? .null
     }
 }

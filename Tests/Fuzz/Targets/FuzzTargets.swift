@@ -74,8 +74,8 @@ enum FuzzTarget: String, CaseIterable {
     /// The ingest scanner accepts exactly the objects the strict tree parser accepts.
     static func objectScanner(_ bytes: UnsafeRawBufferPointer) {
         let bytes = bytes.bindMemory(to: UInt8.self)
-        var members: [JSONObjectScanner.Member] = []
-        let scanned = (try? JSONObjectScanner.members(of: bytes, maxDepth: 32, into: &members)) != nil
+        var members: [JSONReader.Member] = []
+        let scanned = (try? JSONReader.members(of: bytes, maxDepth: 32, into: &members)) != nil
         let parsed = try? JSONParser.parse(UnsafeRawBufferPointer(bytes), options: .init(maxDepth: 32, repairUTF8: false))
         var isObject = false
         if case .object? = parsed { isObject = true }

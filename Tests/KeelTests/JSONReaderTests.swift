@@ -1,14 +1,14 @@
 @testable import Keel
 import Testing
 
-/// The ingest scanner must accept exactly what the library's strict parser accepts (no UTF-8 repair), and say why
-/// it refuses: a line the scanner lets through is stored as sent.
-struct JSONObjectScannerTests {
-    static func scan(_ text: [UInt8], maxDepth: Int = 32) -> Result<[JSONObjectScanner.Member], JSONObjectScanner.Failure> {
+/// The one JSON reader: listing an object's members (ingest) accepts exactly what building its tree accepts (no UTF-8
+/// repair), and says why it refuses; a line ingest lets through is stored as sent.
+struct JSONReaderTests {
+    static func scan(_ text: [UInt8], maxDepth: Int = 32) -> Result<[JSONReader.Member], JSONParser.Error> {
         text.withUnsafeBufferPointer { bytes in
-            var members: [JSONObjectScanner.Member] = []
-            do throws(JSONObjectScanner.Failure) {
-                try JSONObjectScanner.members(of: bytes, maxDepth: maxDepth, into: &members)
+            var members: [JSONReader.Member] = []
+            do throws(JSONParser.Error) {
+                try JSONReader.members(of: bytes, maxDepth: maxDepth, into: &members)
                 return .success(members)
             } catch {
                 return .failure(error)
@@ -16,7 +16,7 @@ struct JSONObjectScannerTests {
         }
     }
 
-    static func scan(_ text: String) -> Result<[JSONObjectScanner.Member], JSONObjectScanner.Failure> { scan(Array(text.utf8)) }
+    static func scan(_ text: String) -> Result<[JSONReader.Member], JSONParser.Error> { scan(Array(text.utf8)) }
 
     @Test func membersAreTheTopLevelKeysAndValuesAsWritten() throws {
         let text = #" { "a" : 1 , "b\"c": "x\ny" , "d":{"e":[1,{"f":null}]}, "g": [ ], "h":true, "a": -2.5e3 } "#
@@ -31,18 +31,18 @@ struct JSONObjectScannerTests {
     }
 
     @Test func refusalsSayWhy() {
-        let cases: [(String, [UInt8], JSONObjectScanner.Failure.Reason)] = [
-            ("array", Array("[1,2]".utf8), .notAnObject),
-            ("string", Array(#""x""#.utf8), .notAnObject),
-            ("bare word", Array("{\"a\": oops}".utf8), .invalidJSON),
-            ("trailing comma", Array(#"{"a":1,}"#.utf8), .invalidJSON),
-            ("text after", Array(#"{"a":1} x"#.utf8), .invalidJSON),
-            ("unterminated", Array(#"{"a":"x}"#.utf8), .invalidJSON),
-            ("leading zero", Array(#"{"a":01}"#.utf8), .invalidJSON),
-            ("bare fraction", Array(#"{"a":1.}"#.utf8), .invalidJSON),
-            ("bare exponent", Array(#"{"a":1e}"#.utf8), .invalidJSON),
-            ("control character", Array("{\"a\":\"x\u{01}\"}".utf8), .invalidJSON),
-            ("bad escape", Array(#"{"a":"\q"}"#.utf8), .invalidJSON),
+        let cases: [(String, [UInt8], JSONParser.Error.Kind)] = [
+            ("array", Array("[1,2]".utf8), .unexpectedType),
+            ("string", Array(#""x""#.utf8), .unexpectedType),
+            ("bare word", Array("{\"a\": oops}".utf8), .syntax),
+            ("trailing comma", Array(#"{"a":1,}"#.utf8), .syntax),
+            ("text after", Array(#"{"a":1} x"#.utf8), .syntax),
+            ("unterminated", Array(#"{"a":"x}"#.utf8), .syntax),
+            ("leading zero", Array(#"{"a":01}"#.utf8), .syntax),
+            ("bare fraction", Array(#"{"a":1.}"#.utf8), .syntax),
+            ("bare exponent", Array(#"{"a":1e}"#.utf8), .syntax),
+            ("control character", Array("{\"a\":\"x\u{01}\"}".utf8), .syntax),
+            ("bad escape", Array(#"{"a":"\q"}"#.utf8), .syntax),
             ("lone high surrogate", Array(#"{"a":"\ud83d"}"#.utf8), .invalidUTF8),
             ("lone low surrogate", Array(#"{"a":"\ude00"}"#.utf8), .invalidUTF8),
             ("stray continuation byte", Array(#"{"a":""#.utf8) + [0x80] + Array(#""}"#.utf8), .invalidUTF8),
@@ -57,7 +57,7 @@ struct JSONObjectScannerTests {
                 Issue.record("\(name): accepted")
                 continue
             }
-            #expect(failure.reason == reason, "\(name): \(failure.description)")
+            #expect(failure.kind == reason, "\(name): \(failure.description)")
         }
         // 32 levels are allowed, as the parser allows them.
         let deepest = String(repeating: #"{"a":"#, count: 31) + "1" + String(repeating: "}", count: 31)
