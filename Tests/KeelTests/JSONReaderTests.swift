@@ -50,6 +50,10 @@ struct JSONReaderTests {
             ("UTF-8 surrogate", Array(#"{"a":""#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8), .invalidUTF8),
             ("past U+10FFFF", Array(#"{"a":""#.utf8) + [0xF4, 0x90, 0x80, 0x80] + Array(#""}"#.utf8), .invalidUTF8),
             ("cut sequence", Array(#"{"a":""#.utf8) + [0xE2, 0x82] + Array(#""}"#.utf8), .invalidUTF8),
+            // Inside long strings, which the reader steps over eight bytes at a time.
+            ("stray byte in a long string", Array(#"{"a":"0123456789abcdef"#.utf8) + [0xFF] + Array(#"0123456789abcdef"}"#.utf8), .invalidUTF8),
+            ("cut sequence in a long string", Array(#"{"a":"0123456789ab"#.utf8) + [0xE2, 0x82] + Array(#"cdef0123456789"}"#.utf8), .invalidUTF8),
+            ("control character in a long string", Array("{\"a\":\"0123456789ab\u{09}cdef0123456789\"}".utf8), .syntax),
             ("too deep", Array((String(repeating: #"{"a":"#, count: 33) + "1" + String(repeating: "}", count: 33)).utf8), .tooDeep),
         ]
         for (name, text, reason) in cases {
@@ -59,6 +63,11 @@ struct JSONReaderTests {
             }
             #expect(failure.kind == reason, "\(name): \(failure.description)")
         }
+        // Long strings in any script are accepted, with what they hold.
+        let scripts = #"{"ja":"ログの検索とアラートの設定はこちらから","ru":"Журнал событий сервера: ошибка","mixed":"abc ü def 😀 ghi é"}"#
+        let members = try? Self.scan(scripts).get()
+        #expect(members?.count == 3)
+        #expect((try? JSONParser.parse(scripts))?["ja"]?.stringValue == "ログの検索とアラートの設定はこちらから")
         // 32 levels are allowed, as the parser allows them.
         let deepest = String(repeating: #"{"a":"#, count: 31) + "1" + String(repeating: "}", count: 31)
         #expect((try? Self.scan("{\"x\":" + deepest + "}").get()) != nil)

@@ -212,21 +212,27 @@ package struct JSONReader {
         var i = start
         var escaped = false
         var ascii = true
+        // The bytes stepped over eight at a time, ORed: their high bits say whether any was not ASCII.
+        var stepped: UInt64 = 0
         while i < bytes.count {
-            // Eight bytes at a time, straight to the first one that is not plain printable ASCII.
+            // Eight bytes at a time, straight to the first quote, backslash or control character.
             if i + 8 <= bytes.count {
-                let attention = Self.attention(UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self))
+                let word = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                let attention = Self.attention(word)
                 if attention == 0 {
+                    stepped |= word
                     i += 8
                     continue
                 }
-                i += attention.trailingZeroBitCount >> 3
+                let before = attention.trailingZeroBitCount >> 3
+                stepped |= word & ((1 << (UInt64(before) << 3)) &- 1)
+                i += before
             }
             switch bytes[i] {
             case UInt8(ascii: "\""):
                 // Validated without the generic `String(validating:as:)`, which looks up type metadata every call.
                 var valid = true
-                if !ascii, (try? UTF8Span(validating: UnsafeBufferPointer(rebasing: bytes[start..<i]).span)) == nil {
+                if !ascii || stepped & 0x8080_8080_8080_8080 != 0, (try? UTF8Span(validating: UnsafeBufferPointer(rebasing: bytes[start..<i]).span)) == nil {
                     guard repairUTF8 else { throw JSONParser.Error(offset: start, reason: "invalid UTF-8 in string", kind: .invalidUTF8) }
                     valid = false
                 }
@@ -337,9 +343,10 @@ package struct JSONReader {
         return v
     }
 
-    /// The bytes of `word` (read little-endian) that are a quote, a backslash, a control character or not ASCII,
-    /// as their high bits; the lowest set bit marks the first such byte exactly (the bit tricks of "Bit Twiddling
-    /// Hacks": a byte below n sets its high bit in `(x - n·0x01…) & ~x`; bits above the first may be spurious).
+    /// The bytes of `word` (read little-endian) that are a quote, a backslash or a control character, as their high
+    /// bits; the lowest set bit marks the first such byte exactly (the bit tricks of "Bit Twiddling Hacks": a byte
+    /// below n sets its high bit in `(x - n·0x01…) & ~x`; bits above the first may be spurious). Bytes that are not
+    /// ASCII are not marked: text in any script is stepped over as fast as ASCII, and checked once at its end.
     @inline(__always)
     static func attention(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
@@ -349,6 +356,6 @@ package struct JSONReader {
         let backslash = word ^ (ones &* 0x5C)
         let zeroQuote = (quote &- ones) & ~quote
         let zeroBackslash = (backslash &- ones) & ~backslash
-        return (control | zeroQuote | zeroBackslash | word) & high
+        return (control | zeroQuote | zeroBackslash) & high
     }
 }
