@@ -64,6 +64,7 @@ package struct JSONReader {
         JSONParser.Error(offset: offset, reason: reason, kind: kind)
     }
 
+    @inline(__always)
     private mutating func skipWhitespace() {
         while offset < bytes.count, bytes[offset] == 0x20 || bytes[offset] == 0x0A || bytes[offset] == 0x0D || bytes[offset] == 0x09 {
             offset += 1
@@ -71,6 +72,7 @@ package struct JSONReader {
     }
 
     /// Skips whitespace and says what kind of value starts there, reading nothing of it.
+    @inline(__always)
     package mutating func peek() throws(JSONParser.Error) -> Kind {
         skipWhitespace()
         guard offset < bytes.count else { throw error("unexpected end of input") }
@@ -95,6 +97,7 @@ package struct JSONReader {
 
     /// Opens the object or array at the cursor (after ``peek()``); `depth` is its nesting depth, the outermost
     /// container's being 1.
+    @inline(__always)
     package mutating func open(depth: Int) throws(JSONParser.Error) {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)", .tooDeep) }
         offset += 1
@@ -102,15 +105,18 @@ package struct JSONReader {
     }
 
     /// Whether another member of the open object follows (then ``key()`` reads it); at its `}`, closes it.
+    @inline(__always)
     package mutating func nextMember() throws(JSONParser.Error) -> Bool {
         try next(closedBy: UInt8(ascii: "}"), "expected ',' or '}'")
     }
 
     /// Whether another element of the open array follows (then read it as a value); at its `]`, closes it.
+    @inline(__always)
     package mutating func nextElement() throws(JSONParser.Error) -> Bool {
         try next(closedBy: UInt8(ascii: "]"), "expected ',' or ']'")
     }
 
+    @inline(__always)
     private mutating func next(closedBy close: UInt8, _ expected: String) throws(JSONParser.Error) -> Bool {
         skipWhitespace()
         guard offset < bytes.count else { throw error("unexpected end of input") }
@@ -132,13 +138,27 @@ package struct JSONReader {
     }
 
     /// Reads a member's key and the colon after it; the cursor is then at the member's value.
+    @inline(__always)
     package mutating func key() throws(JSONParser.Error) -> StringToken {
-        guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+        try expectKey()
         let key = try string()
+        try expectColon()
+        return key
+    }
+
+    /// Checks that a member's key starts at the cursor, for a caller that reads the key as a string itself (then
+    /// ``expectColon()``).
+    @inline(__always)
+    package func expectKey() throws(JSONParser.Error) {
+        guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+    }
+
+    /// Reads the colon after a member's key.
+    @inline(__always)
+    package mutating func expectColon() throws(JSONParser.Error) {
         skipWhitespace()
         guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else { throw error("expected ':'") }
         offset += 1
-        return key
     }
 
     /// Steps over the value at the cursor, checking it as strictly as reading it would; returns its kind. `depth`
@@ -166,6 +186,7 @@ package struct JSONReader {
     // MARK: Scalars
 
     /// Reads `true`, `false` or `null`; returns ``Kind/bool`` or ``Kind/null``.
+    @inline(__always)
     package mutating func literal() throws(JSONParser.Error) -> Kind {
         let (word, kind): (StaticString, Kind) =
             switch bytes[offset] {
@@ -182,6 +203,7 @@ package struct JSONReader {
     }
 
     /// Reads a number; returns its text's range.
+    @inline(__always)
     package mutating func number() throws(JSONParser.Error) -> Range<Int> {
         let start = offset
         if bytes[offset] == UInt8(ascii: "-") { offset += 1 }
@@ -200,6 +222,7 @@ package struct JSONReader {
         return start..<offset
     }
 
+    @inline(__always)
     private mutating func digits() -> Int {
         let start = offset
         while offset < bytes.count, bytes[offset] >= UInt8(ascii: "0"), bytes[offset] <= UInt8(ascii: "9") { offset += 1 }
@@ -253,6 +276,46 @@ package struct JSONReader {
         }
         offset = i
         throw error("unterminated string")
+    }
+
+    /// What a caller found in the bytes between a string's opening quote and the next quote, for
+    /// ``string(endingAt:_:)``.
+    package enum Span {
+        /// A backslash or a control character is among them (or may be): the string must be read byte by byte.
+        case needsReading
+        /// None of those; every byte is ASCII.
+        case ascii
+        /// None of those; some bytes are not ASCII (their UTF-8 is still to be checked).
+        case text
+    }
+
+    /// Where the string at the cursor would end if nothing in it were escaped: its next quote (`bytes.count` when
+    /// there is none). A caller that passes over a string's bytes anyway (the redaction engine, for its detectors)
+    /// looks at the bytes before it and tells ``string(endingAt:_:)`` what it saw.
+    @inline(__always)
+    package func nextQuote() -> Int { bytes.next(UInt8(ascii: "\""), from: offset + 1) }
+
+    /// Reads a string as ``string()`` does, taking the word of a caller that has looked at every byte between its
+    /// opening quote and `quote` (``nextQuote()``): when it saw no backslash and no control character there, that
+    /// is the string, and the reader makes no second pass over it. Otherwise ``string()`` reads it.
+    @inline(__always)
+    package mutating func string(endingAt quote: Int, _ span: Span) throws(JSONParser.Error) -> StringToken {
+        let start = offset + 1
+        if quote < bytes.count {
+            switch span {
+            case .needsReading: break
+            case .ascii:
+                offset = quote + 1
+                return StringToken(content: start..<quote, escaped: false, validUTF8: true)
+            case .text:
+                let valid = (try? UTF8Span(validating: UnsafeBufferPointer(rebasing: bytes[start..<quote]).span)) != nil
+                if valid || repairUTF8 {
+                    offset = quote + 1
+                    return StringToken(content: start..<quote, escaped: false, validUTF8: valid)
+                }
+            }
+        }
+        return try string()
     }
 
     /// Hands the UTF-8 bytes a string stands for to `append`, escapes decoded (a lone surrogate, when repairing, as

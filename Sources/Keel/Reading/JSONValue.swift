@@ -30,19 +30,22 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
-    /// The member `key` of an object (the last one, if repeated).
-    /// The schema's name for this value's JSON type (``JSONType``); `nil` for null.
-    package var schemaType: JSONType? {
+    /// The kind of value, in the reader's words.
+    package var kind: JSONReader.Kind {
         switch self {
-        case .string: .string
+        case .null: .null
+        case .bool: .bool
         case .number: .number
-        case .bool: .boolean
-        case .object: .object
+        case .string: .string
         case .array: .array
-        case .null: nil
+        case .object: .object
         }
     }
 
+    /// The schema's name for this value's JSON type (``JSONType``); `nil` for null.
+    package var schemaType: JSONType? { kind.schemaType }
+
+    /// The member `key` of an object (the last one, if repeated).
     public subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.last { $0.key == key }?.value

@@ -12,11 +12,13 @@ struct RedactionEngine {
     private let strings: StringRedactor
     private let keyRules: KeyRules
     private let limit: Int
+    private let tracksPaths: Bool
     private var reader: JSONReader
     /// Where a string with escapes is decoded; allocated at the first one and reused within the text.
     private var scratch: OutputBuffer?
-    /// The path of the value being read (`user.emails[0]`), kept only when the policy allow-lists paths.
-    private var path = ""
+    /// The paths of the values being read, outermost first (`user`, `user.emails`, `user.emails[0]`), kept only
+    /// when the policy allow-lists paths.
+    private var paths: [String] = []
     private var types: [RedactionType] = []
     /// When `recordsTopLevel`, where each member value of the top-level object was written in `out`, in order: a
     /// caller that needs the members of what it redacted (ingest's normaliser) does not scan the output again.
@@ -28,6 +30,7 @@ struct RedactionEngine {
         self.strings = redactor.strings
         self.keyRules = redactor.keyRules
         self.limit = redactor.maximumStringLength
+        self.tracksPaths = redactor.tracksPaths
         self.reader = JSONReader(bytes, maxDepth: maxDepth, repairUTF8: true)
     }
 
@@ -38,7 +41,7 @@ struct RedactionEngine {
     mutating func run(to out: inout OutputBuffer) throws(JSONParser.Error) -> [RedactionType] {
         let mark = out.count
         do throws(JSONParser.Error) {
-            try value(depth: 0, redacting: !isAllowed(path), to: &out)
+            try value(depth: 0, redacting: !(tracksPaths && redactor.policy.allowedPaths.contains("")), to: &out)
             try reader.end()
         } catch {
             out.truncate(to: mark)
@@ -47,7 +50,18 @@ struct RedactionEngine {
         return types
     }
 
-    private func isAllowed(_ path: String) -> Bool { redactor.tracksPaths && redactor.policy.allowedPaths.contains(path) }
+    /// Steps into the member `key` of the object at the current path; returns whether its path is allow-listed.
+    private mutating func enter(_ key: String) -> Bool {
+        let outer = paths.last ?? ""
+        paths.append(outer.isEmpty ? key : outer + "." + key)
+        return redactor.policy.allowedPaths.contains(paths[paths.count - 1])
+    }
+
+    /// Steps into the element `index` of the array at the current path; returns whether its path is allow-listed.
+    private mutating func enter(index: Int) -> Bool {
+        paths.append((paths.last ?? "") + "[\(index)]")
+        return redactor.policy.allowedPaths.contains(paths[paths.count - 1])
+    }
 
     /// Writes the value at the cursor; `redacting` is false inside an allow-listed path, where values are copied
     /// (as compact JSON) and object keys are not redacted either.
@@ -55,7 +69,7 @@ struct RedactionEngine {
         switch try reader.peek() {
         case .object: try object(depth: depth + 1, redacting: redacting, to: &out)
         case .array: try array(depth: depth + 1, redacting: redacting, to: &out)
-        case .string: try string(reader.string(), key: false, redacting: redacting, to: &out)
+        case .string: try string(key: false, redacting: redacting, to: &out)
         case .number: number(try reader.number(), redacting: redacting, to: &out)
         case .bool, .null:
             let start = reader.offset
@@ -71,23 +85,18 @@ struct RedactionEngine {
         while try reader.nextMember() {
             if !first { out.append(UInt8(ascii: ",")) }
             first = false
-            let key = try reader.key()
-            let verdict = try string(key, key: true, redacting: redacting, to: &out)
+            try reader.expectKey()
+            let (verdict, key) = try string(key: true, redacting: redacting, to: &out)
+            try reader.expectColon()
             out.append(UInt8(ascii: ":"))
             let start = out.count
-            var allowed = false
-            let outer = path
-            if redactor.tracksPaths {
-                let name = reader.text(of: key)
-                path = outer.isEmpty ? name : outer + "." + name
-                allowed = isAllowed(path)
-            }
+            let allowed = tracksPaths && enter(reader.text(of: key))
             switch redacting && !allowed ? verdict : .keep {
             case .keep: try value(depth: depth, redacting: redacting && !allowed, to: &out)
             case .secret: try secretValue(depth: depth, to: &out)
             case .body: try bodyValue(depth: depth, to: &out)
             }
-            path = outer
+            if tracksPaths { paths.removeLast() }
             if depth == 1, recordsTopLevel { topLevelValues.append(start..<out.count) }
         }
         out.append(UInt8(ascii: "}"))
@@ -97,18 +106,13 @@ struct RedactionEngine {
         try reader.open(depth: depth)
         out.append(UInt8(ascii: "["))
         var index = 0
-        let outer = path
         while try reader.nextElement() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            var allowed = false
-            if redactor.tracksPaths {
-                path = outer + "[\(index)]"
-                allowed = isAllowed(path)
-            }
+            let allowed = tracksPaths && enter(index: index)
             try value(depth: depth, redacting: redacting && !allowed, to: &out)
+            if tracksPaths { paths.removeLast() }
             index += 1
         }
-        path = outer
         out.append(UInt8(ascii: "]"))
     }
 
@@ -157,36 +161,44 @@ struct RedactionEngine {
 
     // MARK: Strings
 
-    /// Writes a string (a key when `key`) redacted, unless not `redacting`, and returns the key rules' verdict for
-    /// a key.
+    /// Reads a string (a key when `key`) and writes it redacted, unless not `redacting`; returns the key rules'
+    /// verdict for a key, and the string as it stands in the text.
     @discardableResult
     private mutating func string(
-        _ token: JSONReader.StringToken, key: Bool, redacting: Bool, to out: inout OutputBuffer
-    ) throws(JSONParser.Error) -> KeyRules.Verdict {
+        key: Bool, redacting: Bool, to out: inout OutputBuffer
+    ) throws(JSONParser.Error) -> (verdict: KeyRules.Verdict, token: JSONReader.StringToken) {
         let limit = redacting ? limit : .max
+        // The pass the detectors need also tells the reader whether the string is plain (no escapes to decode).
+        let quote = reader.nextQuote()
+        let start = reader.offset + 1
+        let features = ByteFeatures(UnsafeBufferPointer(rebasing: reader.bytes[start..<quote]))
+        let token = try reader.string(endingAt: quote, features.hasEscapes ? .needsReading : features.isASCII ? .ascii : .text)
         if !token.escaped {
+            // Then the string ends at `quote`, and `features` are its own.
             let text = UnsafeBufferPointer(rebasing: reader.bytes[token.content])
-            let features = ByteFeatures(text)
             let detectors = redacting ? strings.detectors(for: text, features: features) : nil
             // Most strings: plain ASCII that no detector can match, copied as they are, right here.
             if detectors == nil, token.validUTF8, features.isPlainJSON, text.count <= limit {
                 out.appendQuoted(text)
-                return key && redacting ? keyRules.verdict(utf8: text) : .keep
+                return (key && redacting ? keyRules.verdict(utf8: text) : .keep, token)
             }
-            return Self.write(
+            let verdict = Self.write(
                 text, validUTF8: token.validUTF8, features: features, detectors: detectors, key: key && redacting,
                 strings: strings, keyRules: keyRules, limit: limit, to: &out, types: &types)
+            return (verdict, token)
         }
+        // Escapes (or DEL, which the output escapes): the text is decoded first, and looked at again.
         var decoded = scratch ?? OutputBuffer(capacity: 256)
         defer { scratch = decoded }
         decoded.removeAll()
         reader.decode(token) { decoded.append($0) }
         let text = UnsafeBufferPointer(start: decoded.base, count: decoded.count)
-        let features = ByteFeatures(text)
-        return Self.write(
-            text, validUTF8: token.validUTF8, features: features,
-            detectors: redacting ? strings.detectors(for: text, features: features) : nil, key: key && redacting,
+        let decodedFeatures = ByteFeatures(text)
+        let verdict = Self.write(
+            text, validUTF8: token.validUTF8, features: decodedFeatures,
+            detectors: redacting ? strings.detectors(for: text, features: decodedFeatures) : nil, key: key && redacting,
             strings: strings, keyRules: keyRules, limit: limit, to: &out, types: &types)
+        return (verdict, token)
     }
 
     /// Writes a decoded string through the detectors and the length limit; for a key, also decides its verdict.
