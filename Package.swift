@@ -102,12 +102,18 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        // LogQL: the query language of `keel serve` (Loki's, the subset teams write), parsed and evaluated over any
+        // `LogStore`. Pure Swift on the core and the store's protocol, so the parser's fuzz target builds it alone.
+        .target(
+            name: "KeelQuery",
+            dependencies: ["Keel", "KeelStore"]
+        ),
         // `keel serve`: ingest, queries, timelines, the live tail, tokens and tenants, retention, export and erasure,
         // over Hummingbird 2 and a `LogStore`.
         .target(
             name: "KeelServer",
             dependencies: [
-                "Keel", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelHummingbird",
+                "Keel", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelQuery", "KeelHummingbird",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -202,6 +208,10 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
+        ),
+        .testTarget(
+            name: "KeelQueryTests",
+            dependencies: ["KeelQuery", "KeelStore", "KeelTesting", "Keel"]
         ),
         .testTarget(
             name: "KeelSQLiteStoreTests",

@@ -1,0 +1,197 @@
+import Foundation
+import Keel
+public import KeelStore
+import Logging
+
+/// Runs LogQL over a ``LogStore``, one tenant at a time.
+///
+/// The store answers what it indexes (time range, minimum level, event name, error code, ids); everything else —
+/// the rest of the selector, line filters, parsers, label filters — runs here over the events it returns, page by
+/// page. A log query returns lines; a metric query is evaluated at each step of its range (or at one instant) by
+/// ``MetricEvaluator``.
+public struct LogQLEngine: Sendable {
+    public let store: any LogStore
+    public var limits: QueryLimits
+
+    public init(store: any LogStore, limits: QueryLimits = QueryLimits()) {
+        self.store = store
+        self.limits = limits
+    }
+
+    public enum Direction: String, Sendable {
+        case forward, backward
+    }
+
+    /// A log query between `start` and `end` (nanoseconds, `end` exclusive): at most `limit` lines, the newest
+    /// first when `backward`.
+    public func logs(
+        _ selector: LogSelector, tenant: String, start: Int64, end: Int64, limit: Int, direction: Direction
+    ) throws(QueryFailure) -> QueryResult {
+        try checkRange(start, end)
+        guard limit <= limits.maxLines else {
+            throw .limit("max entries limit per query exceeded, limit > max_entries_limit (\(limit) > \(limits.maxLines))")
+        }
+        let limit = max(limit, 0)
+        let deadline = Date().addingTimeInterval(limits.timeout)
+        var kept: [LogRecord] = []
+        kept.reserveCapacity(min(limit, 1024))
+        var next = 0
+        try scan(selector, tenant: tenant, from: start, to: end, deadline: deadline) { record in
+            if direction == .forward {
+                kept.append(record)
+                return kept.count < limit
+            }
+            // Backward: the newest `limit`, kept in a ring as the store reads oldest first.
+            if kept.count < limit {
+                kept.append(record)
+            } else if limit > 0 {
+                kept[next] = record
+                next = (next + 1) % limit
+            }
+            return true
+        }
+        var ordered = direction == .forward ? kept : Array(kept[next...] + kept[..<next]).reversed()
+        if limit == 0 { ordered = [] }
+        // Lines grouped by their labels, each stream in the order asked for; streams by their first line.
+        var streams: [LabelSet: Int] = [:]
+        var result: [LogStream] = []
+        for record in ordered {
+            let labels = LabelSet(record.labels)
+            if let index = streams[labels] {
+                result[index].entries.append(.init(timestamp: record.timestamp, line: record.line))
+            } else {
+                streams[labels] = result.count
+                result.append(LogStream(labels: labels, entries: [.init(timestamp: record.timestamp, line: record.line)]))
+            }
+        }
+        return .streams(result)
+    }
+
+    /// A metric query at each step from `start` to `end` (both included), as a matrix.
+    public func range(
+        _ expression: MetricExpression, tenant: String, start: Int64, end: Int64, step: Int64
+    ) throws(QueryFailure) -> QueryResult {
+        try checkRange(start, end)
+        guard step > 0 else { throw .limit("zero or negative query resolution step widths are not accepted. Try a positive integer") }
+        let (points, overflow) = ((end - start) / step).addingReportingOverflow(1)
+        guard !overflow, points <= Int64(limits.maxPoints) else {
+            throw .limit("exceeded maximum resolution of \(limits.maxPoints) points per timeseries. Try increasing the value of the step parameter")
+        }
+        let steps = Array(stride(from: start, through: end, by: Int(step)))
+        let evaluator = MetricEvaluator(engine: self, tenant: tenant, steps: steps, deadline: Date().addingTimeInterval(limits.timeout))
+        switch try evaluator.evaluate(expression) {
+        case .scalar(let values):
+            return .matrix([Series(labels: LabelSet(), points: zip(steps, values).map { .init(timestamp: $0, value: $1) })])
+        case .vector(let series):
+            return .matrix(
+                series.sorted { $0.key < $1.key }.compactMap { labels, values in
+                    let points = zip(steps, values).compactMap { time, value in value.map { Series.Point(timestamp: time, value: $0) } }
+                    return points.isEmpty ? nil : Series(labels: labels, points: points)
+                })
+        }
+    }
+
+    /// A metric query at one instant, as a vector (or a scalar, for an expression of numbers alone).
+    public func instant(_ expression: MetricExpression, tenant: String, at time: Int64) throws(QueryFailure) -> QueryResult {
+        let evaluator = MetricEvaluator(engine: self, tenant: tenant, steps: [time], deadline: Date().addingTimeInterval(limits.timeout))
+        switch try evaluator.evaluate(expression) {
+        case .scalar(let values):
+            return .scalar(time: time, value: values[0])
+        case .vector(let series):
+            var samples = series.compactMap { labels, values in values[0].map { Sample(labels: labels, timestamp: time, value: $0) } }
+            samples.sort { $0.labels < $1.labels }
+            // `sort` and `sort_desc` order the vector by value.
+            if case .vector(let aggregation) = expression, aggregation.operation == .sort || aggregation.operation == .sortDesc {
+                samples.sort { aggregation.operation == .sort ? $0.value < $1.value : $0.value > $1.value }
+            }
+            return .vector(samples)
+        }
+    }
+
+    private func checkRange(_ start: Int64, _ end: Int64) throws(QueryFailure) {
+        guard start <= end else { throw .limit("the start of the range is after its end") }
+        let (length, overflow) = end.subtractingReportingOverflow(start)
+        guard !overflow, length <= limits.maxRange else {
+            throw .limit("the query time range exceeds the limit (query length: \(LogQLDuration.text(overflow ? .max : length)), limit: \(LogQLDuration.text(limits.maxRange)))")
+        }
+    }
+
+    // MARK: Reading the store
+
+    /// Hands every record of `selector` between `from` and `to` (nanoseconds, `to` exclusive) that passes its
+    /// matchers and pipeline to `body`, oldest first, until `body` returns false.
+    func scan(
+        _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, _ body: (LogRecord) -> Bool
+    ) throws(QueryFailure) {
+        let pipeline: LogPipeline
+        let matchers: [(LabelMatcher, LabelPattern?)]
+        do throws(LogQLError) {
+            pipeline = try LogPipeline(selector.stages)
+            var compiled: [(LabelMatcher, LabelPattern?)] = []
+            for matcher in selector.matchers {
+                compiled.append((matcher, matcher.op == .matches || matcher.op == .notMatches ? try LabelPattern(matcher.value) : nil))
+            }
+            matchers = compiled
+        } catch {
+            throw .invalid(error)
+        }
+        var query = Self.storeQuery(selector, tenant: tenant, from: from, to: to)
+        while true {
+            guard Date() < deadline else { throw .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector") }
+            let page: EventPage
+            do { page = try store.events(query) } catch { throw .store(error) }
+            for event in page.events {
+                var record = LogRecord(event)
+                guard record.timestamp >= from, record.timestamp < to else { continue }
+                guard matchers.allSatisfy({ Self.matches($0.0, $0.1, record) }), pipeline.process(&record) else { continue }
+                if !body(record) { return }
+            }
+            guard let next = page.next else { return }
+            query.after = next
+        }
+    }
+
+    private static func matches(_ matcher: LabelMatcher, _ pattern: LabelPattern?, _ record: LogRecord) -> Bool {
+        let value = record.value(of: matcher.name) ?? ""
+        switch matcher.op {
+        case .equal: return value == matcher.value
+        case .notEqual: return value != matcher.value
+        case .matches: return pattern?.matches(value) ?? false
+        case .notMatches: return !(pattern?.matches(value) ?? true)
+        }
+    }
+
+    /// What the store can narrow by itself: the range, and exact matchers on the fields it indexes; ids named by a
+    /// label filter that comes before any stage that could change labels.
+    static func storeQuery(_ selector: LogSelector, tenant: String, from: Int64, to: Int64) -> EventQuery {
+        var query = EventQuery(tenant: tenant, from: from / 1000, to: to / 1000 + 1, limit: 1000)
+        for matcher in selector.matchers where matcher.op == .equal {
+            switch matcher.name {
+            case "level": query.minimumLevel = Logger.Level.rank(ofName: matcher.value)
+            case "event": query.event = matcher.value
+            case "error_code" where !matcher.value.isEmpty: query.errorCode = matcher.value
+            default: break
+            }
+        }
+        stages: for stage in selector.stages {
+            switch stage {
+            case .lineFilter: continue
+            case .labelFilter(let filter):
+                for case .comparison(let name, let op, .string(let value)) in conjuncts(filter) where op == .equal || op == .doubleEqual {
+                    if let field = IDField(rawValue: name), !value.isEmpty { query.ids[field] = value }
+                }
+            default: break stages
+            }
+        }
+        return query
+    }
+
+    /// The comparisons that must all hold for `filter` to hold.
+    private static func conjuncts(_ filter: LabelFilter) -> [LabelFilter] {
+        switch filter {
+        case .and(let a, let b): conjuncts(a) + conjuncts(b)
+        case .comparison: [filter]
+        case .or: []
+        }
+    }
+}
