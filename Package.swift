@@ -211,7 +211,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelQueryTests",
-            dependencies: ["KeelQuery", "KeelStore", "KeelTesting", "Keel"]
+            dependencies: ["KeelQuery", "KeelStore", "KeelSQLiteStore", "KeelTesting", "Keel"]
         ),
         .testTarget(
             name: "KeelSQLiteStoreTests",

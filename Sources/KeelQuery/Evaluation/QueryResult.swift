@@ -18,6 +18,16 @@ public struct LogStream: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var timestamp: Int64
         public var line: String
+
+        public init(timestamp: Int64, line: String) {
+            self.timestamp = timestamp
+            self.line = line
+        }
+    }
+
+    public init(labels: LabelSet, entries: [Entry]) {
+        self.labels = labels
+        self.entries = entries
     }
 }
 
@@ -29,6 +39,16 @@ public struct Series: Sendable, Equatable {
     public struct Point: Sendable, Equatable {
         public var timestamp: Int64
         public var value: Double
+
+        public init(timestamp: Int64, value: Double) {
+            self.timestamp = timestamp
+            self.value = value
+        }
+    }
+
+    public init(labels: LabelSet, points: [Point]) {
+        self.labels = labels
+        self.points = points
     }
 }
 
@@ -36,6 +56,12 @@ public struct Sample: Sendable, Equatable {
     public var labels: LabelSet
     public var timestamp: Int64
     public var value: Double
+
+    public init(labels: LabelSet, timestamp: Int64, value: Double) {
+        self.labels = labels
+        self.timestamp = timestamp
+        self.value = value
+    }
 }
 
 /// Why a query did not run to its end.

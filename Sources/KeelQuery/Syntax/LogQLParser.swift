@@ -218,6 +218,7 @@ public struct LogQLParser {
             } while take(",")
         }
         try expect("}")
+        for matcher in matchers where matcher.op == .matches || matcher.op == .notMatches { _ = try LabelPattern(matcher.value) }
         // As Loki: a selector must narrow the streams with at least one matcher that an empty value does not meet.
         guard matchers.contains(where: { !Self.matchesEmpty($0) }) else {
             throw failure("queries require at least one regexp or equality matcher that does not have an empty-compatible value. For instance, app=~\".*\" does not meet this requirement, but app=~\".+\" will")
@@ -357,7 +358,7 @@ public struct LogQLParser {
     // MARK: Meaning
 
     /// What the grammar allows but LogQL does not mean: a range aggregation over values without `| unwrap`, and
-    /// every regular expression that does not compile.
+    /// every regular expression and template that does not compile.
     private static func check(_ expression: LogQLExpression) throws(LogQLError) {
         switch expression {
         case .log(let selector): try check(selector)
@@ -395,6 +396,9 @@ public struct LogQLParser {
             case .lineFilter(let filter) where filter.op == .matches || filter.op == .notMatches:
                 _ = try LinePattern(filter.value)
             case .labelFilter(let filter): try check(filter)
+            case .lineFormat(let template): _ = try Template(template)
+            case .labelFormat(let formats):
+                for case .template(let template) in formats.map(\.source) { _ = try Template(template) }
             default: break
             }
         }
