@@ -180,7 +180,7 @@ let package = Package(
         // files through them (`keel-fuzz TARGET FILE…`); scripts/fuzz builds them for libFuzzer.
         .executableTarget(
             name: "keel-fuzz",
-            dependencies: ["Keel", "KeelWire", "KeelStore"],
+            dependencies: ["Keel", "KeelWire", "KeelStore", "KeelQuery"],
             path: "Tests/Fuzz/Targets"
         ),
         .testTarget(

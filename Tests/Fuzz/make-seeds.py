@@ -105,5 +105,14 @@ for name, text in [("rfc3339", "2026-01-01T00:00:00.123456Z"), ("offset", "2026-
                    ("fraction", "1767225600.25"), ("duration", "15m")]:
     write("time", name, text)
 write("query", "filters", "from=2026-01-01T00:00:00Z&to=1767225600&level=warn&q=timeout&limit=50&request_id=r-1")
+for i, q in enumerate([
+    '{service="api", level=~"ERROR|WARN"} |= "timeout" | json | status >= 500 and duration_ms > 250ms',
+    'sum by (service) (rate({level="ERROR"}[5m])) / sum by (service) (rate({service=~".+"}[5m])) > 0.05',
+    'topk(5, sum by (error_code) (count_over_time({error_code!=""}[1h])))',
+    'quantile_over_time(0.95, {service="api"} | unwrap duration_ms [5m] offset 1h) by (route)',
+    '{service="api"} | logfmt | line_format "{{.route}} {{.status}}" | label_format r=route | drop a | keep r',
+    'vector(1)+vector(1)',
+]):
+    write("logql", "query-%d" % i, q)
 write("query", "since", "since=15m&event=http.request&error_code=E1&cursor=20454.1767225600000000.12")
 write("last-event-id", "number", "12345")

@@ -67,15 +67,21 @@ struct LogQLLexer {
         }
     }
 
-    private func error(_ message: String, at start: Int) -> LogQLError {
-        LogQLError("syntax error: \(message)", line: line, column: start - lineStart + 1)
+    /// Where the token being read starts (a string may span lines, so its end is no guide).
+    private var tokenLine = 1
+    private var tokenColumn = 1
+
+    private func error(_ message: String) -> LogQLError {
+        LogQLError("syntax error: \(message)", line: tokenLine, column: tokenColumn)
     }
 
     private mutating func next() throws(LogQLError) -> LogQLToken {
         skipSpaceAndComments()
         let start = i
+        tokenLine = line
+        tokenColumn = start - lineStart + 1
         func token(_ kind: LogQLToken.Kind) -> LogQLToken {
-            LogQLToken(kind: kind, text: String(decoding: bytes[start..<i], as: UTF8.self), line: line, column: start - lineStart + 1)
+            LogQLToken(kind: kind, text: String(decoding: bytes[start..<i], as: UTF8.self), line: tokenLine, column: tokenColumn)
         }
         guard i < bytes.count else { return token(.end) }
         let b = bytes[i]
@@ -95,7 +101,7 @@ struct LogQLLexer {
             i += symbol.utf8.count
             return token(.symbol(symbol))
         }
-        throw error("unexpected character \(String(decoding: [b], as: UTF8.self).debugDescription)", at: start)
+        throw error("unexpected character \(String(decoding: [b], as: UTF8.self).debugDescription)")
     }
 
     /// Longest first, so that `|=` is not read as `|` then `=`.
@@ -139,7 +145,7 @@ struct LogQLLexer {
         }
         let numberText = String(decoding: bytes[start..<i], as: UTF8.self)
         guard i < bytes.count, Self.isLetter(bytes[i]) else {
-            guard let value = Double(numberText), value.isFinite else { throw error("invalid number \(numberText)", at: start) }
+            guard let value = Double(numberText), value.isFinite else { throw error("invalid number \(numberText)") }
             return .number(value)
         }
         // Letters and digits run on: the whole run is one duration or one size.
@@ -149,7 +155,7 @@ struct LogQLLexer {
         let text = String(decoding: bytes[start..<i], as: UTF8.self)
         if let ns = LogQLDuration.nanoseconds(text) { return .duration(ns) }
         if let size = LogQLBytes.value(text) { return .bytes(size) }
-        throw error("invalid duration or size \(text)", at: start)
+        throw error("invalid duration or size \(text)")
     }
 
     /// A double-quoted string with Go's escapes, or a back-quoted raw string.
@@ -180,7 +186,7 @@ struct LogQLLexer {
                 case UInt8(ascii: "u"):
                     guard i + 4 <= bytes.count, let code = UInt32(String(decoding: bytes[i..<(i + 4)], as: UTF8.self), radix: 16),
                         let scalar = Unicode.Scalar(code)
-                    else { throw error("invalid escape in string", at: i - 2) }
+                    else { throw error("invalid escape in string") }
                     out += Array(String(Character(scalar)).utf8)
                     i += 4
                 default:
@@ -193,7 +199,7 @@ struct LogQLLexer {
             out.append(b)
             i += 1
         }
-        throw error("unterminated string", at: start)
+        throw error("unterminated string")
     }
 
     private static func isIdentifierStart(_ b: UInt8) -> Bool { isLetter(b) || b == UInt8(ascii: "_") }

@@ -1,4 +1,5 @@
 import Keel
+import KeelQuery
 import KeelStore
 import KeelWire
 
@@ -8,7 +9,7 @@ import KeelWire
 enum FuzzTarget: String, CaseIterable {
     case ndjson, lokiJSON = "loki-json", lokiProtobuf = "loki-protobuf", otlpJSON = "otlp-json"
     case otlpProtobuf = "otlp-protobuf", inflate, snappy, jsonParser = "json-parser", objectScanner = "object-scanner"
-    case time, query, lastEventID = "last-event-id"
+    case time, query, lastEventID = "last-event-id", logql
 
     /// Runs the target on one input; a broken property stops the process (libFuzzer records the input).
     func run(_ bytes: UnsafeRawBufferPointer) {
@@ -29,9 +30,23 @@ enum FuzzTarget: String, CaseIterable {
         case .objectScanner: Self.objectScanner(bytes)
         case .time: Self.time(input)
         case .query: Self.query(input)
+        case .logql: Self.logql(input)
         case .lastEventID:
             let text = String(decoding: input, as: UTF8.self)
             if let id = EventQueryParameters.lastEventID(text) { check(id >= 0, "a negative arrival was accepted") }
+        }
+    }
+
+    /// LogQL, as `keel serve` reads `query=`: a refusal is a parse error with a position; what parses prints back as
+    /// LogQL that parses to the same query.
+    static func logql(_ input: [UInt8]) {
+        let text = String(decoding: input, as: UTF8.self)
+        do {
+            let parsed = try LogQLParser.parse(text)
+            let again = try? LogQLParser.parse(parsed.description)
+            check(again == parsed, "\(text.prefix(80)) printed as \(parsed.description.prefix(80)) does not read back the same")
+        } catch {
+            check(error.line >= 1 && error.column >= 1 && !error.message.isEmpty, "a refusal without a position or a message")
         }
     }
 
