@@ -44,7 +44,8 @@ struct ServerClient {
         components.queryItems = (query + [("tenant", options.tenant)]).compactMap { name, value in
             value.map { URLQueryItem(name: name, value: $0) }
         }
-        let text = components.percentEncodedQuery ?? ""
+        // URLComponents leaves `+` as it is, which a server reads as a space (`=~".+"`, `+02:00`).
+        let text = (components.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B")
         return options.baseURL + path + (text.isEmpty ? "" : "?" + text)
     }
 

@@ -11,23 +11,45 @@ import NIOHTTP1
 
 struct QueryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "query", abstract: "Search a keel serve: matching events, oldest first.")
+        commandName: "query",
+        abstract: "Search a keel serve: matching events, oldest first; or run a LogQL query.",
+        discussion: """
+            With a LogQL query, a log query prints its lines and a metric query a table (docs/query.md):
+              keel query '{service="api"} |= "timeout" | status >= 500' --since 1h
+              keel query 'sum by (level) (count_over_time({service=~".+"}[5m]))' --since 1h --step 5m
+            Without one, the filters below select events.
+            """)
 
     @OptionGroup var server: ServerOptions
+    @Argument(help: "A LogQL query (a log query or a metric query).") var logql: String?
     @OptionGroup var filters: FilterOptions
     @OptionGroup var grep: GrepOptions
     @Option(help: "At most this many events.") var limit = 100
-    @Flag(help: "Print the events as stored (canonical JSON lines) instead of rendering them.") var json = false
+    @Option(help: "A metric query's step (15s, 5m): a value per step of the range instead of one at its end.") var step: String?
+    @Flag(help: "Print the events as stored (canonical JSON lines) instead of rendering them; for a metric query, the server's JSON.")
+    var json = false
     @Option(help: "Colour: auto, always or never.") var color: ColourChoice = .auto
 
     func validate() throws {
         if limit <= 0 { throw ValidationError("--limit must be a positive number") }
+        if logql != nil {
+            let named = [filters.minimumLevel, filters.event, filters.errorCode, filters.requestID, filters.traceID, filters.runID, filters.userID, filters.text]
+            if named.contains(where: { $0 != nil }) {
+                throw ValidationError("with a LogQL query, filter in the query itself ({level=\"ERROR\"} | request_id=\"…\"); only --since, --from and --to apply")
+            }
+        } else if step != nil {
+            throw ValidationError("--step applies to a LogQL metric query")
+        }
     }
 
     func run() async throws {
         let client = ServerClient(options: server)
         let printer = TailPrinter(
             filter: TailFilter(grep: try grep.pattern()), style: json ? .json : .pretty, colour: !json && color.enabled)
+        if let logql {
+            try await LogQLCommandOutput(client: client, filters: filters, limit: limit, step: step, json: json).run(logql, printer: printer)
+            return
+        }
         var cursor: String?
         var shown = 0
         while shown < limit {

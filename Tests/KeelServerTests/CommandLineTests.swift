@@ -36,6 +36,46 @@ import Testing
         return (process.terminationStatus, stdout.text, stderr.text)
     }
 
+    /// `keel query '<LogQL>'`: a log query prints its lines oldest first; a metric query a table, or the server's
+    /// JSON with `--json`; a bad query says where it goes wrong.
+    @Test func logQLFromTheCommandLine() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let now = Date()
+            var lines: [String] = []
+            for n in 0..<6 {
+                let message = n == 4 ? "db timeout" : "ok \(n)"
+                let level = n % 3 == 0 ? "ERROR" : "INFO"
+                let service = n % 2 == 0 ? "api" : "worker"
+                let at = now.addingTimeInterval(Double(n - 10) * 60)
+                lines.append(keelLine("l-\(n)", message: message, at: at, level: level, extra: #""service":"\#(service)""#))
+            }
+            #expect(try await client.ingest(lines, token: fixture.ingestA).status == 200)
+            let server = ["--server", "http://127.0.0.1:\(client.port)", "--token", fixture.readA]
+
+            let (status, out, err) = try await Self.keel(["query", #"{service="api"} |= "o""#, "--since", "1h", "--json"] + server)
+            #expect(status == 0, "\(err)")
+            let ids = out.split(separator: "\n").compactMap { try? JSONParser.parse(String($0))["event_id"]?.stringValue }
+            #expect(ids == ["l-0", "l-2", "l-4"])
+
+            let (tableStatus, table, tableErr) = try await Self.keel(["query", #"sum by (level) (count_over_time({service=~".+"}[1h]))"#] + server)
+            #expect(tableStatus == 0, "\(tableErr)")
+            #expect(table == "level  value\nERROR  2\nINFO   4\n", "\(table)")
+
+            let (jsonStatus, json, _) = try await Self.keel(["query", #"count_over_time({service="worker"}[1h])"#, "--since", "30m", "--step", "10m", "--json"] + server)
+            #expect(jsonStatus == 0)
+            #expect((try? JSONParser.parse(json))?["data"]?["resultType"]?.stringValue == "matrix")
+
+            let (badStatus, _, bad) = try await Self.keel(["query", #"sum(rate({service="api"}[5m])"#] + server)
+            #expect(badStatus != 0)
+            #expect(bad.contains("parse error at line 1, col 30"), "\(bad)")
+            let (mixedStatus, _, mixed) = try await Self.keel(["query", #"{service="api"}"#, "--level", "error"] + server)
+            #expect(mixedStatus != 0)
+            #expect(mixed.contains("filter in the query itself"))
+        }
+    }
+
     @Test func queryExportAndForgetFromTheCommandLine() async throws {
         let fixture = try TestServer()
         defer { fixture.remove() }
