@@ -73,6 +73,7 @@ public final class KeelServer: Sendable {
         read.get("/v1/timeline") { request, context in await self.reading(request, context, self.timeline) }
         read.get("/v1/tail") { request, context in await self.reading(request, context, self.tail) }
         read.get("/v1/export") { request, context in await self.reading(request, context, self.export) }
+        read.get("/v1/query") { request, context in await context.authenticated { await self.query(request, $0) } }
         // Loki's read API, for Grafana and logcli (Query/).
         for method in [HTTPRequest.Method.get, .post] {
             read.on("/loki/api/v1/query_range", method: method) { request, context in await context.authenticated { await self.lokiQueryRange(request, $0) } }

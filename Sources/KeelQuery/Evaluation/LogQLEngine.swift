@@ -195,3 +195,56 @@ public struct LogQLEngine: Sendable {
         }
     }
 }
+
+/// Where a page of a log query's lines ends, for Keel's own API (`/v1/query`): the last line's time, and how many
+/// lines at that very time were already returned. Its text is `<nanoseconds>.<count>`.
+public struct LogCursor: Sendable, Equatable, LosslessStringConvertible {
+    public var timestamp: Int64
+    public var seen: Int
+
+    public init(timestamp: Int64, seen: Int) {
+        self.timestamp = timestamp
+        self.seen = seen
+    }
+
+    public init?(_ description: String) {
+        let parts = description.split(separator: ".")
+        guard parts.count == 2, let timestamp = Int64(parts[0]), let seen = Int(parts[1]), seen >= 0 else { return nil }
+        self.init(timestamp: timestamp, seen: seen)
+    }
+
+    public var description: String { "\(timestamp).\(seen)" }
+}
+
+extension LogQLEngine {
+    /// A page of a log query's lines, oldest first: at most `limit`, resuming after `cursor`; the cursor of the next
+    /// page when there is more.
+    public func page(
+        _ selector: LogSelector, tenant: String, start: Int64, end: Int64, limit: Int, after cursor: LogCursor?
+    ) throws(QueryFailure) -> (lines: [(timestamp: Int64, line: String)], next: LogCursor?) {
+        guard limit <= limits.maxLines else {
+            throw .limit("max entries limit per query exceeded, limit > max_entries_limit (\(limit) > \(limits.maxLines))")
+        }
+        let from = max(start, cursor?.timestamp ?? start)
+        var skip = cursor.map { $0.timestamp >= start ? $0.seen : 0 } ?? 0
+        var lines: [(timestamp: Int64, line: String)] = []
+        var more = false
+        guard from < end else { return ([], nil) }
+        try scan(selector, tenant: tenant, from: from, to: end, deadline: Date().addingTimeInterval(limits.timeout)) { record in
+            if skip > 0, record.timestamp == cursor?.timestamp {
+                skip -= 1
+                return true
+            }
+            guard lines.count < limit else {
+                more = true
+                return false
+            }
+            lines.append((record.timestamp, record.line))
+            return true
+        }
+        guard more, let last = lines.last else { return (lines, nil) }
+        var seen = lines.reversed().prefix { $0.timestamp == last.timestamp }.count
+        if let cursor, cursor.timestamp == last.timestamp { seen += cursor.seen }
+        return (lines, LogCursor(timestamp: last.timestamp, seen: seen))
+    }
+}

@@ -57,6 +57,11 @@ extension LabelSet {
     }
 }
 
+/// A finite number as JSON text: integers without a fraction.
+public enum LokiNumber {
+    public static func text(_ value: Double) -> String { LokiValue.number(value) }
+}
+
 /// Numbers as Prometheus writes them in its API.
 enum LokiValue {
     /// `[1700000000.5,"12"]`: the time in seconds (a JSON number), the value as text.
