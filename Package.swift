@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "KeelSupervisor", targets: ["KeelSupervisor"]),
         .library(name: "KeelStore", targets: ["KeelStore"]),
         .library(name: "KeelSQLiteStore", targets: ["KeelSQLiteStore"]),
+        .library(name: "KeelQuery", targets: ["KeelQuery"]),
         .library(name: "KeelServer", targets: ["KeelServer"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-example", targets: ["keel-example"]),

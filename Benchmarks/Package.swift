@@ -53,6 +53,11 @@ let package = Package(
             name: "store-load",
             dependencies: ["W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel), .product(name: "KeelSQLiteStore", package: keel)]
         ),
+        // LogQL on one tenant's day of W1 events: the metric and log queries against the store's own query.
+        .executableTarget(
+            name: "query-load",
+            dependencies: ["W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel), .product(name: "KeelSQLiteStore", package: keel), .product(name: "KeelQuery", package: keel)]
+        ),
         // W2 and W3 against a running `keel serve` (scripts/bench-server.sh): ingest load from concurrent clients,
         // request_id lookups and text searches, and the time from an acknowledgement to the event on a live tail.
         .executableTarget(

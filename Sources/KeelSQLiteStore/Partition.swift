@@ -213,7 +213,7 @@ final class Partition: Sendable {
             arguments: [chunk * chunkSize, chunk * chunkSize + chunkSize - 1]
         ).map { row in
             let line: String = row["line"]
-            return (row["seq"], (try? JSONParser.parse(line))?["message"]?.stringValue ?? "")
+            return (row["seq"], StoredEvent.message(of: line))
         }
     }
 
@@ -306,7 +306,7 @@ final class Partition: Sendable {
                 return StoredEvent(
                     eventID: row["event_id"], timestamp: timestamp, tenant: query.tenant, level: row["level"],
                     event: row["event"], errorCode: row["error_code"], ids: ids,
-                    message: (try? JSONParser.parse(line))?["message"]?.stringValue ?? "", line: line,
+                    message: StoredEvent.message(of: line), line: line,
                     cursor: EventCursor(day: day, timestamp: timestamp, seq: row["seq"]))
             }
         }

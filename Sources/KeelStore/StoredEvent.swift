@@ -70,6 +70,21 @@ public struct StoredEvent: Sendable, Equatable {
         self.cursor = cursor
     }
 
+    /// The `message` of a canonical line ("" when it has none), read without building the rest of it: what a store
+    /// hands back with every event it reads.
+    public static func message(of line: String) -> String {
+        var line = line
+        return line.withUTF8 { bytes in
+            var members: [JSONReader.Member] = []
+            guard (try? JSONReader.members(of: bytes, maxDepth: 128, into: &members)) != nil,
+                let member = members.last(where: { $0.kind == .string && bytes[$0.key].elementsEqual("message".utf8) })
+            else { return "" }
+            var reader = JSONReader(bytes, maxDepth: 1, repairUTF8: false)
+            reader.skip(to: member.value.lowerBound)
+            return (try? reader.string()).map { reader.text(of: $0) } ?? ""
+        }
+    }
+
     /// 0 for TRACE up to 6 for CRITICAL (`Logger.Level.rank`); an unknown level counts as INFO.
     public static func levelRank(_ name: some StringProtocol) -> Int { Logger.Level.rank(ofName: name) }
 }

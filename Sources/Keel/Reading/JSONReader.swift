@@ -93,6 +93,9 @@ package struct JSONReader {
         guard offset == bytes.count else { throw error("unexpected text after the value") }
     }
 
+    /// Moves the cursor to `offset`: to read one value whose place is already known (``members(of:maxDepth:into:)``).
+    package mutating func skip(to offset: Int) { self.offset = offset }
+
     // MARK: Containers
 
     /// Opens the object or array at the cursor (after ``peek()``); `depth` is its nesting depth, the outermost

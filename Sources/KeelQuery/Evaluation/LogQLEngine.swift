@@ -36,7 +36,9 @@ public struct LogQLEngine: Sendable {
         var kept: [LogRecord] = []
         kept.reserveCapacity(min(limit, 1024))
         var next = 0
-        try scan(selector, tenant: tenant, from: start, to: end, deadline: deadline) { record in
+        // Forward, the first page may hold every line asked for: read no more than that (and a margin for filters).
+        let pageSize = direction == .forward ? limit + limit / 2 + 10 : 1000
+        try scan(selector, tenant: tenant, from: start, to: end, deadline: deadline, pageSize: pageSize) { record in
             if direction == .forward {
                 kept.append(record)
                 return kept.count < limit
@@ -121,7 +123,8 @@ public struct LogQLEngine: Sendable {
     /// Hands every record of `selector` between `from` and `to` (nanoseconds, `to` exclusive) that passes its
     /// matchers and pipeline to `body`, oldest first, until `body` returns false.
     func scan(
-        _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, _ body: (LogRecord) -> Bool
+        _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, pageSize: Int = 1000,
+        _ body: (LogRecord) -> Bool
     ) throws(QueryFailure) {
         let pipeline: LogPipeline
         let matchers: [(LabelMatcher, LabelPattern?)]
@@ -136,6 +139,7 @@ public struct LogQLEngine: Sendable {
             throw .invalid(error)
         }
         var query = Self.storeQuery(selector, tenant: tenant, from: from, to: to)
+        query.limit = max(1, min(pageSize, 1000))
         while true {
             guard Date() < deadline else { throw .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector") }
             let page: EventPage
@@ -230,7 +234,7 @@ extension LogQLEngine {
         var lines: [(timestamp: Int64, line: String)] = []
         var more = false
         guard from < end else { return ([], nil) }
-        try scan(selector, tenant: tenant, from: from, to: end, deadline: Date().addingTimeInterval(limits.timeout)) { record in
+        try scan(selector, tenant: tenant, from: from, to: end, deadline: Date().addingTimeInterval(limits.timeout), pageSize: limit + skip + 10) { record in
             if skip > 0, record.timestamp == cursor?.timestamp {
                 skip -= 1
                 return true
