@@ -1,3 +1,5 @@
+import Foundation
+import Keel
 import KeelQuery
 import Testing
 
@@ -116,5 +118,39 @@ struct LogQLParserTests {
                 #expect(error.description.contains(expected), "\(query): \(error.description)")
             }
         }
+    }
+}
+
+/// Every LogQL query the documents teach and the committed dashboard uses is one Keel runs.
+struct LogQLDocumentTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    @Test func everyQueryInDocsQueryParses() throws {
+        let text = try String(contentsOf: Self.root.appendingPathComponent("docs/query.md"), encoding: .utf8)
+        let blocks = text.components(separatedBy: "```logql\n").dropFirst().map { $0.components(separatedBy: "\n```")[0] }
+        #expect(blocks.count >= 6)
+        for block in blocks { #expect(throws: Never.self, "\(block)") { try LogQLParser.parse(block) } }
+    }
+
+    @Test func everyDashboardQueryParses() throws {
+        let data = try Data(contentsOf: Self.root.appendingPathComponent("dashboards/service-health.json"))
+        let dashboard = try JSONParser.parse(Array(data))
+        guard case .array(let panels)? = dashboard["panels"] else {
+            Issue.record("no panels")
+            return
+        }
+        var checked = 0
+        for panel in panels {
+            guard case .array(let targets)? = panel["targets"] else { continue }
+            for target in targets {
+                guard let expression = target["expr"]?.stringValue else { continue }
+                // Grafana's variables, as Grafana fills them in.
+                let query = expression.replacingOccurrences(of: "$service", with: ".+")
+                    .replacingOccurrences(of: "$__interval", with: "1m").replacingOccurrences(of: "$__range", with: "6h")
+                #expect(throws: Never.self, "\(query)") { try LogQLParser.parse(query) }
+                checked += 1
+            }
+        }
+        #expect(checked == 5)
     }
 }
