@@ -1,5 +1,6 @@
 public import Foundation
 public import Hummingbird
+import HummingbirdWebSocket
 public import KeelStore
 public import KeelSQLiteStore
 import KeelWire
@@ -105,7 +106,11 @@ public final class KeelServer: Sendable {
     public func makeApplication() -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1))))),
+            // HTTP/1.1, and WebSocket upgrades for the routes that take them (Loki's live tail).
+            server: .http1WebSocketUpgrade(
+                webSocketRouter: makeWebSocketRouter(),
+                configuration: .init(
+                    http1: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1)))), ws: .init())),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
             services: [RetentionJob(server: self)],
             logger: logger)

@@ -55,17 +55,7 @@ public struct LogQLEngine: Sendable {
         var ordered = direction == .forward ? kept : Array(kept[next...] + kept[..<next]).reversed()
         if limit == 0 { ordered = [] }
         // Lines grouped by their labels, each stream in the order asked for; streams by their first line.
-        var streams: [LabelSet: Int] = [:]
-        var result: [LogStream] = []
-        for record in ordered {
-            let labels = LabelSet(record.labels)
-            if let index = streams[labels] {
-                result[index].entries.append(.init(timestamp: record.timestamp, line: record.line))
-            } else {
-                streams[labels] = result.count
-                result.append(LogStream(labels: labels, entries: [.init(timestamp: record.timestamp, line: record.line)]))
-            }
-        }
+        let result = Self.streams(ordered)
         return .streams(result)
     }
 
@@ -120,24 +110,51 @@ public struct LogQLEngine: Sendable {
 
     // MARK: Reading the store
 
+    /// The lines of `selector` that arrived after `arrival` (a live tail's position), in arrival order, at most
+    /// `limit` read; and the position to resume after.
+    public func tail(
+        _ selector: LogSelector, tenant: String, after arrival: Int64, limit: Int = 1000
+    ) throws(QueryFailure) -> (streams: [LogStream], last: Int64) {
+        let compiled = try CompiledSelector(selector)
+        var query = Self.storeQuery(selector, tenant: tenant, from: .min / 2, to: .max / 2)
+        query.from = nil
+        query.to = nil
+        query.arrivedAfter = arrival
+        query.limit = max(1, min(limit, 1000))
+        let page: EventPage
+        do { page = try store.events(query) } catch { throw .store(error) }
+        var kept: [LogRecord] = []
+        for event in page.events {
+            var record = LogRecord(event)
+            if compiled.keeps(&record) { kept.append(record) }
+        }
+        return (Self.streams(kept), page.events.last?.arrival ?? arrival)
+    }
+
+    /// Records grouped into streams by their labels, each in the order given; streams by their first record.
+    static func streams(_ records: [LogRecord]) -> [LogStream] {
+        var index: [LabelSet: Int] = [:]
+        var result: [LogStream] = []
+        for record in records {
+            let labels = LabelSet(record.labels)
+            let entry = LogStream.Entry(timestamp: record.timestamp, line: record.line)
+            if let at = index[labels] {
+                result[at].entries.append(entry)
+            } else {
+                index[labels] = result.count
+                result.append(LogStream(labels: labels, entries: [entry]))
+            }
+        }
+        return result
+    }
+
     /// Hands every record of `selector` between `from` and `to` (nanoseconds, `to` exclusive) that passes its
     /// matchers and pipeline to `body`, oldest first, until `body` returns false.
     func scan(
         _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, pageSize: Int = 1000,
         _ body: (LogRecord) -> Bool
     ) throws(QueryFailure) {
-        let pipeline: LogPipeline
-        let matchers: [(LabelMatcher, LabelPattern?)]
-        do throws(LogQLError) {
-            pipeline = try LogPipeline(selector.stages)
-            var compiled: [(LabelMatcher, LabelPattern?)] = []
-            for matcher in selector.matchers {
-                compiled.append((matcher, matcher.op == .matches || matcher.op == .notMatches ? try LabelPattern(matcher.value) : nil))
-            }
-            matchers = compiled
-        } catch {
-            throw .invalid(error)
-        }
+        let compiled = try CompiledSelector(selector)
         var query = Self.storeQuery(selector, tenant: tenant, from: from, to: to)
         query.limit = max(1, min(pageSize, 1000))
         while true {
@@ -146,22 +163,11 @@ public struct LogQLEngine: Sendable {
             do { page = try store.events(query) } catch { throw .store(error) }
             for event in page.events {
                 var record = LogRecord(event)
-                guard record.timestamp >= from, record.timestamp < to else { continue }
-                guard matchers.allSatisfy({ Self.matches($0.0, $0.1, record) }), pipeline.process(&record) else { continue }
+                guard record.timestamp >= from, record.timestamp < to, compiled.keeps(&record) else { continue }
                 if !body(record) { return }
             }
             guard let next = page.next else { return }
             query.after = next
-        }
-    }
-
-    private static func matches(_ matcher: LabelMatcher, _ pattern: LabelPattern?, _ record: LogRecord) -> Bool {
-        let value = record.value(of: matcher.name) ?? ""
-        switch matcher.op {
-        case .equal: return value == matcher.value
-        case .notEqual: return value != matcher.value
-        case .matches: return pattern?.matches(value) ?? false
-        case .notMatches: return !(pattern?.matches(value) ?? true)
         }
     }
 

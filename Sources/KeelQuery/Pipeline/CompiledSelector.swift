@@ -1,0 +1,35 @@
+/// A selector made ready to run: its matchers' patterns and its pipeline compiled once per query.
+struct CompiledSelector {
+    private let matchers: [(LabelMatcher, LabelPattern?)]
+    private let pipeline: LogPipeline
+
+    init(_ selector: LogSelector) throws(QueryFailure) {
+        do throws(LogQLError) {
+            pipeline = try LogPipeline(selector.stages)
+            var compiled: [(LabelMatcher, LabelPattern?)] = []
+            for matcher in selector.matchers {
+                compiled.append((matcher, matcher.op == .matches || matcher.op == .notMatches ? try LabelPattern(matcher.value) : nil))
+            }
+            matchers = compiled
+        } catch {
+            throw .invalid(error)
+        }
+    }
+
+    /// Whether `record` is one of the selector's streams and passes its pipeline (which may change it).
+    func keeps(_ record: inout LogRecord) -> Bool {
+        for (matcher, pattern) in matchers {
+            // A name that is not a label may be a field (a Loki label kept under `context`, say).
+            let value = record.value(of: matcher.name) ?? ""
+            let passes =
+                switch matcher.op {
+                case .equal: value == matcher.value
+                case .notEqual: value != matcher.value
+                case .matches: pattern?.matches(value) ?? false
+                case .notMatches: !(pattern?.matches(value) ?? true)
+                }
+            if !passes { return false }
+        }
+        return pipeline.process(&record)
+    }
+}
