@@ -1,5 +1,6 @@
 public import Foundation
 public import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 public import KeelStore
 public import KeelSQLiteStore
@@ -102,15 +103,24 @@ public final class KeelServer: Sendable {
         return router
     }
 
+    /// HTTP/1.1, and WebSocket upgrades for the routes that take them (Loki's live tail), with the idle timeout
+    /// from a connection's first byte (``HeadDeadlineChannel``).
+    func makeServerBuilder() -> HTTPServerBuilder {
+        let idle = TimeAmount.milliseconds(Int64(configuration.idleTimeout / .milliseconds(1)))
+        let webSocketResponder = makeWebSocketRouter().buildResponder()
+        let channel = HTTP1WebSocketUpgradeChannel.Configuration(http1: .init(idleTimeout: idle), ws: .init())
+        return HTTPServerBuilder { responder in
+            HeadDeadlineChannel(
+                inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channel),
+                timeout: idle)
+        }
+    }
+
     /// The HTTP server and the retention job, as services to run in one `ServiceGroup`.
     public func makeApplication() -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
-            // HTTP/1.1, and WebSocket upgrades for the routes that take them (Loki's live tail).
-            server: .http1WebSocketUpgrade(
-                webSocketRouter: makeWebSocketRouter(),
-                configuration: .init(
-                    http1: .init(idleTimeout: .milliseconds(Int64(configuration.idleTimeout / .milliseconds(1)))), ws: .init())),
+            server: makeServerBuilder(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
             services: [RetentionJob(server: self)],
             logger: logger)
