@@ -28,7 +28,8 @@ import Testing
         let stdout = Printed(out)
         let stderr = Printed(err)
         try process.run()
-        for _ in 0..<600 where process.isRunning || !stdout.ended || !stderr.ended {
+        // At most two minutes: a debug build under the whole suite on two cores can take half a minute for a page.
+        for _ in 0..<2400 where process.isRunning || !stdout.ended || !stderr.ended {
             try await Task.sleep(for: .milliseconds(50))
         }
         if process.isRunning { process.terminate() }
