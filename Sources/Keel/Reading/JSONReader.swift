@@ -44,6 +44,12 @@ package struct JSONReader {
         package var escaped: Bool
         /// Whether its raw bytes are valid UTF-8 (only ever false when repairing).
         package var validUTF8: Bool
+
+        package init(content: Range<Int>, escaped: Bool, validUTF8: Bool) {
+            self.content = content
+            self.escaped = escaped
+            self.validUTF8 = validUTF8
+        }
     }
 
     package let bytes: UnsafeBufferPointer<UInt8>

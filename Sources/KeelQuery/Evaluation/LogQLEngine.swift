@@ -124,8 +124,9 @@ public struct LogQLEngine: Sendable {
         let page: EventPage
         do { page = try store.events(query) } catch { throw .store(error) }
         var kept: [LogRecord] = []
+        var scratch: [JSONReader.Member] = []
         for event in page.events {
-            var record = LogRecord(event)
+            var record = LogRecord(event, scratch: &scratch)
             if compiled.keeps(&record) { kept.append(record) }
         }
         return (Self.streams(kept), page.events.last?.arrival ?? arrival)
@@ -157,12 +158,13 @@ public struct LogQLEngine: Sendable {
         let compiled = try CompiledSelector(selector)
         var query = Self.storeQuery(selector, tenant: tenant, from: from, to: to)
         query.limit = max(1, min(pageSize, 1000))
+        var scratch: [JSONReader.Member] = []
         while true {
             guard Date() < deadline else { throw .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector") }
             let page: EventPage
             do { page = try store.events(query) } catch { throw .store(error) }
             for event in page.events {
-                var record = LogRecord(event)
+                var record = LogRecord(event, scratch: &scratch)
                 guard record.timestamp >= from, record.timestamp < to, compiled.keeps(&record) else { continue }
                 if !body(record) { return }
             }

@@ -73,7 +73,7 @@ struct LogPipeline: Sendable {
             case .json:
                 Self.flatten(record.fields, prefix: "", into: &record)
             case .logfmt:
-                let text = record.fields.first { $0.key == "message" }?.value.stringValue ?? record.line
+                let text = record.metadata.last { $0.name == "message" }?.value ?? record.line
                 for (key, value) in Logfmt.pairs(text) { Self.extract(LogRecord.labelName(key), value, into: &record) }
             case .filter(let filter):
                 if !filter.matches(record) { return false }
