@@ -125,7 +125,7 @@ public struct LogQLEngine: Sendable {
         do { page = try store.events(query) } catch { throw .store(error) }
         var kept: [LogRecord] = []
         var scratch: [JSONReader.Member] = []
-        for event in page.events {
+        for event in page.events where compiled.prefilter(event.line) {
             var record = LogRecord(event, scratch: &scratch)
             if compiled.keeps(&record) { kept.append(record) }
         }
@@ -163,7 +163,7 @@ public struct LogQLEngine: Sendable {
             guard Date() < deadline else { throw .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector") }
             let page: EventPage
             do { page = try store.events(query) } catch { throw .store(error) }
-            for event in page.events {
+            for event in page.events where compiled.prefilter(event.line) {
                 var record = LogRecord(event, scratch: &scratch)
                 guard record.timestamp >= from, record.timestamp < to, compiled.keeps(&record) else { continue }
                 if !body(record) { return }

@@ -16,7 +16,11 @@ struct CompiledSelector {
         }
     }
 
-    /// Whether `record` is one of the selector's streams and passes its pipeline (which may change it).
+    /// Whether a stored line can pass at all: the pipeline's leading line filters, before the line is read.
+    func prefilter(_ line: String) -> Bool { pipeline.prefilter(line) }
+
+    /// Whether `record` (which passed ``prefilter(_:)``) is one of the selector's streams and passes the rest of
+    /// its pipeline (which may change it).
     func keeps(_ record: inout LogRecord) -> Bool {
         for (matcher, pattern) in matchers {
             // A name that is not a label may be a field (a Loki label kept under `context`, say).

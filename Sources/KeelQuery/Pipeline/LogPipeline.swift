@@ -4,7 +4,7 @@ import Keel
 /// through every stage, in order, and says whether it survives.
 struct LogPipeline: Sendable {
     private enum Stage: Sendable {
-        case contains(String, Bool)
+        case contains([UInt8], Bool)
         case pattern(LinePattern, Bool)
         case json
         case logfmt
@@ -21,6 +21,8 @@ struct LogPipeline: Sendable {
     }
 
     private let stages: [Stage]
+    /// How many stages at the start are line filters: they run on the stored line before anything is read from it.
+    private let leadingLineFilters: Int
     /// Whether a parser stage runs (then results carry what it extracted).
     let parses: Bool
 
@@ -31,8 +33,8 @@ struct LogPipeline: Sendable {
             switch stage {
             case .lineFilter(let filter):
                 switch filter.op {
-                case .contains: compiled.append(.contains(filter.value, true))
-                case .notContains: compiled.append(.contains(filter.value, false))
+                case .contains: compiled.append(.contains(Array(filter.value.utf8), true))
+                case .notContains: compiled.append(.contains(Array(filter.value.utf8), false))
                 case .matches: compiled.append(.pattern(try LinePattern(filter.value), true))
                 case .notMatches: compiled.append(.pattern(try LinePattern(filter.value), false))
                 }
@@ -60,16 +62,26 @@ struct LogPipeline: Sendable {
         }
         self.stages = compiled
         self.parses = parses
+        self.leadingLineFilters = compiled.prefix { stage in
+            switch stage {
+            case .contains, .pattern: true
+            default: false
+            }
+        }.count
     }
 
-    /// Runs `record` through the stages; `false` when a filter drops it.
+    /// Whether `line` passes the line filters the pipeline starts with (cheap, and before the line is read).
+    func prefilter(_ line: String) -> Bool {
+        for stage in stages.prefix(leadingLineFilters) where !Self.passes(stage, line) { return false }
+        return true
+    }
+
+    /// Runs `record` through the stages after ``prefilter(_:)``'s; `false` when a filter drops it.
     func process(_ record: inout LogRecord) -> Bool {
-        for stage in stages {
+        for stage in stages.dropFirst(leadingLineFilters) {
             switch stage {
-            case .contains(let text, let wanted):
-                if record.line.contains(text) != wanted { return false }
-            case .pattern(let pattern, let wanted):
-                if pattern.matches(record.line) != wanted { return false }
+            case .contains, .pattern:
+                if !Self.passes(stage, record.line) { return false }
             case .json:
                 Self.flatten(record.fields, prefix: "", into: &record)
             case .logfmt:
@@ -97,6 +109,14 @@ struct LogPipeline: Sendable {
             }
         }
         return true
+    }
+
+    private static func passes(_ stage: Stage, _ line: String) -> Bool {
+        switch stage {
+        case .contains(let text, let wanted): ByteSearch.contains(line, text) == wanted
+        case .pattern(let pattern, let wanted): pattern.matches(line) == wanted
+        default: true
+        }
     }
 
     /// `| json`: scalars by name, nested objects' members as `outer_inner`, arrays skipped (as Loki's parser).
