@@ -54,6 +54,11 @@ import Testing
             #expect(bad.status == 400)
             #expect(bad.json?["reason"]?.stringValue == "invalid_query")
             #expect(try await client.send("/v1/query?q=\(query)&cursor=nonsense", token: fixture.readA).status == 400)
+            // Numbers a client chose cannot trap the server: a huge count in a cursor, a negative limit.
+            let huge = try await client.send("/v1/query?q=\(query)&since=1h&cursor=1.\(Int.max)", token: fixture.readA)
+            #expect(huge.status == 200, "\(huge.text)")
+            #expect(try await client.send("/v1/query?q=\(query)&since=1h&limit=-5", token: fixture.readA).status == 200)
+            #expect(try await client.send("/v1/query?q=\(query)&since=\(Int64.max)d", token: fixture.readA).status == 400)
         }
     }
 }

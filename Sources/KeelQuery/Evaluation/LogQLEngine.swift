@@ -242,7 +242,7 @@ extension LogQLEngine {
         var lines: [(timestamp: Int64, line: String)] = []
         var more = false
         guard from < end else { return ([], nil) }
-        try scan(selector, tenant: tenant, from: from, to: end, deadline: Date().addingTimeInterval(limits.timeout), pageSize: limit + skip + 10) { record in
+        try scan(selector, tenant: tenant, from: from, to: end, deadline: Date().addingTimeInterval(limits.timeout), pageSize: min(max(limit, 0), 1000) &+ min(skip, 1000) &+ 10) { record in
             if skip > 0, record.timestamp == cursor?.timestamp {
                 skip -= 1
                 return true
