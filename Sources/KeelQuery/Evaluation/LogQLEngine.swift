@@ -116,9 +116,7 @@ public struct LogQLEngine: Sendable {
         _ selector: LogSelector, tenant: String, after arrival: Int64, limit: Int = 1000
     ) throws(QueryFailure) -> (streams: [LogStream], last: Int64) {
         let compiled = try CompiledSelector(selector)
-        var query = Self.storeQuery(selector, tenant: tenant, from: .min / 2, to: .max / 2)
-        query.from = nil
-        query.to = nil
+        var query = Self.storeQuery(selector, tenant: tenant, from: nil, to: nil)
         query.arrivedAfter = arrival
         query.limit = max(1, min(limit, 1000))
         let page: EventPage
@@ -175,8 +173,8 @@ public struct LogQLEngine: Sendable {
 
     /// What the store can narrow by itself: the range, and exact matchers on the fields it indexes; ids named by a
     /// label filter that comes before any stage that could change labels.
-    static func storeQuery(_ selector: LogSelector, tenant: String, from: Int64, to: Int64) -> EventQuery {
-        var query = EventQuery(tenant: tenant, from: from / 1000, to: to / 1000 + 1, limit: 1000)
+    static func storeQuery(_ selector: LogSelector, tenant: String, from: Int64?, to: Int64?) -> EventQuery {
+        var query = EventQuery(tenant: tenant, from: from.map { $0 / 1000 }, to: to.map { $0 / 1000 &+ 1 }, limit: 1000)
         for matcher in selector.matchers where matcher.op == .equal {
             switch matcher.name {
             case "level": query.minimumLevel = Logger.Level.rank(ofName: matcher.value)

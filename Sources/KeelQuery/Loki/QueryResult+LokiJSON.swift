@@ -17,17 +17,7 @@ extension QueryResult {
         var out = #"{"status":"success","data":{"resultType":""# + resultType + #"","result":"#
         switch self {
         case .streams(let streams):
-            out += "["
-            for (i, stream) in streams.enumerated() {
-                if i > 0 { out += "," }
-                out += #"{"stream":"# + stream.labels.lokiJSON + #","values":["#
-                for (j, entry) in stream.entries.enumerated() {
-                    if j > 0 { out += "," }
-                    out += "[\"\(entry.timestamp)\"," + JSONValue.string(entry.line).jsonText + "]"
-                }
-                out += "]}"
-            }
-            out += "]"
+            out += Self.lokiJSON(streams)
         case .matrix(let series):
             out += "["
             for (i, one) in series.enumerated() {
@@ -50,6 +40,23 @@ extension QueryResult {
     }
 }
 
+extension QueryResult {
+    /// `[{"stream":{…},"values":[["<ns>","<line>"],…]},…]`: a query's streams, and the body of a live tail's frame.
+    public static func lokiJSON(_ streams: [LogStream]) -> String {
+        var out = "["
+        for (i, stream) in streams.enumerated() {
+            if i > 0 { out += "," }
+            out += #"{"stream":"# + stream.labels.lokiJSON + #","values":["#
+            for (j, entry) in stream.entries.enumerated() {
+                if j > 0 { out += "," }
+                out += "[\"\(entry.timestamp)\"," + JSONValue.string(entry.line).jsonText + "]"
+            }
+            out += "]}"
+        }
+        return out + "]"
+    }
+}
+
 extension LabelSet {
     /// `{"level":"ERROR","service":"api"}`
     public var lokiJSON: String {
@@ -57,13 +64,8 @@ extension LabelSet {
     }
 }
 
-/// A finite number as JSON text: integers without a fraction.
-public enum LokiNumber {
-    public static func text(_ value: Double) -> String { LokiValue.number(value) }
-}
-
 /// Numbers as Prometheus writes them in its API.
-enum LokiValue {
+package enum LokiValue {
     /// `[1700000000.5,"12"]`: the time in seconds (a JSON number), the value as text.
     static func pair(_ nanoseconds: Int64, _ value: Double) -> String {
         "[" + seconds(nanoseconds) + ",\"" + number(value) + "\"]"
@@ -81,7 +83,7 @@ enum LokiValue {
     }
 
     /// `12`, `0.25`, `NaN`, `+Inf`: Go's shortest form.
-    static func number(_ value: Double) -> String {
+    package static func number(_ value: Double) -> String {
         if value.isNaN { return "NaN" }
         if value.isInfinite { return value > 0 ? "+Inf" : "-Inf" }
         if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }

@@ -72,10 +72,8 @@ extension KeelServer {
         }
     }
 
+    /// Loki's TailResponse: the same streams as a query's, and no dropped entries (nothing is dropped here).
     static func tailFrame(_ streams: [LogStream]) -> String {
-        // Loki's TailResponse: the same streams as a query's, and no dropped entries (nothing is dropped here).
-        let body = QueryResult.streams(streams).lokiJSON()
-        guard let open = body.range(of: #""result":"#), let close = body.range(of: #","stats":"#) else { return "{}" }
-        return #"{"streams":"# + body[open.upperBound..<close.lowerBound] + #","dropped_entries":null}"#
+        #"{"streams":"# + QueryResult.lokiJSON(streams) + #","dropped_entries":null}"#
     }
 }

@@ -68,7 +68,7 @@ extension KeelServer {
     /// `samples` at an instant, or `scalar`.
     static func keelJSON(_ result: QueryResult) -> String {
         func time(_ ns: Int64) -> JSONValue { .string(Timestamp(microsecondsSinceEpoch: ns / 1000).description) }
-        func number(_ value: Double) -> JSONValue { value.isFinite ? .number(LokiNumber.text(value)) : .null }
+        func number(_ value: Double) -> JSONValue { value.isFinite ? .number(LokiValue.number(value)) : .null }
         func labels(_ set: LabelSet) -> JSONValue { .object(set.labels.map { ($0.name, .string($0.value)) }) }
         let value: JSONValue =
             switch result {
