@@ -41,6 +41,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        // Tests only: the query engine is checked against a brute-force evaluator on generated queries.
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // The system zlib, for gzip-compressing rotated files (small, and on every Linux machine).
@@ -216,7 +218,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelQueryTests",
-            dependencies: ["KeelQuery", "KeelStore", "KeelSQLiteStore", "KeelTesting", "Keel"]
+            dependencies: [
+                "KeelQuery", "KeelStore", "KeelSQLiteStore", "KeelTesting", "Keel",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
         .testTarget(
             name: "KeelSQLiteStoreTests",

@@ -145,11 +145,16 @@ public final class SQLiteLogStore: LogStore {
 
     public func newestArrival(tenant: String) -> Int64 { state.withLock { $0[tenant]?.lastArrival ?? 0 } }
 
-    public func events(_ query: EventQuery) throws -> EventPage {
-        let limit = max(1, min(query.limit, 10_000))
+    /// The tenant's days that `query`'s range touches, with the newest arrival in each.
+    private func days(_ query: EventQuery) -> [Int: Int64] {
         let fromDay = query.from.map(Self.day(of:)) ?? .min
         let toDay = query.to.map { Self.day(of: $0 == .min ? $0 : $0 - 1) } ?? .max
-        let days = state.withLock { $0[query.tenant]?.days ?? [:] }.filter { day, _ in day >= fromDay && day <= toDay }
+        return state.withLock { $0[query.tenant]?.days ?? [:] }.filter { day, _ in day >= fromDay && day <= toDay }
+    }
+
+    public func events(_ query: EventQuery) throws -> EventPage {
+        let limit = max(1, min(query.limit, 10_000))
+        let days = days(query)
         if let arrival = query.arrivedAfter {
             // Arrival order: every day that received something since, merged by arrival number.
             var found: [StoredEvent] = []
@@ -170,6 +175,16 @@ public final class SQLiteLogStore: LogStore {
         let more = found.count > limit
         if more { found.removeLast(found.count - limit) }
         return EventPage(events: found, next: more ? found.last?.cursor : nil)
+    }
+
+    public func scan(
+        _ query: EventQuery, order: ScanOrder, _ body: (_ timestamp: Int64, _ line: UnsafeBufferPointer<UInt8>) -> Bool
+    ) throws {
+        // Ids and text are found through the chunks' filters and the text index, which the paged read knows.
+        guard query.ids.isEmpty, query.text == nil else { return try pagedScan(query, body) }
+        for day in days(query).keys.sorted() {
+            guard try using(query.tenant, day, { try $0.scan(query, order: order, body) }) ?? true else { return }
+        }
     }
 
     public func forget(_ request: ForgetRequest, dryRun: Bool) throws -> Int {

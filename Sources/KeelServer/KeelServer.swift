@@ -75,20 +75,20 @@ public final class KeelServer: Sendable {
         read.get("/v1/timeline") { request, context in await self.reading(request, context, self.timeline) }
         read.get("/v1/tail") { request, context in await self.reading(request, context, self.tail) }
         read.get("/v1/export") { request, context in await self.reading(request, context, self.export) }
-        read.get("/v1/query") { request, context in await context.authenticated { await self.query(request, $0) } }
+        read.get("/v1/query") { request, context in await context.authenticated { await self.query(request, context, $0) } }
         // Loki's read API, for Grafana and logcli (Query/).
         for method in [HTTPRequest.Method.get, .post] {
-            read.on("/loki/api/v1/query_range", method: method) { request, context in await context.authenticated { await self.lokiQueryRange(request, $0) } }
-            read.on("/loki/api/v1/query", method: method) { request, context in await context.authenticated { await self.lokiQuery(request, $0) } }
-            read.on("/loki/api/v1/labels", method: method) { request, context in await context.authenticated { await self.lokiLabels(request, $0) } }
+            read.on("/loki/api/v1/query_range", method: method) { request, context in await context.authenticated { await self.lokiQueryRange(request, context, $0) } }
+            read.on("/loki/api/v1/query", method: method) { request, context in await context.authenticated { await self.lokiQuery(request, context, $0) } }
+            read.on("/loki/api/v1/labels", method: method) { request, context in await context.authenticated { await self.lokiLabels(request, context, $0) } }
             read.on("/loki/api/v1/label/:name/values", method: method) { request, context in
                 await context.authenticated { await self.lokiLabelValues(request, context, $0) }
             }
-            read.on("/loki/api/v1/series", method: method) { request, context in await context.authenticated { await self.lokiSeries(request, $0) } }
+            read.on("/loki/api/v1/series", method: method) { request, context in await context.authenticated { await self.lokiSeries(request, context, $0) } }
         }
-        read.get("/loki/api/v1/index/stats") { request, context in await context.authenticated { await self.lokiIndexStats(request, $0) } }
-        read.get("/loki/api/v1/index/volume") { request, context in await context.authenticated { await self.lokiVolume(request, $0, range: false) } }
-        read.get("/loki/api/v1/index/volume_range") { request, context in await context.authenticated { await self.lokiVolume(request, $0, range: true) } }
+        read.get("/loki/api/v1/index/stats") { request, context in await context.authenticated { await self.lokiIndexStats(request, context, $0) } }
+        read.get("/loki/api/v1/index/volume") { request, context in await context.authenticated { await self.lokiVolume(request, context, $0, range: false) } }
+        read.get("/loki/api/v1/index/volume_range") { request, context in await context.authenticated { await self.lokiVolume(request, context, $0, range: true) } }
         read.get("/loki/api/v1/status/buildinfo") { _, context in await context.authenticated { _ in self.lokiBuildInfo() } }
         let lifecycle = area(.admin)
         lifecycle.post("/v1/forget") { request, context in
@@ -104,13 +104,13 @@ public final class KeelServer: Sendable {
     }
 
     /// HTTP/1.1, and WebSocket upgrades for the routes that take them (Loki's live tail), with the idle timeout
-    /// from a connection's first byte (``HeadDeadlineChannel``).
+    /// from a connection's first byte (``KeelChildChannel``).
     func makeServerBuilder() -> HTTPServerBuilder {
         let idle = TimeAmount.milliseconds(Int64(configuration.idleTimeout / .milliseconds(1)))
         let webSocketResponder = makeWebSocketRouter().buildResponder()
         let channel = HTTP1WebSocketUpgradeChannel.Configuration(http1: .init(idleTimeout: idle), ws: .init())
         return HTTPServerBuilder { responder in
-            HeadDeadlineChannel(
+            KeelChildChannel(
                 inner: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: webSocketResponder, configuration: channel),
                 timeout: idle)
         }

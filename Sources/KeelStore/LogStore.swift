@@ -10,6 +10,14 @@ public protocol LogStore: Sendable {
     /// the query asks for events that arrived after an ``EventQuery/arrivedAfter`` position (what a live tail reads).
     func events(_ query: EventQuery) throws -> EventPage
 
+    /// Hands `body` every event of `query` — its range and filters, not its `limit`, `after` or `arrivedAfter` —
+    /// in `order`, as its timestamp (microseconds) and its line's bytes, lent for the call only, until `body`
+    /// returns `false`. What a query engine reads a range with: no pages, and nothing built per event. The default
+    /// is ``pagedScan(_:_:)``.
+    func scan(
+        _ query: EventQuery, order: ScanOrder, _ body: (_ timestamp: Int64, _ line: UnsafeBufferPointer<UInt8>) -> Bool
+    ) throws
+
     /// The arrival position of the tenant's newest event (0 when it has none): where a live tail that starts now
     /// begins.
     func newestArrival(tenant: String) -> Int64
@@ -26,6 +34,14 @@ public protocol LogStore: Sendable {
 
     /// Bytes on disk.
     func sizeInBytes() -> Int64
+}
+
+/// The order a ``LogStore/scan(_:order:_:)`` hands events over in.
+public enum ScanOrder: Sendable {
+    /// Oldest first, by timestamp then arrival, as ``LogStore/events(_:)`` pages: what lines are returned in.
+    case time
+    /// Whatever order the store reads fastest: what an aggregation that sorts its own samples reads.
+    case any
 }
 
 /// What an erasure request deletes.

@@ -3,8 +3,8 @@ public import KeelStore
 import Keel
 
 /// The contract of ``LogStore``, as checks every store must pass unchanged — the embedded SQLite store today, a
-/// ClickHouse or object-storage one later: append idempotence, time order and paging, every filter, id lookups,
-/// text search, tenant isolation, retention, erasure, and arrival numbers across a restart.
+/// ClickHouse or object-storage one later: append idempotence, time order and paging, every filter, a scan, id
+/// lookups, text search, tenant isolation, retention, erasure, and arrival numbers across a restart.
 ///
 /// ```swift
 /// #expect(LogStoreConformance.run { directory in try SQLiteLogStore(directory: directory) }.isEmpty)
@@ -32,6 +32,7 @@ public enum LogStoreConformance {
         ("append is idempotent", appendIsIdempotent),
         ("time order and paging", timeOrderAndPaging),
         ("every filter", everyFilter),
+        ("a scan reads what the pages read", scanReadsWhatThePagesRead),
         ("id lookups", idLookups),
         ("text search", textSearch),
         ("tenant isolation", tenantIsolation),
@@ -127,6 +128,48 @@ public enum LogStoreConformance {
         try check(EventQuery(tenant: "t1", from: day0 + 2_000, to: day0 + 4_000), ["id-2", "id-3"], "from (inclusive) and to (exclusive)")
         try check(EventQuery(tenant: "t1", minimumLevel: 5, event: "http.request", text: "billing"), ["id-2"], "filters together")
         try check(EventQuery(tenant: "t1", limit: 2), ["id-1", "id-2", "id-3", "id-4"], "a limit pages, it does not cut")
+    }
+
+    static func scanReadsWhatThePagesRead(_ r: inout ConformanceRecorder, _ directory: String, _ open: Open) throws {
+        let store = try open(directory)
+        // Out of order, across three days, with levels, events, error codes, ids and words to filter by.
+        let levels = ["DEBUG", "INFO", "WARN", "ERROR"]
+        let events = try (0..<600).map { n in
+            try event(
+                n, at: Int64((n * 7919) % 600) * 400_000_000, level: levels[n % 4], event: n % 3 == 0 ? "job.failed" : "log",
+                message: n % 5 == 0 ? "Timeout talking to billing \(n)" : nil, ids: ["request_id": "r-\(n % 7)"],
+                errorCode: n % 4 == 3 ? "E\(n % 2)" : nil)
+        }
+        _ = try store.append(events)
+        let queries: [(String, EventQuery)] = [
+            ("everything", EventQuery(tenant: "t1")),
+            ("a range across days", EventQuery(tenant: "t1", from: day0 + 50_000_000_000, to: day0 + day + 20_000_000_000)),
+            ("level, event and error code", EventQuery(tenant: "t1", minimumLevel: 5, event: "log", errorCode: "E1")),
+            ("an id", EventQuery(tenant: "t1", ids: [.requestID: "r-3"])),
+            ("text", EventQuery(tenant: "t1", minimumLevel: 2, text: "billing")),
+            ("another tenant", EventQuery(tenant: "t2")),
+        ]
+        for (what, query) in queries {
+            let paged = try all(store, query).map { "\($0.timestamp) \($0.line)" }
+            var scanned: [String] = []
+            try store.scan(query, order: .time) { timestamp, line in
+                scanned.append("\(timestamp) \(String(decoding: line, as: UTF8.self))")
+                return true
+            }
+            r.expect(scanned == paged, "\(what): the scan read \(scanned.count) events, the pages \(paged.count), or another order")
+            var unordered: [String] = []
+            try store.scan(query, order: .any) { timestamp, line in
+                unordered.append("\(timestamp) \(String(decoding: line, as: UTF8.self))")
+                return true
+            }
+            r.expect(unordered.sorted() == paged.sorted(), "\(what): a scan in any order read other events than the pages")
+        }
+        var delivered = 0
+        try store.scan(EventQuery(tenant: "t1"), order: .time) { _, _ in
+            delivered += 1
+            return delivered < 3
+        }
+        r.expect(delivered == 3, "a scan told to stop after 3 events delivered \(delivered)")
     }
 
     static func idLookups(_ r: inout ConformanceRecorder, _ directory: String, _ open: Open) throws {

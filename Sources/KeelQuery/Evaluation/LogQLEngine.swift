@@ -12,10 +12,14 @@ import Logging
 public struct LogQLEngine: Sendable {
     public let store: any LogStore
     public var limits: QueryLimits
+    /// Polled while a query reads: `true` stops it with ``QueryFailure/cancelled`` (a server passes whether the
+    /// query's client has gone, so that nobody's abandoned query keeps reading the store).
+    public var isCancelled: @Sendable () -> Bool
 
-    public init(store: any LogStore, limits: QueryLimits = QueryLimits()) {
+    public init(store: any LogStore, limits: QueryLimits = QueryLimits(), isCancelled: @escaping @Sendable () -> Bool = { false }) {
         self.store = store
         self.limits = limits
+        self.isCancelled = isCancelled
     }
 
     public enum Direction: String, Sendable {
@@ -36,9 +40,7 @@ public struct LogQLEngine: Sendable {
         var kept: [LogRecord] = []
         kept.reserveCapacity(min(limit, 1024))
         var next = 0
-        // Forward, the first page may hold every line asked for: read no more than that (and a margin for filters).
-        let pageSize = direction == .forward ? limit + limit / 2 + 10 : 1000
-        try scan(selector, tenant: tenant, from: start, to: end, deadline: deadline, pageSize: pageSize) { record in
+        try scan(selector, tenant: tenant, from: start, to: end, deadline: deadline) { record in
             if direction == .forward {
                 kept.append(record)
                 return kept.count < limit
@@ -122,9 +124,10 @@ public struct LogQLEngine: Sendable {
         let page: EventPage
         do { page = try store.events(query) } catch { throw .store(error) }
         var kept: [LogRecord] = []
-        var scratch: [JSONReader.Member] = []
-        for event in page.events where compiled.prefilter(event.line) {
-            var record = LogRecord(event, scratch: &scratch)
+        for event in page.events {
+            var line = event.line
+            guard line.withUTF8({ compiled.prefilter($0) }) else { continue }
+            var record = LogRecord(event)
             if compiled.keeps(&record) { kept.append(record) }
         }
         return (Self.streams(kept), page.events.last?.arrival ?? arrival)
@@ -148,27 +151,41 @@ public struct LogQLEngine: Sendable {
     }
 
     /// Hands every record of `selector` between `from` and `to` (nanoseconds, `to` exclusive) that passes its
-    /// matchers and pipeline to `body`, oldest first, until `body` returns false.
+    /// matchers and pipeline to `body` — oldest first, or in any order when `ordered` is false — until `body`
+    /// returns false. Stops with a failure at `deadline` or when the task running it is cancelled (its client went
+    /// away).
     func scan(
-        _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, pageSize: Int = 1000,
+        _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, ordered: Bool = true,
         _ body: (LogRecord) -> Bool
     ) throws(QueryFailure) {
         let compiled = try CompiledSelector(selector)
-        var query = Self.storeQuery(selector, tenant: tenant, from: from, to: to)
-        query.limit = max(1, min(pageSize, 1000))
+        let query = Self.storeQuery(selector, tenant: tenant, from: from, to: to)
+        var read = 0
+        var stopped: QueryFailure?
         var scratch: [JSONReader.Member] = []
-        while true {
-            guard Date() < deadline else { throw .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector") }
-            let page: EventPage
-            do { page = try store.events(query) } catch { throw .store(error) }
-            for event in page.events where compiled.prefilter(event.line) {
-                var record = LogRecord(event, scratch: &scratch)
-                guard record.timestamp >= from, record.timestamp < to, compiled.keeps(&record) else { continue }
-                if !body(record) { return }
+        do {
+            try store.scan(query, order: ordered ? .time : .any) { timestamp, line in
+                read &+= 1
+                if read & 255 == 0 {
+                    if isCancelled() || Task.isCancelled {
+                        stopped = .cancelled
+                        return false
+                    }
+                    if Date() >= deadline {
+                        stopped = .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector")
+                        return false
+                    }
+                }
+                let time = timestamp &* 1000
+                guard time >= from, time < to, compiled.prefilter(line) else { return true }
+                var record = LogRecord(timestamp: time, line: line, scratch: &scratch)
+                guard compiled.keeps(&record) else { return true }
+                return body(record)
             }
-            guard let next = page.next else { return }
-            query.after = next
+        } catch {
+            throw .store(error)
         }
+        if let stopped { throw stopped }
     }
 
     /// What the store can narrow by itself: the range, and exact matchers on the fields it indexes; ids named by a
@@ -240,7 +257,7 @@ extension LogQLEngine {
         var lines: [(timestamp: Int64, line: String)] = []
         var more = false
         guard from < end else { return ([], nil) }
-        try scan(selector, tenant: tenant, from: from, to: end, deadline: Date().addingTimeInterval(limits.timeout), pageSize: min(max(limit, 0), 1000) &+ min(skip, 1000) &+ 10) { record in
+        try scan(selector, tenant: tenant, from: from, to: end, deadline: Date().addingTimeInterval(limits.timeout)) { record in
             if skip > 0, record.timestamp == cursor?.timestamp {
                 skip -= 1
                 return true

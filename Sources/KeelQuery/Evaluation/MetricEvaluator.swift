@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Evaluates a metric expression at every step of a query at once: each series is an array of values, one per step
 /// (`nil` where it has none), so a range query reads the store once per range aggregation, not once per step.
@@ -28,33 +29,53 @@ struct MetricEvaluator {
 
     // MARK: Over time
 
-    private func rangeAggregation(_ aggregation: RangeAggregation) throws(QueryFailure) -> [LabelSet: [Double?]] {
-        let first = steps[0] &- aggregation.offset &- aggregation.range
-        let last = steps[steps.count - 1] &- aggregation.offset
-        let unwrap = aggregation.unwrap
-        var samples: [LabelSet: [(time: Int64, value: Double)]] = [:]
-        var failure: QueryFailure?
+    /// A series' samples as read: (nanoseconds, value).
+    typealias Samples = [(time: Int64, value: Double)]
+
+    /// Each of `aggregation`'s series, by its labels — or, with `labelsBy`, the lines counted straight into the
+    /// groups of those labels (``summedByGroup(_:)``).
+    private func rangeAggregation(_ aggregation: RangeAggregation, labelsBy: [String]? = nil) throws(QueryFailure) -> [LabelSet: [Double?]] {
         // Windows are (t - range, t]: the scan's lower bound is exclusive, its upper inclusive.
-        try engine.scan(aggregation.selector, tenant: tenant, from: first &+ 1, to: last &+ 1, deadline: deadline) { record in
-            let value: Double
-            if let unwrap {
-                guard let text = record.value(of: unwrap.label), let number = Self.unwrapped(text, unwrap.conversion) else { return true }
-                value = number
-            } else {
-                value = aggregation.operation == .bytesOverTime || aggregation.operation == .bytesRate ? Double(record.line.utf8.count) : 1
+        let from = steps[0] &- aggregation.offset &- aggregation.range &+ 1
+        let to = steps[steps.count - 1] &- aggregation.offset &+ 1
+        // Only the first and the last value of a window depend on the order of lines at one time.
+        let ordered = aggregation.operation == .firstOverTime || aggregation.operation == .lastOverTime
+        let slices = ordered ? [(from, to)] : Self.slices(from, to)
+        var series: [(labels: LabelSet, points: Samples)]
+        if slices.count == 1 {
+            series = try samples(aggregation, labelsBy: labelsBy, from: from, to: to, ordered: ordered)
+        } else {
+            // Slices of the range read at once, one per core, and their series joined in time order.
+            let read = Mutex<[Int: Result<[(labels: LabelSet, points: Samples)], QueryFailure>]>([:])
+            DispatchQueue.concurrentPerform(iterations: slices.count) { index in
+                let result: Result<[(labels: LabelSet, points: Samples)], QueryFailure>
+                do throws(QueryFailure) {
+                    result = .success(try samples(aggregation, labelsBy: labelsBy, from: slices[index].0, to: slices[index].1, ordered: false))
+                } catch {
+                    result = .failure(error)
+                }
+                read.withLock { $0[index] = result }
             }
-            let labels = record.seriesLabels(aggregation.grouping)
-            if samples[labels] == nil, samples.count >= engine.limits.maxSeries {
-                failure = .limit("maximum of series (\(engine.limits.maxSeries)) reached for a single query")
-                return false
+            let parts = read.withLock { $0 }
+            series = []
+            var index: [LabelSet: Int] = [:]
+            for slice in slices.indices {
+                for (labels, points) in try parts[slice]!.get() {
+                    if let at = index[labels] {
+                        series[at].points += points
+                    } else {
+                        guard series.count < engine.limits.maxSeries else { throw Self.tooManySeries(engine.limits) }
+                        index[labels] = series.count
+                        series.append((labels, points))
+                    }
+                }
             }
-            samples[labels, default: []].append((record.timestamp, value))
-            return true
         }
-        if let failure { throw failure }
-        if aggregation.operation == .absentOverTime { return absent(aggregation, samples) }
+        if aggregation.operation == .absentOverTime { return absent(aggregation, series.flatMap { $0.points.map(\.time) }) }
         var result: [LabelSet: [Double?]] = [:]
-        for (labels, points) in samples {
+        for (labels, var points) in series {
+            // Read in any order: each series' samples by time (a store that reads in time order leaves them so).
+            if zip(points, points.dropFirst()).contains(where: { $0.time > $1.time }) { points.sort { $0.time < $1.time } }
             var values = [Double?](repeating: nil, count: steps.count)
             var low = 0
             var high = 0
@@ -71,10 +92,81 @@ struct MetricEvaluator {
         return result
     }
 
+    /// The samples of `aggregation`'s lines between `from` and `to` (nanoseconds, `to` exclusive), by series.
+    private func samples(
+        _ aggregation: RangeAggregation, labelsBy: [String]?, from: Int64, to: Int64, ordered: Bool
+    ) throws(QueryFailure) -> [(labels: LabelSet, points: Samples)] {
+        let unwrap = aggregation.unwrap
+        var series: [(labels: LabelSet, points: Samples)] = []
+        var byLabels: [LabelSet: Int] = [:]
+        // With `labelsBy`, a line's group is found by the values of those labels, and the group of the line before
+        // is tried first (lines come in runs of the same labels): no label set is built for a line of a known group.
+        var byValues: [[String?]: Int] = [:]
+        var previous: (values: [String?], at: Int)?
+        var failure: QueryFailure?
+        func newSeries(_ labels: LabelSet) -> Int? {
+            guard series.count < engine.limits.maxSeries else {
+                failure = Self.tooManySeries(engine.limits)
+                return nil
+            }
+            series.append((labels, []))
+            return series.count - 1
+        }
+        try engine.scan(aggregation.selector, tenant: tenant, from: from, to: to, deadline: deadline, ordered: ordered) { record in
+            let value: Double
+            if let unwrap {
+                guard let text = record.value(of: unwrap.label), let number = Self.unwrapped(text, unwrap.conversion) else { return true }
+                value = number
+            } else {
+                value = aggregation.operation == .bytesOverTime || aggregation.operation == .bytesRate ? Double(record.line.utf8.count) : 1
+            }
+            let at: Int
+            if let labelsBy {
+                let values = labelsBy.map { record.label($0) }
+                if let previous, previous.values == values {
+                    at = previous.at
+                } else if let found = byValues[values] {
+                    at = found
+                } else {
+                    guard let added = newSeries(record.labels(named: labelsBy)) else { return false }
+                    byValues[values] = added
+                    at = added
+                }
+                previous = (values, at)
+            } else {
+                let labels = record.seriesLabels(aggregation.grouping)
+                if let found = byLabels[labels] {
+                    at = found
+                } else {
+                    guard let added = newSeries(labels) else { return false }
+                    byLabels[labels] = added
+                    at = added
+                }
+            }
+            series[at].points.append((record.timestamp, value))
+            return true
+        }
+        if let failure { throw failure }
+        return series
+    }
+
+    /// `[from, to)` cut into one slice per core for a range of an hour or more (smaller ones are read whole).
+    static func slices(_ from: Int64, _ to: Int64) -> [(Int64, Int64)] {
+        let (length, overflow) = to.subtractingReportingOverflow(from)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        guard !overflow, length >= 3_600_000_000_000, cores > 1 else { return [(from, to)] }
+        let size = length / Int64(cores)
+        return (0..<cores).map { n in (from + Int64(n) * size, n == cores - 1 ? to : from + Int64(n + 1) * size) }
+    }
+
+    static func tooManySeries(_ limits: QueryLimits) -> QueryFailure {
+        .limit("maximum of series (\(limits.maxSeries)) reached for a single query")
+    }
+
     /// `absent_over_time`: 1 at the steps whose window has no sample at all, labelled by the selector's equality
     /// matchers.
-    private func absent(_ aggregation: RangeAggregation, _ samples: [LabelSet: [(time: Int64, value: Double)]]) -> [LabelSet: [Double?]] {
-        let times = samples.values.flatMap { $0.map(\.time) }.sorted()
+    private func absent(_ aggregation: RangeAggregation, _ times: [Int64]) -> [LabelSet: [Double?]] {
+        let times = times.sorted()
         var values = [Double?](repeating: nil, count: steps.count)
         for (index, step) in steps.enumerated() {
             let end = step &- aggregation.offset
@@ -142,6 +234,7 @@ struct MetricEvaluator {
     // MARK: Across series
 
     private func vectorAggregation(_ aggregation: VectorAggregation) throws(QueryFailure) -> [LabelSet: [Double?]] {
+        if let (range, labels) = Self.summedByGroup(aggregation) { return try rangeAggregation(range, labelsBy: labels) }
         let inner: [LabelSet: [Double?]]
         switch try evaluate(aggregation.inner) {
         case .vector(let series): inner = series
@@ -178,6 +271,20 @@ struct MetricEvaluator {
             result[group] = values
         }
         return result
+    }
+
+    /// `sum by (…)` (or `sum`) of a range aggregation that counts lines or bytes, with no grouping of its own: the
+    /// range aggregation and the labels to group its lines by at once. Summing each group's series is counting the
+    /// group's lines, so the series of every stream need not be built (over a day of lines that all have their own
+    /// labels, building them is most of the work).
+    static func summedByGroup(_ aggregation: VectorAggregation) -> (RangeAggregation, [String])? {
+        guard aggregation.operation == .sum, aggregation.grouping?.without != true, case .range(let range) = aggregation.inner,
+            range.grouping == nil, range.unwrap == nil
+        else { return nil }
+        switch range.operation {
+        case .countOverTime, .rate, .bytesOverTime, .bytesRate: return (range, aggregation.grouping?.labels ?? [])
+        default: return nil
+        }
     }
 
     /// `topk`/`bottomk`: at each step, the k largest (smallest) series of each group, keeping their own labels.

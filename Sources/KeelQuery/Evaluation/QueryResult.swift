@@ -72,6 +72,8 @@ public enum QueryFailure: Error, Sendable, CustomStringConvertible {
     case limit(String)
     /// It ran past its time limit.
     case timeout(String)
+    /// Whoever asked went away (its task was cancelled).
+    case cancelled
     /// The store failed.
     case store(any Error)
 
@@ -79,6 +81,7 @@ public enum QueryFailure: Error, Sendable, CustomStringConvertible {
         switch self {
         case .invalid(let error): error.description
         case .limit(let message), .timeout(let message): message
+        case .cancelled: "the query was cancelled: its client went away"
         case .store(let error): "the store could not be read: \(error)"
         }
     }

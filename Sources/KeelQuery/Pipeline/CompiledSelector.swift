@@ -17,7 +17,7 @@ struct CompiledSelector {
     }
 
     /// Whether a stored line can pass at all: the pipeline's leading line filters, before the line is read.
-    func prefilter(_ line: String) -> Bool { pipeline.prefilter(line) }
+    func prefilter(_ line: UnsafeBufferPointer<UInt8>) -> Bool { pipeline.prefilter(line) }
 
     /// Whether `record` (which passed ``prefilter(_:)``) is one of the selector's streams and passes the rest of
     /// its pipeline (which may change it).

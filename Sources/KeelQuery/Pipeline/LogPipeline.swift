@@ -70,8 +70,9 @@ struct LogPipeline: Sendable {
         }.count
     }
 
-    /// Whether `line` passes the line filters the pipeline starts with (cheap, and before the line is read).
-    func prefilter(_ line: String) -> Bool {
+    /// Whether the stored line passes the line filters the pipeline starts with (cheap, and before the line is
+    /// read).
+    func prefilter(_ line: UnsafeBufferPointer<UInt8>) -> Bool {
         for stage in stages.prefix(leadingLineFilters) where !Self.passes(stage, line) { return false }
         return true
     }
@@ -81,11 +82,12 @@ struct LogPipeline: Sendable {
         for stage in stages.dropFirst(leadingLineFilters) {
             switch stage {
             case .contains, .pattern:
-                if !Self.passes(stage, record.line) { return false }
+                var line = record.line
+                if !line.withUTF8({ Self.passes(stage, $0) }) { return false }
             case .json:
-                Self.flatten(record.fields, prefix: "", into: &record)
+                Self.flatten(record.tree, prefix: "", into: &record)
             case .logfmt:
-                let text = record.metadata.last { $0.name == "message" }?.value ?? record.line
+                let text = record.metadata("message") ?? record.line
                 for (key, value) in Logfmt.pairs(text) { Self.extract(LogRecord.labelName(key), value, into: &record) }
             case .filter(let filter):
                 if !filter.matches(record) { return false }
@@ -96,22 +98,22 @@ struct LogPipeline: Sendable {
                     switch source {
                     case .label(let name):
                         let value = record.value(of: name) ?? ""
-                        record.labels[name] = nil
-                        record.labels[destination] = value
+                        record.setLabel(name, nil)
+                        record.setLabel(destination, value)
                     case .template(let template):
-                        record.labels[destination] = template.render(record)
+                        record.setLabel(destination, template.render(record))
                     }
                 }
             case .drop(let names):
-                for name in names { record.labels[name] = nil }
+                for name in names { record.setLabel(name, nil) }
             case .keep(let names):
-                record.labels = record.labels.filter { names.contains($0.key) }
+                record.keepLabels(names)
             }
         }
         return true
     }
 
-    private static func passes(_ stage: Stage, _ line: String) -> Bool {
+    private static func passes(_ stage: Stage, _ line: UnsafeBufferPointer<UInt8>) -> Bool {
         switch stage {
         case .contains(let text, let wanted): ByteSearch.contains(line, text) == wanted
         case .pattern(let pattern, let wanted): pattern.matches(line) == wanted
@@ -133,10 +135,10 @@ struct LogPipeline: Sendable {
 
     /// A parsed label: a name that is already a stream label with another value is kept as `name_extracted`.
     private static func extract(_ name: String, _ value: String, into record: inout LogRecord) {
-        if let existing = record.labels[name], existing != value, LogRecord.streamLabelNames.contains(name) {
-            record.labels[name + "_extracted"] = value
+        if let existing = record.label(name), existing != value, LogRecord.streamLabelNames.contains(name) {
+            record.setLabel(name + "_extracted", value)
         } else {
-            record.labels[name] = value
+            record.setLabel(name, value)
         }
     }
 }

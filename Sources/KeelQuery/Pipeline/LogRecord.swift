@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Keel
 import KeelStore
 
@@ -10,15 +15,28 @@ import KeelStore
 ///   read it, but it does not split results into streams, so that a million request ids are not a million series.
 /// - `| json` and `| logfmt` add what they extract to the labels, as Loki's parsers do.
 ///
-/// The line is read with the core's ``JSONReader`` once, for the members' places; no tree is built unless `| json`
-/// asks for one.
+/// The line is read with the core's ``JSONReader`` once, for the places of its members; a value becomes text only
+/// when a matcher, a filter or a grouping asks for it (a metric query over a day reads one or two fields of each of
+/// a hundred thousand lines), and no tree is built unless `| json` asks for one.
 struct LogRecord {
     /// Nanoseconds since the epoch.
     var timestamp: Int64
+    /// The line as it stands: the stored line until `line_format` replaces it.
     var line: String
-    var labels: [String: String]
-    /// Fields that are not labels, in the line's order (a later duplicate wins on lookup).
-    var metadata: [(name: String, value: String)]
+    /// The stored line, which `fields` locates members in.
+    private let stored: String
+    /// The stored line's scalar members in its order, `context`'s own members in the place of `context`; empty when
+    /// the line is not a JSON object (then it is all `message`).
+    private let fields: [Field]
+    private let isObject: Bool
+    /// Labels the pipeline set (a value) or dropped (`nil`), over the stored line's.
+    private var changes: [String: String?] = [:]
+
+    private struct Field {
+        var member: JSONReader.Member
+        /// A member of `context`: its name is ``LogRecord/labelName(_:)`` of its key, and it is never a label.
+        var inContext: Bool
+    }
 
     /// The canonical fields that are labels.
     static let streamLabelNames: Set<String> = [
@@ -26,42 +44,89 @@ struct LogRecord {
         "error_code", "provider", "model", "worker_state", "surface", "app_id", "project_id",
     ]
 
-    /// `scratch` holds the members of one line at a time; the caller keeps it from record to record.
-    init(_ event: StoredEvent, scratch: inout [JSONReader.Member]) {
-        timestamp = event.timestamp &* 1000
-        line = event.line
-        labels = [:]
-        metadata = []
-        var text = event.line
-        var members = scratch
-        text.withUTF8 { bytes in
-            members.removeAll(keepingCapacity: true)
-            guard (try? JSONReader.members(of: bytes, maxDepth: 128, into: &members)) != nil else {
-                metadata.append(("message", event.line))
-                return
-            }
+    /// A record of `line`, stored at `timestamp` (nanoseconds). `scratch` holds the line's members while it is read;
+    /// a scan keeps it from line to line.
+    init(timestamp: Int64, line bytes: UnsafeBufferPointer<UInt8>, scratch members: inout [JSONReader.Member]) {
+        self.timestamp = timestamp
+        members.removeAll(keepingCapacity: true)
+        // Read strictly (no repair): a line that passes is valid UTF-8, so its text has the same bytes and the
+        // members' places hold in it.
+        isObject = (try? JSONReader.members(of: bytes, maxDepth: 128, into: &members)) != nil
+        var fields: [Field] = []
+        if isObject {
+            fields.reserveCapacity(members.count)
             for member in members {
-                let name = Self.key(member, bytes)
-                if member.kind == .object, name == "context" {
+                if member.kind == .object, Self.keyEquals(member, bytes, "context") {
                     var inner: [JSONReader.Member] = []
                     let object = UnsafeBufferPointer(rebasing: bytes[member.value])
                     guard (try? JSONReader.members(of: object, maxDepth: 128, into: &inner)) != nil else { continue }
-                    for field in inner {
-                        if let value = Self.scalar(field, object) { metadata.append((Self.labelName(Self.key(field, object)), value)) }
+                    for var field in inner where field.kind.isScalar {
+                        let offset = member.value.lowerBound
+                        field.key = (field.key.lowerBound + offset)..<(field.key.upperBound + offset)
+                        field.value = (field.value.lowerBound + offset)..<(field.value.upperBound + offset)
+                        fields.append(Field(member: field, inContext: true))
                     }
-                    continue
+                } else if member.kind.isScalar {
+                    fields.append(Field(member: member, inContext: false))
                 }
-                guard let value = Self.scalar(member, bytes) else { continue }
-                if Self.streamLabelNames.contains(name) { labels[name] = value } else { metadata.append((name, value)) }
             }
         }
-        scratch = members
+        self.fields = fields
+        stored = String(decoding: bytes, as: UTF8.self)
+        line = stored
     }
 
-    /// A label or, failing that, a metadata field.
-    func value(of name: String) -> String? {
-        if let label = labels[name] { return label }
-        return metadata.last { $0.name == name }?.value
+    /// A record of an event the store handed back whole (a live tail's page).
+    init(_ event: StoredEvent) {
+        var line = event.line
+        var scratch: [JSONReader.Member] = []
+        self = line.withUTF8 { LogRecord(timestamp: event.timestamp &* 1000, line: $0, scratch: &scratch) }
+    }
+
+    // MARK: Reading
+
+    /// A label (what the pipeline set, or the stored line's) or, failing that, a metadata field.
+    func value(of name: String) -> String? { label(name) ?? metadata(name) }
+
+    /// A label: what the pipeline set, else a stream label of the stored line.
+    func label(_ name: String) -> String? {
+        if !changes.isEmpty, let change = changes[name] { return change }
+        guard Self.streamLabelNames.contains(name) else { return nil }
+        return withStored { bytes in
+            for field in fields.reversed() where !field.inContext && Self.keyEquals(field.member, bytes, name) {
+                return Self.text(field.member, bytes)
+            }
+            return nil
+        }
+    }
+
+    /// A field that is not a label, the last of that name: a top-level member or one of `context`'s.
+    func metadata(_ name: String) -> String? {
+        guard isObject else { return name == "message" ? stored : nil }
+        let isLabelName = Self.streamLabelNames.contains(name)
+        return withStored { bytes in
+            for field in fields.reversed() {
+                if field.inContext {
+                    if Self.labelName(Self.key(field.member, bytes)) == name { return Self.text(field.member, bytes) }
+                } else if !isLabelName, Self.keyEquals(field.member, bytes, name) {
+                    return Self.text(field.member, bytes)
+                }
+            }
+            return nil
+        }
+    }
+
+    /// Every label: the stored line's stream labels, with what the pipeline set or dropped.
+    var labels: [String: String] {
+        var labels: [String: String] = [:]
+        withStored { bytes in
+            for field in fields where !field.inContext {
+                let name = Self.key(field.member, bytes)
+                if Self.streamLabelNames.contains(name) { labels[name] = Self.text(field.member, bytes) }
+            }
+        }
+        for (name, change) in changes { labels[name] = change }
+        return labels
     }
 
     /// The labels named by `grouping` (read from metadata too), or every label when there is no grouping.
@@ -75,10 +140,44 @@ struct LogRecord {
         return LabelSet(picked)
     }
 
-    /// The whole event as a tree, for `| json`.
-    var fields: [(key: String, value: JSONValue)] {
+    /// Only the labels in `names` that the record has: the group of a series of ``labels`` in `by (names)`.
+    func labels(named names: [String]) -> LabelSet {
+        var picked: [String: String] = [:]
+        for name in names { if let value = label(name) { picked[name] = value } }
+        return LabelSet(picked)
+    }
+
+    /// The line as it stands, as a tree, for `| json`.
+    var tree: [(key: String, value: JSONValue)] {
         if case .object(let members)? = try? JSONParser.parse(line, options: .init(maxDepth: 128, repairUTF8: true)) { return members }
         return [("message", .string(line))]
+    }
+
+    // MARK: Changing
+
+    /// Sets a label, or drops it (`nil`).
+    mutating func setLabel(_ name: String, _ value: String?) { changes[name] = .some(value) }
+
+    /// Drops every label but `names`.
+    mutating func keepLabels(_ names: Set<String>) {
+        for name in labels.keys where !names.contains(name) { changes[name] = .some(nil) }
+    }
+
+    // MARK: Bytes
+
+    private func withStored<T>(_ body: (UnsafeBufferPointer<UInt8>) -> T) -> T {
+        if let result = stored.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = stored
+        return copy.withUTF8(body)
+    }
+
+    /// Whether a member's key is `name`.
+    private static func keyEquals(_ member: JSONReader.Member, _ bytes: UnsafeBufferPointer<UInt8>, _ name: String) -> Bool {
+        if member.keyEscaped { return key(member, bytes) == name }
+        let key = UnsafeBufferPointer(rebasing: bytes[member.key])
+        guard name.utf8.count == key.count else { return false }
+        return name.utf8.withContiguousStorageIfAvailable { name in memcmp(name.baseAddress!, key.baseAddress!, key.count) == 0 }
+            ?? name.utf8.elementsEqual(key)
     }
 
     /// A member's key as text.
@@ -88,8 +187,8 @@ struct LogRecord {
         return reader.text(of: JSONReader.StringToken(content: member.key, escaped: true, validUTF8: true))
     }
 
-    /// A member's value as text when it is a string, a number or a boolean.
-    private static func scalar(_ member: JSONReader.Member, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    /// A scalar member's value as text: a string's content, a number or a boolean as written; `nil` for null.
+    private static func text(_ member: JSONReader.Member, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
         switch member.kind {
         case .string:
             let content = (member.value.lowerBound + 1)..<(member.value.upperBound - 1)
@@ -121,5 +220,15 @@ struct LogRecord {
             out.unicodeScalars.append(ok ? scalar : "_")
         }
         return out
+    }
+}
+
+extension JSONReader.Kind {
+    /// A string, a number or a boolean: what a label or a field can hold.
+    fileprivate var isScalar: Bool {
+        switch self {
+        case .string, .number, .bool: true
+        case .null, .object, .array: false
+        }
     }
 }

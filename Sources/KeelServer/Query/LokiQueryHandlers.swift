@@ -12,8 +12,8 @@ extension KeelServer {
     static let hour: Int64 = 3_600_000_000_000
 
     /// `GET|POST /loki/api/v1/query_range`: a log query (`streams`) or a metric query at every step (`matrix`).
-    func lokiQueryRange(_ request: Request, _ principal: Principal) async -> Response {
-        await lokiAnswer(request) { parameters, engine throws(QueryFailure) in
+    func lokiQueryRange(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
+        await lokiAnswer(request, context) { parameters, engine throws(QueryFailure) in
             let (start, end) = try Self.invalidParameter { () throws(LokiParameters.Invalid) in try parameters.range(lookback: Self.hour) }
             let expression = try Self.parse(parameters["query"])
             switch expression {
@@ -35,8 +35,8 @@ extension KeelServer {
 
     /// `GET|POST /loki/api/v1/query`: a metric query at one instant (`vector` or `scalar`); Grafana's "Save & test"
     /// sends `vector(1)+vector(1)`.
-    func lokiQuery(_ request: Request, _ principal: Principal) async -> Response {
-        await lokiAnswer(request) { parameters, engine throws(QueryFailure) in
+    func lokiQuery(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
+        await lokiAnswer(request, context) { parameters, engine throws(QueryFailure) in
             let now = Timestamp.now().microsecondsSinceEpoch &* 1000
             let time = try Self.invalidParameter { () throws(LokiParameters.Invalid) in try parameters.time("time", default: now) }
             switch try Self.parse(parameters["query"]) {
@@ -49,8 +49,8 @@ extension KeelServer {
     }
 
     /// `GET /loki/api/v1/labels`: the label names of the range (the last 6 hours by default).
-    func lokiLabels(_ request: Request, _ principal: Principal) async -> Response {
-        await lokiList(request) { parameters, engine, start, end throws(QueryFailure) in
+    func lokiLabels(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
+        await lokiList(request, context) { parameters, engine, start, end throws(QueryFailure) in
             try engine.labelNames(tenant: principal.tenant, start: start, end: end)
         }
     }
@@ -58,15 +58,15 @@ extension KeelServer {
     /// `GET /loki/api/v1/label/<name>/values`: one label's values, within `query`'s streams when given.
     func lokiLabelValues(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
         let name = context.parameters.get("name") ?? ""
-        return await lokiList(request) { parameters, engine, start, end throws(QueryFailure) in
+        return await lokiList(request, context) { parameters, engine, start, end throws(QueryFailure) in
             let selector = try parameters["query"].map { text throws(QueryFailure) in try Self.selector(text) }
             return try engine.labelValues(name, selector: selector, tenant: principal.tenant, start: start, end: end)
         }
     }
 
     /// `GET|POST /loki/api/v1/series?match[]=…`: the label sets of the streams the selectors match.
-    func lokiSeries(_ request: Request, _ principal: Principal) async -> Response {
-        await lokiBody(request) { parameters, engine throws(QueryFailure) in
+    func lokiSeries(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
+        await lokiBody(request, context) { parameters, engine throws(QueryFailure) in
             let (start, end) = try Self.invalidParameter { () throws(LokiParameters.Invalid) in try parameters.range(lookback: 6 * Self.hour) }
             let texts = parameters.all("match[]") + parameters.all("match")
             guard !texts.isEmpty else { throw .limit("invalid parameters: name at least one selector with match[]") }
@@ -78,8 +78,8 @@ extension KeelServer {
     }
 
     /// `GET /loki/api/v1/index/stats?query=…`: how many streams, entries and bytes a selector matches.
-    func lokiIndexStats(_ request: Request, _ principal: Principal) async -> Response {
-        await lokiBody(request) { parameters, engine throws(QueryFailure) in
+    func lokiIndexStats(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
+        await lokiBody(request, context) { parameters, engine throws(QueryFailure) in
             let (start, end) = try Self.invalidParameter { () throws(LokiParameters.Invalid) in try parameters.range(lookback: Self.hour) }
             let stats = try engine.stats(try Self.selector(parameters["query"] ?? ""), tenant: principal.tenant, start: start, end: end)
             return #"{"streams":\#(stats.streams),"chunks":\#(stats.entries),"entries":\#(stats.entries),"bytes":\#(stats.bytes)}"# + "\n"
@@ -88,8 +88,8 @@ extension KeelServer {
 
     /// `GET /loki/api/v1/index/volume` and `volume_range`: the bytes a selector matches, by its labels (or
     /// `targetLabels`): what Grafana draws as the log-volume histogram.
-    func lokiVolume(_ request: Request, _ principal: Principal, range: Bool) async -> Response {
-        await lokiAnswer(request) { parameters, engine throws(QueryFailure) in
+    func lokiVolume(_ request: Request, _ context: ServerRequestContext, _ principal: Principal, range: Bool) async -> Response {
+        await lokiAnswer(request, context) { parameters, engine throws(QueryFailure) in
             let (start, end) = try Self.invalidParameter { () throws(LokiParameters.Invalid) in try parameters.range(lookback: Self.hour) }
             let selector = try Self.selector(parameters["query"] ?? "")
             let targets = parameters["targetLabels"].map { $0.split(separator: ",").map(String.init) }
@@ -122,9 +122,9 @@ extension KeelServer {
 
     /// Runs a query on a reading thread and answers in Loki's shape, or with Loki's error.
     private func lokiAnswer(
-        _ request: Request, _ run: @escaping @Sendable (LokiParameters, LogQLEngine) throws(QueryFailure) -> QueryResult
+        _ request: Request, _ context: ServerRequestContext, _ run: @escaping @Sendable (LokiParameters, LogQLEngine) throws(QueryFailure) -> QueryResult
     ) async -> Response {
-        await lokiBody(request) { parameters, engine throws(QueryFailure) in
+        await lokiBody(request, context) { parameters, engine throws(QueryFailure) in
             let clock = ContinuousClock()
             let started = clock.now
             let result = try run(parameters, engine)
@@ -135,9 +135,9 @@ extension KeelServer {
 
     /// `{"status":"success","data":[…]}` for a list of strings over a range (6 hours by default).
     private func lokiList(
-        _ request: Request, _ list: @escaping @Sendable (LokiParameters, LogQLEngine, Int64, Int64) throws(QueryFailure) -> [String]
+        _ request: Request, _ context: ServerRequestContext, _ list: @escaping @Sendable (LokiParameters, LogQLEngine, Int64, Int64) throws(QueryFailure) -> [String]
     ) async -> Response {
-        await lokiBody(request) { parameters, engine throws(QueryFailure) in
+        await lokiBody(request, context) { parameters, engine throws(QueryFailure) in
             let (start, end) = try Self.invalidParameter { () throws(LokiParameters.Invalid) in try parameters.range(lookback: 6 * Self.hour) }
             let items = try list(parameters, engine, start, end)
             return #"{"status":"success","data":"# + JSONValue.array(items.map(JSONValue.string)).jsonText + "}\n"
@@ -145,7 +145,7 @@ extension KeelServer {
     }
 
     private func lokiBody(
-        _ request: Request, _ body: @escaping @Sendable (LokiParameters, LogQLEngine) throws(QueryFailure) -> String
+        _ request: Request, _ context: ServerRequestContext, _ body: @escaping @Sendable (LokiParameters, LogQLEngine) throws(QueryFailure) -> String
     ) async -> Response {
         let parameters: LokiParameters
         do throws(LokiParameters.Invalid) {
@@ -153,7 +153,7 @@ extension KeelServer {
         } catch {
             return Self.lokiError(.badRequest, error.message)
         }
-        let engine = LogQLEngine(store: store)
+        let engine = LogQLEngine(store: store, isCancelled: await context.clientGone())
         let outcome: Result<String, QueryFailure>
         do {
             outcome = try await timed { () -> Result<String, QueryFailure> in
@@ -167,6 +167,7 @@ extension KeelServer {
         case .failure(.invalid(let error)): return Self.lokiError(.badRequest, error.description)
         case .failure(.limit(let message)): return Self.lokiError(.badRequest, message)
         case .failure(.timeout(let message)): return Self.lokiError(.gatewayTimeout, message)
+        case .failure(.cancelled): return Self.lokiError(Self.clientClosedRequest, QueryFailure.cancelled.description)
         case .failure(.store(let error)): return storeFailure(error)
         }
     }

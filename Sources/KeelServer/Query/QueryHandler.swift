@@ -8,7 +8,7 @@ extension KeelServer {
     /// lines, oldest first, with the `next` cursor of `/v1/events`); a metric query gives its series (`step` given)
     /// or its samples at `to` (or now), with RFC 3339 times and numbers as numbers. The range is `from`/`to` or the
     /// last `since` (an hour by default), as for `/v1/events`.
-    func query(_ request: Request, _ principal: Principal) async -> Response {
+    func query(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
         let now = Timestamp.now().microsecondsSinceEpoch
         let pairs = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
         func value(_ name: String) -> String? { pairs.last { $0.0 == name }?.1 }
@@ -26,7 +26,7 @@ extension KeelServer {
         if value("cursor") != nil, cursor == nil { return Self.error(.badRequest, "invalid_parameter", "cursor: not a cursor this server gave") }
         let step = value("step")
         if let step, LokiTime.step(step) == nil { return Self.error(.badRequest, "invalid_parameter", "step: expected a duration such as 5m") }
-        let engine = LogQLEngine(store: store)
+        let engine = LogQLEngine(store: store, isCancelled: await context.clientGone())
         let tenant = principal.tenant
         let from = start
         let outcome: Result<String, QueryFailure>
@@ -60,6 +60,7 @@ extension KeelServer {
         case .failure(.invalid(let error)): return Self.error(.badRequest, "invalid_query", error.description)
         case .failure(.limit(let message)): return Self.error(.badRequest, "query_limit", message)
         case .failure(.timeout(let message)): return Self.error(.gatewayTimeout, "query_timeout", message)
+        case .failure(.cancelled): return Self.error(Self.clientClosedRequest, "query_cancelled", QueryFailure.cancelled.description)
         case .failure(.store(let error)): return storeFailure(error)
         }
     }

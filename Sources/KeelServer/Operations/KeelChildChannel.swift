@@ -2,13 +2,14 @@ import HummingbirdCore
 import Logging
 import NIOCore
 
-/// Closes a connection whose first request head has not arrived in full within `timeout`: the slowloris guard.
+/// Every connection of `keel serve`, with Keel's own handlers in front of Hummingbird's:
 ///
-/// Hummingbird's plain HTTP/1 channel times out an idle connection from its first byte, but its WebSocket-upgrade
-/// channel (which `keel serve` uses, for Loki's live tail) adds that timer only once a whole head has been read.
-/// This wraps the channel and starts the clock at connect; from the first complete head on, Hummingbird's own idle
-/// timeout holds as before.
-struct HeadDeadlineChannel<Inner: ServerChildChannel>: ServerChildChannel {
+/// - ``HeadDeadlineHandler`` closes a connection whose first request head has not arrived in full within `timeout`:
+///   the slowloris guard. Hummingbird's plain HTTP/1 channel times out an idle connection from its first byte, but its
+///   WebSocket-upgrade channel (which `keel serve` uses, for Loki's live tail) adds that timer only once a whole head
+///   has been read. From the first complete head on, Hummingbird's own idle timeout holds as before.
+/// - ``ClientGoneHandler`` notes when the client goes away, so that its queries stop.
+struct KeelChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
 
     let inner: Inner
@@ -16,7 +17,7 @@ struct HeadDeadlineChannel<Inner: ServerChildChannel>: ServerChildChannel {
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            try channel.pipeline.syncOperations.addHandler(HeadDeadlineHandler(timeout: timeout), position: .first)
+            try channel.pipeline.syncOperations.addHandlers([HeadDeadlineHandler(timeout: timeout), ClientGoneHandler()], position: .first)
         }.flatMap { inner.setup(channel: channel, logger: logger) }
     }
 
