@@ -41,8 +41,3 @@ extension ServerRequestContext {
         return { signal.isSet }
     }
 }
-
-extension KeelServer {
-    /// What a request whose client went away is answered (nobody reads it; the access log does): nginx's 499.
-    static let clientClosedRequest = HTTPResponse.Status(code: 499, reasonPhrase: "Client Closed Request")
-}

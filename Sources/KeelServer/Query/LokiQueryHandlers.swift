@@ -162,14 +162,7 @@ extension KeelServer {
         } catch {
             return storeFailure(error)
         }
-        switch outcome {
-        case .success(let text): return Self.json(.ok, text)
-        case .failure(.invalid(let error)): return Self.lokiError(.badRequest, error.description)
-        case .failure(.limit(let message)): return Self.lokiError(.badRequest, message)
-        case .failure(.timeout(let message)): return Self.lokiError(.gatewayTimeout, message)
-        case .failure(.cancelled): return Self.lokiError(Self.clientClosedRequest, QueryFailure.cancelled.description)
-        case .failure(.store(let error)): return storeFailure(error)
-        }
+        return answer(outcome, in: .loki)
     }
 
     /// Loki answers a bad query with its message as plain text, which Grafana shows as it is.

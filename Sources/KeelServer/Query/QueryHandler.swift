@@ -55,14 +55,7 @@ extension KeelServer {
         } catch {
             return storeFailure(error)
         }
-        switch outcome {
-        case .success(let text): return Self.json(.ok, text)
-        case .failure(.invalid(let error)): return Self.error(.badRequest, "invalid_query", error.description)
-        case .failure(.limit(let message)): return Self.error(.badRequest, "query_limit", message)
-        case .failure(.timeout(let message)): return Self.error(.gatewayTimeout, "query_timeout", message)
-        case .failure(.cancelled): return Self.error(Self.clientClosedRequest, "query_cancelled", QueryFailure.cancelled.description)
-        case .failure(.store(let error)): return storeFailure(error)
-        }
+        return answer(outcome, in: .keel)
     }
 
     /// A metric result in Keel's words: `{"series":[{"labels":{…},"points":[{"time":"…","value":1.5}]}]}`, or
