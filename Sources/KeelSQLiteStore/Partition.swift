@@ -337,7 +337,12 @@ final class Partition: Sendable {
     func scan(_ query: EventQuery, order: ScanOrder, _ body: (Int64, UnsafeBufferPointer<UInt8>) -> Bool) throws -> Bool {
         try pool.read { db in
             let fields = Self.fieldConditions(query, ts: "ts")
-            let orderBy = order == .time ? " ORDER BY ts, seq" : ""
+            let orderBy =
+                switch order {
+                case .oldestFirst: " ORDER BY ts, seq"
+                case .newestFirst: " ORDER BY ts DESC, seq DESC"
+                case .any: ""
+                }
             let rows = try Row.fetchCursor(
                 db, sql: "SELECT ts, line FROM events WHERE 1" + fields.sql + orderBy, arguments: fields.arguments)
             while let row = try rows.next() {

@@ -181,8 +181,8 @@ public final class SQLiteLogStore: LogStore {
         _ query: EventQuery, order: ScanOrder, _ body: (_ timestamp: Int64, _ line: UnsafeBufferPointer<UInt8>) -> Bool
     ) throws {
         // Ids and text are found through the chunks' filters and the text index, which the paged read knows.
-        guard query.ids.isEmpty, query.text == nil else { return try pagedScan(query, body) }
-        for day in days(query).keys.sorted() {
+        guard query.ids.isEmpty, query.text == nil else { return try pagedScan(query, order: order, body) }
+        for day in days(query).keys.sorted(by: order == .newestFirst ? (>) : (<)) {
             guard try using(query.tenant, day, { try $0.scan(query, order: order, body) }) ?? true else { return }
         }
     }

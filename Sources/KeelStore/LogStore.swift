@@ -38,8 +38,10 @@ public protocol LogStore: Sendable {
 
 /// The order a ``LogStore/scan(_:order:_:)`` hands events over in.
 public enum ScanOrder: Sendable {
-    /// Oldest first, by timestamp then arrival, as ``LogStore/events(_:)`` pages: what lines are returned in.
-    case time
+    /// Oldest first, by timestamp then arrival, as ``LogStore/events(_:)`` pages: what a forward log query reads.
+    case oldestFirst
+    /// Newest first, by timestamp then arrival: what a backward log query reads, stopping at its limit.
+    case newestFirst
     /// Whatever order the store reads fastest: what an aggregation that sorts its own samples reads.
     case any
 }

@@ -152,11 +152,17 @@ public enum LogStoreConformance {
         for (what, query) in queries {
             let paged = try all(store, query).map { "\($0.timestamp) \($0.line)" }
             var scanned: [String] = []
-            try store.scan(query, order: .time) { timestamp, line in
+            try store.scan(query, order: .oldestFirst) { timestamp, line in
                 scanned.append("\(timestamp) \(String(decoding: line, as: UTF8.self))")
                 return true
             }
             r.expect(scanned == paged, "\(what): the scan read \(scanned.count) events, the pages \(paged.count), or another order")
+            var newestFirst: [String] = []
+            try store.scan(query, order: .newestFirst) { timestamp, line in
+                newestFirst.append("\(timestamp) \(String(decoding: line, as: UTF8.self))")
+                return true
+            }
+            r.expect(newestFirst == paged.reversed(), "\(what): a newest-first scan is not the pages backwards")
             var unordered: [String] = []
             try store.scan(query, order: .any) { timestamp, line in
                 unordered.append("\(timestamp) \(String(decoding: line, as: UTF8.self))")
@@ -165,7 +171,7 @@ public enum LogStoreConformance {
             r.expect(unordered.sorted() == paged.sorted(), "\(what): a scan in any order read other events than the pages")
         }
         var delivered = 0
-        try store.scan(EventQuery(tenant: "t1"), order: .time) { _, _ in
+        try store.scan(EventQuery(tenant: "t1"), order: .newestFirst) { _, _ in
             delivered += 1
             return delivered < 3
         }

@@ -102,6 +102,9 @@ try measure("{service=\"api\"} | request_id=\"\(requestID)\" (an id lookup)") {
 try measure("{service=\"api\"} |= \"handled\" (a substring in every message, 100 lines, forward)") {
     count(try engine.logs(selector(#"{service="api"} |= "handled""#), tenant: "tenant-0", start: dayStart, end: dayEnd, limit: 100, direction: .forward))
 }
+try measure("{service=\"api\"} |= \"handled\" (a substring in every message, 100 lines, backward: Grafana's default)") {
+    count(try engine.logs(selector(#"{service="api"} |= "handled""#), tenant: "tenant-0", start: dayStart, end: dayEnd, limit: 100, direction: .backward))
+}
 try measure("baseline: /v1/events' text search for the same substring (the store's own query, 100 lines)") {
     try store.events(EventQuery(tenant: "tenant-0", from: start, to: start + day, text: "handled", limit: 100)).events.count
 }

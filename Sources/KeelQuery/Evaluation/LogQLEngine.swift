@@ -36,29 +36,18 @@ public struct LogQLEngine: Sendable {
             throw .limit("max entries limit per query exceeded, limit > max_entries_limit (\(limit) > \(limits.maxLines))")
         }
         let limit = max(limit, 0)
-        let deadline = Date().addingTimeInterval(limits.timeout)
         var kept: [LogRecord] = []
         kept.reserveCapacity(min(limit, 1024))
-        var next = 0
-        try scan(selector, tenant: tenant, from: start, to: end, deadline: deadline) { record in
-            if direction == .forward {
-                kept.append(record)
-                return kept.count < limit
-            }
-            // Backward: the newest `limit`, kept in a ring as the store reads oldest first.
-            if kept.count < limit {
-                kept.append(record)
-            } else if limit > 0 {
-                kept[next] = record
-                next = (next + 1) % limit
-            }
-            return true
+        // The store reads from the end asked for and stops at the limit: a backward query over a day costs its
+        // first `limit` lines, not the day.
+        let order: ScanOrder = direction == .forward ? .oldestFirst : .newestFirst
+        try scan(selector, tenant: tenant, from: start, to: end, deadline: Date().addingTimeInterval(limits.timeout), order: order) { record in
+            guard kept.count < limit else { return false }
+            kept.append(record)
+            return kept.count < limit
         }
-        var ordered = direction == .forward ? kept : Array(kept[next...] + kept[..<next]).reversed()
-        if limit == 0 { ordered = [] }
         // Lines grouped by their labels, each stream in the order asked for; streams by their first line.
-        let result = Self.streams(ordered)
-        return .streams(result)
+        return .streams(Self.streams(kept))
     }
 
     /// A metric query at each step from `start` to `end` (both included), as a matrix.
@@ -151,11 +140,10 @@ public struct LogQLEngine: Sendable {
     }
 
     /// Hands every record of `selector` between `from` and `to` (nanoseconds, `to` exclusive) that passes its
-    /// matchers and pipeline to `body` — oldest first, or in any order when `ordered` is false — until `body`
-    /// returns false. Stops with a failure at `deadline` or when the task running it is cancelled (its client went
-    /// away).
+    /// matchers and pipeline to `body`, in `order`, until `body` returns false. Stops with a failure at `deadline`,
+    /// or when ``isCancelled`` says so (its client went away) or the task running it is cancelled.
     func scan(
-        _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, ordered: Bool = true,
+        _ selector: LogSelector, tenant: String, from: Int64, to: Int64, deadline: Date, order: ScanOrder = .oldestFirst,
         _ body: (LogRecord) -> Bool
     ) throws(QueryFailure) {
         let compiled = try CompiledSelector(selector)
@@ -164,7 +152,7 @@ public struct LogQLEngine: Sendable {
         var stopped: QueryFailure?
         var scratch: [JSONReader.Member] = []
         do {
-            try store.scan(query, order: ordered ? .time : .any) { timestamp, line in
+            try store.scan(query, order: order) { timestamp, line in
                 read &+= 1
                 if read & 255 == 0 {
                     if isCancelled() || Task.isCancelled {

@@ -1,4 +1,5 @@
 import Foundation
+import KeelStore
 import Synchronization
 
 /// Evaluates a metric expression at every step of a query at once: each series is an array of values, one per step
@@ -112,7 +113,7 @@ struct MetricEvaluator {
             series.append((labels, []))
             return series.count - 1
         }
-        try engine.scan(aggregation.selector, tenant: tenant, from: from, to: to, deadline: deadline, ordered: ordered) { record in
+        try engine.scan(aggregation.selector, tenant: tenant, from: from, to: to, deadline: deadline, order: ordered ? .oldestFirst : .any) { record in
             let value: Double
             if let unwrap {
                 guard let text = record.value(of: unwrap.label), let number = Self.unwrapped(text, unwrap.conversion) else { return true }
