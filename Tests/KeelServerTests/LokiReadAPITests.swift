@@ -125,6 +125,11 @@ import Testing
             let labels = try await client.send("/loki/api/v1/labels?\(range)", token: fixture.readA)
             // `event` is every canonical event's (`log` for a plain line).
             #expect(labels.json?["data"] == .array(["event", "level", "route", "service", "status"].map(JSONValue.string)), "\(labels.text)")
+            // Narrowed by a selector, as Grafana's label browser asks once a label is picked.
+            let narrowed = try await client.send("/loki/api/v1/labels?\(range)&query=\(Self.encode(#"{service="api"}"#))", token: fixture.readA)
+            #expect(narrowed.json?["data"] == .array(["event", "level", "route", "service", "status"].map(JSONValue.string)), "\(narrowed.text)")
+            let none = try await client.send("/loki/api/v1/labels?\(range)&query=\(Self.encode(#"{service="absent"}"#))", token: fixture.readA)
+            #expect(none.json?["data"] == .array([]), "\(none.text)")
             let values = try await client.send("/loki/api/v1/label/service/values?\(range)", token: fixture.readA)
             #expect(values.json?["data"] == .array([.string("api"), .string("worker")]))
             let errorServices = try await client.send(

@@ -48,10 +48,12 @@ extension KeelServer {
         }
     }
 
-    /// `GET /loki/api/v1/labels`: the label names of the range (the last 6 hours by default).
+    /// `GET /loki/api/v1/labels`: the label names of the range (the last 6 hours by default), within `query`'s
+    /// streams when given.
     func lokiLabels(_ request: Request, _ context: ServerRequestContext, _ principal: Principal) async -> Response {
         await lokiList(request, context) { parameters, engine, start, end throws(QueryFailure) in
-            try engine.labelNames(tenant: principal.tenant, start: start, end: end)
+            let selector = try parameters["query"].map { text throws(QueryFailure) in try Self.selector(text) }
+            return try engine.labelNames(selector: selector, tenant: principal.tenant, start: start, end: end)
         }
     }
 
