@@ -95,6 +95,13 @@ let package = Package(
             name: "KeelSQLiteStore",
             dependencies: ["Keel", "KeelStore", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The system zstd, for the block store's compressed columns.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Store v2 (issue 17, being built): immutable blocks of events as compressed columns. Not yet a `LogStore`.
+        .target(
+            name: "KeelBlockStore",
+            dependencies: ["Keel", "KeelStore", "CZlib", "CZstd"]
+        ),
         // What clients send `keel serve`, read from bytes: the ingest formats (NDJSON, Loki push, OTLP/HTTP),
         // decompression, the normaliser that makes records canonical, and query parameters. No NIO and no
         // Hummingbird, so the fuzz targets build it alone.
@@ -187,7 +194,7 @@ let package = Package(
         // files through them (`keel-fuzz TARGET FILE…`); scripts/fuzz builds them for libFuzzer.
         .executableTarget(
             name: "keel-fuzz",
-            dependencies: ["Keel", "KeelWire", "KeelStore", "KeelQuery"],
+            dependencies: ["Keel", "KeelWire", "KeelStore", "KeelQuery", "KeelBlockStore"],
             path: "Tests/Fuzz/Targets"
         ),
         .testTarget(
@@ -222,6 +229,10 @@ let package = Package(
                 "KeelQuery", "KeelStore", "KeelSQLiteStore", "KeelTesting", "Keel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "KeelBlockStoreTests",
+            dependencies: ["KeelBlockStore", "Keel"]
         ),
         .testTarget(
             name: "KeelSQLiteStoreTests",

@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
-# The two system headers Keel builds against, installed when missing (Debian/Ubuntu): zlib's (rotated files are
-# gzip-compressed, gzip bodies inflated, with the system zlib) and SQLite's (the embedded store, through GRDB).
+# The system headers Keel builds against, installed when missing (Debian/Ubuntu): zlib's (rotated files are
+# gzip-compressed, gzip bodies inflated, block checksums), SQLite's (the embedded store, through GRDB) and zstd's
+# (the block store's columns).
 set -euo pipefail
-for header in zlib.h:zlib1g-dev sqlite3.h:libsqlite3-dev; do
+install() {
+    apt-get install -y "$1" >/dev/null 2>&1 || sudo apt-get install -y "$1" >/dev/null 2>&1 && return 0
+    # A fresh machine may not have read its package lists yet.
+    (apt-get update >/dev/null 2>&1 || sudo apt-get update >/dev/null) && (apt-get install -y "$1" >/dev/null 2>&1 || sudo apt-get install -y "$1" >/dev/null)
+}
+for header in zlib.h:zlib1g-dev sqlite3.h:libsqlite3-dev zstd.h:libzstd-dev; do
     if [ ! -f "/usr/include/${header%%:*}" ] && command -v apt-get >/dev/null; then
-        apt-get install -y "${header##*:}" >/dev/null 2>&1 || sudo apt-get install -y "${header##*:}" >/dev/null
+        install "${header##*:}"
     fi
 done

@@ -116,3 +116,24 @@ for i, q in enumerate([
     write("logql", "query-%d" % i, q)
 write("query", "since", "since=15m&event=http.request&error_code=E1&cursor=20454.1767225600000000.12")
 write("last-event-id", "number", "12345")
+
+# Blocks (Sources/KeelBlockStore/Blocks): the payload of two rows — a line kept as columns (its time as the row's own,
+# its message a constant) and a line kept whole — alone (the row count, less one, first), and as a whole block: a zstd
+# frame of one raw block, the header, and zlib's CRC-32.
+def zigzag(n):
+    return (n << 1) ^ (n >> 63)
+
+def data(b):
+    return varint(len(b)) + b
+
+t0 = 1795392000000000
+payload = varint(zigzag(t0)) + varint(zigzag(1000))
+payload += varint(2) + data(b"timestamp") + data(b"message")
+payload += varint(1) + varint(2) + varint(0) + varint(1)
+payload += varint(1) + varint(0)
+payload += bytes([3]) + bytes([0]) + data(b'"a"')
+payload += data(b"x y")
+write("block", "payload", bytes([1]) + payload)
+frame = struct.pack("<I", 0xFD2FB528) + bytes([0x20, len(payload)]) + struct.pack("<I", 1 | (len(payload) << 3))[:3] + payload
+header = b"KBLK" + bytes([1]) + varint(2) + varint(len(payload)) + varint(zigzag(t0)) + varint(zigzag(t0 + 1000)) + varint(len(frame))
+write("block", "block", header + struct.pack("<I", zlib.crc32(header + frame)) + frame)

@@ -31,8 +31,15 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.microsecondsSinceEpoch < b.microsecondsSinceEpoch }
 
-    var seconds: Int64 { microsecondsSinceEpoch >= 0 ? microsecondsSinceEpoch / 1_000_000 : (microsecondsSinceEpoch - 999_999) / 1_000_000 }
-    var microsecondOfSecond: Int { Int(microsecondsSinceEpoch - seconds * 1_000_000) }
+    /// Floor division and its remainder, which cannot overflow for any time (a block read from disk may hold any).
+    var seconds: Int64 {
+        let (quotient, remainder) = microsecondsSinceEpoch.quotientAndRemainder(dividingBy: 1_000_000)
+        return remainder < 0 ? quotient - 1 : quotient
+    }
+    var microsecondOfSecond: Int {
+        let remainder = microsecondsSinceEpoch % 1_000_000
+        return Int(remainder < 0 ? remainder + 1_000_000 : remainder)
+    }
 
     /// Civil date and time in UTC (Howard Hinnant's `civil_from_days`), with no calendar object and no allocation.
     var civil: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) {

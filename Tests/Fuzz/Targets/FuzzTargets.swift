@@ -1,4 +1,5 @@
 import Keel
+import KeelBlockStore
 import KeelQuery
 import KeelStore
 import KeelWire
@@ -9,7 +10,7 @@ import KeelWire
 enum FuzzTarget: String, CaseIterable {
     case ndjson, lokiJSON = "loki-json", lokiProtobuf = "loki-protobuf", otlpJSON = "otlp-json"
     case otlpProtobuf = "otlp-protobuf", inflate, snappy, jsonParser = "json-parser", objectScanner = "object-scanner"
-    case time, query, lastEventID = "last-event-id", logql
+    case time, query, lastEventID = "last-event-id", logql, block
 
     /// Runs the target on one input; a broken property stops the process (libFuzzer records the input).
     func run(_ bytes: UnsafeRawBufferPointer) {
@@ -31,6 +32,7 @@ enum FuzzTarget: String, CaseIterable {
         case .time: Self.time(input)
         case .query: Self.query(input)
         case .logql: Self.logql(input)
+        case .block: Self.block(input)
         case .lastEventID:
             let text = String(decoding: input, as: UTF8.self)
             if let id = EventQueryParameters.lastEventID(text) { check(id >= 0, "a negative arrival was accepted") }
@@ -47,6 +49,18 @@ enum FuzzTarget: String, CaseIterable {
             check(again == parsed, "\(text.prefix(80)) printed as \(parsed.description.prefix(80)) does not read back the same")
         } catch {
             check(error.line >= 1 && error.column >= 1 && !error.message.isEmpty, "a refusal without a position or a message")
+        }
+    }
+
+    /// A block file, whole and as columns that passed their checksum: a refusal is a ``BlockError``, never a trap or
+    /// an allocation of what a damaged count claims; what is read writes back into a block that reads the same.
+    static func block(_ input: [UInt8]) {
+        if let rows = try? EventBlock.decode(input) { roundTrip(rows) }
+        guard let count = input.first else { return }
+        if let rows = try? EventBlock.rows(ofPayload: Array(input.dropFirst()), count: Int(count) + 1) { roundTrip(rows) }
+        func roundTrip(_ rows: [EventBlock.Row]) {
+            let again = (try? EventBlock.encode(rows)).flatMap { try? EventBlock.decode($0) }
+            check(again == rows, "\(rows.count) rows read from a block do not write back the same")
         }
     }
 

@@ -1,0 +1,95 @@
+/// Appends the primitives a block is made of: LEB128 unsigned varints, zigzag signed ones, and length-prefixed bytes.
+struct ByteWriter {
+    var bytes: [UInt8] = []
+
+    mutating func uvarint(_ value: UInt64) {
+        var value = value
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+    }
+
+    mutating func uvarint(_ value: Int) { uvarint(UInt64(value)) }
+
+    /// A signed number, zigzag encoded: small magnitudes of either sign take one byte.
+    mutating func varint(_ value: Int64) { uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+
+    mutating func data(_ value: some Collection<UInt8>) {
+        uvarint(value.count)
+        bytes.append(contentsOf: value)
+    }
+
+    mutating func uint32(_ value: UInt32) {
+        for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt32(shift))) }
+    }
+}
+
+/// Reads what ``ByteWriter`` wrote. Every read is bounds-checked and every count is capped, so bytes from a damaged
+/// file fail with ``BlockError/corrupt(_:)``: they never trap and never allocate what they claim.
+struct ByteReader {
+    let bytes: [UInt8]
+    private(set) var offset: Int
+
+    init(_ bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    var isAtEnd: Bool { offset == bytes.count }
+
+    mutating func uvarint() throws(BlockError) -> UInt64 {
+        var value: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count else { throw .corrupt("a number runs past the end") }
+            let byte = bytes[offset]
+            offset += 1
+            guard shift < 64, shift < 63 || byte <= 1 else { throw .corrupt("a number is longer than 64 bits") }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    /// An unsigned number that counts something: at most `limit`.
+    mutating func count(atMost limit: Int) throws(BlockError) -> Int {
+        let value = try uvarint()
+        guard limit >= 0, value <= UInt64(limit) else { throw .corrupt("a count of \(value) is over its limit of \(limit)") }
+        return Int(value)
+    }
+
+    mutating func varint() throws(BlockError) -> Int64 {
+        let value = try uvarint()
+        return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+    }
+
+    mutating func byte() throws(BlockError) -> UInt8 {
+        guard offset < bytes.count else { throw .corrupt("a byte is missing") }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    /// Length-prefixed bytes, as the range they occupy.
+    mutating func data() throws(BlockError) -> Range<Int> {
+        let length = try count(atMost: bytes.count - offset)
+        defer { offset += length }
+        return offset..<(offset + length)
+    }
+
+    mutating func uint32() throws(BlockError) -> UInt32 {
+        guard bytes.count - offset >= 4 else { throw .corrupt("a checksum is cut short") }
+        var value: UInt32 = 0
+        for shift in 0..<4 { value |= UInt32(bytes[offset + shift]) << UInt32(8 * shift) }
+        offset += 4
+        return value
+    }
+}
+
+extension ByteReader {
+    mutating func skip(_ count: Int) throws(BlockError) {
+        guard count >= 0, bytes.count - offset >= count else { throw .corrupt("a skip runs past the end") }
+        offset += count
+    }
+}

@@ -1,0 +1,251 @@
+import Keel
+
+/// How one column's values are written: the cheapest form they allow.
+enum ColumnEncoding: UInt8 {
+    /// Every value is the same: written once (`service`, `env`, `schema_version` in most blocks).
+    case constant = 0
+    /// At most 256 distinct values: each written once, then one byte per value (`level`, `route`, `status`).
+    case dictionary = 1
+    /// Anything else: each value's length, then all of their bytes (ids, messages).
+    case plain = 2
+    /// `timestamp`, when every value is the row's own time in the canonical form: nothing at all.
+    case rowTime = 3
+}
+
+/// A block's columns: built from rows by ``add(_:)`` and written by ``payload(_:)``, or read back into rows by
+/// ``rows(_:count:)``.
+struct ColumnSet {
+    /// Each key's text as written between its quotes, by id in first-seen order.
+    private var keys: [[UInt8]] = []
+    private var keyIDs: [[UInt8]: Int] = [:]
+    /// Each shape (the key ids of a line, in order), by id from 1; shape 0 is a line kept whole.
+    private var shapes: [[Int]] = []
+    private var shapeIDs: [[Int]: Int] = [:]
+    private var rowShapes: [Int] = []
+    /// Each key's values (their JSON text as written), in row order.
+    private var values: [[ArraySlice<UInt8>]] = []
+    private var verbatim: [[UInt8]] = []
+    /// Whether every `timestamp` value so far is its row's time in the canonical form.
+    private var timestampsAreRowTimes = true
+    private var members: [JSONReader.Member] = []
+
+    static let timestampKey = Array("timestamp".utf8)
+
+    mutating func add(_ row: EventBlock.Row) {
+        members.removeAll(keepingCapacity: true)
+        let parsed = row.line.withUnsafeBufferPointer { bytes in
+            (try? JSONReader.members(of: bytes, maxDepth: 128, into: &members)) != nil
+        }
+        guard parsed, Self.rebuilds(row.line, members) else {
+            rowShapes.append(0)
+            verbatim.append(row.line)
+            return
+        }
+        var shape: [Int] = []
+        shape.reserveCapacity(members.count)
+        for member in members {
+            let key = Array(row.line[member.key])
+            let id: Int
+            if let known = keyIDs[key] {
+                id = known
+            } else {
+                id = keys.count
+                keyIDs[key] = id
+                keys.append(key)
+                values.append([])
+            }
+            shape.append(id)
+            let value = row.line[member.value]
+            values[id].append(value)
+            if key == Self.timestampKey, timestampsAreRowTimes { timestampsAreRowTimes = value.elementsEqual(Self.rowTime(row.timestamp)) }
+        }
+        if let known = shapeIDs[shape] {
+            rowShapes.append(known)
+        } else {
+            shapes.append(shape)
+            shapeIDs[shape] = shapes.count
+            rowShapes.append(shapes.count)
+        }
+    }
+
+    /// Whether `{"key":value,…}` from `members` is `line` exactly (a compact line, as Keel writes them).
+    private static func rebuilds(_ line: [UInt8], _ members: [JSONReader.Member]) -> Bool {
+        guard line.first == UInt8(ascii: "{"), line.last == UInt8(ascii: "}") else { return false }
+        var at = 1
+        for (index, member) in members.enumerated() {
+            // `"key":value`, then `,` or the closing brace.
+            guard member.key.lowerBound == at + 1, line[at] == UInt8(ascii: "\""), line[member.key.upperBound] == UInt8(ascii: "\""),
+                member.value.lowerBound == member.key.upperBound + 2, line[member.key.upperBound + 1] == UInt8(ascii: ":")
+            else { return false }
+            at = member.value.upperBound
+            if index < members.count - 1 {
+                guard line[at] == UInt8(ascii: ",") else { return false }
+                at += 1
+            }
+        }
+        return at == line.count - 1
+    }
+
+    /// `"<RFC 3339 time>"`, as the canonical schema writes a row's time.
+    static func rowTime(_ microseconds: Int64) -> [UInt8] {
+        Array(("\"" + Timestamp(microsecondsSinceEpoch: microseconds).description + "\"").utf8)
+    }
+
+    // MARK: Writing
+
+    func payload(_ rows: [EventBlock.Row]) -> [UInt8] {
+        var out = ByteWriter()
+        var previous: Int64 = 0
+        for row in rows {
+            out.varint(row.timestamp &- previous)
+            previous = row.timestamp
+        }
+        out.uvarint(keys.count)
+        for key in keys { out.data(key) }
+        out.uvarint(shapes.count)
+        for shape in shapes {
+            out.uvarint(shape.count)
+            for id in shape { out.uvarint(id) }
+        }
+        for shape in rowShapes { out.uvarint(shape) }
+        for (id, column) in values.enumerated() { write(column, isTimestamp: keys[id] == Self.timestampKey, to: &out) }
+        for line in verbatim { out.data(line) }
+        return out.bytes
+    }
+
+    private func write(_ column: [ArraySlice<UInt8>], isTimestamp: Bool, to out: inout ByteWriter) {
+        if isTimestamp, timestampsAreRowTimes {
+            out.bytes.append(ColumnEncoding.rowTime.rawValue)
+            return
+        }
+        var distinct: [ArraySlice<UInt8>: Int] = [:]
+        var order: [ArraySlice<UInt8>] = []
+        for value in column where distinct[value] == nil {
+            distinct[value] = order.count
+            order.append(value)
+            if order.count > 256 { break }
+        }
+        if order.count == 1 {
+            out.bytes.append(ColumnEncoding.constant.rawValue)
+            out.data(order[0])
+        } else if order.count <= 256 {
+            out.bytes.append(ColumnEncoding.dictionary.rawValue)
+            out.uvarint(order.count)
+            for value in order { out.data(value) }
+            for value in column { out.bytes.append(UInt8(distinct[value]!)) }
+        } else {
+            out.bytes.append(ColumnEncoding.plain.rawValue)
+            for value in column { out.uvarint(value.count) }
+            for value in column { out.bytes.append(contentsOf: value) }
+        }
+    }
+
+    // MARK: Reading
+
+    /// The `count` rows that `payload` holds.
+    static func rows(_ payload: [UInt8], count: Int) throws(BlockError) -> [EventBlock.Row] {
+        var reader = ByteReader(payload)
+        var times: [Int64] = []
+        times.reserveCapacity(count)
+        var time: Int64 = 0
+        for _ in 0..<count {
+            time = time &+ (try reader.varint())
+            times.append(time)
+        }
+        let keyCount = try reader.count(atMost: payload.count)
+        var keys: [Range<Int>] = []
+        for _ in 0..<keyCount { keys.append(try reader.data()) }
+        let shapeCount = try reader.count(atMost: payload.count)
+        var shapes: [[Int]] = [[]]
+        for _ in 0..<shapeCount {
+            let length = try reader.count(atMost: payload.count)
+            var shape: [Int] = []
+            for _ in 0..<length { shape.append(try reader.count(atMost: keyCount - 1)) }
+            shapes.append(shape)
+        }
+        var rowShapes: [Int] = []
+        var occurrences = [Int](repeating: 0, count: keyCount)
+        var verbatimCount = 0
+        for _ in 0..<count {
+            let shape = try reader.count(atMost: shapeCount)
+            rowShapes.append(shape)
+            if shape == 0 { verbatimCount += 1 }
+            for id in shapes[shape] { occurrences[id] += 1 }
+        }
+        var columns: [[Range<Int>]] = []
+        for id in 0..<keyCount {
+            columns.append(try readColumn(&reader, count: occurrences[id], isTimestamp: payload[keys[id]].elementsEqual(timestampKey)))
+        }
+        var verbatim: [Range<Int>] = []
+        for _ in 0..<verbatimCount { verbatim.append(try reader.data()) }
+        guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
+
+        var rows: [EventBlock.Row] = []
+        rows.reserveCapacity(count)
+        var next = [Int](repeating: 0, count: keyCount)
+        var nextVerbatim = 0
+        for (index, shape) in rowShapes.enumerated() {
+            if shape == 0 {
+                rows.append(EventBlock.Row(timestamp: times[index], line: Array(payload[verbatim[nextVerbatim]])))
+                nextVerbatim += 1
+                continue
+            }
+            var line: [UInt8] = [UInt8(ascii: "{")]
+            for (position, id) in shapes[shape].enumerated() {
+                if position > 0 { line.append(UInt8(ascii: ",")) }
+                line.append(UInt8(ascii: "\""))
+                line.append(contentsOf: payload[keys[id]])
+                line.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+                let range = columns[id][next[id]]
+                next[id] += 1
+                // An empty range in a row-time column stands for the row's own time.
+                if range.isEmpty, payload[keys[id]].elementsEqual(timestampKey) {
+                    line.append(contentsOf: rowTime(times[index]))
+                } else {
+                    line.append(contentsOf: payload[range])
+                }
+            }
+            line.append(UInt8(ascii: "}"))
+            rows.append(EventBlock.Row(timestamp: times[index], line: line))
+        }
+        return rows
+    }
+
+    /// The ranges of a column's `count` values in the payload (empty ranges for row times).
+    private static func readColumn(_ reader: inout ByteReader, count: Int, isTimestamp: Bool) throws(BlockError) -> [Range<Int>] {
+        guard let encoding = ColumnEncoding(rawValue: try reader.byte()) else { throw .corrupt("an unknown column encoding") }
+        switch encoding {
+        case .rowTime:
+            guard isTimestamp else { throw .corrupt("row times in a column that is not `timestamp`") }
+            return Array(repeating: 0..<0, count: count)
+        case .constant:
+            let value = try reader.data()
+            guard !value.isEmpty else { throw .corrupt("an empty value") }
+            return Array(repeating: value, count: count)
+        case .dictionary:
+            let size = try reader.count(atMost: 256)
+            var dictionary: [Range<Int>] = []
+            for _ in 0..<size { dictionary.append(try reader.data()) }
+            var out: [Range<Int>] = []
+            out.reserveCapacity(count)
+            for _ in 0..<count {
+                let index = Int(try reader.byte())
+                guard index < dictionary.count, !dictionary[index].isEmpty else { throw .corrupt("a dictionary index past its values") }
+                out.append(dictionary[index])
+            }
+            return out
+        case .plain:
+            var lengths: [Int] = []
+            lengths.reserveCapacity(count)
+            for _ in 0..<count { lengths.append(try reader.count(atMost: reader.bytes.count)) }
+            var out: [Range<Int>] = []
+            out.reserveCapacity(count)
+            for length in lengths {
+                guard length > 0, reader.bytes.count - reader.offset >= length else { throw .corrupt("a value runs past the end") }
+                out.append(reader.offset..<(reader.offset + length))
+                try reader.skip(length)
+            }
+            return out
+        }
+    }
+}

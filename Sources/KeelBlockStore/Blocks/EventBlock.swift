@@ -1,0 +1,114 @@
+import CZlib
+import Keel
+
+/// An immutable block of events in time order, stored as columns: one per top-level field of the canonical lines,
+/// each written the cheapest way its values allow (``ColumnEncoding``), and all of them compressed as one zstd
+/// frame. Lines come back byte for byte as they went in.
+///
+/// A line is taken apart into its members, in order (its "shape": which keys, in which order). Rebuilding
+/// `{"key":value,…}` from the shape and the values' text must give the line back exactly; a line for which it would
+/// not (whitespace between tokens, say) is kept whole instead.
+///
+/// Layout: `KBLK`, a version byte, the row count, the payload's size, the first and last timestamps (so that a
+/// reader can skip a block by its header alone), the compressed payload's length, a CRC-32 of all of these and the
+/// payload, then the payload. A block that has been changed in any way fails its checksum: it is reported, never
+/// misread.
+package enum EventBlock {
+    package static let maximumRows = 65_536
+    /// The most a payload may hold, decompressed: a header that claims more is corrupt, not an allocation.
+    static let maximumPayload = 256 << 20
+    static let magic: [UInt8] = Array("KBLK".utf8)
+    static let version: UInt8 = 1
+
+    package struct Row: Equatable {
+        /// Microseconds since the epoch: what the store sorts and filters by.
+        package var timestamp: Int64
+        package var line: [UInt8]
+
+        package init(timestamp: Int64, line: [UInt8]) {
+            self.timestamp = timestamp
+            self.line = line
+        }
+    }
+
+    /// What a block's header says, read without decompressing it.
+    package struct Header: Equatable {
+        package var rows: Int
+        package var first: Int64
+        package var last: Int64
+    }
+
+    // MARK: Writing
+
+    /// `rows` (1 to ``maximumRows``, in the order they are to be read back) as one block.
+    package static func encode(_ rows: [Row]) throws(BlockError) -> [UInt8] {
+        guard !rows.isEmpty, rows.count <= maximumRows else {
+            throw .invalidInput("a block holds 1 to \(maximumRows) events, not \(rows.count)")
+        }
+        var columns = ColumnSet()
+        for row in rows { columns.add(row) }
+        let payload = columns.payload(rows)
+        guard payload.count <= maximumPayload else { throw .invalidInput("\(payload.count) bytes of columns is over the limit of \(maximumPayload)") }
+        let compressed = try Zstd.compress(payload)
+        var header = ByteWriter()
+        header.bytes = magic
+        header.bytes.append(version)
+        header.uvarint(rows.count)
+        header.uvarint(payload.count)
+        header.varint(rows.map(\.timestamp).min()!)
+        header.varint(rows.map(\.timestamp).max()!)
+        header.uvarint(compressed.count)
+        let checksum = crc(header.bytes[...], compressed[...])
+        header.uint32(checksum)
+        return header.bytes + compressed
+    }
+
+    // MARK: Reading
+
+    /// The header of `block`, checked for shape but not against its checksum (``decode(_:)`` checks that).
+    package static func header(_ block: [UInt8]) throws(BlockError) -> Header {
+        var reader = ByteReader(block)
+        return try readHeader(&reader).header
+    }
+
+    /// The rows of `block`, as they were written.
+    package static func decode(_ block: [UInt8]) throws(BlockError) -> [Row] {
+        var reader = ByteReader(block)
+        let (header, size, compressedLength) = try readHeader(&reader)
+        let checked = reader.offset
+        let checksum = try reader.uint32()
+        guard block.count - reader.offset == compressedLength else { throw .corrupt("the payload is \(block.count - reader.offset) bytes, not \(compressedLength)") }
+        let payload = block[reader.offset...]
+        guard crc(block[..<checked], payload) == checksum else { throw .corrupt("the checksum does not match") }
+        return try ColumnSet.rows(Zstd.decompress(payload, size: size), count: header.rows)
+    }
+
+    /// The rows of a block's payload (its columns, decompressed), read without the header and its checksum: what the
+    /// fuzz target drives, as if damaged columns had come with a checksum that matched.
+    package static func rows(ofPayload payload: [UInt8], count: Int) throws(BlockError) -> [Row] {
+        guard count > 0, count <= maximumRows else { throw .corrupt("a block of \(count) rows") }
+        return try ColumnSet.rows(payload, count: count)
+    }
+
+    private static func readHeader(_ reader: inout ByteReader) throws(BlockError) -> (header: Header, size: Int, compressedLength: Int) {
+        for byte in magic { guard try reader.byte() == byte else { throw .corrupt("not a Keel block") } }
+        let version = try reader.byte()
+        guard version == Self.version else { throw .corrupt("block version \(version); this keel reads version \(Self.version)") }
+        let rows = try reader.count(atMost: maximumRows)
+        guard rows > 0 else { throw .corrupt("a block of no rows") }
+        let size = try reader.count(atMost: maximumPayload)
+        let first = try reader.varint()
+        let last = try reader.varint()
+        let compressedLength = try reader.count(atMost: reader.bytes.count)
+        return (Header(rows: rows, first: first, last: last), size, compressedLength)
+    }
+
+    /// CRC-32 (zlib's) of `parts`, one after the other.
+    private static func crc(_ parts: ArraySlice<UInt8>...) -> UInt32 {
+        var value = crc32(0, nil, 0)
+        for part in parts {
+            value = part.withUnsafeBufferPointer { crc32(value, $0.baseAddress, UInt32($0.count)) }
+        }
+        return UInt32(truncatingIfNeeded: value)
+    }
+}
