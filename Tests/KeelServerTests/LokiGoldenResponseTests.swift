@@ -9,7 +9,8 @@ import Testing
 /// differ by design:
 ///
 /// - stream labels are the canonical schema's low-cardinality fields (`level`, `service` …) and Loki's own labels
-///   (`job`, `filename`) are kept in `context`, where selectors and `by (…)` still find them;
+///   (`job`, `filename`) are kept in `context`: selectors, `by (…)`, `labels` and `label/<name>/values` find them, but
+///   they do not split streams;
 /// - levels are canonical (`info` is `INFO`), and a line is the canonical event (its `message` is what was pushed:
 ///   the comparison below reads each line's message);
 /// - `stats` vary from run to run and are left out of the comparison.
@@ -73,7 +74,9 @@ import Testing
          #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1569266700,"2"]}]}}"#),
         // "Query labels", "Query label values", "Query streams".
         ("/loki/api/v1/labels?start=1569266400000000000&end=1569267000000000000",
-         #"{"status":"success","data":["event","level"]}"#),
+         #"{"status":"success","data":["event","filename","job","level"]}"#),
+        ("/loki/api/v1/label/job/values?start=1569266400000000000&end=1569267000000000000",
+         #"{"status":"success","data":["varlogs"]}"#),
         ("/loki/api/v1/label/level/values?start=1569266400000000000&end=1569267000000000000",
          #"{"status":"success","data":["INFO","WARN"]}"#),
         ("/loki/api/v1/series?match%5B%5D=\(encode(#"{job="varlogs"}"#))&start=1569266400000000000&end=1569267000000000000",

@@ -6,21 +6,25 @@ import KeelStore
 /// yet.
 extension LogQLEngine {
     /// The label names of the tenant's events between `start` and `end`, sorted; only in the events of `selector`
-    /// when given (Grafana's label browser narrows with one).
+    /// when given (Grafana's label browser narrows with one). Besides the stream labels, the names of `context`'s
+    /// members: a Loki stream's own labels (`job`, `filename`) are kept there, and a selector finds them by name.
     public func labelNames(selector: LogSelector? = nil, tenant: String, start: Int64, end: Int64) throws(QueryFailure) -> [String] {
         var names: Set<String> = []
         try checkedScan(selector, tenant: tenant, start: start, end: end) { record in
             names.formUnion(record.labels.keys)
+            names.formUnion(record.contextNames)
             return true
         }
         return names.sorted()
     }
 
-    /// The values of label `name` between `start` and `end`, sorted; only in the events of `selector` when given.
+    /// The values of label `name` (a stream label, or a member of `context`) between `start` and `end`, sorted; only
+    /// in the events of `selector` when given.
     public func labelValues(_ name: String, selector: LogSelector?, tenant: String, start: Int64, end: Int64) throws(QueryFailure) -> [String] {
         var values: Set<String> = []
+        let isStreamLabel = LogRecord.streamLabelNames.contains(name)
         try checkedScan(selector, tenant: tenant, start: start, end: end) { record in
-            if let value = record.labels[name] { values.insert(value) }
+            if let value = record.label(name) ?? (isStreamLabel ? nil : record.contextValue(name)) { values.insert(value) }
             return true
         }
         return values.sorted()

@@ -116,6 +116,22 @@ struct LogRecord {
         }
     }
 
+    /// The names of `context`'s members, as labels name them: where ingest keeps a Loki stream's own labels (`job`,
+    /// `filename` …), which label browsers list beside the stream labels.
+    var contextNames: [String] {
+        withStored { bytes in fields.filter(\.inContext).map { Self.labelName(Self.key($0.member, bytes)) } }
+    }
+
+    /// The last member of `context` named `name` (as labels name them).
+    func contextValue(_ name: String) -> String? {
+        withStored { bytes in
+            for field in fields.reversed() where field.inContext && Self.labelName(Self.key(field.member, bytes)) == name {
+                return Self.text(field.member, bytes)
+            }
+            return nil
+        }
+    }
+
     /// Every label: the stored line's stream labels, with what the pipeline set or dropped.
     var labels: [String: String] {
         var labels: [String: String] = [:]
