@@ -36,7 +36,7 @@ final class Partition: Sendable {
     /// What the writer keeps of the newest chunk between appends.
     struct WriterChunk {
         /// Its Bloom filter over the id fields, with its first and last seq.
-        var filter: (chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)?
+        var filter: (chunk: Int64, first: Int64, last: Int64, filter: BloomFilter)?
         /// Its distinct messages: what its documents in the text index hold.
         var text: ChunkText?
     }
@@ -45,7 +45,7 @@ final class Partition: Sendable {
     /// Readers' cache of chunk filters: chunk → (first seq, last seq when read, filter). Only the newest chunk
     /// changes, so a lookup re-reads just the chunks from the newest cached one on (reading every chunk's blob per
     /// lookup grows with the store).
-    private let filters = Mutex<[Int64: (first: Int64, last: Int64, filter: IDBloomFilter)]>([:])
+    private let filters = Mutex<[Int64: (first: Int64, last: Int64, filter: BloomFilter)]>([:])
 
     init(path: String, day: Int, durability: SQLiteLogStore.Durability) throws {
         self.day = day
@@ -88,7 +88,7 @@ final class Partition: Sendable {
                         filter BLOB NOT NULL);
                     """)
             if let row = try Row.fetchOne(db, sql: "SELECT chunk, first_seq, last_seq, filter FROM chunks ORDER BY chunk DESC LIMIT 1"),
-                let filter = IDBloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data()))
+                let filter = BloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data()))
             {
                 let chunk: Int64 = row["chunk"]
                 let text = ChunkText(chunk: chunk, messages: try Self.messages(db, chunk: chunk).map(\.message))
@@ -162,7 +162,7 @@ final class Partition: Sendable {
             // columns and index entries).
             var text = state.text
             var documents: [(rowid: Int64, text: String)] = []
-            var touched: [(chunk: Int64, first: Int64, last: Int64, filter: IDBloomFilter)] = []
+            var touched: [(chunk: Int64, first: Int64, last: Int64, filter: BloomFilter)] = []
             var chunk = state.filter
             for (seq, index) in kept {
                 let number = seq / Self.chunkSize
@@ -171,10 +171,10 @@ final class Partition: Sendable {
                 if let document = text!.add(event.message) { documents.append(document) }
                 if chunk?.chunk != number {
                     if let done = chunk { touched.append(done) }
-                    chunk = (number, seq, seq, IDBloomFilter(capacity: Int(Self.chunkSize) * Self.idsPerEvent))
+                    chunk = (number, seq, seq, BloomFilter(capacity: Int(Self.chunkSize) * Self.idsPerEvent))
                 }
                 chunk!.last = seq
-                for (field, value) in event.ids { chunk!.filter.insert(IDBloomFilter.Probe(field, value)) }
+                for (field, value) in event.ids { chunk!.filter.insert(BloomFilter.Probe(field, value)) }
                 appendedBytes += event.line.utf8.count + 100
             }
             try insertDocuments(db, documents)
@@ -404,10 +404,10 @@ final class Partition: Sendable {
             let chunk: Int64 = row["chunk"]
             let last: Int64 = row["last_seq"]
             if filters.withLock({ $0[chunk]?.last }) == last { continue }
-            guard let filter = IDBloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data())) else { continue }
+            guard let filter = BloomFilter(bytes: [UInt8](row["filter"] as Data? ?? Data())) else { continue }
             filters.withLock { $0[chunk] = (row["first_seq"], last, filter) }
         }
-        let probes = ids.map { IDBloomFilter.Probe($0.key, $0.value) }
+        let probes = ids.map { BloomFilter.Probe($0.key, $0.value) }
         let all = filters.withLock { $0 }
         return all.keys.sorted().filter { chunk in probes.allSatisfy(all[chunk]!.filter.mightContain) }
     }

@@ -1,23 +1,23 @@
-import KeelStore
-/// A Bloom filter over the id values of one chunk of events: "might this chunk hold `request_id = X`?" with no
-/// false negatives and about 1 % false positives at the chunk's designed size.
+/// A Bloom filter over what a group of stored events holds — its id values, the trigrams of its messages: "might
+/// this chunk (or block) hold `request_id = X`, or the text `timeout`?" with no false negatives and about 1 % false
+/// positives at the filter's designed size.
 ///
 /// Why not an index: the ids are random, so a B-tree over each of them dirties a page per event per index, which
-/// costs most of the ingest rate (docs/benchmarks.md, "Design measurements"). A chunk's filter is one small blob written when the chunk is, and a lookup reads
-/// every chunk's filter (cached) and then scans only the chunks that might match — the approach of Loki's chunk
-/// index and ClickHouse's skip indexes.
-struct IDBloomFilter: Equatable {
+/// costs most of the ingest rate (docs/benchmarks.md, "Design measurements"). A group's filter is one small blob
+/// written with the group, and a lookup tests every group's filter (cached) and then scans only the groups that
+/// might match — the approach of Loki's chunk index, ClickHouse's skip indexes and VictoriaLogs' per-block filters.
+package struct BloomFilter: Equatable, Sendable {
     /// The filter's bits, 64 per word.
-    private(set) var words: [UInt64]
+    package private(set) var words: [UInt64]
     static let hashes = 7
 
     /// A filter sized for `capacity` values at ~1 % false positives (~9.6 bits per value).
-    init(capacity: Int) {
+    package init(capacity: Int) {
         let bits = max(64, capacity * 10)
         words = Array(repeating: 0, count: (bits + 63) / 64)
     }
 
-    init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard !bytes.isEmpty, bytes.count % 8 == 0 else { return nil }
         words = stride(from: 0, to: bytes.count, by: 8).map { start in
             var word: UInt64 = 0
@@ -27,29 +27,41 @@ struct IDBloomFilter: Equatable {
     }
 
     /// Little-endian bytes, as stored.
-    var bytes: [UInt8] {
+    package var bytes: [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(words.count * 8)
         for word in words { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt64(i)))) } }
         return out
     }
 
-    /// The bit positions of one id, computed once and tested against any number of filters.
-    struct Probe {
+    /// The bit positions of one value, computed once and tested against any number of filters.
+    package struct Probe: Hashable, Sendable {
         let h1: UInt64
         let h2: UInt64
 
-        init(_ field: IDField, _ value: String) {
+        /// An id value of `field`.
+        package init(_ field: IDField, _ value: String) {
             var hash = StableHash()
             hash.add(field.rawValue)
             hash.add(value)
+            self.init(hash)
+        }
+
+        /// A token: any bytes (a trigram of a message, say).
+        package init(token: some Sequence<UInt8>) {
+            var hash = StableHash()
+            hash.add(bytes: token)
+            self.init(hash)
+        }
+
+        private init(_ hash: StableHash) {
             // Double hashing (Kirsch–Mitzenmacher): position i is h1 + i·h2.
             h1 = hash.value & 0xFFFF_FFFF
             h2 = (hash.value >> 32) | 1
         }
     }
 
-    mutating func insert(_ probe: Probe) {
+    package mutating func insert(_ probe: Probe) {
         let bitCount = UInt64(words.count * 64)
         for i in 0..<UInt64(Self.hashes) {
             let bit = (probe.h1 &+ i &* probe.h2) % bitCount
@@ -57,7 +69,7 @@ struct IDBloomFilter: Equatable {
         }
     }
 
-    func mightContain(_ probe: Probe) -> Bool {
+    package func mightContain(_ probe: Probe) -> Bool {
         let bitCount = UInt64(words.count * 64)
         for i in 0..<UInt64(Self.hashes) {
             let bit = (probe.h1 &+ i &* probe.h2) % bitCount
@@ -69,11 +81,15 @@ struct IDBloomFilter: Equatable {
 
 /// FNV-1a, 64 bits, with a final avalanche: a hash that is the same in every process and on every machine, as the
 /// filters and dedupe keys on disk need (Swift's `Hasher` is seeded per process).
-struct StableHash {
+package struct StableHash {
     private(set) var state: UInt64 = 0xCBF2_9CE4_8422_2325
 
-    mutating func add(_ text: String) {
-        for byte in text.utf8 {
+    package init() {}
+
+    package mutating func add(_ text: String) { add(bytes: text.utf8) }
+
+    package mutating func add(bytes: some Sequence<UInt8>) {
+        for byte in bytes {
             state ^= UInt64(byte)
             state = state &* 0x0000_0100_0000_01B3
         }
@@ -82,7 +98,7 @@ struct StableHash {
         state = state &* 0x0000_0100_0000_01B3
     }
 
-    var value: UInt64 {
+    package var value: UInt64 {
         var z = state
         z = (z ^ (z >> 33)) &* 0xFF51_AFD7_ED55_8CCD
         z = (z ^ (z >> 33)) &* 0xC4CE_B9FE_1A85_EC53

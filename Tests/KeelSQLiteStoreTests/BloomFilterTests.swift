@@ -2,18 +2,18 @@
 import KeelStore
 import Testing
 
-@Suite struct IDBloomFilterTests {
+@Suite struct BloomFilterTests {
     @Test func noFalseNegativesFewFalsePositivesAndAStableEncoding() throws {
-        var filter = IDBloomFilter(capacity: 4096)
+        var filter = BloomFilter(capacity: 4096)
         for n in 0..<4096 { filter.insert(.init(.requestID, "req-\(n)")) }
         #expect((0..<4096).allSatisfy { filter.mightContain(.init(.requestID, "req-\($0)")) })
         let falsePositives = (0..<10_000).filter { filter.mightContain(.init(.requestID, "other-\($0)")) }.count
         #expect(falsePositives < 300, "\(falsePositives) of 10,000 (designed for ~1 %)")
         #expect(!filter.mightContain(.init(.traceID, "req-1")) || !filter.mightContain(.init(.traceID, "req-2")), "fields are apart")
-        let decoded = try #require(IDBloomFilter(bytes: filter.bytes))
+        let decoded = try #require(BloomFilter(bytes: filter.bytes))
         #expect(decoded == filter)
-        #expect(IDBloomFilter(bytes: []) == nil)
-        #expect(IDBloomFilter(bytes: [1, 2, 3]) == nil)
+        #expect(BloomFilter(bytes: []) == nil)
+        #expect(BloomFilter(bytes: [1, 2, 3]) == nil)
     }
 
     @Test func theHashIsTheSameInEveryProcess() {

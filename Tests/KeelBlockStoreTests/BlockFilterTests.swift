@@ -1,0 +1,42 @@
+import Keel
+import KeelStore
+@testable import KeelBlockStore
+import Testing
+
+/// A block's filter never says no to what the block holds, and mostly says no to what it does not.
+struct BlockFilterTests {
+    @Test func whatABlockHoldsIsNeverRuledOut() throws {
+        let rows = EventBlockTests.variedRows(900)
+        let filter = BlockFilter(rows: rows)
+        var checked = 0
+        for row in rows {
+            let line = String(decoding: row.line, as: UTF8.self)
+            let message = StoredEvent.message(of: line)
+            // Every substring of three characters or more, and the whole message in other cases.
+            let characters = Array(message)
+            for start in stride(from: 0, to: characters.count, by: 3) {
+                for length in [3, 5, 11] where start + length <= characters.count {
+                    let part = String(characters[start..<(start + length)])
+                    #expect(filter.mightContain(text: part), "\(part) of \(message)")
+                    checked += 1
+                }
+            }
+            #expect(filter.mightContain(text: message.uppercased()))
+            #expect(filter.mightContain(text: message.lowercased()))
+            if let id = (try? JSONParser.parse(line))?["request_id"]?.stringValue { #expect(filter.mightContain(.requestID, id)) }
+        }
+        #expect(checked > 1_000)
+        #expect(filter.mightContain(text: "ZOË A PAYÉ"), "folded as searches fold")
+        #expect(filter.mightContain(text: "ab"), "text under three bytes cannot be ruled out")
+    }
+
+    @Test func whatItDoesNotHoldIsMostlyRuledOut() throws {
+        let filter = BlockFilter(rows: EventBlockTests.variedRows(900))
+        let words = (0..<2_000).map { "absent-\($0)-word" }
+        let passed = words.filter { filter.mightContain(text: $0) }.count
+        #expect(passed < 60, "\(passed) of 2,000 absent words passed (designed for ~1 %)")
+        let ids = (0..<2_000).filter { filter.mightContain(.requestID, "req-x\($0)") }.count
+        #expect(ids < 60, "\(ids) of 2,000 absent ids passed")
+        #expect(BlockFilter(bytes: filter.bytes) == filter)
+    }
+}
