@@ -151,10 +151,11 @@ struct MetricEvaluator {
         return series
     }
 
-    /// `[from, to)` cut into one slice per core for a range of an hour or more (smaller ones are read whole).
+    /// `[from, to)` cut into one slice per core (at most 8, so that a big machine does not queue a query's reads on
+    /// the store's few reader connections) for a range of an hour or more; smaller ones are read whole.
     static func slices(_ from: Int64, _ to: Int64) -> [(Int64, Int64)] {
         let (length, overflow) = to.subtractingReportingOverflow(from)
-        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let cores = min(ProcessInfo.processInfo.activeProcessorCount, 8)
         guard !overflow, length >= 3_600_000_000_000, cores > 1 else { return [(from, to)] }
         let size = length / Int64(cores)
         return (0..<cores).map { n in (from + Int64(n) * size, n == cores - 1 ? to : from + Int64(n + 1) * size) }

@@ -1,0 +1,65 @@
+import CZlib
+
+/// The records of a head's write-ahead log, as bytes: each is its length, a CRC-32 of its body, and the body (the
+/// event's arrival number, its time, its line). Reading stops at the first record that is cut short or fails its
+/// checksum — what a crash in the middle of a write leaves — and says how many bytes before it are sound, so the
+/// log is cut back there and appends go on after the last whole record.
+package enum HeadLogRecords {
+    package struct Record: Equatable, Sendable {
+        /// The event's place in its tenant's arrival order.
+        package var seq: Int64
+        /// Microseconds since the epoch.
+        package var timestamp: Int64
+        package var line: [UInt8]
+
+        package init(seq: Int64, timestamp: Int64, line: [UInt8]) {
+            self.seq = seq
+            self.timestamp = timestamp
+            self.line = line
+        }
+    }
+
+    /// A body longer than this is not a record this build wrote (a line is at most a few MiB).
+    static let maximumBody = 64 << 20
+
+    /// `records` as log bytes, appended to `out`.
+    package static func append(_ records: [Record], to out: inout [UInt8]) {
+        for record in records {
+            var body = ByteWriter()
+            body.varint(record.seq)
+            body.varint(record.timestamp)
+            body.bytes.append(contentsOf: record.line)
+            var framed = ByteWriter()
+            framed.uvarint(body.bytes.count)
+            framed.uint32(checksum(body.bytes[...]))
+            out.append(contentsOf: framed.bytes)
+            out.append(contentsOf: body.bytes)
+        }
+    }
+
+    /// What reading `bytes` from the start gives: the whole records, in order, and the length of the sound prefix
+    /// they occupy (`bytes.count` when nothing was cut or damaged).
+    package static func read(_ bytes: [UInt8]) -> (records: [Record], soundLength: Int) {
+        var records: [Record] = []
+        var reader = ByteReader(bytes)
+        var sound = 0
+        while !reader.isAtEnd {
+            guard let length = try? reader.count(atMost: maximumBody), let sum = try? reader.uint32(),
+                bytes.count - reader.offset >= length
+            else { break }
+            let body = bytes[reader.offset..<(reader.offset + length)]
+            guard checksum(body) == sum else { break }
+            var fields = ByteReader(Array(body))
+            guard let seq = try? fields.varint(), let timestamp = try? fields.varint() else { break }
+            records.append(Record(seq: seq, timestamp: timestamp, line: Array(body.dropFirst(fields.offset))))
+            try? reader.skip(length)
+            sound = reader.offset
+        }
+        return (records, sound)
+    }
+
+    private static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
+        let value = bytes.withUnsafeBufferPointer { crc32(crc32(0, nil, 0), $0.baseAddress, UInt32($0.count)) }
+        return UInt32(truncatingIfNeeded: value)
+    }
+}
