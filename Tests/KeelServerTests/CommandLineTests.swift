@@ -146,22 +146,28 @@ import Testing
     }
 }
 
-/// What a child process prints on one pipe, collected by the pipe's readability handler (on its own thread).
+/// What a child process prints on one pipe, collected on a thread of its own as it comes.
 final class Printed: @unchecked Sendable {
     private let lock = NSLock()
     private var data = Data()
     private var done = false
 
+    /// Reads `pipe` to its end on a thread of its own (not the concurrency pool's: the in-process server needs those),
+    /// keeping what has come so far readable. Blocking reads, not `readabilityHandler`: under the whole suite's load
+    /// the handler was seen to stop short of the end of a process's output.
     init(_ pipe: Pipe) {
-        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let more = handle.availableData
-            // Empty means end of file: stop, or the handler is called again and again.
-            if more.isEmpty { handle.readabilityHandler = nil }
-            lock.withLock {
-                data += more
-                if more.isEmpty { done = true }
+        let handle = pipe.fileHandleForReading
+        let thread = Thread { [self] in
+            while true {
+                let more = handle.availableData
+                lock.withLock {
+                    data += more
+                    if more.isEmpty { done = true }
+                }
+                if more.isEmpty { return }
             }
         }
+        thread.start()
     }
 
     var text: String { lock.withLock { String(decoding: data, as: UTF8.self) } }
