@@ -18,7 +18,7 @@ package final class HeadLog {
 
     package let path: String
     private let durability: Durability
-    private let descriptor: Int32
+    private var descriptor: Int32
 
     /// Opens (or creates) the log at `path`; `recovered` is every whole record it held.
     package init(path: String, durability: Durability) throws(HeadLogError) {
@@ -60,22 +60,57 @@ package final class HeadLog {
     package func append(_ records: [HeadLogRecords.Record]) throws(HeadLogError) {
         var bytes: [UInt8] = []
         HeadLogRecords.append(records, to: &bytes)
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { write(descriptor, $0.baseAddress! + written, $0.count - written) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw .system("write \(path)", errno)
-            }
-            written += result
-        }
+        try Self.writeAll(bytes, to: descriptor, path: path)
         if durability == .full, fsync(descriptor) != 0 { throw .system("fsync \(path)", errno) }
+    }
+
+    /// Replaces the log's contents with `records` at once: they are written to a new file that then takes the log's
+    /// name, so a crash leaves either the old log or the new one, never a log without events it had acknowledged.
+    package func replace(with records: [HeadLogRecords.Record]) throws(HeadLogError) {
+        let temporary = path + ".new"
+        let file = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard file >= 0 else { throw .system("open \(temporary)", errno) }
+        var bytes: [UInt8] = []
+        HeadLogRecords.append(records, to: &bytes)
+        do throws(HeadLogError) {
+            try Self.writeAll(bytes, to: file, path: temporary)
+            if durability == .full, fsync(file) != 0 { throw .system("fsync \(temporary)", errno) }
+            guard rename(temporary, path) == 0 else { throw .system("rename \(temporary)", errno) }
+        } catch {
+            close(file)
+            unlink(temporary)
+            throw error
+        }
+        if durability == .full { Self.syncDirectory(of: path) }
+        close(descriptor)
+        descriptor = file
     }
 
     /// Empties the log (its records are in blocks now).
     package func reset() throws(HeadLogError) {
         guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else { throw .system("reset \(path)", errno) }
         if durability == .full, fsync(descriptor) != 0 { throw .system("fsync \(path)", errno) }
+    }
+
+    private static func writeAll(_ bytes: [UInt8], to file: Int32, path: String) throws(HeadLogError) {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { write(file, $0.baseAddress! + written, $0.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw .system("write \(path)", errno)
+            }
+            written += result
+        }
+    }
+
+    /// fsyncs the directory holding `path`, so that a rename in it survives power loss.
+    private static func syncDirectory(of path: String) {
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let file = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        guard file >= 0 else { return }
+        fsync(file)
+        close(file)
     }
 
     private static func readAll(_ descriptor: Int32) throws(HeadLogError) -> [UInt8] {

@@ -1,0 +1,68 @@
+import Foundation
+@testable import KeelBlockStore
+import Testing
+
+/// The head keeps what was acknowledged through any crash, and flushing repeats nothing.
+struct HeadTests {
+    static func record(_ seq: Int64) -> HeadLogRecords.Record {
+        // Times not in arrival order: a block gets them sorted.
+        HeadLogRecords.Record(seq: seq, timestamp: 1_795_392_000_000_000 + (seq * 7919) % 50 * 1_000, line: Array(#"{"message":"event \#(seq)"}"#.utf8))
+    }
+
+    static func path() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("keel-head-\(UUID()).log").path }
+
+    @Test func appendedEventsAreReadAndSurviveAReopen() throws {
+        let path = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let records = (1...30).map(Self.record)
+        do {
+            let head = try Head(path: path, durability: .normal, flushedThrough: 0, now: 0)
+            try head.append(Array(records.prefix(10)), now: 100)
+            try head.append(Array(records.dropFirst(10)), now: 200)
+            #expect(head.records == records)
+            #expect(head.size.events == 30)
+        }
+        let reopened = try Head(path: path, durability: .normal, flushedThrough: 0, now: 300)
+        #expect(reopened.records == records)
+    }
+
+    @Test func aFlushInTwoStepsLosesNothingAndRepeatsNothing() throws {
+        let path = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let head = try Head(path: path, durability: .full, flushedThrough: 0, now: 0)
+        try head.append((1...20).map(Self.record), now: 10)
+        let pending = try #require(head.pending(limit: 12))
+        #expect(pending.through == 12)
+        #expect(pending.records.map(\.seq).sorted() == Array(1...12))
+        #expect(pending.records.map(\.timestamp) == pending.records.map(\.timestamp).sorted(), "oldest first")
+        // Events arrive between taking the pending ones and writing their block.
+        try head.append((21...25).map(Self.record), now: 20)
+
+        // A crash after the block is written but before `flushed`: the reopened head is told the blocks reach 12.
+        let afterCrash = try Head(path: path, durability: .full, flushedThrough: 12, now: 30)
+        #expect(afterCrash.records.map(\.seq) == Array(13...25))
+
+        try head.flushed(through: 12, now: 40)
+        #expect(head.records.map(\.seq) == Array(13...25))
+        // The log holds only what is left: reopened as if no block existed, it gives back exactly that.
+        #expect(try Head(path: path, durability: .full, flushedThrough: 0, now: 50).records.map(\.seq) == Array(13...25))
+        try head.flushed(through: 25, now: 60)
+        #expect(head.records.isEmpty)
+        #expect(head.pending(limit: 10) == nil)
+        #expect(try Head(path: path, durability: .full, flushedThrough: 0, now: 70).records.isEmpty)
+    }
+
+    @Test func itAsksToFlushAsThePolicySays() throws {
+        let path = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let head = try Head(path: path, durability: .normal, flushedThrough: 0, now: 0)
+        let policy = FlushPolicy(maximumRows: 10, maximumBytes: 1 << 20, maximumAge: 1_000)
+        #expect(head.decide(policy, now: 5) == .wait(until: nil))
+        try head.append((1...3).map(Self.record), now: 100)
+        #expect(head.decide(policy, now: 200) == .wait(until: 1_100))
+        #expect(head.decide(policy, now: 1_100) == .flush(.age))
+        try head.append((4...10).map(Self.record), now: 300)
+        #expect(head.decide(policy, now: 300) == .flush(.rows))
+        #expect(head.decide(policy, now: 300, closing: true) == .flush(.closing))
+    }
+}
