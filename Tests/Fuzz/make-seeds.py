@@ -117,7 +117,7 @@ for i, q in enumerate([
 write("query", "since", "since=15m&event=http.request&error_code=E1&cursor=20454.1767225600000000.12")
 write("last-event-id", "number", "12345")
 
-# Blocks (Sources/KeelBlockStore/Blocks): the payload of two rows — a line kept as columns (its time as the row's own,
+# Blocks (Sources/KeelBlockStore/Blocks): the payload of two rows (arrivals 41 and 40) — a line kept as columns (its time as the row's own,
 # its message a constant) and a line kept whole — alone (the row count, less one, first), and as a whole block: a zstd
 # frame of one raw block, the header, and zlib's CRC-32.
 def zigzag(n):
@@ -128,6 +128,7 @@ def data(b):
 
 t0 = 1795392000000000
 payload = varint(zigzag(t0)) + varint(zigzag(1000))
+payload += varint(zigzag(41)) + varint(zigzag(-1))
 payload += varint(2) + data(b"timestamp") + data(b"message")
 payload += varint(1) + varint(2) + varint(0) + varint(1)
 payload += varint(1) + varint(0)

@@ -30,7 +30,7 @@ struct EventBlockTests {
             case 7: text = Array(#"{"message":"same key","message":"twice","n":-0.5e-3}"#.utf8)
             default: text = Array("{}".utf8)
             }
-            rows.append(EventBlock.Row(timestamp: time, line: text))
+            rows.append(EventBlock.Row(timestamp: time, line: text, seq: Int64(n * 3 + 1)))
         }
         return rows
     }
@@ -97,8 +97,8 @@ struct EventBlockTests {
         let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fuzz/Corpus/block")
         let expected = [
-            EventBlock.Row(timestamp: 1_795_392_000_000_000, line: Self.line(1_795_392_000_000_000, #""message":"a""#)),
-            EventBlock.Row(timestamp: 1_795_392_000_001_000, line: Array("x y".utf8)),
+            EventBlock.Row(timestamp: 1_795_392_000_000_000, line: Self.line(1_795_392_000_000_000, #""message":"a""#), seq: 41),
+            EventBlock.Row(timestamp: 1_795_392_000_001_000, line: Array("x y".utf8), seq: 40),
         ]
         let block = [UInt8](try Data(contentsOf: corpus.appendingPathComponent("block")))
         #expect(try EventBlock.decode(block) == expected)

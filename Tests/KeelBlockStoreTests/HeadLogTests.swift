@@ -35,6 +35,6 @@ struct HeadLogTests {
     }
 
     @Test func aLogThatCannotBeOpenedSaysWhy() {
-        #expect(throws: HeadLogError.self) { try HeadLog(path: "/nonexistent-directory/head.log", durability: .normal) }
+        #expect(throws: FileFailure.self) { try HeadLog(path: "/nonexistent-directory/head.log", durability: .normal) }
     }
 }

@@ -100,6 +100,11 @@ struct ColumnSet {
             out.varint(row.timestamp &- previous)
             previous = row.timestamp
         }
+        previous = 0
+        for row in rows {
+            out.varint(row.seq &- previous)
+            previous = row.seq
+        }
         out.uvarint(keys.count)
         for key in keys { out.data(key) }
         out.uvarint(shapes.count)
@@ -152,6 +157,13 @@ struct ColumnSet {
             time = time &+ (try reader.varint())
             times.append(time)
         }
+        var seqs: [Int64] = []
+        seqs.reserveCapacity(count)
+        var seq: Int64 = 0
+        for _ in 0..<count {
+            seq = seq &+ (try reader.varint())
+            seqs.append(seq)
+        }
         let keyCount = try reader.count(atMost: payload.count)
         var keys: [Range<Int>] = []
         for _ in 0..<keyCount { keys.append(try reader.data()) }
@@ -186,7 +198,7 @@ struct ColumnSet {
         var nextVerbatim = 0
         for (index, shape) in rowShapes.enumerated() {
             if shape == 0 {
-                rows.append(EventBlock.Row(timestamp: times[index], line: Array(payload[verbatim[nextVerbatim]])))
+                rows.append(EventBlock.Row(timestamp: times[index], line: Array(payload[verbatim[nextVerbatim]]), seq: seqs[index]))
                 nextVerbatim += 1
                 continue
             }
@@ -206,7 +218,7 @@ struct ColumnSet {
                 }
             }
             line.append(UInt8(ascii: "}"))
-            rows.append(EventBlock.Row(timestamp: times[index], line: line))
+            rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index]))
         }
         return rows
     }

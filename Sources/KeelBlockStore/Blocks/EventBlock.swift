@@ -9,6 +9,8 @@ import Keel
 /// `{"key":value,…}` from the shape and the values' text must give the line back exactly; a line for which it would
 /// not (whitespace between tokens, say) is kept whole instead.
 ///
+/// Row times and arrival numbers are kept as zigzag deltas.
+///
 /// Layout: `KBLK`, a version byte, the row count, the payload's size, the first and last timestamps (so that a
 /// reader can skip a block by its header alone), the compressed payload's length, a CRC-32 of all of these and the
 /// payload, then the payload. A block that has been changed in any way fails its checksum: it is reported, never
@@ -20,14 +22,17 @@ package enum EventBlock {
     static let magic: [UInt8] = Array("KBLK".utf8)
     static let version: UInt8 = 1
 
-    package struct Row: Equatable {
+    package struct Row: Equatable, Sendable {
         /// Microseconds since the epoch: what the store sorts and filters by.
         package var timestamp: Int64
         package var line: [UInt8]
+        /// The event's place in its tenant's arrival order (0 when the writer has none to give).
+        package var seq: Int64
 
-        package init(timestamp: Int64, line: [UInt8]) {
+        package init(timestamp: Int64, line: [UInt8], seq: Int64 = 0) {
             self.timestamp = timestamp
             self.line = line
+            self.seq = seq
         }
     }
 

@@ -21,7 +21,7 @@ package final class Head: Sendable {
 
     /// Opens the head whose log is at `path`, keeping the logged events after arrival number `flushedThrough`;
     /// `now` (µs) stands for when they arrived.
-    package init(path: String, durability: HeadLog.Durability, flushedThrough: Int64, now: Int64) throws(HeadLogError) {
+    package init(path: String, durability: HeadLog.Durability, flushedThrough: Int64, now: Int64) throws(FileFailure) {
         let log = try HeadLog(path: path, durability: durability)
         let kept = log.recovered.filter { $0.seq > flushedThrough }
         state = Mutex(State(log: log, records: kept, bytes: kept.reduce(0) { $0 + $1.line.count }, oldestArrival: kept.isEmpty ? nil : now))
@@ -29,9 +29,9 @@ package final class Head: Sendable {
 
     /// Logs `records` (durably, as the log's durability says) and then keeps them; throws, keeping nothing, when the
     /// log cannot be written.
-    package func append(_ records: [HeadLogRecords.Record], now: Int64) throws(HeadLogError) {
+    package func append(_ records: [HeadLogRecords.Record], now: Int64) throws(FileFailure) {
         guard !records.isEmpty else { return }
-        try state.withLock { state throws(HeadLogError) in
+        try state.withLock { state throws(FileFailure) in
             try state.log.append(records)
             state.records += records
             state.bytes += records.reduce(0) { $0 + $1.line.count }
@@ -62,8 +62,8 @@ package final class Head: Sendable {
 
     /// Drops the events through arrival number `seq`, which are in a block now, and rewrites the log with the ones
     /// left (at once: ``HeadLog/replace(with:)``), so that it never grows past what the head holds.
-    package func flushed(through seq: Int64, now: Int64) throws(HeadLogError) {
-        try state.withLock { state throws(HeadLogError) in
+    package func flushed(through seq: Int64, now: Int64) throws(FileFailure) {
+        try state.withLock { state throws(FileFailure) in
             let left = state.records.filter { $0.seq > seq }
             if left.isEmpty { try state.log.reset() } else { try state.log.replace(with: left) }
             state.records = left

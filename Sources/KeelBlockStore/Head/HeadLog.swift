@@ -20,27 +20,18 @@ package final class HeadLog {
     private let durability: Durability
     private var descriptor: Int32
 
-    /// Opens (or creates) the log at `path`; `recovered` is every whole record it held.
-    package init(path: String, durability: Durability) throws(HeadLogError) {
-        let file = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard file >= 0 else { throw .system("open \(path)", errno) }
-        let contents: [UInt8]
-        do { contents = try Self.readAll(file) } catch {
-            close(file)
-            throw error
-        }
+    /// Opens (or creates) the log at `path`; ``recovered`` is every whole record it held.
+    package init(path: String, durability: Durability) throws(FileFailure) {
+        let contents = try DurableFiles.read(path, missingIsEmpty: true)
         let (records, soundLength) = HeadLogRecords.read(contents)
+        let file = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard file >= 0 else { throw FileFailure(what: "open \(path)", code: errno) }
         if soundLength < contents.count {
             guard ftruncate(file, off_t(soundLength)) == 0, fsync(file) == 0 else {
                 let code = errno
                 close(file)
-                throw .system("cut back \(path)", code)
+                throw FileFailure(what: "cut back \(path)", code: code)
             }
-        }
-        guard lseek(file, 0, SEEK_END) >= 0 else {
-            let code = errno
-            close(file)
-            throw .system("seek \(path)", code)
         }
         self.path = path
         self.durability = durability
@@ -57,84 +48,28 @@ package final class HeadLog {
     deinit { close(descriptor) }
 
     /// Appends `records` and returns once they are as durable as the log's durability says.
-    package func append(_ records: [HeadLogRecords.Record]) throws(HeadLogError) {
+    package func append(_ records: [HeadLogRecords.Record]) throws(FileFailure) {
         var bytes: [UInt8] = []
         HeadLogRecords.append(records, to: &bytes)
-        try Self.writeAll(bytes, to: descriptor, path: path)
-        if durability == .full, fsync(descriptor) != 0 { throw .system("fsync \(path)", errno) }
+        try DurableFiles.writeAll(bytes, to: descriptor, path: path)
+        if durability == .full, fsync(descriptor) != 0 { throw FileFailure(what: "fsync \(path)", code: errno) }
     }
 
-    /// Replaces the log's contents with `records` at once: they are written to a new file that then takes the log's
-    /// name, so a crash leaves either the old log or the new one, never a log without events it had acknowledged.
-    package func replace(with records: [HeadLogRecords.Record]) throws(HeadLogError) {
-        let temporary = path + ".new"
-        let file = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard file >= 0 else { throw .system("open \(temporary)", errno) }
+    /// Replaces the log's contents with `records` at once (``DurableFiles/write(_:to:)``): a crash leaves either the
+    /// old log or the new one, never a log without events it had acknowledged.
+    package func replace(with records: [HeadLogRecords.Record]) throws(FileFailure) {
         var bytes: [UInt8] = []
         HeadLogRecords.append(records, to: &bytes)
-        do throws(HeadLogError) {
-            try Self.writeAll(bytes, to: file, path: temporary)
-            if durability == .full, fsync(file) != 0 { throw .system("fsync \(temporary)", errno) }
-            guard rename(temporary, path) == 0 else { throw .system("rename \(temporary)", errno) }
-        } catch {
-            close(file)
-            unlink(temporary)
-            throw error
-        }
-        if durability == .full { Self.syncDirectory(of: path) }
+        try DurableFiles.write(bytes, to: path)
+        let file = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard file >= 0 else { throw FileFailure(what: "open \(path)", code: errno) }
         close(descriptor)
         descriptor = file
     }
 
     /// Empties the log (its records are in blocks now).
-    package func reset() throws(HeadLogError) {
-        guard ftruncate(descriptor, 0) == 0, lseek(descriptor, 0, SEEK_SET) == 0 else { throw .system("reset \(path)", errno) }
-        if durability == .full, fsync(descriptor) != 0 { throw .system("fsync \(path)", errno) }
-    }
-
-    private static func writeAll(_ bytes: [UInt8], to file: Int32, path: String) throws(HeadLogError) {
-        var written = 0
-        while written < bytes.count {
-            let result = bytes.withUnsafeBytes { write(file, $0.baseAddress! + written, $0.count - written) }
-            if result < 0 {
-                if errno == EINTR { continue }
-                throw .system("write \(path)", errno)
-            }
-            written += result
-        }
-    }
-
-    /// fsyncs the directory holding `path`, so that a rename in it survives power loss.
-    private static func syncDirectory(of path: String) {
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let file = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
-        guard file >= 0 else { return }
-        fsync(file)
-        close(file)
-    }
-
-    private static func readAll(_ descriptor: Int32) throws(HeadLogError) -> [UInt8] {
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .system("read", errno)
-            }
-            if count == 0 { return out }
-            out.append(contentsOf: buffer[0..<count])
-        }
-    }
-}
-
-/// Why a head's log cannot be used.
-package enum HeadLogError: Error, CustomStringConvertible {
-    case system(String, Int32)
-
-    package var description: String {
-        switch self {
-        case .system(let what, let code): "\(what): \(String(cString: strerror(code)))"
-        }
+    package func reset() throws(FileFailure) {
+        guard ftruncate(descriptor, 0) == 0 else { throw FileFailure(what: "reset \(path)", code: errno) }
+        if durability == .full, fsync(descriptor) != 0 { throw FileFailure(what: "fsync \(path)", code: errno) }
     }
 }

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Why a file of the store cannot be read or written: what was being done, and the system's error.
+package struct FileFailure: Error, CustomStringConvertible {
+    package let what: String
+    package let code: Int32
+    package var description: String { "\(what): \(String(cString: strerror(code)))" }
+}
+
+/// Files of the store, read and written whole, and written so that a crash leaves the old state or the new one: to
+/// a temporary name, fsync'd, renamed into place, and the directory fsync'd.
+enum DurableFiles {
+    typealias Failure = FileFailure
+
+    static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
+        let temporary = path + ".tmp"
+        let file = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard file >= 0 else { throw Failure(what: "open \(temporary)", code: errno) }
+        do {
+            try writeAll(bytes, to: file, path: temporary)
+        } catch {
+            close(file)
+            unlink(temporary)
+            throw error
+        }
+        guard fsync(file) == 0 else {
+            let code = errno
+            close(file)
+            unlink(temporary)
+            throw Failure(what: "fsync \(temporary)", code: code)
+        }
+        close(file)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw Failure(what: "rename \(temporary)", code: code)
+        }
+        syncDirectory(of: path)
+    }
+
+    /// Writes all of `bytes` at `file`'s position.
+    static func writeAll(_ bytes: [UInt8], to file: Int32, path: String) throws(Failure) {
+        var written = 0
+        while written < bytes.count {
+            let result = bytes.withUnsafeBytes { Glibc.write(file, $0.baseAddress! + written, $0.count - written) }
+            if result < 0 {
+                if errno == EINTR { continue }
+                throw Failure(what: "write \(path)", code: errno)
+            }
+            written += result
+        }
+    }
+
+    /// The whole file at `path`; an empty one when there is none and `missingIsEmpty`.
+    static func read(_ path: String, missingIsEmpty: Bool = false) throws(Failure) -> [UInt8] {
+        let file = open(path, O_RDONLY | O_CLOEXEC)
+        if file < 0, errno == ENOENT, missingIsEmpty { return [] }
+        guard file >= 0 else { throw Failure(what: "open \(path)", code: errno) }
+        defer { close(file) }
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Failure(what: "read \(path)", code: errno)
+            }
+            if count == 0 { return out }
+            out.append(contentsOf: buffer[0..<count])
+        }
+    }
+
+    /// fsyncs the directory holding `path`, so that a rename in it survives power loss.
+    static func syncDirectory(of path: String) {
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let file = open(directory.isEmpty ? "." : directory, O_RDONLY | O_CLOEXEC)
+        guard file >= 0 else { return }
+        fsync(file)
+        close(file)
+    }
+}
