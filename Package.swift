@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "KeelSupervisor", targets: ["KeelSupervisor"]),
         .library(name: "KeelStore", targets: ["KeelStore"]),
         .library(name: "KeelSQLiteStore", targets: ["KeelSQLiteStore"]),
+        .library(name: "KeelBlockStore", targets: ["KeelBlockStore"]),
         .library(name: "KeelQuery", targets: ["KeelQuery"]),
         .library(name: "KeelServer", targets: ["KeelServer"]),
         .executable(name: "keel", targets: ["keel"]),
@@ -97,7 +98,7 @@ let package = Package(
         ),
         // The system zstd, for the block store's compressed columns.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        // Store v2 (issue 17, being built): immutable blocks of events as compressed columns. Not yet a `LogStore`.
+        // Store v2 (issue 17, being built): compressed blocks of events and a head. `keel serve` does not use it yet.
         .target(
             name: "KeelBlockStore",
             dependencies: ["Keel", "KeelStore", "CZlib", "CZstd"]
@@ -232,7 +233,7 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelBlockStoreTests",
-            dependencies: ["KeelBlockStore", "Keel"]
+            dependencies: ["KeelBlockStore", "KeelStore", "KeelTesting", "Keel"]
         ),
         .testTarget(
             name: "KeelSQLiteStoreTests",

@@ -60,6 +60,20 @@ package final class Head: Sendable {
         }
     }
 
+    /// Drops the events `doomed` picks, from memory and from the log (rewritten at once); returns how many.
+    package func erase(where doomed: (HeadLogRecords.Record) -> Bool) throws(FileFailure) -> Int {
+        try state.withLock { state throws(FileFailure) in
+            let left = state.records.filter { !doomed($0) }
+            let erased = state.records.count - left.count
+            guard erased > 0 else { return 0 }
+            try state.log.replace(with: left)
+            state.records = left
+            state.bytes = left.reduce(0) { $0 + $1.line.count }
+            if left.isEmpty { state.oldestArrival = nil }
+            return erased
+        }
+    }
+
     /// Drops the events through arrival number `seq`, which are in a block now, and rewrites the log with the ones
     /// left (at once: ``HeadLog/replace(with:)``), so that it never grows past what the head holds.
     package func flushed(through seq: Int64, now: Int64) throws(FileFailure) {

@@ -63,6 +63,32 @@ package final class BlockPartition: Sendable {
         return true
     }
 
+    /// The newest arrival number here (0 when empty).
+    package var newestArrival: Int64 {
+        max(blockFiles.map(\.lastSeq).max() ?? 0, head.records.map(\.seq).max() ?? 0)
+    }
+
+    /// Deletes the events `doomed` picks, from every block file (each rewritten without them, or removed when none
+    /// is left: no byte of theirs stays in a file of the store) and from the head; returns how many.
+    package func erase(where doomed: (HeadLogRecords.Record) -> Bool) throws -> Int {
+        var erased = 0
+        for file in blockFiles {
+            let path = directory + "/" + file.name
+            let rows = try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block)
+            let kept = rows.filter { !doomed(HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line)) }
+            guard kept.count < rows.count else { continue }
+            erased += rows.count - kept.count
+            if kept.isEmpty {
+                try FileManager.default.removeItem(atPath: path)
+                blocks.withLock { $0.removeAll { $0 == file } }
+            } else {
+                // The file keeps its name: its range of arrival numbers still bounds what it holds.
+                try DurableFiles.write(try BlockFile.contents(kept), to: path)
+            }
+        }
+        return erased + (try head.erase(where: doomed))
+    }
+
     /// Every event here with its arrival number: the blocks' (each checked; a damaged one is reported in
     /// `damaged` and skipped) and then the head's.
     package func events() -> (events: [HeadLogRecords.Record], damaged: [(file: String, error: any Error)]) {
