@@ -53,6 +53,14 @@ let package = Package(
             name: "store-load",
             dependencies: ["W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel), .product(name: "KeelSQLiteStore", package: keel)]
         ),
+        // Disk per event and append time of store v2's blocks against the SQLite store, on the same W1 events.
+        .executableTarget(
+            name: "store-size",
+            dependencies: [
+                "W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel),
+                .product(name: "KeelSQLiteStore", package: keel), .product(name: "KeelBlockStore", package: keel),
+            ]
+        ),
         // LogQL on one tenant's day of W1 events: the metric and log queries against the store's own query.
         .executableTarget(
             name: "query-load",

@@ -15,15 +15,18 @@ package struct BlockFilter: Equatable, Sendable {
     package init(rows: [EventBlock.Row]) {
         var probes: Set<BloomFilter.Probe> = []
         var members: [JSONReader.Member] = []
+        // Messages are mostly templates: each distinct one is folded and cut into trigrams once.
+        var messages: Set<String> = []
         for row in rows {
             Self.strings(of: row.line, into: &members) { key, value in
                 if key == "message" {
-                    Self.trigrams(of: value) { probes.insert(BloomFilter.Probe(token: $0)) }
+                    messages.insert(value)
                 } else if let field = IDField(rawValue: key), !value.isEmpty {
                     probes.insert(BloomFilter.Probe(field, value))
                 }
             }
         }
+        for message in messages { Self.trigrams(of: message) { probes.insert(BloomFilter.Probe(token: $0)) } }
         var bloom = BloomFilter(capacity: max(probes.count, 64))
         for probe in probes { bloom.insert(probe) }
         self.bloom = bloom

@@ -17,7 +17,9 @@ enum ColumnEncoding: UInt8 {
 struct ColumnSet {
     /// Each key's text as written between its quotes, by id in first-seen order.
     private var keys: [[UInt8]] = []
-    private var keyIDs: [[UInt8]: Int] = [:]
+    private var keyIDs: [Bytes: Int] = [:]
+    /// The id of the `timestamp` key, once seen.
+    private var timestampID: Int?
     /// Each shape (the key ids of a line, in order), by id from 1; shape 0 is a line kept whole.
     private var shapes: [[Int]] = []
     private var shapeIDs: [[Int]: Int] = [:]
@@ -44,20 +46,21 @@ struct ColumnSet {
         var shape: [Int] = []
         shape.reserveCapacity(members.count)
         for member in members {
-            let key = Array(row.line[member.key])
+            let key = Bytes(row.line[member.key])
             let id: Int
             if let known = keyIDs[key] {
                 id = known
             } else {
                 id = keys.count
                 keyIDs[key] = id
-                keys.append(key)
+                keys.append(Array(key.slice))
                 values.append([])
+                if key.slice.elementsEqual(Self.timestampKey) { timestampID = id }
             }
             shape.append(id)
             let value = row.line[member.value]
             values[id].append(value)
-            if key == Self.timestampKey, timestampsAreRowTimes { timestampsAreRowTimes = value.elementsEqual(Self.rowTime(row.timestamp)) }
+            if id == timestampID, timestampsAreRowTimes { timestampsAreRowTimes = value.elementsEqual(Self.rowTime(row.timestamp)) }
         }
         if let known = shapeIDs[shape] {
             rowShapes.append(known)
@@ -123,10 +126,10 @@ struct ColumnSet {
             out.bytes.append(ColumnEncoding.rowTime.rawValue)
             return
         }
-        var distinct: [ArraySlice<UInt8>: Int] = [:]
+        var distinct: [Bytes: Int] = [:]
         var order: [ArraySlice<UInt8>] = []
-        for value in column where distinct[value] == nil {
-            distinct[value] = order.count
+        for value in column where distinct[Bytes(value)] == nil {
+            distinct[Bytes(value)] = order.count
             order.append(value)
             if order.count > 256 { break }
         }
@@ -137,7 +140,7 @@ struct ColumnSet {
             out.bytes.append(ColumnEncoding.dictionary.rawValue)
             out.uvarint(order.count)
             for value in order { out.data(value) }
-            for value in column { out.bytes.append(UInt8(distinct[value]!)) }
+            for value in column { out.bytes.append(UInt8(distinct[Bytes(value)]!)) }
         } else {
             out.bytes.append(ColumnEncoding.plain.rawValue)
             for value in column { out.uvarint(value.count) }
@@ -260,4 +263,16 @@ struct ColumnSet {
             return out
         }
     }
+}
+
+/// Bytes of a block's text as a dictionary key, hashed as one run (`ArraySlice<UInt8>` hashes byte by byte, which
+/// was most of encoding a block).
+struct Bytes: Hashable {
+    let slice: ArraySlice<UInt8>
+
+    init(_ slice: ArraySlice<UInt8>) { self.slice = slice }
+
+    func hash(into hasher: inout Hasher) { slice.withUnsafeBytes { hasher.combine(bytes: $0) } }
+
+    static func == (a: Bytes, b: Bytes) -> Bool { a.slice.elementsEqual(b.slice) }
 }

@@ -135,8 +135,10 @@ public final class BlockLogStore: LogStore {
         }
     }
 
+    /// The partition's keys, taken out of `dedupe` (the caller puts them back): a set still held there would be
+    /// copied whole by the caller's first insert.
     private func dedupeKeys(_ key: Key, _ partition: BlockPartition) throws -> Set<DedupeKey> {
-        if let known = dedupe.withLock({ $0[key] }) { return known }
+        if let known = dedupe.withLock({ $0.removeValue(forKey: key) }) { return known }
         var keys: Set<DedupeKey> = []
         for event in try read(key, partition) { keys.insert(DedupeKey(timestamp: event.timestamp, eventID: event.eventID)) }
         return keys
@@ -257,6 +259,13 @@ public final class BlockLogStore: LogStore {
             dedupe.withLock { $0[key] = nil }
             state.withLock { _ = $0[tenant]?.days.remove(day) }
             try? FileManager.default.removeItem(atPath: path(tenant, day))
+        }
+    }
+
+    /// Flushes every head into blocks: what a clean shutdown does, so that a restart has no log to replay.
+    public func flush() throws {
+        try writing.withLock { _ in
+            for partition in partitions.withLock({ Array($0.values) }) { try partition.tick(now: Self.now(), closing: true) }
         }
     }
 
