@@ -30,6 +30,7 @@ struct ColumnSet {
     /// Whether every `timestamp` value so far is its row's time in the canonical form.
     private var timestampsAreRowTimes = true
     private var members: [JSONReader.Member] = []
+    private var rowTimes = RowTimeText()
 
     static let timestampKey = Array("timestamp".utf8)
 
@@ -60,7 +61,7 @@ struct ColumnSet {
             shape.append(id)
             let value = row.line[member.value]
             values[id].append(value)
-            if id == timestampID, timestampsAreRowTimes { timestampsAreRowTimes = value.elementsEqual(Self.rowTime(row.timestamp)) }
+            if id == timestampID, timestampsAreRowTimes { timestampsAreRowTimes = rowTimes.matches(value, row.timestamp) }
         }
         if let known = shapeIDs[shape] {
             rowShapes.append(known)
@@ -198,6 +199,7 @@ struct ColumnSet {
         var rows: [EventBlock.Row] = []
         rows.reserveCapacity(count)
         var next = [Int](repeating: 0, count: keyCount)
+        var rowTimes = RowTimeText()
         var nextVerbatim = 0
         for (index, shape) in rowShapes.enumerated() {
             if shape == 0 {
@@ -215,7 +217,7 @@ struct ColumnSet {
                 next[id] += 1
                 // An empty range in a row-time column stands for the row's own time.
                 if range.isEmpty, payload[keys[id]].elementsEqual(timestampKey) {
-                    line.append(contentsOf: rowTime(times[index]))
+                    rowTimes.append(times[index], to: &line)
                 } else {
                     line.append(contentsOf: payload[range])
                 }
@@ -265,14 +267,65 @@ struct ColumnSet {
     }
 }
 
-/// Bytes of a block's text as a dictionary key, hashed as one run (`ArraySlice<UInt8>` hashes byte by byte, which
-/// was most of encoding a block).
+/// Bytes of a block's text as a dictionary key. It hashes only its length and its first and last eight bytes
+/// (equal keys still compare whole): hashing every byte of every key and value was most of encoding a block, and
+/// the keys and values of log lines differ at their ends (`status`/`service`, `req-00017`/`req-00018`).
 struct Bytes: Hashable {
     let slice: ArraySlice<UInt8>
 
     init(_ slice: ArraySlice<UInt8>) { self.slice = slice }
 
-    func hash(into hasher: inout Hasher) { slice.withUnsafeBytes { hasher.combine(bytes: $0) } }
+    func hash(into hasher: inout Hasher) {
+        slice.withUnsafeBytes { raw in
+            hasher.combine(raw.count)
+            guard raw.count >= 8 else {
+                var word: UInt64 = 0
+                for (index, byte) in raw.enumerated() { word |= UInt64(byte) << (8 * UInt64(index)) }
+                hasher.combine(word)
+                return
+            }
+            hasher.combine(raw.loadUnaligned(as: UInt64.self))
+            hasher.combine(raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self))
+        }
+    }
 
     static func == (a: Bytes, b: Bytes) -> Bool { a.slice.elementsEqual(b.slice) }
+}
+
+/// `"<RFC 3339 time>"` of row times, as the canonical schema writes them, made once per second: rows come in time
+/// order, so each second's text is reused for all its rows and only the microseconds are written.
+struct RowTimeText {
+    private var second: Int64?
+    /// `"2026-11-23T00:00:00.` for `second`.
+    private var prefix: [UInt8] = []
+
+    mutating func append(_ microseconds: Int64, to out: inout [UInt8]) {
+        let (quotient, remainder) = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
+        let second = remainder < 0 ? quotient - 1 : quotient
+        let fraction = remainder < 0 ? remainder + 1_000_000 : remainder
+        if second != self.second {
+            // The whole text of the second's first microsecond, less its `000000Z"`.
+            let whole = ColumnSet.rowTime(microseconds &- fraction)
+            prefix = Array(whole.dropLast(8))
+            self.second = second
+        }
+        out.append(contentsOf: prefix)
+        var digits = fraction
+        var text = [UInt8](repeating: UInt8(ascii: "0"), count: 6)
+        for index in stride(from: 5, through: 0, by: -1) {
+            text[index] = UInt8(ascii: "0") + UInt8(digits % 10)
+            digits /= 10
+        }
+        out.append(contentsOf: text)
+        out.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+    }
+
+    /// Whether `value` is the text of `microseconds`.
+    mutating func matches(_ value: ArraySlice<UInt8>, _ microseconds: Int64) -> Bool {
+        guard value.count == 29 else { return false }
+        var text: [UInt8] = []
+        text.reserveCapacity(29)
+        append(microseconds, to: &text)
+        return value.elementsEqual(text)
+    }
 }
