@@ -16,6 +16,16 @@ struct ByteWriter {
     /// A signed number, zigzag encoded: small magnitudes of either sign take one byte.
     mutating func varint(_ value: Int64) { uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
 
+    /// Numbers as zigzag deltas from the one before (from 0 for the first): times and arrival numbers that grow take
+    /// a byte or two each.
+    mutating func deltas(_ values: [Int64]) {
+        var previous: Int64 = 0
+        for value in values {
+            varint(value &- previous)
+            previous = value
+        }
+    }
+
     mutating func data(_ value: some Collection<UInt8>) {
         uvarint(value.count)
         bytes.append(contentsOf: value)
@@ -63,6 +73,18 @@ struct ByteReader {
     mutating func varint() throws(BlockError) -> Int64 {
         let value = try uvarint()
         return Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1)
+    }
+
+    /// `count` numbers written by ``ByteWriter/deltas(_:)``.
+    mutating func deltas(count: Int) throws(BlockError) -> [Int64] {
+        var values: [Int64] = []
+        values.reserveCapacity(count)
+        var value: Int64 = 0
+        for _ in 0..<count {
+            value = value &+ (try varint())
+            values.append(value)
+        }
+        return values
     }
 
     mutating func byte() throws(BlockError) -> UInt8 {

@@ -99,16 +99,8 @@ struct ColumnSet {
 
     func payload(_ rows: [EventBlock.Row]) -> [UInt8] {
         var out = ByteWriter()
-        var previous: Int64 = 0
-        for row in rows {
-            out.varint(row.timestamp &- previous)
-            previous = row.timestamp
-        }
-        previous = 0
-        for row in rows {
-            out.varint(row.seq &- previous)
-            previous = row.seq
-        }
+        out.deltas(rows.map(\.timestamp))
+        out.deltas(rows.map(\.seq))
         out.uvarint(keys.count)
         for key in keys { out.data(key) }
         out.uvarint(shapes.count)
@@ -154,20 +146,8 @@ struct ColumnSet {
     /// The `count` rows that `payload` holds.
     static func rows(_ payload: [UInt8], count: Int) throws(BlockError) -> [EventBlock.Row] {
         var reader = ByteReader(payload)
-        var times: [Int64] = []
-        times.reserveCapacity(count)
-        var time: Int64 = 0
-        for _ in 0..<count {
-            time = time &+ (try reader.varint())
-            times.append(time)
-        }
-        var seqs: [Int64] = []
-        seqs.reserveCapacity(count)
-        var seq: Int64 = 0
-        for _ in 0..<count {
-            seq = seq &+ (try reader.varint())
-            seqs.append(seq)
-        }
+        let times = try reader.deltas(count: count)
+        let seqs = try reader.deltas(count: count)
         let keyCount = try reader.count(atMost: payload.count)
         var keys: [Range<Int>] = []
         for _ in 0..<keyCount { keys.append(try reader.data()) }
