@@ -1,6 +1,7 @@
 import Foundation
 import Keel
 @testable import KeelBlockStore
+import KeelStore
 import Testing
 
 /// A tenant-day of store v2: appends survive reopening, flushes move the oldest events into block files without
@@ -63,6 +64,26 @@ struct BlockPartitionTests {
         #expect(reopened.headSize == 10)
         #expect(Self.sorted(reopened.events().events) == Self.records(1...30))
         #expect(!FileManager.default.fileExists(atPath: directory + "/21-30.kb.tmp"))
+    }
+
+    @Test func readsSkipTheBlocksTheirRangeIdsOrTextRuleOut() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = FlushPolicy(maximumRows: 10, maximumBytes: 1 << 20, maximumAge: .max / 2)
+        let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+        try partition.append(Self.records(1...35), now: 0)
+        #expect(partition.blockFiles.count == 3)
+        // An id: only the block that holds it is read (ten events), and the head (five).
+        let byID = partition.events(BlockPartition.Narrowing(ids: [(.requestID, "r-15")])).events
+        #expect(Set(byID.map(\.seq)) == Set(11...20).union(31...35))
+        // Text: "event 3" is in the messages of events 3 and 30–35 (not in "event 13"), so the first and third blocks
+        // are read, and the head.
+        let byText = partition.events(BlockPartition.Narrowing(text: "EVENT 3")).events
+        #expect(Set(byText.map(\.seq)) == Set(1...10).union(21...35))
+        // A range no block reaches: only the head.
+        let byTime = partition.events(BlockPartition.Narrowing(from: 0, to: 1)).events
+        #expect(Set(byTime.map(\.seq)) == Set(31...35))
+        #expect(Self.sorted(partition.events().events) == Self.records(1...35))
     }
 
     @Test func aDamagedBlockIsReportedAndSkipped() throws {

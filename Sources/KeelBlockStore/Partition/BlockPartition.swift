@@ -1,4 +1,5 @@
 import Foundation
+package import KeelStore
 import Synchronization
 
 /// One tenant's day in store v2: a directory holding its head's log (`head.log`) and its block files
@@ -89,16 +90,42 @@ package final class BlockPartition: Sendable {
         return erased + (try head.erase(where: doomed))
     }
 
-    /// Every event here with its arrival number: the blocks' (each checked; a damaged one is reported in
-    /// `damaged` and skipped) and then the head's.
-    package func events() -> (events: [HeadLogRecords.Record], damaged: [(file: String, error: any Error)]) {
+    /// What a read can rule blocks out by, before decoding them: a time range (µs, `to` exclusive), id values every
+    /// event must have, and text every message must contain (ignoring case).
+    package struct Narrowing: Sendable {
+        package var from: Int64?
+        package var to: Int64?
+        package var ids: [(field: IDField, value: String)] = []
+        package var text: String?
+
+        package init(from: Int64? = nil, to: Int64? = nil, ids: [(field: IDField, value: String)] = [], text: String? = nil) {
+            self.from = from
+            self.to = to
+            self.ids = ids
+            self.text = text
+        }
+
+        /// Whether a block with this header and filter may hold an event the read wants.
+        func admits(_ header: EventBlock.Header, _ filter: BlockFilter) -> Bool {
+            if let from, header.last < from { return false }
+            if let to, header.first >= to { return false }
+            for (field, value) in ids where !filter.mightContain(field, value) { return false }
+            if let text, !filter.mightContain(text: text) { return false }
+            return true
+        }
+    }
+
+    /// The events here with their arrival numbers: those of the blocks `narrowing` does not rule out by their
+    /// headers and filters (each checked; a damaged one is reported in `damaged` and skipped), then the head's. The
+    /// caller still tests each event: a block that is read may hold others too.
+    package func events(_ narrowing: Narrowing = Narrowing()) -> (events: [HeadLogRecords.Record], damaged: [(file: String, error: any Error)]) {
         var out: [HeadLogRecords.Record] = []
         var damaged: [(file: String, error: any Error)] = []
         for file in blockFiles {
             do {
-                let (_, block) = try BlockFile.read(try DurableFiles.read(directory + "/" + file.name))
-                let rows = try EventBlock.decode(block)
-                out += rows.map { HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line) }
+                let (filter, block) = try BlockFile.read(try DurableFiles.read(directory + "/" + file.name))
+                guard narrowing.admits(try EventBlock.header(block), filter) else { continue }
+                out += try EventBlock.decode(block).map { HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line) }
             } catch {
                 damaged.append((file.name, error))
             }

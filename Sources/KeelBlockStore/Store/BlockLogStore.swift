@@ -146,9 +146,16 @@ public final class BlockLogStore: LogStore {
 
     // MARK: Reading
 
-    /// Every event of a partition as stored events at their positions; a damaged block fails the read.
-    private func read(_ key: Key, _ partition: BlockPartition) throws -> [StoredEvent] {
-        let (records, damaged) = partition.events()
+    /// The events of a partition that `query` may want (every one without a query), as stored events at their
+    /// positions: blocks its range, ids or text rule out are not read. A damaged block fails the read.
+    private func read(_ key: Key, _ partition: BlockPartition, _ query: EventQuery? = nil) throws -> [StoredEvent] {
+        var narrowing = BlockPartition.Narrowing()
+        if let query {
+            narrowing = BlockPartition.Narrowing(
+                from: query.from, to: query.to, ids: query.ids.map { ($0.key, $0.value) },
+                text: query.text.flatMap { $0.isEmpty ? nil : $0 })
+        }
+        let (records, damaged) = partition.events(narrowing)
         if let first = damaged.first { throw first.error }
         return records.compactMap { record in
             guard let parsed = try? StoredEvent(line: String(decoding: record.line, as: UTF8.self), tenant: key.tenant) else { return nil }
@@ -180,7 +187,7 @@ public final class BlockLogStore: LogStore {
             for day in days {
                 let key = Key(tenant: query.tenant, day: day)
                 guard let partition = try partition(key, creating: false), partition.newestArrival > arrival else { continue }
-                found += try read(key, partition).filter { $0.arrival > arrival && Self.matches($0, query) }
+                found += try read(key, partition, query).filter { $0.arrival > arrival && Self.matches($0, query) }
             }
             found.sort { $0.arrival < $1.arrival }
             return EventPage(events: Array(found.prefix(limit)), next: nil)
@@ -189,7 +196,7 @@ public final class BlockLogStore: LogStore {
         for day in days where day >= (query.after?.day ?? .min) {
             let key = Key(tenant: query.tenant, day: day)
             guard let partition = try partition(key, creating: false) else { continue }
-            var events = try read(key, partition).filter { Self.matches($0, query) }
+            var events = try read(key, partition, query).filter { Self.matches($0, query) }
             if let after = query.after, after.day == day { events.removeAll { ($0.timestamp, $0.arrival) <= (after.timestamp, after.seq) } }
             events.sort { ($0.timestamp, $0.arrival) < ($1.timestamp, $1.arrival) }
             found += events.prefix(limit + 1 - found.count)
