@@ -86,6 +86,30 @@ struct BlockPartitionTests {
         #expect(Self.sorted(partition.events().events) == Self.records(1...35))
     }
 
+    @Test func aReadWhileFlushesRunSeesEveryEventOnce() async throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = FlushPolicy(maximumRows: 7, maximumBytes: 1 << 20, maximumAge: .max / 2)
+        let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+        let writer = Task.detached {
+            for start in stride(from: Int64(1), through: 600, by: 3) { try partition.append(Self.records(start...(start + 2)), now: 0) }
+        }
+        var reads = 0
+        var previous = 0
+        while reads < 200 {
+            let seqs = partition.events().events.map(\.seq)
+            #expect(Set(seqs).count == seqs.count, "an event read twice")
+            #expect(seqs.count >= previous, "events went missing")
+            // Every arrival so far, with no gap.
+            #expect(Set(seqs) == Set((0..<Int64(seqs.count)).map { $0 + 1 }), "a gap in what was read")
+            previous = seqs.count
+            reads += 1
+            await Task.yield()
+        }
+        try await writer.value
+        #expect(Self.sorted(partition.events().events).map(\.seq) == Array(1...600))
+    }
+
     @Test func aDamagedBlockIsReportedAndSkipped() throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -14,6 +14,9 @@ package final class BlockPartition: Sendable {
     private let head: Head
     private let policy: FlushPolicy
     private let blocks: Mutex<[BlockFile]>
+    /// Held while the files change (a flush moves events from the head into a block; an erasure rewrites blocks)
+    /// and while a read takes its view of blocks and head, so that a read never sees an event twice or not at all.
+    private let files = Mutex<Void>(())
 
     package init(directory: String, durability: HeadLog.Durability, policy: FlushPolicy = FlushPolicy(), now: Int64) throws {
         let files = FileManager.default
@@ -55,6 +58,10 @@ package final class BlockPartition: Sendable {
     /// Writes the head's oldest events (a block's worth) into a block file; returns whether there were any.
     @discardableResult
     package func flush(now: Int64) throws -> Bool {
+        try files.withLock { _ in try flushHoldingFiles(now: now) }
+    }
+
+    private func flushHoldingFiles(now: Int64) throws -> Bool {
         guard let pending = head.pending(limit: policy.maximumRows) else { return false }
         let rows = pending.records.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
         let file = BlockFile(firstSeq: pending.records.map(\.seq).min()!, lastSeq: pending.through)
@@ -72,6 +79,10 @@ package final class BlockPartition: Sendable {
     /// Deletes the events `doomed` picks, from every block file (each rewritten without them, or removed when none
     /// is left: no byte of theirs stays in a file of the store) and from the head; returns how many.
     package func erase(where doomed: (HeadLogRecords.Record) -> Bool) throws -> Int {
+        try files.withLock { _ in try eraseHoldingFiles(where: doomed) }
+    }
+
+    private func eraseHoldingFiles(where doomed: (HeadLogRecords.Record) -> Bool) throws -> Int {
         var erased = 0
         for file in blockFiles {
             let path = directory + "/" + file.name
@@ -119,6 +130,10 @@ package final class BlockPartition: Sendable {
     /// headers and filters (each checked; a damaged one is reported in `damaged` and skipped), then the head's. The
     /// caller still tests each event: a block that is read may hold others too.
     package func events(_ narrowing: Narrowing = Narrowing()) -> (events: [HeadLogRecords.Record], damaged: [(file: String, error: any Error)]) {
+        files.withLock { _ in eventsHoldingFiles(narrowing) }
+    }
+
+    private func eventsHoldingFiles(_ narrowing: Narrowing) -> (events: [HeadLogRecords.Record], damaged: [(file: String, error: any Error)]) {
         var out: [HeadLogRecords.Record] = []
         var damaged: [(file: String, error: any Error)] = []
         for file in blockFiles {
