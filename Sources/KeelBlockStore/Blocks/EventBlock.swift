@@ -1,4 +1,3 @@
-import CZlib
 import Keel
 
 /// An immutable block of events in time order, stored as columns: one per top-level field of the canonical lines,
@@ -63,8 +62,7 @@ package enum EventBlock {
         header.varint(rows.map(\.timestamp).min()!)
         header.varint(rows.map(\.timestamp).max()!)
         header.uvarint(compressed.count)
-        let checksum = crc(header.bytes[...], compressed[...])
-        header.uint32(checksum)
+        header.uint32(checksum(header.bytes[...], compressed[...]))
         return header.bytes + compressed
     }
 
@@ -81,10 +79,10 @@ package enum EventBlock {
         var reader = ByteReader(block)
         let (header, size, compressedLength) = try readHeader(&reader)
         let checked = reader.offset
-        let checksum = try reader.uint32()
+        let recorded = try reader.uint32()
         guard block.count - reader.offset == compressedLength else { throw .corrupt("the payload is \(block.count - reader.offset) bytes, not \(compressedLength)") }
         let payload = block[reader.offset...]
-        guard crc(block[..<checked], payload) == checksum else { throw .corrupt("the checksum does not match") }
+        guard checksum(block[..<checked], payload) == recorded else { throw .corrupt("the checksum does not match") }
         return try ColumnSet.rows(Zstd.decompress(payload, size: size), count: header.rows)
     }
 
@@ -109,11 +107,5 @@ package enum EventBlock {
     }
 
     /// CRC-32 (zlib's) of `parts`, one after the other.
-    private static func crc(_ parts: ArraySlice<UInt8>...) -> UInt32 {
-        var value = crc32(0, nil, 0)
-        for part in parts {
-            value = part.withUnsafeBufferPointer { crc32(value, $0.baseAddress, UInt32($0.count)) }
-        }
-        return UInt32(truncatingIfNeeded: value)
-    }
+
 }

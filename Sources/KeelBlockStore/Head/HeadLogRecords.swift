@@ -1,4 +1,3 @@
-import CZlib
 
 /// The records of a head's write-ahead log, as bytes: each is its length, a CRC-32 of its body, and the body (the
 /// event's arrival number, its time, its line). Reading stops at the first record that is cut short or fails its
@@ -58,8 +57,5 @@ package enum HeadLogRecords {
         return (records, sound)
     }
 
-    private static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        let value = bytes.withUnsafeBufferPointer { crc32(crc32(0, nil, 0), $0.baseAddress, UInt32($0.count)) }
-        return UInt32(truncatingIfNeeded: value)
-    }
+
 }

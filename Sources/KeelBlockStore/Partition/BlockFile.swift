@@ -3,7 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import CZlib
 
 /// One block on disk, with its filter: `<first arrival>-<last arrival>.kb` in its partition's directory.
 ///
@@ -58,9 +57,7 @@ package struct BlockFile: Equatable, Sendable {
         return (filter, Array(bytes[reader.offset...]))
     }
 
-    private static func checksum(_ bytes: ArraySlice<UInt8>) -> UInt32 {
-        UInt32(truncatingIfNeeded: bytes.withUnsafeBufferPointer { crc32(crc32(0, nil, 0), $0.baseAddress, UInt32($0.count)) })
-    }
+
 }
 
 extension ByteReader {
