@@ -126,7 +126,7 @@ let package = Package(
         .target(
             name: "KeelServer",
             dependencies: [
-                "Keel", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelQuery", "KeelHummingbird",
+                "Keel", "KeelStore", "KeelSQLiteStore", "KeelBlockStore", "KeelWire", "KeelQuery", "KeelHummingbird",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -66,24 +66,12 @@ public final class SQLiteLogStore: LogStore {
     private func path(_ tenant: String, _ day: Int) -> String { tenantDirectory(tenant) + "/\(day).sqlite" }
     private func floorPath(_ tenant: String) -> String { tenantDirectory(tenant) + "/arrival-floor" }
 
-    private func floor(_ tenant: String) -> Int64 {
-        (try? String(contentsOfFile: floorPath(tenant), encoding: .utf8)).flatMap {
-            Int64($0.trimmingCharacters(in: .whitespacesAndNewlines))
-        } ?? 0
-    }
+    private func floor(_ tenant: String) -> Int64 { StoreFiles.arrivalFloor(at: floorPath(tenant)) }
 
     /// Records the tenant's highest arrival number before events are deleted, so numbers are never handed out twice.
-    private func keepFloor(_ tenant: String, _ arrival: Int64) throws {
-        try FileManager.default.createDirectory(atPath: tenantDirectory(tenant), withIntermediateDirectories: true)
-        try Data("\(arrival)\n".utf8).write(to: URL(fileURLWithPath: floorPath(tenant)), options: .atomic)
-    }
+    private func keepFloor(_ tenant: String, _ arrival: Int64) throws { try StoreFiles.keepArrivalFloor(arrival, at: floorPath(tenant)) }
 
-    /// Days since the epoch of a timestamp in microseconds.
-    static func day(of timestamp: Int64) -> Int {
-        // Floor division that cannot overflow, whatever time a query names.
-        let (days, rest) = timestamp.quotientAndRemainder(dividingBy: 86_400_000_000)
-        return Int(rest < 0 ? days - 1 : days)
-    }
+    static func day(of timestamp: Int64) -> Int { StoreFiles.day(of: timestamp) }
 
     /// The days that hold a tenant's events, oldest first.
     public func days(tenant: String) -> [Int] { state.withLock { $0[tenant]?.days.keys.sorted() ?? [] } }
@@ -231,15 +219,5 @@ public final class SQLiteLogStore: LogStore {
         try days.reduce(0) { total, day in try total + (using(tenant, day) { try $0.count() } ?? 0) }
     }
 
-    public func sizeInBytes() -> Int64 {
-        guard let walker = FileManager.default.enumerator(atPath: eventsDirectory) else { return 0 }
-        var total: Int64 = 0
-        while let name = walker.nextObject() as? String {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: eventsDirectory + "/" + name)
-            if attributes?[.type] as? FileAttributeType == .typeRegular {
-                total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
-            }
-        }
-        return total
-    }
+    public func sizeInBytes() -> Int64 { StoreFiles.bytes(under: eventsDirectory) }
 }

@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdWebSocket
 public import KeelStore
 public import KeelSQLiteStore
+import KeelBlockStore
 import KeelWire
 public import Logging
 import Keel
@@ -27,21 +28,25 @@ public final class KeelServer: Sendable {
     let arrivals = ArrivalSignal()
     let logger: Logger
 
-    /// Opens the data directory's store and tokens.
+    /// Opens the data directory's store (``ServerConfiguration/store``; migrating a SQLite directory into blocks)
+    /// and tokens.
     public convenience init(configuration: ServerConfiguration, logger: Logger) throws {
-        let store = try SQLiteLogStore(
-            directory: configuration.dataDirectory, durability: configuration.durability,
-            maximumOpenPartitions: configuration.maximumOpenPartitions)
-        self.init(configuration: configuration, store: store, logger: logger)
+        let damage = StoreDamage(logger: logger)
+        let store = try Self.openStore(configuration, damage: damage, logger: logger)
+        self.init(configuration: configuration, store: store, damage: damage, logger: logger)
     }
 
-    public init(configuration: ServerConfiguration, store: any LogStore, logger: Logger) {
+    public convenience init(configuration: ServerConfiguration, store: any LogStore, logger: Logger) {
+        self.init(configuration: configuration, store: store, damage: StoreDamage(logger: logger), logger: logger)
+    }
+
+    init(configuration: ServerConfiguration, store: any LogStore, damage: StoreDamage, logger: Logger) {
         self.configuration = configuration
         self.store = store
         self.tokens = TokenStore(dataDirectory: configuration.dataDirectory)
         self.authenticator = Authenticator(configuration.insecureSingleTenant ? .insecureSingleTenant : .tokens(tokens))
         self.normalizer = EventNormalizer(redactor: Redactor(policy: configuration.redaction), limits: configuration.limits)
-        self.metrics = ServerMetrics(store: store)
+        self.metrics = ServerMetrics(store: store, damage: damage)
         self.logger = logger
     }
 
@@ -122,7 +127,7 @@ public final class KeelServer: Sendable {
             router: makeRouter(),
             server: makeServerBuilder(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
-            services: [RetentionJob(server: self)],
+            services: [RetentionJob(server: self), StoreMaintenance(server: self)],
             logger: logger)
     }
 

@@ -1,5 +1,6 @@
 public import Keel
 public import KeelStore
+public import KeelBlockStore
 public import KeelSQLiteStore
 public import KeelWire
 
@@ -8,9 +9,18 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = "keel-data"
+    /// Where events are kept: the block store (v2) unless told otherwise.
+    public var store: StoreChoice = .blocks
     public var durability: SQLiteLogStore.Durability = .normal
-    /// Tenant-days the store keeps open at once (each holds a few file descriptors and up to 32 MiB of page cache).
+    /// Tenant-days the SQLite store keeps open at once (each holds a few file descriptors and up to 32 MiB of page
+    /// cache).
     public var maximumOpenPartitions = 128
+    /// What the block store may hold in memory: its heads, its cache of decoded blocks, its open days.
+    public var blockLimits = BlockLogStore.Limits()
+    /// When the block store's heads go into blocks: a block's rows, and how long an event may wait.
+    public var flushPolicy = FlushPolicy()
+    /// How often the block store flushes heads that have waited long enough and merges small blocks.
+    public var maintenanceInterval: Duration = .seconds(1)
     /// No tokens: every request acts as an admin (local experiments only).
     public var insecureSingleTenant = false
     public var limits = IngestLimits()

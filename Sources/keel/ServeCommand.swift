@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Foundation
 import Keel
+import KeelBlockStore
 import KeelServer
 import KeelStore
 import KeelSQLiteStore
@@ -38,7 +39,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A tenant's own retention, TENANT=DAYS (repeatable).")
     var retention: [String] = []
 
-    @Option(name: .customLong("max-open-days"), help: "Tenant-days kept open at once (file descriptors, page cache).")
+    @Option(help: "Where events are kept: blocks (store v2: compressed columns; the default) or sqlite (the first store). A SQLite data directory opened with blocks is migrated on start.")
+    var store = "blocks"
+
+    @Option(name: .customLong("block-rows"), help: "Events per block of the block store (16–65,536; compression grows with it).")
+    var blockRows = 16_384
+
+    @Option(name: .customLong("flush-after"), help: "Seconds an event may wait in the block store's head before it goes into a block (bounds the log replayed at a restart).")
+    var flushAfter = 30.0
+
+    @Option(name: .customLong("max-open-days"), help: "Tenant-days the SQLite store keeps open at once (file descriptors, page cache).")
     var maxOpenDays = 128
 
     @Flag(name: .customLong("insecure-single-tenant"), help: "No tokens: anyone who can connect is an admin. Local experiments only.")
@@ -69,6 +79,15 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.insecureSingleTenant = insecureSingleTenant
         guard maxOpenDays > 0 else { throw ValidationError("--max-open-days must be at least 1") }
         configuration.maximumOpenPartitions = maxOpenDays
+        guard (16...65_536).contains(blockRows) else { throw ValidationError("--block-rows takes 16 to 65536") }
+        guard flushAfter >= 0.01, flushAfter <= 86_400 else { throw ValidationError("--flush-after takes 0.01 to 86400 seconds") }
+        configuration.flushPolicy = FlushPolicy(maximumRows: blockRows, maximumAge: Int64(flushAfter * 1_000_000))
+        configuration.maintenanceInterval = .milliseconds(Int(min(1, flushAfter) * 1000))
+        switch store {
+        case "blocks", "v2": configuration.store = .blocks
+        case "sqlite", "v1": configuration.store = .sqlite
+        default: throw ValidationError("--store takes blocks or sqlite")
+        }
 
         var logging = try KeelConfiguration.fromEnvironment()
         logging.service = "keel-server"
@@ -104,7 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.notice(
             "keel serve starting",
-            metadata: ["listen": "\(listen)", "data": "\(data)", "durability": "\(durability)"])
+            metadata: ["listen": "\(listen)", "data": "\(data)", "store": "\(configuration.store.rawValue)", "durability": "\(durability)"])
         let services = ServiceGroup(
             services: [server.makeApplication()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {

@@ -3,6 +3,7 @@ import Keel
 @testable import KeelBlockStore
 import KeelStore
 import KeelTesting
+import Synchronization
 import Testing
 
 /// Store v2 meets the contract every store must: the same checks the SQLite store passes, unchanged, with blocks as
@@ -48,5 +49,95 @@ struct BlockLogStoreTests {
         #expect(!lines.contains { $0.contains("CANARY") || $0.contains("canary-user") })
         #expect(!String(decoding: raw, as: UTF8.self).contains("CANARY"), "no file holds the canary in the clear")
         #expect(try LogStoreConformance.all(store, EventQuery(tenant: "t1")).count == 76)
+    }
+
+    static func directory() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("keel-blocks-\(UUID())").path }
+
+    static let start: Int64 = 1_795_392_000_000_000
+
+    static func events(_ range: Range<Int>, tenant: String = "t1", spread: Int64 = 1_000_000) throws -> [StoredEvent] {
+        try range.map { n in
+            let time = start + Int64(n) * spread
+            let line = #"{"timestamp":"\#(Timestamp(microsecondsSinceEpoch: time))","level":"INFO","message":"event \#(n)","event_id":"e-\#(n)","request_id":"r-\#(n)"}"#
+            return try StoredEvent(line: line, tenant: tenant)
+        }
+    }
+
+    /// A retried batch is a duplicate whether its events are still in a head or flushed into blocks, and after a
+    /// restart too.
+    @Test func aRetriedBatchIsStoredOnceWhereverItsEventsAre() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = FlushPolicy(maximumRows: 16, maximumBytes: 1 << 20, maximumAge: .max / 2)
+        let batch = try Self.events(0..<40)
+        do {
+            let store = try BlockLogStore(directory: directory, durability: .normal, policy: policy)
+            #expect(try store.append(batch) == AppendResult(stored: 40, duplicates: 0))
+            #expect(try store.append(batch) == AppendResult(stored: 0, duplicates: 40))
+        }
+        let reopened = try BlockLogStore(directory: directory, durability: .normal, policy: policy)
+        #expect(try reopened.append(batch + Self.events(40..<45)) == AppendResult(stored: 5, duplicates: 40))
+        #expect(try LogStoreConformance.all(reopened, EventQuery(tenant: "t1")).map(\.arrival) == Array(1...45))
+    }
+
+    /// However many days are written to, the heads together stay within their limit: the biggest are flushed.
+    @Test func theHeadsTogetherStayWithinTheirLimit() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try BlockLogStore(directory: directory, durability: .normal, policy: FlushPolicy(), limits: BlockLogStore.Limits(headBytes: 64 << 10))
+        for tenant in 0..<20 {
+            _ = try store.append(try Self.events(0..<200, tenant: "t\(tenant)"))
+        }
+        let files = try FileManager.default.subpathsOfDirectory(atPath: directory + "/blocks").filter { $0.hasSuffix(".kb") }
+        #expect(!files.isEmpty, "heads over the limit were flushed into blocks")
+        #expect(store.headBytes <= 64 << 10)
+        for tenant in 0..<20 { #expect(try LogStoreConformance.all(store, EventQuery(tenant: "t\(tenant)")).count == 200) }
+    }
+
+    /// A block that fails its checksum is reported once and skipped; the rest of the store reads on, and appends go on.
+    @Test func aDamagedBlockIsReportedOnceAndSkipped() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let reports = Mutex<[String]>([])
+        let store = try BlockLogStore(
+            directory: directory, durability: .normal, policy: FlushPolicy(maximumRows: 10, maximumBytes: 1 << 20, maximumAge: .max / 2)
+        ) { file, _ in reports.withLock { $0.append(file) } }
+        _ = try store.append(try Self.events(0..<30))
+        let day = try #require(FileManager.default.contentsOfDirectory(atPath: directory + "/blocks/t1").first { Int($0) != nil })
+        let path = directory + "/blocks/t1/\(day)/11-20.kb"
+        var bytes = try DurableFiles.read(path)
+        bytes[bytes.count - 3] ^= 0x40
+        try DurableFiles.write(bytes, to: path)
+        for _ in 0..<3 { #expect(try LogStoreConformance.all(store, EventQuery(tenant: "t1")).count == 20) }
+        #expect(reports.withLock { $0 } == [path])
+        #expect(try store.append(try Self.events(30..<31)).stored == 1)
+        #expect(try store.events(EventQuery(tenant: "t1", ids: [.requestID: "r-30"])).events.count == 1)
+    }
+
+    /// Time order holds across blocks whose times overlap (events that arrive out of order), merged or not, in both
+    /// directions and from any page.
+    @Test func pagesAndScansKeepTimeOrderWhateverOrderEventsArrivedIn() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try BlockLogStore(directory: directory, durability: .normal, policy: FlushPolicy(maximumRows: 32, maximumBytes: 1 << 20, maximumAge: .max / 2))
+        var generator = SystemRandomNumberGenerator()
+        let events = try Self.events(0..<500).shuffled(using: &generator)
+        for start in stride(from: 0, to: 500, by: 7) {
+            _ = try store.append(Array(events[start..<min(start + 7, 500)]))
+            if start % 70 == 0 { try store.maintain() }
+        }
+        let expected = events.map(\.timestamp).sorted()
+        var paged: [Int64] = []
+        var query = EventQuery(tenant: "t1", limit: 33)
+        while true {
+            let page = try store.events(query)
+            paged += page.events.map(\.timestamp)
+            guard let next = page.next else { break }
+            query.after = next
+        }
+        #expect(paged == expected)
+        var newest: [Int64] = []
+        try store.scan(EventQuery(tenant: "t1"), order: .newestFirst) { time, _ in newest.append(time); return true }
+        #expect(newest == expected.reversed())
     }
 }

@@ -80,9 +80,11 @@ struct BlockPartitionTests {
         // are read, and the head.
         let byText = partition.events(BlockPartition.Narrowing(text: "EVENT 3")).events
         #expect(Set(byText.map(\.seq)) == Set(1...10).union(21...35))
-        // A range no block reaches: only the head.
-        let byTime = partition.events(BlockPartition.Narrowing(from: 0, to: 1)).events
-        #expect(Set(byTime.map(\.seq)) == Set(31...35))
+        // A range nothing reaches.
+        #expect(partition.events(BlockPartition.Narrowing(from: 0, to: 1)).events.isEmpty)
+        // Events that arrived after 25: the third block and the head.
+        let fresh = partition.events(BlockPartition.Narrowing(arrivedAfter: 25)).events
+        #expect(Set(fresh.map(\.seq)) == Set(21...35))
         #expect(Self.sorted(partition.events().events) == Self.records(1...35))
     }
 
@@ -125,5 +127,72 @@ struct BlockPartitionTests {
         #expect(read.damaged.map(\.file) == ["11-20.kb"])
         #expect(Self.sorted(read.events) == Self.records(1...10) + Self.records(21...30))
     }
-}
 
+    @Test func smallBlocksAreMergedAndAMergeCutShortRepeatsNothing() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = FlushPolicy(maximumRows: 100, maximumBytes: 1 << 20, maximumAge: .max / 2)
+        let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+        // Five small blocks (as a quiet day's age flushes leave), then a full one.
+        for start in stride(from: Int64(1), through: 41, by: 10) {
+            try partition.append(Self.records(start...(start + 9)), now: 0)
+            try partition.tick(now: 0, closing: true)
+        }
+        try partition.append(Self.records(51...150), now: 0)
+        #expect(partition.blockFiles.map(\.name) == ["1-10.kb", "11-20.kb", "21-30.kb", "31-40.kb", "41-50.kb", "51-150.kb"])
+        #expect(try partition.mergeSmallBlocks())
+        #expect(partition.blockFiles.map(\.name) == ["1-50.kb", "51-150.kb"])
+        #expect(try !partition.mergeSmallBlocks(), "nothing small is left to merge")
+        #expect(Self.sorted(partition.events().events) == Self.records(1...150))
+        // As if a merge had written its block and died before removing the ones it merged.
+        let leftover = Self.records(1...10).map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
+            .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
+        try DurableFiles.write(try BlockFile.contents(leftover), to: directory + "/1-10.kb")
+        let reopened = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+        #expect(reopened.blockFiles.map(\.name) == ["1-50.kb", "51-150.kb"])
+        #expect(!FileManager.default.fileExists(atPath: directory + "/1-10.kb"))
+        #expect(Self.sorted(reopened.events().events) == Self.records(1...150))
+    }
+
+    @Test func rowsComeInTimeOrderAcrossOverlappingBlocksAndTheHead() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = FlushPolicy(maximumRows: 13, maximumBytes: 1 << 20, maximumAge: .max / 2)
+        let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+        // Times jump about (records(_:) spreads them over 1,000 s), so every block overlaps others.
+        try partition.append(Self.records(1...200), now: 0)
+        let all = Self.records(1...200).sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
+        var oldest: [Int64] = []
+        _ = partition.rows(BlockPartition.Narrowing(), order: .oldestFirst) { oldest.append($0.seq); return true }
+        #expect(oldest == all.map(\.seq))
+        var newest: [Int64] = []
+        _ = partition.rows(BlockPartition.Narrowing(), order: .newestFirst) { newest.append($0.seq); return true }
+        #expect(newest == all.reversed().map(\.seq))
+        // A range, and stopping early.
+        let from = all[50].timestamp, to = all[120].timestamp
+        var ranged: [Int64] = []
+        let (finished, _) = partition.rows(BlockPartition.Narrowing(from: from, to: to), order: .oldestFirst) { row in
+            ranged.append(row.seq)
+            return ranged.count < 10
+        }
+        #expect(!finished)
+        #expect(ranged == all.filter { $0.timestamp >= from && $0.timestamp < to }.prefix(10).map(\.seq))
+    }
+
+    @Test func anEventIsFoundByItsKeyInTheHeadAndInBlocks() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = FlushPolicy(maximumRows: 10, maximumBytes: 1 << 20, maximumAge: .max / 2)
+        let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+        let records = (1...25).map { seq in
+            let line = #"{"timestamp":"2026-11-24T00:00:00Z","message":"m","event_id":"e-\#(seq)"}"#
+            return HeadLogRecords.Record(seq: Int64(seq), timestamp: Int64(seq), line: Array(line.utf8))
+        }
+        try partition.append(records, now: 0)
+        #expect(partition.blockFiles.count == 2)
+        #expect(partition.holds(EventKey(timestamp: 3, eventID: "e-3")), "in a block")
+        #expect(partition.holds(EventKey(timestamp: 24, eventID: "e-24")), "in the head")
+        #expect(!partition.holds(EventKey(timestamp: 4, eventID: "e-3")), "another time")
+        #expect(!partition.holds(EventKey(timestamp: 3, eventID: "e-4")), "another id")
+    }
+}

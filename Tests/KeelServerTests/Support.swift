@@ -16,7 +16,7 @@ import Testing
 /// A `keel serve` on 127.0.0.1 (a free port) over a fresh data directory, with tokens for two tenants.
 struct TestServer {
     let directory: String
-    let configuration: ServerConfiguration
+    var configuration: ServerConfiguration
     let adminA: String
     let ingestA: String
     let readA: String

@@ -2,25 +2,28 @@ import Foundation
 import Keel
 package import KeelStore
 
-/// What a block may hold, tested without reading it: the trigrams of its messages and its id values, in one Bloom
-/// filter. A word, a phrase, a substring of three bytes or more, or an id skips every block whose filter says no;
-/// the blocks left are read and their lines checked.
+/// What a block may hold, tested without reading it: the trigrams of its messages, its id values and its events'
+/// keys (``EventKey``), in one Bloom filter. A word, a phrase, a substring of three bytes or more, or an id skips
+/// every block whose filter says no, and so does an append's duplicate check; the blocks left are read and their
+/// lines checked.
 ///
 /// Messages are folded before their trigrams are taken (``fold(_:)``), and a search folds its text the same way, so
 /// any text a message contains, in any case, has all of its trigrams in the message's block.
 package struct BlockFilter: Equatable, Sendable {
     package let bloom: BloomFilter
 
-    /// The filter of `rows`: the trigrams of each message, and each id value.
+    /// The filter of `rows`: the trigrams of each message, each id value, each event's key.
     package init(rows: [EventBlock.Row]) {
         var probes: Set<BloomFilter.Probe> = []
         var members: [JSONReader.Member] = []
         // Messages are mostly templates: each distinct one is folded and cut into trigrams once.
         var messages: Set<String> = []
         for row in rows {
-            Self.strings(of: row.line, into: &members) { key, value in
+            LineStrings.each(of: row.line, into: &members) { key, value in
                 if key == "message" {
                     messages.insert(value)
+                } else if key == "event_id" {
+                    probes.insert(EventKey(timestamp: row.timestamp, eventID: value).probe)
                 } else if let field = IDField(rawValue: key), !value.isEmpty {
                     probes.insert(BloomFilter.Probe(field, value))
                 }
@@ -51,22 +54,11 @@ package struct BlockFilter: Equatable, Sendable {
     /// Whether the block may hold an event with `value` in `field`.
     package func mightContain(_ field: IDField, _ value: String) -> Bool { bloom.mightContain(BloomFilter.Probe(field, value)) }
 
+    /// Whether the block may hold an event with this key.
+    package func mightContain(_ key: EventKey) -> Bool { bloom.mightContain(key.probe) }
+
     /// Text as searches compare it: case folded (Unicode's rules, as `/v1/events` text search ignores case).
     package static func fold(_ text: String) -> String { text.folding(options: [.caseInsensitive], locale: nil) }
-
-    /// Each top-level string member of `line` (a JSON object; anything else has none), as key and text.
-    private static func strings(of line: [UInt8], into members: inout [JSONReader.Member], _ body: (String, String) -> Void) {
-        members.removeAll(keepingCapacity: true)
-        line.withUnsafeBufferPointer { bytes in
-            guard (try? JSONReader.members(of: bytes, maxDepth: 128, into: &members)) != nil else { return }
-            for member in members where member.kind == .string && !member.keyEscaped {
-                var reader = JSONReader(bytes, maxDepth: 1, repairUTF8: true)
-                reader.skip(to: member.value.lowerBound)
-                guard let token = try? reader.string() else { continue }
-                body(String(decoding: UnsafeBufferPointer(rebasing: bytes[member.key]), as: UTF8.self), reader.text(of: token))
-            }
-        }
-    }
 
     /// Each three-byte window of `text`'s folded UTF-8 (a text that contains another contains all of its windows).
     static func trigrams(of text: String, _ body: (ArraySlice<UInt8>) -> Void) {

@@ -55,16 +55,16 @@ enum DurableFiles {
         }
     }
 
-    /// The whole file at `path`; an empty one when there is none and `missingIsEmpty`.
-    static func read(_ path: String, missingIsEmpty: Bool = false) throws(Failure) -> [UInt8] {
+    /// The whole file at `path` (or its first `prefix` bytes); an empty one when there is none and `missingIsEmpty`.
+    static func read(_ path: String, missingIsEmpty: Bool = false, prefix: Int = .max) throws(Failure) -> [UInt8] {
         let file = open(path, O_RDONLY | O_CLOEXEC)
         if file < 0, errno == ENOENT, missingIsEmpty { return [] }
         guard file >= 0 else { throw Failure(what: "open \(path)", code: errno) }
         defer { close(file) }
         var out: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, $0.count) }
+        while out.count < prefix {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, min($0.count, prefix - out.count)) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw Failure(what: "read \(path)", code: errno)
@@ -72,6 +72,7 @@ enum DurableFiles {
             if count == 0 { return out }
             out.append(contentsOf: buffer[0..<count])
         }
+        return out
     }
 
     /// fsyncs the directory holding `path`, so that a rename in it survives power loss.

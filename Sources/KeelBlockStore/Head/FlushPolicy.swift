@@ -2,15 +2,15 @@
 /// hold enough bytes that memory and the log should be let go, once the oldest has waited long enough, or when the
 /// store closes. A pure decision, tested without files or clocks; the head asks it after every append and when its
 /// timer fires.
-package struct FlushPolicy: Sendable, Equatable {
+public struct FlushPolicy: Sendable, Equatable {
     /// A full block's rows.
-    package var maximumRows: Int
+    public var maximumRows: Int
     /// What the head may hold in lines' bytes before it flushes.
-    package var maximumBytes: Int
+    public var maximumBytes: Int
     /// How long (µs) the oldest event may wait in the head: bounds the log's length and a restart's replay.
-    package var maximumAge: Int64
+    public var maximumAge: Int64
 
-    package init(maximumRows: Int = 16_384, maximumBytes: Int = 8 << 20, maximumAge: Int64 = 30_000_000) {
+    public init(maximumRows: Int = 16_384, maximumBytes: Int = 8 << 20, maximumAge: Int64 = 30_000_000) {
         self.maximumRows = maximumRows
         self.maximumBytes = maximumBytes
         self.maximumAge = maximumAge

@@ -15,6 +15,17 @@ package final class Head: Sendable {
         var bytes: Int
         /// When (µs, wall clock) the oldest event still here arrived.
         var oldestArrival: Int64?
+        /// The key of each event here, with its arrival number: an append's duplicate check.
+        var keys: [EventKey: Int64]
+
+        mutating func keep(_ left: [HeadLogRecords.Record]) {
+            if left.count < records.count {
+                let seqs = Set(left.map(\.seq))
+                keys = keys.filter { seqs.contains($0.value) }
+            }
+            records = left
+            bytes = left.reduce(0) { $0 + $1.line.count }
+        }
     }
 
     private let state: Mutex<State>
@@ -24,20 +35,28 @@ package final class Head: Sendable {
     package init(path: String, durability: HeadLog.Durability, flushedThrough: Int64, now: Int64) throws(FileFailure) {
         let log = try HeadLog(path: path, durability: durability)
         let kept = log.recovered.filter { $0.seq > flushedThrough }
-        state = Mutex(State(log: log, records: kept, bytes: kept.reduce(0) { $0 + $1.line.count }, oldestArrival: kept.isEmpty ? nil : now))
+        var keys: [EventKey: Int64] = [:]
+        for record in kept { keys[EventKey(timestamp: record.timestamp, line: record.line)] = record.seq }
+        state = Mutex(State(log: log, records: kept, bytes: kept.reduce(0) { $0 + $1.line.count }, oldestArrival: kept.isEmpty ? nil : now, keys: keys))
     }
 
-    /// Logs `records` (durably, as the log's durability says) and then keeps them; throws, keeping nothing, when the
-    /// log cannot be written.
-    package func append(_ records: [HeadLogRecords.Record], now: Int64) throws(FileFailure) {
+    /// Logs `records` (durably, as the log's durability says) and then keeps them, with their events' `keys` (one
+    /// per record, or none to read them from the lines); throws, keeping nothing, when the log cannot be written.
+    package func append(_ records: [HeadLogRecords.Record], keys: [EventKey] = [], now: Int64) throws(FileFailure) {
         guard !records.isEmpty else { return }
         try state.withLock { state throws(FileFailure) in
             try state.log.append(records)
+            for (index, record) in records.enumerated() {
+                state.keys[index < keys.count ? keys[index] : EventKey(timestamp: record.timestamp, line: record.line)] = record.seq
+            }
             state.records += records
             state.bytes += records.reduce(0) { $0 + $1.line.count }
             if state.oldestArrival == nil { state.oldestArrival = now }
         }
     }
+
+    /// Whether an event with `key` is here.
+    package func holds(_ key: EventKey) -> Bool { state.withLock { $0.keys[key] != nil } }
 
     /// How many events are here, and their lines' bytes.
     package var size: (events: Int, bytes: Int) { state.withLock { ($0.records.count, $0.bytes) } }
@@ -67,8 +86,7 @@ package final class Head: Sendable {
             let erased = state.records.count - left.count
             guard erased > 0 else { return 0 }
             try state.log.replace(with: left)
-            state.records = left
-            state.bytes = left.reduce(0) { $0 + $1.line.count }
+            state.keep(left)
             if left.isEmpty { state.oldestArrival = nil }
             return erased
         }
@@ -80,8 +98,7 @@ package final class Head: Sendable {
         try state.withLock { state throws(FileFailure) in
             let left = state.records.filter { $0.seq > seq }
             if left.isEmpty { try state.log.reset() } else { try state.log.replace(with: left) }
-            state.records = left
-            state.bytes = left.reduce(0) { $0 + $1.line.count }
+            state.keep(left)
             state.oldestArrival = left.isEmpty ? nil : now
         }
     }

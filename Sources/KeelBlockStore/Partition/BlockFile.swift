@@ -57,6 +57,25 @@ package struct BlockFile: Equatable, Sendable {
         return (filter, Array(bytes[reader.offset...]))
     }
 
+    /// The filter and the block's header of the file at `path`, read from the start of the file only: what a
+    /// partition keeps of each block to decide, without reading it, whether a query or an append needs it.
+    package static func index(_ path: String) throws -> (filter: BlockFilter, header: EventBlock.Header) {
+        var bytes = try DurableFiles.read(path, prefix: 64 << 10)
+        var reader = ByteReader(bytes)
+        for byte in magic { guard try reader.byte() == byte else { throw BlockError.corrupt("not a Keel block file") } }
+        let length = try reader.count(atMost: 256 << 20)
+        let wanted = reader.offset + 4 + length + 64
+        if bytes.count < wanted, bytes.count == 64 << 10 { bytes = try DurableFiles.read(path, prefix: wanted) }
+        reader = ByteReader(bytes)
+        try reader.skip(magic.count)
+        _ = try reader.count(atMost: 256 << 20)
+        let sum = try reader.uint32()
+        let range = try reader.data(length: length)
+        guard checksum(bytes[range]) == sum, let filter = BlockFilter(bytes: Array(bytes[range])) else {
+            throw BlockError.corrupt("the block's filter fails its checksum")
+        }
+        return (filter, try EventBlock.header(Array(bytes[reader.offset...])))
+    }
 
 }
 

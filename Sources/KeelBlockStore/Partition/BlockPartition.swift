@@ -4,48 +4,117 @@ import Synchronization
 
 /// One tenant's day in store v2: a directory holding its head's log (`head.log`) and its block files
 /// (``BlockFile``). Appends go to the head; when ``FlushPolicy`` says so, the head's oldest events are written into
-/// a block file, and only then dropped from the head.
+/// a block file, and only then dropped from the head. Small blocks (what a quiet day's age flushes leave) are merged
+/// into large ones.
 ///
-/// On opening, the block files' names say which arrival numbers are in blocks already, and the head keeps only the
-/// logged events after those: a crash between writing a block and emptying the log repeats nothing. A temporary file
-/// a crash left behind is removed.
+/// What a crash leaves is sorted out on opening:
+/// - the block files' names say which arrival numbers are in blocks already, and the head keeps only the logged
+///   events after those, so a crash between writing a block and emptying the log repeats nothing;
+/// - a block whose arrival numbers lie within another's is what a merge left before it removed the blocks it merged,
+///   and is removed;
+/// - a temporary file is removed.
+///
+/// Each block's filter and header are kept in memory (``Block``); its rows are read through the store's
+/// ``BlockCache``.
 package final class BlockPartition: Sendable {
+    /// A block file, with what is known of it without reading its rows.
+    package struct Block: Sendable {
+        package var file: BlockFile
+        package var header: EventBlock.Header
+        package var filter: BlockFilter
+    }
+
+    /// A block that could not be read: its file's name and why.
+    package typealias Damage = (file: String, error: any Error)
+
     package let directory: String
     private let head: Head
     private let policy: FlushPolicy
-    private let blocks: Mutex<[BlockFile]>
-    /// Held while the files change (a flush moves events from the head into a block; an erasure rewrites blocks)
-    /// and while a read takes its view of blocks and head, so that a read never sees an event twice or not at all.
+    private let cache: BlockCache
+    /// Sorted by arrival numbers.
+    private let blocks: Mutex<[Block]>
+    /// Blocks whose filter or header could not be read on opening: reported by every read.
+    private let unreadable: [Damage]
+    /// Held while the files change (a flush, a merge, an erasure) and while a read or a duplicate check reads them,
+    /// so that a read never sees an event twice or not at all, and never a file a merge has just removed.
     private let files = Mutex<Void>(())
 
-    package init(directory: String, durability: HeadLog.Durability, policy: FlushPolicy = FlushPolicy(), now: Int64) throws {
-        let files = FileManager.default
-        try files.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    package init(
+        directory: String, durability: HeadLog.Durability, policy: FlushPolicy = FlushPolicy(), cache: BlockCache = BlockCache(),
+        now: Int64
+    ) throws {
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: directory, withIntermediateDirectories: true)
         var found: [BlockFile] = []
-        for name in try files.contentsOfDirectory(atPath: directory) {
+        for name in try manager.contentsOfDirectory(atPath: directory) {
             if name.hasSuffix(".tmp") {
-                try? files.removeItem(atPath: directory + "/" + name)
+                try? manager.removeItem(atPath: directory + "/" + name)
             } else if let block = BlockFile(name: name) {
                 found.append(block)
             }
         }
-        found.sort { $0.firstSeq < $1.firstSeq }
+        // Widest first among those starting together, so that a merge's leftovers come right after what holds them.
+        found.sort { ($0.firstSeq, -$0.lastSeq) < ($1.firstSeq, -$1.lastSeq) }
+        var kept: [Block] = []
+        var unreadable: [Damage] = []
+        var reach: Int64 = 0
+        for file in found {
+            if file.lastSeq <= reach {
+                try? manager.removeItem(atPath: directory + "/" + file.name)
+                continue
+            }
+            reach = file.lastSeq
+            do {
+                let (filter, header) = try BlockFile.index(directory + "/" + file.name)
+                kept.append(Block(file: file, header: header, filter: filter))
+            } catch {
+                unreadable.append((file.name, error))
+            }
+        }
         self.directory = directory
         self.policy = policy
-        blocks = Mutex(found)
-        head = try Head(path: directory + "/head.log", durability: durability, flushedThrough: found.last?.lastSeq ?? 0, now: now)
+        self.cache = cache
+        self.unreadable = unreadable
+        blocks = Mutex(kept)
+        head = try Head(path: directory + "/head.log", durability: durability, flushedThrough: reach, now: now)
     }
 
     /// The block files, oldest first.
-    package var blockFiles: [BlockFile] { blocks.withLock { $0 } }
+    package var blockFiles: [BlockFile] { blocks.withLock { $0.map(\.file) } }
 
-    /// How many events the head holds.
+    /// How many events the head holds, and their lines' bytes.
     package var headSize: Int { head.size.events }
+    package var headBytes: Int { head.size.bytes }
 
-    /// Appends `records` (durably, before returning), then flushes if the policy says so.
-    package func append(_ records: [HeadLogRecords.Record], now: Int64) throws {
-        try head.append(records, now: now)
+    /// The newest arrival number here (0 when empty).
+    package var newestArrival: Int64 {
+        max(blocks.withLock { $0.last?.file.lastSeq } ?? 0, head.records.last?.seq ?? 0)
+    }
+
+    // MARK: Writing
+
+    /// Appends `records` (durably, before returning) with their events' `keys`, then flushes if the policy says so.
+    package func append(_ records: [HeadLogRecords.Record], keys: [EventKey] = [], now: Int64) throws {
+        try head.append(records, keys: keys, now: now)
         try tick(now: now)
+    }
+
+    /// Whether an event with `key` is stored here: in the head, or in a block whose range and filter admit it and
+    /// whose rows hold it.
+    package func holds(_ key: EventKey) -> Bool {
+        if head.holds(key) { return true }
+        return files.withLock { _ in
+            for block in blocks.withLock({ $0 })
+            where block.header.first <= key.timestamp && key.timestamp <= block.header.last && block.filter.mightContain(key) {
+                guard let rows = try? rows(of: block) else { continue }
+                let start = rows.partitionPoint { $0.timestamp >= key.timestamp }
+                for row in rows[start...] {
+                    guard row.timestamp == key.timestamp else { break }
+                    if EventKey(timestamp: row.timestamp, line: row.line) == key { return true }
+                }
+            }
+            return false
+        }
     }
 
     /// Flushes if the policy says so at `now` (a timer's tick) or, with `closing`, whatever the head holds.
@@ -58,93 +127,181 @@ package final class BlockPartition: Sendable {
     /// Writes the head's oldest events (a block's worth) into a block file; returns whether there were any.
     @discardableResult
     package func flush(now: Int64) throws -> Bool {
-        try files.withLock { _ in try flushHoldingFiles(now: now) }
+        try files.withLock { _ in
+            guard let pending = head.pending(limit: policy.maximumRows) else { return false }
+            let rows = pending.records.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
+            let written = try write(rows, as: BlockFile(firstSeq: pending.records.map(\.seq).min()!, lastSeq: pending.through))
+            blocks.withLock { $0.append(written) }
+            try head.flushed(through: pending.through, now: now)
+            return true
+        }
     }
 
-    private func flushHoldingFiles(now: Int64) throws -> Bool {
-        guard let pending = head.pending(limit: policy.maximumRows) else { return false }
-        let rows = pending.records.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
-        let file = BlockFile(firstSeq: pending.records.map(\.seq).min()!, lastSeq: pending.through)
-        try DurableFiles.write(try BlockFile.contents(rows), to: directory + "/" + file.name)
-        blocks.withLock { $0.append(file) }
-        try head.flushed(through: pending.through, now: now)
-        return true
+    /// Writes `rows` durably as `file`, and returns what is kept in memory of it.
+    private func write(_ rows: [EventBlock.Row], as file: BlockFile) throws -> Block {
+        let contents = try BlockFile.contents(rows)
+        let path = directory + "/" + file.name
+        try DurableFiles.write(contents, to: path)
+        cache.remove(path)
+        let (filter, block) = try BlockFile.read(contents)
+        return Block(file: file, header: try EventBlock.header(block), filter: filter)
     }
 
-    /// The newest arrival number here (0 when empty).
-    package var newestArrival: Int64 {
-        max(blockFiles.map(\.lastSeq).max() ?? 0, head.records.map(\.seq).max() ?? 0)
+    /// Merges one run of neighbouring small blocks (each under half a block's rows; together at most a block's) into
+    /// one, when there are at least four of them or they hold half a block: returns whether it merged. The merged
+    /// block is written before the ones it replaces are removed; a crash in between leaves both, which opening
+    /// resolves.
+    @discardableResult
+    package func mergeSmallBlocks() throws -> Bool {
+        try files.withLock { _ in
+            let all = blocks.withLock { $0 }
+            let small = policy.maximumRows / 2
+            var start = 0
+            while start < all.count {
+                var end = start
+                var total = 0
+                while end < all.count, all[end].header.rows < small, total + all[end].header.rows <= policy.maximumRows {
+                    total += all[end].header.rows
+                    end += 1
+                }
+                let run = all[start..<end]
+                if run.count >= 2, run.count >= 4 || total >= small {
+                    var merged: [EventBlock.Row] = []
+                    for block in run { merged += try rows(of: block) }
+                    merged.sort { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
+                    let written = try write(merged, as: BlockFile(firstSeq: run.first!.file.firstSeq, lastSeq: run.last!.file.lastSeq))
+                    blocks.withLock { $0.replaceSubrange(start..<end, with: [written]) }
+                    for block in run {
+                        let path = directory + "/" + block.file.name
+                        try? FileManager.default.removeItem(atPath: path)
+                        cache.remove(path)
+                    }
+                    DurableFiles.syncDirectory(of: directory + "/" + written.file.name)
+                    return true
+                }
+                start = max(end, start + 1)
+            }
+            return false
+        }
     }
 
     /// Deletes the events `doomed` picks, from every block file (each rewritten without them, or removed when none
     /// is left: no byte of theirs stays in a file of the store) and from the head; returns how many.
     package func erase(where doomed: (HeadLogRecords.Record) -> Bool) throws -> Int {
-        try files.withLock { _ in try eraseHoldingFiles(where: doomed) }
+        try files.withLock { _ in
+            var erased = 0
+            for block in blocks.withLock({ $0 }) {
+                let path = directory + "/" + block.file.name
+                let rows = try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block)
+                let kept = rows.filter { !doomed(HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line)) }
+                guard kept.count < rows.count else { continue }
+                erased += rows.count - kept.count
+                if kept.isEmpty {
+                    try FileManager.default.removeItem(atPath: path)
+                    cache.remove(path)
+                    blocks.withLock { $0.removeAll { $0.file == block.file } }
+                } else {
+                    // The file keeps its name: its range of arrival numbers still bounds what it holds.
+                    let written = try write(kept, as: block.file)
+                    blocks.withLock { all in
+                        if let index = all.firstIndex(where: { $0.file == block.file }) { all[index] = written }
+                    }
+                }
+            }
+            return erased + (try head.erase(where: doomed))
+        }
     }
 
-    private func eraseHoldingFiles(where doomed: (HeadLogRecords.Record) -> Bool) throws -> Int {
-        var erased = 0
-        for file in blockFiles {
-            let path = directory + "/" + file.name
-            let rows = try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block)
-            let kept = rows.filter { !doomed(HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line)) }
-            guard kept.count < rows.count else { continue }
-            erased += rows.count - kept.count
-            if kept.isEmpty {
-                try FileManager.default.removeItem(atPath: path)
-                blocks.withLock { $0.removeAll { $0 == file } }
-            } else {
-                // The file keeps its name: its range of arrival numbers still bounds what it holds.
-                try DurableFiles.write(try BlockFile.contents(kept), to: path)
-            }
-        }
-        return erased + (try head.erase(where: doomed))
-    }
+    // MARK: Reading
 
     /// What a read can rule blocks out by, before decoding them: a time range (µs, `to` exclusive), id values every
-    /// event must have, and text every message must contain (ignoring case).
+    /// event must have, text every message must contain (ignoring case), and an arrival number every event must be
+    /// after.
     package struct Narrowing: Sendable {
         package var from: Int64?
         package var to: Int64?
         package var ids: [(field: IDField, value: String)] = []
         package var text: String?
+        package var arrivedAfter: Int64?
 
-        package init(from: Int64? = nil, to: Int64? = nil, ids: [(field: IDField, value: String)] = [], text: String? = nil) {
+        package init(
+            from: Int64? = nil, to: Int64? = nil, ids: [(field: IDField, value: String)] = [], text: String? = nil,
+            arrivedAfter: Int64? = nil
+        ) {
             self.from = from
             self.to = to
             self.ids = ids
             self.text = text
+            self.arrivedAfter = arrivedAfter
         }
 
-        /// Whether a block with this header and filter may hold an event the read wants.
-        func admits(_ header: EventBlock.Header, _ filter: BlockFilter) -> Bool {
-            if let from, header.last < from { return false }
-            if let to, header.first >= to { return false }
-            for (field, value) in ids where !filter.mightContain(field, value) { return false }
-            if let text, !filter.mightContain(text: text) { return false }
+        /// Whether a block may hold an event the read wants.
+        func admits(_ block: Block) -> Bool {
+            if let arrivedAfter, block.file.lastSeq <= arrivedAfter { return false }
+            for (field, value) in ids where !block.filter.mightContain(field, value) { return false }
+            if let text, !block.filter.mightContain(text: text) { return false }
             return true
         }
     }
 
-    /// The events here with their arrival numbers: those of the blocks `narrowing` does not rule out by their
-    /// headers and filters (each checked; a damaged one is reported in `damaged` and skipped), then the head's. The
-    /// caller still tests each event: a block that is read may hold others too.
-    package func events(_ narrowing: Narrowing = Narrowing()) -> (events: [HeadLogRecords.Record], damaged: [(file: String, error: any Error)]) {
-        files.withLock { _ in eventsHoldingFiles(narrowing) }
+    /// The order ``rows(_:order:_:)`` hands rows over in.
+    package enum RowOrder: Sendable {
+        case oldestFirst, newestFirst
+        /// Blocks in arrival order, then the head: the fastest.
+        case any
     }
 
-    private func eventsHoldingFiles(_ narrowing: Narrowing) -> (events: [HeadLogRecords.Record], damaged: [(file: String, error: any Error)]) {
-        var out: [HeadLogRecords.Record] = []
-        var damaged: [(file: String, error: any Error)] = []
-        for file in blockFiles {
-            do {
-                let (filter, block) = try BlockFile.read(try DurableFiles.read(directory + "/" + file.name))
-                guard narrowing.admits(try EventBlock.header(block), filter) else { continue }
-                out += try EventBlock.decode(block).map { HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line) }
-            } catch {
-                damaged.append((file.name, error))
+    /// Gives `body` the rows here that `narrowing` does not rule out — those of the blocks its range, ids and text
+    /// admit, and the head's, within its range — in `order`, until `body` returns `false`. The caller still tests
+    /// each row: a block that is read holds others too. Returns whether it went to the end, and the blocks that
+    /// could not be read (skipped).
+    package func rows(_ narrowing: Narrowing, order: RowOrder, _ body: (EventBlock.Row) -> Bool) -> (finished: Bool, damaged: [Damage]) {
+        files.withLock { _ in
+            var damaged = unreadable
+            var runs: [RowMerge.Run] = blocks.withLock { $0 }.filter(narrowing.admits).map { block in
+                RowMerge.Run(first: block.header.first, last: block.header.last) {
+                    do {
+                        return try self.rows(of: block)
+                    } catch let failure as FileFailure where failure.code == ENOENT {
+                        // Merged or erased away since this instance last looked (another instance of the day, opened
+                        // after this one was closed): not damage.
+                        return nil
+                    } catch {
+                        damaged.append((block.file.name, error))
+                        return nil
+                    }
+                }
             }
+            let fresh = head.records.filter { $0.seq > (narrowing.arrivedAfter ?? 0) }
+            if !fresh.isEmpty {
+                let rows = fresh.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
+                    .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
+                runs.append(RowMerge.Run(first: rows.first!.timestamp, last: rows.last!.timestamp) { rows })
+            }
+            let merge = RowMerge(from: narrowing.from, to: narrowing.to)
+            let finished =
+                switch order {
+                case .any: merge.forEachUnordered(runs, body)
+                case .oldestFirst: merge.forEach(runs, newestFirst: false, body)
+                case .newestFirst: merge.forEach(runs, newestFirst: true, body)
+                }
+            return (finished, damaged)
         }
-        return (out + head.records, damaged)
+    }
+
+    /// Every event `narrowing` does not rule out, with its arrival number, in no particular order.
+    package func events(_ narrowing: Narrowing = Narrowing()) -> (events: [HeadLogRecords.Record], damaged: [Damage]) {
+        var out: [HeadLogRecords.Record] = []
+        let (_, damaged) = rows(narrowing, order: .any) { row in
+            out.append(HeadLogRecords.Record(seq: row.seq, timestamp: row.timestamp, line: row.line))
+            return true
+        }
+        return (out, damaged)
+    }
+
+    /// A block's rows, through the cache; checked against their checksum when read from the file.
+    private func rows(of block: Block) throws -> [EventBlock.Row] {
+        let path = directory + "/" + block.file.name
+        return try cache.rows(path) { try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block) }
     }
 }

@@ -2,18 +2,43 @@ import Foundation
 public import KeelStore
 import Synchronization
 
-/// Store v2 (being built; `keel serve` does not use it yet): each tenant's days as directories of compressed
-/// blocks and a head (``BlockPartition``), under `<directory>/blocks/<tenant>/<days-since-epoch>/`.
+/// Store v2: each tenant's days as directories of compressed column blocks and a head (``BlockPartition``), under
+/// `<directory>/blocks/<tenant>/<days-since-epoch>/`.
 ///
-/// It meets ``LogStore``'s contract — idempotent appends, time order and paging, every filter, ids, text, tenants,
-/// retention, erasure and arrival numbers across restarts — by reading a day's events whole and filtering them in
-/// memory. That is the first step; reading only the blocks a query needs (by time, by filters) comes next.
+/// - **Appends** go to the day's head: its write-ahead log is written (and fsync'd with `.full`) before an append
+///   returns, and the head flushes into a block once it holds a block's worth, holds too many bytes, or its oldest
+///   event has waited long enough (``FlushPolicy``; the age is checked by ``maintain()``, which `keel serve` calls
+///   every second). An event whose key (time and `event_id`) is stored already is a duplicate: the head and the
+///   blocks whose filters admit the key are checked.
+/// - **Memory** is bounded whatever the number of tenant-days: the heads together hold at most
+///   ``Limits/headBytes`` (the biggest are flushed first), decoded blocks are cached up to ``Limits/cacheBytes``,
+///   and only ``Limits/openPartitions`` days with empty heads stay open.
+/// - **Reads** skip the blocks a query's range, ids and text rule out (their headers and filters are kept in memory)
+///   and hand over rows in time order by merging the rest lazily: the first hundred hits read the one or two blocks
+///   that hold them.
+/// - **A damaged block** is skipped by reads and reported through `damaged` once per file.
 public final class BlockLogStore: LogStore {
     public enum Durability: Sendable {
         /// Written before an append returns: survives the process being killed.
         case normal
         /// Also fsync'd: survives the machine losing power.
         case full
+    }
+
+    /// How much memory the store may hold, whatever the number of tenant-days.
+    public struct Limits: Sendable {
+        /// What all heads together hold in lines' bytes before the biggest are flushed.
+        public var headBytes: Int
+        /// Decoded blocks kept for reads.
+        public var cacheBytes: Int
+        /// Days with nothing in their heads kept open (each holds its blocks' filters).
+        public var openPartitions: Int
+
+        public init(headBytes: Int = 64 << 20, cacheBytes: Int = 64 << 20, openPartitions: Int = 256) {
+            self.headBytes = headBytes
+            self.cacheBytes = cacheBytes
+            self.openPartitions = openPartitions
+        }
     }
 
     private struct Key: Hashable {
@@ -26,188 +51,282 @@ public final class BlockLogStore: LogStore {
         var lastArrival: Int64 = 0
     }
 
+    private struct Open {
+        let partition: BlockPartition
+        var used: UInt64
+    }
+
     public let directory: String
     private let durability: HeadLog.Durability
     private let policy: FlushPolicy
+    private let limits: Limits
+    private let cache: BlockCache
+    private let damaged: @Sendable (_ file: String, _ error: any Error) -> Void
+    private let reported = Mutex<Set<String>>([])
     private let state = Mutex<[String: Tenant]>([:])
-    private let partitions = Mutex<[Key: BlockPartition]>([:])
-    /// Each partition's `(timestamp, event_id)` keys, loaded on its first append: what makes appends idempotent.
-    private let dedupe = Mutex<[Key: Set<DedupeKey>]>([:])
+    private let partitions = Mutex<(open: [Key: Open], clock: UInt64)>(([:], 0))
     /// Appends, drops and erasures one at a time, so that arrival numbers are handed out in order.
     private let writing = Mutex<Void>(())
 
-    private struct DedupeKey: Hashable {
-        let timestamp: Int64
-        let eventID: String
-    }
-
-    public convenience init(directory: String, durability: Durability = .normal) throws {
-        try self.init(directory: directory, durability: durability, policy: FlushPolicy())
-    }
-
-    /// A store whose heads flush by `policy` (tests use small blocks, so that every read crosses blocks and heads).
-    package init(directory: String, durability: Durability, policy: FlushPolicy) throws {
+    /// Opens (or creates) the store under `directory`, whose heads flush by `policy`; `damaged` hears of each block
+    /// that cannot be read, once.
+    public init(
+        directory: String, durability: Durability = .normal, policy: FlushPolicy = FlushPolicy(), limits: Limits = Limits(),
+        damaged: @escaping @Sendable (_ file: String, _ error: any Error) -> Void = { _, _ in }
+    ) throws {
         self.directory = directory
         self.durability = durability == .full ? .full : .normal
         self.policy = policy
+        self.limits = limits
+        self.cache = BlockCache(capacity: limits.cacheBytes)
+        self.damaged = damaged
         let files = FileManager.default
         try files.createDirectory(atPath: directory + "/blocks", withIntermediateDirectories: true)
         var tenants: [String: Tenant] = [:]
-        var opened: [Key: BlockPartition] = [:]
+        var opened: [Key: Open] = [:]
         for name in try files.contentsOfDirectory(atPath: directory + "/blocks") where TenantName.isValid(name) {
-            var tenant = Tenant()
+            var tenant = Tenant(lastArrival: StoreFiles.arrivalFloor(at: floorPath(name)))
             for entry in try files.contentsOfDirectory(atPath: directory + "/blocks/" + name) {
                 guard let day = Int(entry) else { continue }
-                let partition = try BlockPartition(directory: path(name, day), durability: self.durability, policy: policy, now: Self.now())
-                opened[Key(tenant: name, day: day)] = partition
+                let dayPath = path(name, day)
+                let contents = try files.contentsOfDirectory(atPath: dayPath)
+                let head = (try? files.attributesOfItem(atPath: dayPath + "/head.log"))?[.size] as? NSNumber
+                // A day whose head holds events is opened now, to replay them; the others when first used.
+                if let head, head.intValue > 0 {
+                    let partition = try BlockPartition(
+                        directory: dayPath, durability: self.durability, policy: policy, cache: cache, now: Self.now())
+                    opened[Key(tenant: name, day: day)] = Open(partition: partition, used: 0)
+                    tenant.lastArrival = max(tenant.lastArrival, partition.newestArrival)
+                } else {
+                    tenant.lastArrival = max(tenant.lastArrival, contents.compactMap { BlockFile(name: $0)?.lastSeq }.max() ?? 0)
+                    guard contents.contains(where: { BlockFile(name: $0) != nil }) else { continue }
+                }
                 tenant.days.insert(day)
-                tenant.lastArrival = max(tenant.lastArrival, partition.newestArrival)
             }
-            tenant.lastArrival = max(tenant.lastArrival, floor(name))
             tenants[name] = tenant
         }
         state.withLock { $0 = tenants }
-        partitions.withLock { $0 = opened }
+        partitions.withLock { $0.open = opened }
     }
 
     private func path(_ tenant: String, _ day: Int) -> String { directory + "/blocks/\(tenant)/\(day)" }
     private func floorPath(_ tenant: String) -> String { directory + "/blocks/\(tenant)/arrival-floor" }
 
-    private func floor(_ tenant: String) -> Int64 {
-        (try? String(contentsOfFile: floorPath(tenant), encoding: .utf8)).flatMap { Int64($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
-    }
-
     /// Records the tenant's highest arrival number before events are deleted, so numbers are never handed out twice.
     private func keepFloor(_ tenant: String) throws {
-        let arrival = newestArrival(tenant: tenant)
-        try FileManager.default.createDirectory(atPath: directory + "/blocks/" + tenant, withIntermediateDirectories: true)
-        try DurableFiles.write(Array("\(arrival)\n".utf8), to: floorPath(tenant))
+        try StoreFiles.keepArrivalFloor(newestArrival(tenant: tenant), at: floorPath(tenant))
     }
 
     private static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000_000) }
 
-    private static func day(of timestamp: Int64) -> Int {
-        let (days, rest) = timestamp.quotientAndRemainder(dividingBy: 86_400_000_000)
-        return Int(rest < 0 ? days - 1 : days)
-    }
-
-    private func partition(_ key: Key, creating: Bool) throws -> BlockPartition? {
-        if let open = partitions.withLock({ $0[key] }) { return open }
-        guard creating else { return nil }
-        let made = try BlockPartition(directory: path(key.tenant, key.day), durability: durability, policy: policy, now: Self.now())
-        partitions.withLock { $0[key] = made }
-        return made
+    /// The day's partition, opened if need be (created, with `creating`; `nil` for a day with nothing stored).
+    private func partition(_ key: Key, creating: Bool = false) throws -> BlockPartition? {
+        let open = partitions.withLock { partitions -> BlockPartition? in
+            partitions.clock += 1
+            guard partitions.open[key] != nil else { return nil }
+            partitions.open[key]!.used = partitions.clock
+            return partitions.open[key]!.partition
+        }
+        if let open { return open }
+        guard creating || FileManager.default.fileExists(atPath: path(key.tenant, key.day)) else { return nil }
+        let made = try BlockPartition(directory: path(key.tenant, key.day), durability: durability, policy: policy, cache: cache, now: Self.now())
+        return partitions.withLock { partitions in
+            partitions.clock += 1
+            if let raced = partitions.open[key] { return raced.partition }
+            partitions.open[key] = Open(partition: made, used: partitions.clock)
+            return made
+        }
     }
 
     // MARK: Writing
 
-    public func append(_ events: [StoredEvent]) throws -> AppendResult {
+    public func append(_ events: [StoredEvent]) throws -> AppendResult { try store(events, keepingArrivals: false) }
+
+    /// Appends events another store holds, keeping their arrival numbers (``StoredEvent/arrival``): what a
+    /// migration does, in arrival order, so that a tail resumes where it was.
+    package func append(importing events: [StoredEvent]) throws -> AppendResult { try store(events, keepingArrivals: true) }
+
+    /// Keeps `arrival` as the tenant's floor (when higher than what it has): its numbers go on after it.
+    package func keepArrivalFloor(_ arrival: Int64, tenant: String) throws {
+        try writing.withLock { _ in
+            guard arrival > newestArrival(tenant: tenant) else { return }
+            state.withLock { $0[tenant, default: Tenant()].lastArrival = arrival }
+            try keepFloor(tenant)
+        }
+    }
+
+    private func store(_ events: [StoredEvent], keepingArrivals: Bool) throws -> AppendResult {
         try writing.withLock { _ in
             var groups: [Key: [Int]] = [:]
             for (index, event) in events.enumerated() {
                 guard TenantName.isValid(event.tenant) else { throw StoredEventError.invalid("tenant", event.tenant) }
-                groups[Key(tenant: event.tenant, day: Self.day(of: event.timestamp)), default: []].append(index)
+                groups[Key(tenant: event.tenant, day: StoreFiles.day(of: event.timestamp)), default: []].append(index)
             }
             var result = AppendResult(stored: 0, duplicates: 0)
             for key in groups.keys.sorted(by: { ($0.tenant, $0.day) < ($1.tenant, $1.day) }) {
                 let partition = try partition(key, creating: true)!
-                var seen = try dedupeKeys(key, partition)
                 var last = state.withLock { $0[key.tenant]?.lastArrival ?? 0 }
                 var records: [HeadLogRecords.Record] = []
+                var keys: [EventKey] = []
+                var batch: Set<EventKey> = []
                 for index in groups[key]! {
                     let event = events[index]
-                    guard seen.insert(DedupeKey(timestamp: event.timestamp, eventID: event.eventID)).inserted else {
+                    let eventKey = EventKey(timestamp: event.timestamp, eventID: event.eventID)
+                    guard batch.insert(eventKey).inserted, !partition.holds(eventKey) else {
                         result.duplicates += 1
                         continue
                     }
-                    last += 1
-                    records.append(HeadLogRecords.Record(seq: last, timestamp: event.timestamp, line: Array(event.line.utf8)))
+                    let seq: Int64
+                    if keepingArrivals {
+                        seq = event.arrival
+                        last = max(last, seq)
+                    } else {
+                        last += 1
+                        seq = last
+                    }
+                    records.append(HeadLogRecords.Record(seq: seq, timestamp: event.timestamp, line: Array(event.line.utf8)))
+                    keys.append(eventKey)
                 }
-                try partition.append(records, now: Self.now())
-                dedupe.withLock { $0[key] = seen }
+                try partition.append(records, keys: keys, now: Self.now())
                 state.withLock {
                     $0[key.tenant, default: Tenant()].days.insert(key.day)
                     $0[key.tenant, default: Tenant()].lastArrival = last
                 }
                 result.stored += records.count
             }
+            try keepHeadsWithinLimit()
             return result
         }
     }
 
-    /// The partition's keys, taken out of `dedupe` (the caller puts them back): a set still held there would be
-    /// copied whole by the caller's first insert.
-    private func dedupeKeys(_ key: Key, _ partition: BlockPartition) throws -> Set<DedupeKey> {
-        if let known = dedupe.withLock({ $0.removeValue(forKey: key) }) { return known }
-        var keys: Set<DedupeKey> = []
-        for event in try read(key, partition) { keys.insert(DedupeKey(timestamp: event.timestamp, eventID: event.eventID)) }
-        return keys
+    /// The lines' bytes all heads hold now.
+    package var headBytes: Int { partitions.withLock { $0.open.values.reduce(0) { $0 + $1.partition.headBytes } } }
+
+    /// Flushes the biggest heads while all of them together hold more than the limit, down to half of it.
+    private func keepHeadsWithinLimit() throws {
+        let open = partitions.withLock { $0.open.values.map(\.partition) }
+        var sizes = open.map { ($0, $0.headBytes) }
+        var total = sizes.reduce(0) { $0 + $1.1 }
+        guard total > limits.headBytes else { return }
+        sizes.sort { $0.1 > $1.1 }
+        for (partition, bytes) in sizes where total > limits.headBytes / 2 {
+            try partition.tick(now: Self.now(), closing: true)
+            total -= bytes
+        }
+    }
+
+    /// What `keel serve` calls every second: flushes the heads whose oldest event has waited long enough, merges
+    /// small blocks for up to `mergeTime` (seconds), and closes the days least recently used beyond the limit of open
+    /// days whose heads are empty. Appends wait meanwhile: a merge and an append never change a day at once.
+    public func maintain(mergeTime: Double = 0.2) throws {
+        try writing.withLock { _ in
+            let open = partitions.withLock { $0.open.values.map(\.partition) }
+            for partition in open { try partition.tick(now: Self.now()) }
+            let deadline = Self.now() + Int64(mergeTime * 1_000_000)
+            for partition in open {
+                while Self.now() < deadline, try partition.mergeSmallBlocks() {}
+            }
+            partitions.withLock { partitions in
+                let idle = partitions.open.filter { $0.value.partition.headSize == 0 }.sorted { $0.value.used < $1.value.used }
+                for (key, _) in idle.prefix(max(0, idle.count - limits.openPartitions)) { partitions.open[key] = nil }
+            }
+        }
+    }
+
+    /// Flushes every head into blocks: what a clean shutdown does, so that a restart has no log to replay.
+    public func flush() throws {
+        try writing.withLock { _ in
+            for partition in partitions.withLock({ $0.open.values.map(\.partition) }) { try partition.tick(now: Self.now(), closing: true) }
+        }
     }
 
     // MARK: Reading
 
-    /// The events of a partition that `query` may want (every one without a query), as stored events at their
-    /// positions: blocks its range, ids or text rule out are not read. A damaged block fails the read.
-    private func read(_ key: Key, _ partition: BlockPartition, _ query: EventQuery? = nil) throws -> [StoredEvent] {
-        var narrowing = BlockPartition.Narrowing()
-        if let query {
-            narrowing = BlockPartition.Narrowing(
-                from: query.from, to: query.to, ids: query.ids.map { ($0.key, $0.value) },
-                text: query.text.flatMap { $0.isEmpty ? nil : $0 })
-        }
-        let (records, damaged) = partition.events(narrowing)
-        if let first = damaged.first { throw first.error }
-        return records.compactMap { record in
-            guard let parsed = try? StoredEvent(line: String(decoding: record.line, as: UTF8.self), tenant: key.tenant) else { return nil }
-            return StoredEvent(
-                eventID: parsed.eventID, timestamp: record.timestamp, tenant: key.tenant, level: parsed.level, event: parsed.event,
-                errorCode: parsed.errorCode, ids: parsed.ids, message: parsed.message, line: parsed.line,
-                cursor: EventCursor(day: key.day, timestamp: record.timestamp, seq: record.seq))
-        }
+    /// The tenant's days that `query`'s range reaches, oldest first.
+    private func days(_ query: EventQuery) -> [Int] {
+        let fromDay = query.from.map(StoreFiles.day(of:)) ?? .min
+        let toDay = query.to.map { StoreFiles.day(of: $0 == .min ? $0 : $0 - 1) } ?? .max
+        return state.withLock { $0[query.tenant]?.days ?? [] }.filter { $0 >= fromDay && $0 <= toDay }.sorted()
     }
 
-    private static func matches(_ event: StoredEvent, _ query: EventQuery) -> Bool {
-        if let from = query.from, event.timestamp < from { return false }
-        if let to = query.to, event.timestamp >= to { return false }
-        if let level = query.minimumLevel, event.level < level { return false }
-        if let name = query.event, event.event != name { return false }
-        if let code = query.errorCode, event.errorCode != code { return false }
-        for (field, value) in query.ids where event.ids[field] != value { return false }
-        if let text = query.text, !text.isEmpty, event.message.range(of: text, options: [.caseInsensitive]) == nil { return false }
-        return true
+    /// What the day's blocks can be ruled out by, for `query`.
+    private static func narrowing(_ query: EventQuery) -> BlockPartition.Narrowing {
+        BlockPartition.Narrowing(
+            from: query.from, to: query.to, ids: query.ids.map { ($0.key, $0.value) }, text: query.text.flatMap { $0.isEmpty ? nil : $0 },
+            arrivedAfter: query.arrivedAfter)
+    }
+
+    /// Reads the day's rows `narrowing` admits, in `order`, reporting damaged blocks; returns whether it went to the end.
+    private func rows(
+        _ key: Key, _ narrowing: BlockPartition.Narrowing, order: BlockPartition.RowOrder, _ body: (EventBlock.Row) -> Bool
+    ) throws -> Bool {
+        guard let partition = try partition(key) else { return true }
+        let (finished, damage) = partition.rows(narrowing, order: order, body)
+        for (file, error) in damage {
+            let path = path(key.tenant, key.day) + "/" + file
+            if reported.withLock({ $0.insert(path).inserted }) { damaged(path, error) }
+        }
+        return finished
     }
 
     public func events(_ query: EventQuery) throws -> EventPage {
         let limit = max(1, min(query.limit, 10_000))
-        let fromDay = query.from.map(Self.day(of:)) ?? .min
-        let toDay = query.to.map { Self.day(of: $0 == .min ? $0 : $0 - 1) } ?? .max
-        let days = state.withLock { $0[query.tenant]?.days ?? [] }.filter { $0 >= fromDay && $0 <= toDay }.sorted()
+        let matcher = EventMatcher(query)
         if let arrival = query.arrivedAfter {
             var found: [StoredEvent] = []
-            for day in days {
-                let key = Key(tenant: query.tenant, day: day)
-                guard let partition = try partition(key, creating: false), partition.newestArrival > arrival else { continue }
-                found += try read(key, partition, query).filter { $0.arrival > arrival && Self.matches($0, query) }
+            for day in days(query) {
+                _ = try rows(Key(tenant: query.tenant, day: day), Self.narrowing(query), order: .any) { row in
+                    if row.seq > arrival, let event = matcher.event(row, tenant: query.tenant, day: day) { found.append(event) }
+                    return true
+                }
             }
             found.sort { $0.arrival < $1.arrival }
             return EventPage(events: Array(found.prefix(limit)), next: nil)
         }
         var found: [StoredEvent] = []
-        for day in days where day >= (query.after?.day ?? .min) {
-            let key = Key(tenant: query.tenant, day: day)
-            guard let partition = try partition(key, creating: false) else { continue }
-            var events = try read(key, partition, query).filter { Self.matches($0, query) }
-            if let after = query.after, after.day == day { events.removeAll { ($0.timestamp, $0.arrival) <= (after.timestamp, after.seq) } }
-            events.sort { ($0.timestamp, $0.arrival) < ($1.timestamp, $1.arrival) }
-            found += events.prefix(limit + 1 - found.count)
-            if found.count > limit { break }
+        var narrowing = Self.narrowing(query)
+        for day in days(query) where day >= (query.after?.day ?? .min) {
+            let after = query.after.flatMap { $0.day == day ? $0 : nil }
+            if let after { narrowing.from = max(narrowing.from ?? .min, after.timestamp) }
+            let finished = try rows(Key(tenant: query.tenant, day: day), narrowing, order: .oldestFirst) { row in
+                if let after, (row.timestamp, row.seq) <= (after.timestamp, after.seq) { return true }
+                if let event = matcher.event(row, tenant: query.tenant, day: day) { found.append(event) }
+                return found.count <= limit
+            }
+            if !finished { break }
         }
         let more = found.count > limit
         if more { found.removeLast(found.count - limit) }
         return EventPage(events: found, next: more ? found.last?.cursor : nil)
     }
 
+    public func scan(
+        _ query: EventQuery, order: ScanOrder, _ body: (_ timestamp: Int64, _ line: UnsafeBufferPointer<UInt8>) -> Bool
+    ) throws {
+        var query = query
+        query.arrivedAfter = nil
+        let matcher = EventMatcher(query)
+        let rowOrder: BlockPartition.RowOrder =
+            switch order {
+            case .oldestFirst: .oldestFirst
+            case .newestFirst: .newestFirst
+            case .any: .any
+            }
+        let days = days(query)
+        for day in order == .newestFirst ? days.reversed() : days {
+            let finished = try rows(Key(tenant: query.tenant, day: day), Self.narrowing(query), order: rowOrder) { row in
+                if matcher.filters, matcher.event(row, tenant: query.tenant, day: day) == nil { return true }
+                return row.line.withUnsafeBufferPointer { body(row.timestamp, $0) }
+            }
+            if !finished { return }
+        }
+    }
+
     public func newestArrival(tenant: String) -> Int64 { state.withLock { $0[tenant]?.lastArrival ?? 0 } }
+
+    public func tenants() throws -> [String] { state.withLock { $0.filter { !$0.value.days.isEmpty }.keys.sorted() } }
+
+    public func sizeInBytes() -> Int64 { StoreFiles.bytes(under: directory + "/blocks") }
 
     // MARK: Deleting
 
@@ -219,14 +338,17 @@ public final class BlockLogStore: LogStore {
             case .user(_, let userID):
                 var total = 0
                 if !dryRun { try keepFloor(tenant) }
+                let matcher = EventMatcher(EventQuery(tenant: tenant, ids: [.userID: userID]))
                 for day in days {
                     let key = Key(tenant: tenant, day: day)
-                    guard let partition = try partition(key, creating: false) else { continue }
-                    let doomed = Set(try read(key, partition).filter { $0.ids[.userID] == userID }.map(\.arrival))
+                    var doomed: Set<Int64> = []
+                    _ = try rows(key, BlockPartition.Narrowing(ids: [(.userID, userID)]), order: .any) { row in
+                        if matcher.event(row, tenant: tenant, day: day) != nil { doomed.insert(row.seq) }
+                        return true
+                    }
                     total += doomed.count
-                    if !dryRun, !doomed.isEmpty {
+                    if !dryRun, !doomed.isEmpty, let partition = try partition(key) {
                         _ = try partition.erase { doomed.contains($0.seq) }
-                        dedupe.withLock { $0[key] = nil }
                     }
                 }
                 return total
@@ -240,7 +362,7 @@ public final class BlockLogStore: LogStore {
 
     public func dropDays(tenant: String, before cutoff: Int64) throws -> Int {
         try writing.withLock { _ in
-            let lastWholeDay = Self.day(of: cutoff) - 1
+            let lastWholeDay = StoreFiles.day(of: cutoff) - 1
             let days = state.withLock { $0[tenant]?.days ?? [] }.filter { $0 <= lastWholeDay }.sorted()
             let total = try count(tenant, days)
             try drop(tenant, days)
@@ -249,11 +371,14 @@ public final class BlockLogStore: LogStore {
     }
 
     private func count(_ tenant: String, _ days: [Int]) throws -> Int {
-        try days.reduce(0) { total, day in
-            let key = Key(tenant: tenant, day: day)
-            guard let partition = try partition(key, creating: false) else { return total }
-            return total + (try read(key, partition).count)
+        var total = 0
+        for day in days {
+            _ = try rows(Key(tenant: tenant, day: day), BlockPartition.Narrowing(), order: .any) { _ in
+                total += 1
+                return true
+            }
         }
+        return total
     }
 
     /// Deletes whole days (called while writing), keeping the tenant's arrival floor first.
@@ -262,29 +387,10 @@ public final class BlockLogStore: LogStore {
         try keepFloor(tenant)
         for day in days {
             let key = Key(tenant: tenant, day: day)
-            partitions.withLock { $0[key] = nil }
-            dedupe.withLock { $0[key] = nil }
+            partitions.withLock { _ = $0.open.removeValue(forKey: key) }
             state.withLock { _ = $0[tenant]?.days.remove(day) }
             try? FileManager.default.removeItem(atPath: path(tenant, day))
+            cache.remove(under: path(tenant, day))
         }
-    }
-
-    /// Flushes every head into blocks: what a clean shutdown does, so that a restart has no log to replay.
-    public func flush() throws {
-        try writing.withLock { _ in
-            for partition in partitions.withLock({ Array($0.values) }) { try partition.tick(now: Self.now(), closing: true) }
-        }
-    }
-
-    public func tenants() throws -> [String] { state.withLock { $0.filter { !$0.value.days.isEmpty }.keys.sorted() } }
-
-    public func sizeInBytes() -> Int64 {
-        guard let walker = FileManager.default.enumerator(atPath: directory + "/blocks") else { return 0 }
-        var total: Int64 = 0
-        while let name = walker.nextObject() as? String {
-            let attributes = try? FileManager.default.attributesOfItem(atPath: directory + "/blocks/" + name)
-            if attributes?[.type] as? FileAttributeType == .typeRegular { total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0 }
-        }
-        return total
     }
 }

@@ -3,18 +3,23 @@ import Prometheus
 import Synchronization
 
 /// What `GET /metrics` reports, in Prometheus' text format (swift-prometheus): events ingested by format, events
-/// refused by reason, bytes received, store size, open tails, query latency.
+/// refused by reason, bytes received, store size and damaged blocks, open tails, query latency.
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let store: any LogStore
     private let storeBytes: Gauge
+    private let damage: StoreDamage
+    private let damagedBlocks: Gauge
     let tailClients: Gauge
     let receivedBytes: Counter
     let queryLatency: DurationHistogram
 
-    init(store: any LogStore) {
+    init(store: any LogStore, damage: StoreDamage) {
         self.store = store
+        self.damage = damage
         storeBytes = registry.makeGauge(name: "keel_store_bytes", help: "Bytes the store holds on disk.")
+        damagedBlocks = registry.makeGauge(
+            name: "keel_store_damaged_blocks", help: "Blocks that failed their checksum since the server started; their events are skipped.")
         tailClients = registry.makeGauge(name: "keel_tail_clients", help: "Open live tails.")
         receivedBytes = registry.makeCounter(name: "keel_ingest_bytes_total", help: "Request body bytes received by ingest, as sent.")
         queryLatency = registry.makeDurationHistogram(
@@ -43,6 +48,7 @@ public final class ServerMetrics: Sendable {
     /// The text exposition, with the store's size read now.
     func exposition() -> [UInt8] {
         storeBytes.set(Double(store.sizeInBytes()))
+        damagedBlocks.set(Double(damage.blocks))
         return registry.emitToBuffer()
     }
 }

@@ -1,0 +1,33 @@
+import Keel
+package import KeelStore
+
+/// What makes an append idempotent: an event's time and its `event_id`. A second event with the key of a stored one
+/// is a duplicate (a retried batch), whether the first is still in the head or already in a block.
+package struct EventKey: Hashable, Sendable {
+    package var timestamp: Int64
+    package var eventID: String
+
+    package init(timestamp: Int64, eventID: String) {
+        self.timestamp = timestamp
+        self.eventID = eventID
+    }
+
+    /// The key of a stored line: its time and its `event_id` member.
+    package init(timestamp: Int64, line: [UInt8]) {
+        var members: [JSONReader.Member] = []
+        var found = ""
+        LineStrings.each(of: line, into: &members) { key, value in if key == "event_id" { found = value } }
+        self.init(timestamp: timestamp, eventID: found)
+    }
+
+    /// The key in a block's filter: the time's eight bytes, then 0xFF (never in UTF-8, so never in a message's
+    /// trigram), then the id.
+    var probe: BloomFilter.Probe {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(9 + eventID.utf8.count)
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: timestamp >> Int64(shift))) }
+        bytes.append(0xFF)
+        bytes += eventID.utf8
+        return BloomFilter.Probe(token: bytes)
+    }
+}

@@ -1,0 +1,73 @@
+import Synchronization
+
+/// Decoded blocks, kept for the reads and appends that come back to them: a lookup after a lookup, a page after a
+/// page, a retried batch checked against the block it went into. Bounded by the bytes of the lines it holds; the
+/// block used longest ago goes first. Keyed by the block file's path: a file rewritten (an erasure) or removed (a
+/// merge) is dropped by whoever changed it.
+package final class BlockCache: Sendable {
+    private struct Entry {
+        var rows: [EventBlock.Row]
+        var bytes: Int
+        var used: UInt64
+    }
+
+    private struct State {
+        var entries: [String: Entry] = [:]
+        var bytes = 0
+        var clock: UInt64 = 0
+    }
+
+    /// The most line bytes kept (each row also costs about 48 bytes besides its line; counted too).
+    package let capacity: Int
+    private let state = Mutex(State())
+
+    package init(capacity: Int = 64 << 20) {
+        self.capacity = capacity
+    }
+
+    /// The rows of the block at `path`: the cached ones, or `load`'s, kept for next time.
+    package func rows(_ path: String, load: () throws -> [EventBlock.Row]) throws -> [EventBlock.Row] {
+        let cached = state.withLock { state -> [EventBlock.Row]? in
+            state.clock += 1
+            guard state.entries[path] != nil else { return nil }
+            state.entries[path]!.used = state.clock
+            return state.entries[path]!.rows
+        }
+        if let cached { return cached }
+        let rows = try load()
+        let bytes = rows.reduce(0) { $0 + $1.line.count + 48 }
+        guard bytes <= capacity / 4 else { return rows }
+        state.withLock { state in
+            state.clock += 1
+            if let old = state.entries.updateValue(Entry(rows: rows, bytes: bytes, used: state.clock), forKey: path) {
+                state.bytes -= old.bytes
+            }
+            state.bytes += bytes
+            while state.bytes > capacity, let oldest = state.entries.min(by: { $0.value.used < $1.value.used }) {
+                state.bytes -= oldest.value.bytes
+                state.entries[oldest.key] = nil
+            }
+        }
+        return rows
+    }
+
+    /// Forgets the block at `path` (rewritten or removed).
+    package func remove(_ path: String) {
+        state.withLock { state in
+            if let old = state.entries.removeValue(forKey: path) { state.bytes -= old.bytes }
+        }
+    }
+
+    /// Forgets every block under `directory` (a dropped day).
+    package func remove(under directory: String) {
+        state.withLock { state in
+            for (path, entry) in state.entries where path.hasPrefix(directory + "/") {
+                state.bytes -= entry.bytes
+                state.entries[path] = nil
+            }
+        }
+    }
+
+    /// The line bytes held now.
+    package var bytes: Int { state.withLock { $0.bytes } }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import KeelStore
+
+/// Whether a stored row is one an ``EventQuery`` asks for, decided as cheaply as the row allows.
+///
+/// Most rows a filtered query reads are not wanted, so the matcher first looks for the bytes every wanted line must
+/// contain — the id values, the event name and error code it names, and (ignoring ASCII case) its text — and only
+/// parses the lines that have them. That shortcut is taken only for a plain-ASCII line with no escapes, where the
+/// bytes are the text: any other line, and any needle that an encoder might escape, is parsed and compared exactly
+/// (Unicode case folding for text).
+struct EventMatcher {
+    let query: EventQuery
+    /// Byte strings every wanted line contains, as written.
+    private var needles: [[UInt8]] = []
+    /// The query's text, lower-cased, when it is plain ASCII.
+    private var text: [UInt8]?
+    /// Whether any filter beyond the time range applies (otherwise every row in range is wanted).
+    let filters: Bool
+
+    init(_ query: EventQuery) {
+        self.query = query
+        let text = query.text.flatMap { $0.isEmpty ? nil : $0 }
+        filters = query.minimumLevel != nil || query.event != nil || query.errorCode != nil || !query.ids.isEmpty || text != nil
+        for value in query.ids.values.map({ $0 }) + [query.event, query.errorCode].compactMap({ $0 }) where Self.isPlain(value) {
+            needles.append(Array(value.utf8))
+        }
+        if let text, Self.isPlain(text) { self.text = Array(text.lowercased().utf8) }
+    }
+
+    /// Printable ASCII that no JSON encoder escapes.
+    private static func isPlain(_ value: String) -> Bool {
+        !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x2F }
+    }
+
+    /// Whether `line` surely is not wanted, by its bytes alone.
+    func rejects(_ line: [UInt8]) -> Bool {
+        guard !needles.isEmpty || text != nil else { return false }
+        return line.withUnsafeBufferPointer { bytes in
+            for byte in bytes where byte >= 0x80 || byte == 0x5C { return false }
+            for needle in needles where !Self.contains(bytes, needle, foldingCase: false) { return true }
+            if let text, !Self.contains(bytes, text, foldingCase: true) { return true }
+            return false
+        }
+    }
+
+    /// The stored event of `row` (of `tenant`'s `day`) when the query wants it; `nil` otherwise.
+    func event(_ row: EventBlock.Row, tenant: String, day: Int) -> StoredEvent? {
+        if filters, rejects(row.line) { return nil }
+        guard let event = Self.storedEvent(row, tenant: tenant, day: day) else { return nil }
+        return !filters || wants(event) ? event : nil
+    }
+
+    /// Whether the query wants `event`, by every filter but time (the read already keeps to its range).
+    func wants(_ event: StoredEvent) -> Bool {
+        if let level = query.minimumLevel, event.level < level { return false }
+        if let name = query.event, event.event != name { return false }
+        if let code = query.errorCode, event.errorCode != code { return false }
+        for (field, value) in query.ids where event.ids[field] != value { return false }
+        if let text = query.text, !text.isEmpty, event.message.range(of: text, options: [.caseInsensitive]) == nil { return false }
+        return true
+    }
+
+    /// A row as the stored event it is, at its place in the store's order; `nil` for a line that is not one.
+    static func storedEvent(_ row: EventBlock.Row, tenant: String, day: Int) -> StoredEvent? {
+        guard let parsed = try? StoredEvent(line: String(decoding: row.line, as: UTF8.self), tenant: tenant) else { return nil }
+        return StoredEvent(
+            eventID: parsed.eventID, timestamp: row.timestamp, tenant: tenant, level: parsed.level, event: parsed.event,
+            errorCode: parsed.errorCode, ids: parsed.ids, message: parsed.message, line: parsed.line,
+            cursor: EventCursor(day: day, timestamp: row.timestamp, seq: row.seq))
+    }
+
+    /// Whether `needle` occurs in `haystack` (ASCII letters of the haystack lower-cased first when `foldingCase`;
+    /// the needle is lower-case already).
+    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], foldingCase: Bool) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        let first = needle[0]
+        var start = 0
+        let last = haystack.count - needle.count
+        while start <= last {
+            var byte = haystack[start]
+            if foldingCase, byte >= 0x41, byte <= 0x5A { byte |= 0x20 }
+            if byte == first {
+                var index = 1
+                while index < needle.count {
+                    var other = haystack[start + index]
+                    if foldingCase, other >= 0x41, other <= 0x5A { other |= 0x20 }
+                    if other != needle[index] { break }
+                    index += 1
+                }
+                if index == needle.count { return true }
+            }
+            start += 1
+        }
+        return false
+    }
+}
