@@ -61,6 +61,15 @@ let package = Package(
                 .product(name: "KeelSQLiteStore", package: keel), .product(name: "KeelBlockStore", package: keel),
             ]
         ),
+        // One store measured as the store issue's table measures it: append rate, CPU, RSS, disk, lookups, searches.
+        .executableTarget(
+            name: "store-compare",
+            dependencies: [
+                "W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelStore", package: keel),
+                .product(name: "KeelSQLiteStore", package: keel), .product(name: "KeelBlockStore", package: keel),
+                .product(name: "KeelQuery", package: keel),
+            ]
+        ),
         // LogQL on one tenant's day of W1 events: the metric and log queries against the store's own query.
         .executableTarget(
             name: "query-load",

@@ -410,6 +410,36 @@ def check_erasure(work):
                 "events kept": remaining}
 
 
+def check_corruption(work):
+    """A byte flipped in one block file: the block fails its checksum, is logged and counted in /metrics and skipped;
+    the server keeps answering, with every other block's events, and keeps ingesting."""
+    data = os.path.join(work, "corruption")
+    server = Server(data, extra=("--block-rows", "1000"))
+    ids = [f"c-{n}" for n in range(5_000)]
+    for start in range(0, len(ids), 500):
+        server.ingest([event(i) for i in ids[start:start + 500]])
+    server.stop()  # a clean stop flushes the heads: five blocks of 1,000
+    blocks = sorted(os.path.join(root, name) for root, _, files in os.walk(data) for name in files if name.endswith(".kb"))
+    victim = blocks[len(blocks) // 2]
+    with open(victim, "r+b") as f:
+        f.seek(os.path.getsize(victim) // 2)
+        byte = f.read(1)
+        f.seek(-1, os.SEEK_CUR)
+        f.write(bytes([byte[0] ^ 0x10]))
+    server = Server(data, extra=("--block-rows", "1000"))
+    stored = set(server.stored_ids())
+    status, metrics = request(server.port, "GET", "/metrics", server.token["admin"])
+    counted = b"keel_store_damaged_blocks 1" in metrics
+    acked = server.ingest([event("after-damage")])[0]
+    again = "after-damage" in set(server.stored_ids())
+    alive = server.alive()
+    server.stop()
+    logged = "cannot be read" in open(server.log.name, errors="replace").read()
+    ok = len(blocks) == 5 and len(stored) == 4_000 and counted and logged and acked == 200 and again and alive
+    return ok, {"blocks": len(blocks), "events read after the damage": f"{len(stored)} of 5,000", "counted in /metrics": counted,
+                "logged": logged, "ingest afterwards": acked, "server up": alive}
+
+
 def snappy_bomb(size):
     """A snappy block that claims and expands to `size` bytes by copying 64 bytes at a time (ratio ~21)."""
     def varint(n):
@@ -456,7 +486,7 @@ def check_bombs(work):
 
 
 CHECKS = {"kill9": check_kill9, "disk_full": check_disk_full, "slowloris": check_slowloris,
-          "sse_resume": check_sse_resume, "erasure": check_erasure, "bombs": check_bombs}
+          "sse_resume": check_sse_resume, "erasure": check_erasure, "corruption": check_corruption, "bombs": check_bombs}
 
 
 def main():

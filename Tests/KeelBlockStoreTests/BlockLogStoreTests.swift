@@ -30,6 +30,7 @@ struct BlockLogStoreTests {
         }
         _ = try store.append(events)
         #expect(try store.forget(.user(tenant: "t1", userID: "canary-user"), dryRun: false) == 19)
+        store.settle()
         var lines: [String] = []
         var raw: [UInt8] = []
         let walker = try #require(FileManager.default.enumerator(atPath: directory))
@@ -103,6 +104,7 @@ struct BlockLogStoreTests {
             directory: directory, durability: .normal, policy: FlushPolicy(maximumRows: 10, maximumBytes: 1 << 20, maximumAge: .max / 2)
         ) { file, _ in reports.withLock { $0.append(file) } }
         _ = try store.append(try Self.events(0..<30))
+        store.settle()
         let day = try #require(FileManager.default.contentsOfDirectory(atPath: directory + "/blocks/t1").first { Int($0) != nil })
         let path = directory + "/blocks/t1/\(day)/11-20.kb"
         var bytes = try DurableFiles.read(path)

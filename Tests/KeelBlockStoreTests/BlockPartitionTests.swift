@@ -195,4 +195,28 @@ struct BlockPartitionTests {
         #expect(!partition.holds(EventKey(timestamp: 4, eventID: "e-3")), "another time")
         #expect(!partition.holds(EventKey(timestamp: 3, eventID: "e-4")), "another id")
     }
+
+    /// A block whose filter is larger than the first read of a file (64 KiB) is indexed whole on reopening: every
+    /// event is read back and found by its id.
+    @Test func aBlockWithALargeFilterIsReadBackAfterReopening() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let policy = FlushPolicy(maximumRows: 30_000, maximumBytes: 64 << 20, maximumAge: .max / 2)
+        let records = (1...30_000).map { seq in
+            let line = #"{"timestamp":"2026-11-24T00:00:00Z","message":"m","event_id":"e-\#(seq)","request_id":"r-\#(seq)"}"#
+            return HeadLogRecords.Record(seq: Int64(seq), timestamp: Int64(seq), line: Array(line.utf8))
+        }
+        do {
+            let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+            try partition.append(records, now: 0)
+            #expect(partition.blockFiles.count == 1)
+        }
+        let bytes = try DurableFiles.read(directory + "/1-30000.kb")
+        #expect(BlockFilter(rows: [EventBlock.Row(timestamp: 0, line: records[0].line)]).bytes.count < bytes.count)
+        let reopened = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
+        let read = reopened.events(BlockPartition.Narrowing(ids: [(.requestID, "r-29999")]))
+        #expect(read.damaged.isEmpty)
+        #expect(read.events.count == 30_000)
+        #expect(try BlockFile.read(bytes).filter.bytes.count > 64 << 10, "the filter is larger than the first read")
+    }
 }

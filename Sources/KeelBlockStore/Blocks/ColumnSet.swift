@@ -176,6 +176,7 @@ struct ColumnSet {
         for _ in 0..<verbatimCount { verbatim.append(try reader.data()) }
         guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
 
+        let messageKey = keys.firstIndex { payload[$0].elementsEqual("message".utf8) }
         var rows: [EventBlock.Row] = []
         rows.reserveCapacity(count)
         var next = [Int](repeating: 0, count: keyCount)
@@ -188,6 +189,7 @@ struct ColumnSet {
                 continue
             }
             var line: [UInt8] = [UInt8(ascii: "{")]
+            var message: Range<Int>?
             for (position, id) in shapes[shape].enumerated() {
                 if position > 0 { line.append(UInt8(ascii: ",")) }
                 line.append(UInt8(ascii: "\""))
@@ -199,11 +201,14 @@ struct ColumnSet {
                 if range.isEmpty, payload[keys[id]].elementsEqual(timestampKey) {
                     rowTimes.append(times[index], to: &line)
                 } else {
+                    if id == messageKey, range.count >= 2, payload[range.lowerBound] == UInt8(ascii: "\"") {
+                        message = (line.count + 1)..<(line.count + range.count - 1)
+                    }
                     line.append(contentsOf: payload[range])
                 }
             }
             line.append(UInt8(ascii: "}"))
-            rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index]))
+            rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index], message: message))
         }
         return rows
     }

@@ -27,12 +27,19 @@ package enum EventBlock {
         package var line: [UInt8]
         /// The event's place in its tenant's arrival order (0 when the writer has none to give).
         package var seq: Int64
+        /// Where the text of the line's `message` string lies in `line`, when the block knew (a decoded row that
+        /// was rebuilt from columns): a text search reads only that.
+        package var message: Range<Int>?
 
-        package init(timestamp: Int64, line: [UInt8], seq: Int64 = 0) {
+        package init(timestamp: Int64, line: [UInt8], seq: Int64 = 0, message: Range<Int>? = nil) {
             self.timestamp = timestamp
             self.line = line
             self.seq = seq
+            self.message = message
         }
+
+        /// Rows are the same event when their time, line and arrival are; where the message lies is a hint.
+        package static func == (a: Row, b: Row) -> Bool { a.timestamp == b.timestamp && a.line == b.line && a.seq == b.seq }
     }
 
     /// What a block's header says, read without decompressing it.
@@ -68,16 +75,17 @@ package enum EventBlock {
 
     // MARK: Reading
 
-    /// The header of `block`, checked for shape but not against its checksum (``decode(_:)`` checks that).
-    package static func header(_ block: [UInt8]) throws(BlockError) -> Header {
+    /// The header of `block`, checked for shape but not against its checksum (``decode(_:)`` checks that). `block`
+    /// may be the block's first bytes only, when `length` says how long the whole block is.
+    package static func header(_ block: [UInt8], length: Int? = nil) throws(BlockError) -> Header {
         var reader = ByteReader(block)
-        return try readHeader(&reader).header
+        return try readHeader(&reader, length: length ?? block.count).header
     }
 
     /// The rows of `block`, as they were written.
     package static func decode(_ block: [UInt8]) throws(BlockError) -> [Row] {
         var reader = ByteReader(block)
-        let (header, size, compressedLength) = try readHeader(&reader)
+        let (header, size, compressedLength) = try readHeader(&reader, length: block.count)
         let checked = reader.offset
         let recorded = try reader.uint32()
         guard block.count - reader.offset == compressedLength else { throw .corrupt("the payload is \(block.count - reader.offset) bytes, not \(compressedLength)") }
@@ -93,7 +101,7 @@ package enum EventBlock {
         return try ColumnSet.rows(payload, count: count)
     }
 
-    private static func readHeader(_ reader: inout ByteReader) throws(BlockError) -> (header: Header, size: Int, compressedLength: Int) {
+    private static func readHeader(_ reader: inout ByteReader, length: Int) throws(BlockError) -> (header: Header, size: Int, compressedLength: Int) {
         for byte in magic { guard try reader.byte() == byte else { throw .corrupt("not a Keel block") } }
         let version = try reader.byte()
         guard version == Self.version else { throw .corrupt("block version \(version); this keel reads version \(Self.version)") }
@@ -102,7 +110,7 @@ package enum EventBlock {
         let size = try reader.count(atMost: maximumPayload)
         let first = try reader.varint()
         let last = try reader.varint()
-        let compressedLength = try reader.count(atMost: reader.bytes.count)
+        let compressedLength = try reader.count(atMost: length)
         return (Header(rows: rows, first: first, last: last), size, compressedLength)
     }
 

@@ -75,6 +75,13 @@ enum DurableFiles {
         return out
     }
 
+    /// The size of the file at `path`, in bytes.
+    static func size(_ path: String) throws(Failure) -> Int {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw Failure(what: "stat \(path)", code: errno) }
+        return Int(status.st_size)
+    }
+
     /// fsyncs the directory holding `path`, so that a rename in it survives power loss.
     static func syncDirectory(of path: String) {
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")

@@ -60,6 +60,7 @@ package struct BlockFile: Equatable, Sendable {
     /// The filter and the block's header of the file at `path`, read from the start of the file only: what a
     /// partition keeps of each block to decide, without reading it, whether a query or an append needs it.
     package static func index(_ path: String) throws -> (filter: BlockFilter, header: EventBlock.Header) {
+        let size = try DurableFiles.size(path)
         var bytes = try DurableFiles.read(path, prefix: 64 << 10)
         var reader = ByteReader(bytes)
         for byte in magic { guard try reader.byte() == byte else { throw BlockError.corrupt("not a Keel block file") } }
@@ -74,7 +75,7 @@ package struct BlockFile: Equatable, Sendable {
         guard checksum(bytes[range]) == sum, let filter = BlockFilter(bytes: Array(bytes[range])) else {
             throw BlockError.corrupt("the block's filter fails its checksum")
         }
-        return (filter, try EventBlock.header(Array(bytes[reader.offset...])))
+        return (filter, try EventBlock.header(Array(bytes[reader.offset...]), length: size - reader.offset))
     }
 
 }

@@ -22,7 +22,23 @@ package final class BlockPartition: Sendable {
         package var file: BlockFile
         package var header: EventBlock.Header
         package var filter: BlockFilter
+        /// Which writing of the file this is: an erasure rewrites a file under the same name, and the cache must not
+        /// hand out its old rows.
+        var generation: Int
     }
+
+    /// What reads share with the writers that change files: the blocks, how many reads are under way, and the files
+    /// merges replaced, removed once no read may still open them.
+    private struct Files {
+        var blocks: [Block]
+        var readers = 0
+        /// File names, with their cache keys.
+        var retired: [(name: String, key: String)] = []
+    }
+
+    /// Numbers each writing or reading-in of a block file, process-wide, so that no two are ever cached alike.
+    private static let generations = Atomic<Int>(0)
+    private static func nextGeneration() -> Int { generations.add(1, ordering: .relaxed).newValue }
 
     /// A block that could not be read: its file's name and why.
     package typealias Damage = (file: String, error: any Error)
@@ -31,13 +47,14 @@ package final class BlockPartition: Sendable {
     private let head: Head
     private let policy: FlushPolicy
     private let cache: BlockCache
-    /// Sorted by arrival numbers.
-    private let blocks: Mutex<[Block]>
+    /// The blocks (sorted by arrival numbers) and the reads under way. Held only for moments: while a read takes
+    /// its view of blocks and head, and while a writer swaps a block in (a flush also drops the head's copy of its
+    /// events then), so that a read never sees an event twice or not at all.
+    private let files: Mutex<Files>
+    /// Held for the whole of a flush, a merge or an erasure, one at a time; appends and reads go on meanwhile.
+    private let changing = Mutex<Void>(())
     /// Blocks whose filter or header could not be read on opening: reported by every read.
     private let unreadable: [Damage]
-    /// Held while the files change (a flush, a merge, an erasure) and while a read or a duplicate check reads them,
-    /// so that a read never sees an event twice or not at all, and never a file a merge has just removed.
-    private let files = Mutex<Void>(())
 
     package init(
         directory: String, durability: HeadLog.Durability, policy: FlushPolicy = FlushPolicy(), cache: BlockCache = BlockCache(),
@@ -66,7 +83,7 @@ package final class BlockPartition: Sendable {
             reach = file.lastSeq
             do {
                 let (filter, header) = try BlockFile.index(directory + "/" + file.name)
-                kept.append(Block(file: file, header: header, filter: filter))
+                kept.append(Block(file: file, header: header, filter: filter, generation: Self.nextGeneration()))
             } catch {
                 unreadable.append((file.name, error))
             }
@@ -75,12 +92,12 @@ package final class BlockPartition: Sendable {
         self.policy = policy
         self.cache = cache
         self.unreadable = unreadable
-        blocks = Mutex(kept)
+        files = Mutex(Files(blocks: kept))
         head = try Head(path: directory + "/head.log", durability: durability, flushedThrough: reach, now: now)
     }
 
     /// The block files, oldest first.
-    package var blockFiles: [BlockFile] { blocks.withLock { $0.map(\.file) } }
+    package var blockFiles: [BlockFile] { files.withLock { $0.blocks.map(\.file) } }
 
     /// How many events the head holds, and their lines' bytes.
     package var headSize: Int { head.size.events }
@@ -88,33 +105,46 @@ package final class BlockPartition: Sendable {
 
     /// The newest arrival number here (0 when empty).
     package var newestArrival: Int64 {
-        max(blocks.withLock { $0.last?.file.lastSeq } ?? 0, head.records.last?.seq ?? 0)
+        max(files.withLock { $0.blocks.last?.file.lastSeq } ?? 0, head.records.last?.seq ?? 0)
     }
 
     // MARK: Writing
 
-    /// Appends `records` (durably, before returning) with their events' `keys`, then flushes if the policy says so.
-    package func append(_ records: [HeadLogRecords.Record], keys: [EventKey] = [], now: Int64) throws {
+    /// Appends `records` (durably, before returning) with their events' `keys`, then flushes if the policy says so
+    /// (unless `flushing` is false: the caller flushes in the background, ``needsFlush(now:)`` says when).
+    package func append(_ records: [HeadLogRecords.Record], keys: [EventKey] = [], now: Int64, flushing: Bool = true) throws {
         try head.append(records, keys: keys, now: now)
-        try tick(now: now)
+        if flushing { try tick(now: now) }
+    }
+
+    /// Whether the policy says to flush now.
+    package func needsFlush(now: Int64) -> Bool {
+        if case .flush = head.decide(policy, now: now) { return true }
+        return false
+    }
+
+    /// Whether the head holds so much more than a block that appends should wait for a flush (a background flush
+    /// that falls behind).
+    package var isOverfull: Bool {
+        let size = head.size
+        return size.events >= 2 * policy.maximumRows || size.bytes >= 2 * policy.maximumBytes
     }
 
     /// Whether an event with `key` is stored here: in the head, or in a block whose range and filter admit it and
     /// whose rows hold it.
     package func holds(_ key: EventKey) -> Bool {
         if head.holds(key) { return true }
-        return files.withLock { _ in
-            for block in blocks.withLock({ $0 })
-            where block.header.first <= key.timestamp && key.timestamp <= block.header.last && block.filter.mightContain(key) {
-                guard let rows = try? rows(of: block) else { continue }
-                let start = rows.partitionPoint { $0.timestamp >= key.timestamp }
-                for row in rows[start...] {
-                    guard row.timestamp == key.timestamp else { break }
-                    if EventKey(timestamp: row.timestamp, line: row.line) == key { return true }
-                }
+        let (blocks, _) = beginReading()
+        defer { endReading() }
+        for block in blocks where block.header.first <= key.timestamp && key.timestamp <= block.header.last && block.filter.mightContain(key) {
+            guard let rows = try? rows(of: block) else { continue }
+            let start = rows.partitionPoint { $0.timestamp >= key.timestamp }
+            for row in rows[start...] {
+                guard row.timestamp == key.timestamp else { break }
+                if EventKey(timestamp: row.timestamp, line: row.line) == key { return true }
             }
-            return false
         }
+        return false
     }
 
     /// Flushes if the policy says so at `now` (a timer's tick) or, with `closing`, whatever the head holds.
@@ -127,12 +157,14 @@ package final class BlockPartition: Sendable {
     /// Writes the head's oldest events (a block's worth) into a block file; returns whether there were any.
     @discardableResult
     package func flush(now: Int64) throws -> Bool {
-        try files.withLock { _ in
+        try changing.withLock { _ in
             guard let pending = head.pending(limit: policy.maximumRows) else { return false }
             let rows = pending.records.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
             let written = try write(rows, as: BlockFile(firstSeq: pending.records.map(\.seq).min()!, lastSeq: pending.through))
-            blocks.withLock { $0.append(written) }
-            try head.flushed(through: pending.through, now: now)
+            try files.withLock { files in
+                files.blocks.append(written)
+                try head.flushed(through: pending.through, now: now)
+            }
             return true
         }
     }
@@ -140,11 +172,9 @@ package final class BlockPartition: Sendable {
     /// Writes `rows` durably as `file`, and returns what is kept in memory of it.
     private func write(_ rows: [EventBlock.Row], as file: BlockFile) throws -> Block {
         let contents = try BlockFile.contents(rows)
-        let path = directory + "/" + file.name
-        try DurableFiles.write(contents, to: path)
-        cache.remove(path)
+        try DurableFiles.write(contents, to: directory + "/" + file.name)
         let (filter, block) = try BlockFile.read(contents)
-        return Block(file: file, header: try EventBlock.header(block), filter: filter)
+        return Block(file: file, header: try EventBlock.header(block), filter: filter, generation: Self.nextGeneration())
     }
 
     /// Merges one run of neighbouring small blocks (each under half a block's rows; together at most a block's) into
@@ -153,8 +183,8 @@ package final class BlockPartition: Sendable {
     /// resolves.
     @discardableResult
     package func mergeSmallBlocks() throws -> Bool {
-        try files.withLock { _ in
-            let all = blocks.withLock { $0 }
+        try changing.withLock { _ in
+            let all = files.withLock { $0.blocks }
             let small = policy.maximumRows / 2
             var start = 0
             while start < all.count {
@@ -170,13 +200,12 @@ package final class BlockPartition: Sendable {
                     for block in run { merged += try rows(of: block) }
                     merged.sort { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
                     let written = try write(merged, as: BlockFile(firstSeq: run.first!.file.firstSeq, lastSeq: run.last!.file.lastSeq))
-                    blocks.withLock { $0.replaceSubrange(start..<end, with: [written]) }
-                    for block in run {
-                        let path = directory + "/" + block.file.name
-                        try? FileManager.default.removeItem(atPath: path)
-                        cache.remove(path)
+                    files.withLock { files in
+                        // Only flushes add blocks meanwhile, at the end; the run is where it was.
+                        files.blocks.replaceSubrange(start..<end, with: [written])
+                        files.retired += run.map { ($0.file.name, cacheKey($0)) }
                     }
-                    DurableFiles.syncDirectory(of: directory + "/" + written.file.name)
+                    removeRetiredFiles()
                     return true
                 }
                 start = max(end, start + 1)
@@ -185,12 +214,44 @@ package final class BlockPartition: Sendable {
         }
     }
 
+    /// Removes the files merges replaced, once no read is under way that may still open them.
+    private func removeRetiredFiles() {
+        let doomed = files.withLock { files -> [(name: String, key: String)] in
+            guard files.readers == 0 else { return [] }
+            defer { files.retired = [] }
+            return files.retired
+        }
+        guard !doomed.isEmpty else { return }
+        for (name, key) in doomed {
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+            cache.remove(key)
+        }
+        DurableFiles.syncDirectory(of: directory + "/" + doomed[0].name)
+    }
+
+    /// The blocks and head events a read sees, taken at one moment; counts the read until ``endReading()``.
+    private func beginReading() -> (blocks: [Block], head: [HeadLogRecords.Record]) {
+        files.withLock { files in
+            files.readers += 1
+            return (files.blocks, head.records)
+        }
+    }
+
+    private func endReading() {
+        files.withLock { $0.readers -= 1 }
+        removeRetiredFiles()
+    }
+
+    /// Whether nothing here is in use or pending: no read under way, no replaced file left to remove, an empty head.
+    /// Only such a day may be closed.
+    package var isIdle: Bool { head.size.events == 0 && files.withLock { $0.readers == 0 && $0.retired.isEmpty } }
+
     /// Deletes the events `doomed` picks, from every block file (each rewritten without them, or removed when none
     /// is left: no byte of theirs stays in a file of the store) and from the head; returns how many.
     package func erase(where doomed: (HeadLogRecords.Record) -> Bool) throws -> Int {
-        try files.withLock { _ in
+        try changing.withLock { _ in
             var erased = 0
-            for block in blocks.withLock({ $0 }) {
+            for block in files.withLock({ $0.blocks }) {
                 let path = directory + "/" + block.file.name
                 let rows = try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block)
                 let kept = rows.filter { !doomed(HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line)) }
@@ -198,15 +259,15 @@ package final class BlockPartition: Sendable {
                 erased += rows.count - kept.count
                 if kept.isEmpty {
                     try FileManager.default.removeItem(atPath: path)
-                    cache.remove(path)
-                    blocks.withLock { $0.removeAll { $0.file == block.file } }
+                    files.withLock { $0.blocks.removeAll { $0.file == block.file } }
                 } else {
                     // The file keeps its name: its range of arrival numbers still bounds what it holds.
                     let written = try write(kept, as: block.file)
-                    blocks.withLock { all in
-                        if let index = all.firstIndex(where: { $0.file == block.file }) { all[index] = written }
+                    files.withLock { files in
+                        if let index = files.blocks.firstIndex(where: { $0.file == block.file }) { files.blocks[index] = written }
                     }
                 }
+                cache.remove(cacheKey(block))
             }
             return erased + (try head.erase(where: doomed))
         }
@@ -256,15 +317,16 @@ package final class BlockPartition: Sendable {
     /// each row: a block that is read holds others too. Returns whether it went to the end, and the blocks that
     /// could not be read (skipped).
     package func rows(_ narrowing: Narrowing, order: RowOrder, _ body: (EventBlock.Row) -> Bool) -> (finished: Bool, damaged: [Damage]) {
-        files.withLock { _ in
+        let (blocks, headRecords) = beginReading()
+        defer { endReading() }
+        do {
             var damaged = unreadable
-            var runs: [RowMerge.Run] = blocks.withLock { $0 }.filter(narrowing.admits).map { block in
+            var runs: [RowMerge.Run] = blocks.filter(narrowing.admits).map { block in
                 RowMerge.Run(first: block.header.first, last: block.header.last) {
                     do {
                         return try self.rows(of: block)
                     } catch let failure as FileFailure where failure.code == ENOENT {
-                        // Merged or erased away since this instance last looked (another instance of the day, opened
-                        // after this one was closed): not damage.
+                        // All of its events erased since the read began: not damage.
                         return nil
                     } catch {
                         damaged.append((block.file.name, error))
@@ -272,7 +334,7 @@ package final class BlockPartition: Sendable {
                     }
                 }
             }
-            let fresh = head.records.filter { $0.seq > (narrowing.arrivedAfter ?? 0) }
+            let fresh = headRecords.filter { $0.seq > (narrowing.arrivedAfter ?? 0) }
             if !fresh.isEmpty {
                 let rows = fresh.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
                     .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
@@ -302,6 +364,8 @@ package final class BlockPartition: Sendable {
     /// A block's rows, through the cache; checked against their checksum when read from the file.
     private func rows(of block: Block) throws -> [EventBlock.Row] {
         let path = directory + "/" + block.file.name
-        return try cache.rows(path) { try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block) }
+        return try cache.rows(cacheKey(block)) { try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block) }
     }
+
+    private func cacheKey(_ block: Block) -> String { directory + "/" + block.file.name + "#\(block.generation)" }
 }

@@ -2,8 +2,8 @@ import Synchronization
 
 /// Decoded blocks, kept for the reads and appends that come back to them: a lookup after a lookup, a page after a
 /// page, a retried batch checked against the block it went into. Bounded by the bytes of the lines it holds; the
-/// block used longest ago goes first. Keyed by the block file's path: a file rewritten (an erasure) or removed (a
-/// merge) is dropped by whoever changed it.
+/// block used longest ago goes first. Keyed by the block file's path and which writing of it the rows are
+/// (``BlockPartition/Block``'s generation), so a file rewritten by an erasure is never answered with its old rows.
 package final class BlockCache: Sendable {
     private struct Entry {
         var rows: [EventBlock.Row]
@@ -25,7 +25,8 @@ package final class BlockCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The rows of the block at `path`: the cached ones, or `load`'s, kept for next time.
+    /// The rows kept under `path` (a block file's path and generation): the cached ones, or `load`'s, kept for next
+    /// time.
     package func rows(_ path: String, load: () throws -> [EventBlock.Row]) throws -> [EventBlock.Row] {
         let cached = state.withLock { state -> [EventBlock.Row]? in
             state.clock += 1
@@ -51,10 +52,10 @@ package final class BlockCache: Sendable {
         return rows
     }
 
-    /// Forgets the block at `path` (rewritten or removed).
-    package func remove(_ path: String) {
+    /// Forgets the rows kept under `key`.
+    package func remove(_ key: String) {
         state.withLock { state in
-            if let old = state.entries.removeValue(forKey: path) { state.bytes -= old.bytes }
+            if let old = state.entries.removeValue(forKey: key) { state.bytes -= old.bytes }
         }
     }
 

@@ -1,13 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 import KeelStore
 
 /// Whether a stored row is one an ``EventQuery`` asks for, decided as cheaply as the row allows.
 ///
 /// Most rows a filtered query reads are not wanted, so the matcher first looks for the bytes every wanted line must
-/// contain — the id values, the event name and error code it names, and (ignoring ASCII case) its text — and only
-/// parses the lines that have them. That shortcut is taken only for a plain-ASCII line with no escapes, where the
-/// bytes are the text: any other line, and any needle that an encoder might escape, is parsed and compared exactly
-/// (Unicode case folding for text).
+/// contain — the id values, the event name and error code it names, and, ignoring ASCII case, its text in
+/// the message — and only parses the lines that have them. That shortcut is taken only where the bytes are the text:
+/// a line without escapes, a message of plain ASCII (where ASCII case folding is Unicode's). Any other line, and any
+/// needle that an encoder might escape, is parsed and compared exactly (Unicode case folding for text).
 struct EventMatcher {
     let query: EventQuery
     /// Byte strings every wanted line contains, as written.
@@ -32,20 +35,23 @@ struct EventMatcher {
         !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x2F }
     }
 
-    /// Whether `line` surely is not wanted, by its bytes alone.
-    func rejects(_ line: [UInt8]) -> Bool {
+    /// Whether `row` surely is not wanted, by its bytes alone: a line without escapes that lacks a needle, or whose
+    /// message (where the block said it lies; else the whole line) is plain ASCII without escapes and lacks the text.
+    func rejects(_ row: EventBlock.Row) -> Bool {
         guard !needles.isEmpty || text != nil else { return false }
-        return line.withUnsafeBufferPointer { bytes in
-            for byte in bytes where byte >= 0x80 || byte == 0x5C { return false }
-            for needle in needles where !Self.contains(bytes, needle, foldingCase: false) { return true }
-            if let text, !Self.contains(bytes, text, foldingCase: true) { return true }
-            return false
+        return row.line.withUnsafeBufferPointer { bytes in
+            guard let base = bytes.baseAddress, memchr(base, 0x5C, bytes.count) == nil else { return false }
+            for needle in needles where !Self.occurs(needle, in: bytes) { return true }
+            guard let text else { return false }
+            let message = row.message.map { UnsafeBufferPointer(rebasing: bytes[$0]) } ?? bytes
+            for byte in message where byte >= 0x80 { return false }
+            return !Self.contains(message, text, foldingCase: true)
         }
     }
 
     /// The stored event of `row` (of `tenant`'s `day`) when the query wants it; `nil` otherwise.
     func event(_ row: EventBlock.Row, tenant: String, day: Int) -> StoredEvent? {
-        if filters, rejects(row.line) { return nil }
+        if filters, rejects(row) { return nil }
         guard let event = Self.storedEvent(row, tenant: tenant, day: day) else { return nil }
         return !filters || wants(event) ? event : nil
     }
@@ -69,8 +75,24 @@ struct EventMatcher {
             cursor: EventCursor(day: day, timestamp: row.timestamp, seq: row.seq))
     }
 
-    /// Whether `needle` occurs in `haystack` (ASCII letters of the haystack lower-cased first when `foldingCase`;
-    /// the needle is lower-case already).
+    /// Whether `needle` occurs in `haystack` as it is: `memchr` finds each place its first byte is, `memcmp` checks
+    /// the rest.
+    private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = haystack.baseAddress, !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        return needle.withUnsafeBufferPointer { wanted in
+            var start = 0
+            let last = haystack.count - wanted.count
+            while start <= last, let hit = memchr(base + start, Int32(wanted[0]), last - start + 1) {
+                let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + offset, wanted.baseAddress!, wanted.count) == 0 { return true }
+                start = offset + 1
+            }
+            return false
+        }
+    }
+
+    /// Whether `needle` occurs in `haystack`, ASCII letters of the haystack lower-cased first (the needle is
+    /// lower-case already).
     private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], foldingCase: Bool) -> Bool {
         guard needle.count <= haystack.count else { return false }
         let first = needle[0]

@@ -47,7 +47,9 @@ public final class BlockLogStore: LogStore {
     }
 
     private struct Tenant {
-        var days: Set<Int> = []
+        /// Each day that holds events, with the newest arrival number in it (an upper bound after an erasure): a
+        /// tail skips the days with nothing new without opening them.
+        var days: [Int: Int64] = [:]
         var lastArrival: Int64 = 0
     }
 
@@ -67,6 +69,12 @@ public final class BlockLogStore: LogStore {
     private let partitions = Mutex<(open: [Key: Open], clock: UInt64)>(([:], 0))
     /// Appends, drops and erasures one at a time, so that arrival numbers are handed out in order.
     private let writing = Mutex<Void>(())
+    /// Flushes a head once it holds a block's worth, off the append's path: appends go on into the head meanwhile.
+    private let flusher = DispatchQueue(label: "keel.blocks.flush")
+    /// The days with a flush queued.
+    private let queued = Mutex<Set<String>>([])
+    /// One maintenance pass at a time.
+    private let maintaining = Mutex<Void>(())
 
     /// Opens (or creates) the store under `directory`, whose heads flush by `policy`; `damaged` hears of each block
     /// that cannot be read, once.
@@ -92,16 +100,18 @@ public final class BlockLogStore: LogStore {
                 let contents = try files.contentsOfDirectory(atPath: dayPath)
                 let head = (try? files.attributesOfItem(atPath: dayPath + "/head.log"))?[.size] as? NSNumber
                 // A day whose head holds events is opened now, to replay them; the others when first used.
+                let newest: Int64
                 if let head, head.intValue > 0 {
                     let partition = try BlockPartition(
                         directory: dayPath, durability: self.durability, policy: policy, cache: cache, now: Self.now())
                     opened[Key(tenant: name, day: day)] = Open(partition: partition, used: 0)
-                    tenant.lastArrival = max(tenant.lastArrival, partition.newestArrival)
+                    newest = partition.newestArrival
                 } else {
-                    tenant.lastArrival = max(tenant.lastArrival, contents.compactMap { BlockFile(name: $0)?.lastSeq }.max() ?? 0)
-                    guard contents.contains(where: { BlockFile(name: $0) != nil }) else { continue }
+                    guard let last = contents.compactMap({ BlockFile(name: $0)?.lastSeq }).max() else { continue }
+                    newest = last
                 }
-                tenant.days.insert(day)
+                tenant.lastArrival = max(tenant.lastArrival, newest)
+                tenant.days[day] = newest
             }
             tenants[name] = tenant
         }
@@ -187,9 +197,16 @@ public final class BlockLogStore: LogStore {
                     records.append(HeadLogRecords.Record(seq: seq, timestamp: event.timestamp, line: Array(event.line.utf8)))
                     keys.append(eventKey)
                 }
-                try partition.append(records, keys: keys, now: Self.now())
+                guard !records.isEmpty else { continue }
+                try partition.append(records, keys: keys, now: Self.now(), flushing: false)
+                if partition.isOverfull {
+                    // The background flush has fallen behind: this append waits for it.
+                    try partition.tick(now: Self.now())
+                } else if partition.needsFlush(now: Self.now()) {
+                    flushInBackground(partition)
+                }
                 state.withLock {
-                    $0[key.tenant, default: Tenant()].days.insert(key.day)
+                    $0[key.tenant, default: Tenant()].days[key.day] = last
                     $0[key.tenant, default: Tenant()].lastArrival = last
                 }
                 result.stored += records.count
@@ -198,6 +215,19 @@ public final class BlockLogStore: LogStore {
             return result
         }
     }
+
+    /// Queues a flush of `partition`, unless one is queued already. A flush that fails leaves the events in the head
+    /// and its log; the next append queues it again, and appends wait once the head is overfull.
+    private func flushInBackground(_ partition: BlockPartition) {
+        guard queued.withLock({ $0.insert(partition.directory).inserted }) else { return }
+        flusher.async { [self] in
+            queued.withLock { _ = $0.remove(partition.directory) }
+            try? partition.tick(now: Self.now())
+        }
+    }
+
+    /// Returns once the flushes queued so far are done (tests look at files after it).
+    package func settle() { flusher.sync {} }
 
     /// The lines' bytes all heads hold now.
     package var headBytes: Int { partitions.withLock { $0.open.values.reduce(0) { $0 + $1.partition.headBytes } } }
@@ -216,25 +246,29 @@ public final class BlockLogStore: LogStore {
     }
 
     /// What `keel serve` calls every second: flushes the heads whose oldest event has waited long enough, merges
-    /// small blocks for up to `mergeTime` (seconds), and closes the days least recently used beyond the limit of open
-    /// days whose heads are empty. Appends wait meanwhile: a merge and an append never change a day at once.
+    /// small blocks for up to `mergeTime` (seconds), and closes the idle days least recently used beyond the limit
+    /// of open days. Appends and reads go on meanwhile.
     public func maintain(mergeTime: Double = 0.2) throws {
-        try writing.withLock { _ in
+        try maintaining.withLock { _ in
             let open = partitions.withLock { $0.open.values.map(\.partition) }
             for partition in open { try partition.tick(now: Self.now()) }
             let deadline = Self.now() + Int64(mergeTime * 1_000_000)
             for partition in open {
                 while Self.now() < deadline, try partition.mergeSmallBlocks() {}
             }
-            partitions.withLock { partitions in
-                let idle = partitions.open.filter { $0.value.partition.headSize == 0 }.sorted { $0.value.used < $1.value.used }
-                for (key, _) in idle.prefix(max(0, idle.count - limits.openPartitions)) { partitions.open[key] = nil }
+            // Closing a day waits for appends, so that none is using it.
+            writing.withLock { _ in
+                partitions.withLock { partitions in
+                    let idle = partitions.open.filter { $0.value.partition.isIdle }.sorted { $0.value.used < $1.value.used }
+                    for (key, _) in idle.prefix(max(0, partitions.open.count - limits.openPartitions)) { partitions.open[key] = nil }
+                }
             }
         }
     }
 
     /// Flushes every head into blocks: what a clean shutdown does, so that a restart has no log to replay.
     public func flush() throws {
+        settle()
         try writing.withLock { _ in
             for partition in partitions.withLock({ $0.open.values.map(\.partition) }) { try partition.tick(now: Self.now(), closing: true) }
         }
@@ -246,7 +280,8 @@ public final class BlockLogStore: LogStore {
     private func days(_ query: EventQuery) -> [Int] {
         let fromDay = query.from.map(StoreFiles.day(of:)) ?? .min
         let toDay = query.to.map { StoreFiles.day(of: $0 == .min ? $0 : $0 - 1) } ?? .max
-        return state.withLock { $0[query.tenant]?.days ?? [] }.filter { $0 >= fromDay && $0 <= toDay }.sorted()
+        let after = query.arrivedAfter ?? .min
+        return state.withLock { $0[query.tenant]?.days ?? [:] }.filter { $0.key >= fromDay && $0.key <= toDay && $0.value > after }.keys.sorted()
     }
 
     /// What the day's blocks can be ruled out by, for `query`.
@@ -333,7 +368,7 @@ public final class BlockLogStore: LogStore {
     public func forget(_ request: ForgetRequest, dryRun: Bool) throws -> Int {
         try writing.withLock { _ in
             let tenant = request.tenant
-            let days = state.withLock { $0[tenant]?.days ?? [] }.sorted()
+            let days = state.withLock { $0[tenant]?.days ?? [:] }.keys.sorted()
             switch request {
             case .user(_, let userID):
                 var total = 0
@@ -363,7 +398,7 @@ public final class BlockLogStore: LogStore {
     public func dropDays(tenant: String, before cutoff: Int64) throws -> Int {
         try writing.withLock { _ in
             let lastWholeDay = StoreFiles.day(of: cutoff) - 1
-            let days = state.withLock { $0[tenant]?.days ?? [] }.filter { $0 <= lastWholeDay }.sorted()
+            let days = state.withLock { $0[tenant]?.days ?? [:] }.keys.filter { $0 <= lastWholeDay }.sorted()
             let total = try count(tenant, days)
             try drop(tenant, days)
             return total
@@ -388,7 +423,7 @@ public final class BlockLogStore: LogStore {
         for day in days {
             let key = Key(tenant: tenant, day: day)
             partitions.withLock { _ = $0.open.removeValue(forKey: key) }
-            state.withLock { _ = $0[tenant]?.days.remove(day) }
+            state.withLock { _ = $0[tenant]?.days.removeValue(forKey: day) }
             try? FileManager.default.removeItem(atPath: path(tenant, day))
             cache.remove(under: path(tenant, day))
         }
