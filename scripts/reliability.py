@@ -5,7 +5,8 @@ Each check is bounded in count and time, talks to 127.0.0.1 only, stops every pr
 its figures, and the run ends with "N passed, N failed". docs/reliability.md says what each check promises.
 
     scripts/reliability                      # builds the release binary, then runs every check
-    scripts/reliability.py --binary B [NAME…]  # checks by name: kill9 disk_full slowloris sse_resume erasure bombs
+    scripts/reliability.py --binary B [--store blocks] [NAME…]
+        # checks by name: kill9 disk_full slowloris sse_resume erasure corruption bombs
 """
 import argparse
 import gzip
@@ -24,6 +25,7 @@ import time
 import zlib
 
 BINARY = None
+STORE = "sqlite"  # --store of every server but the corruption check's (always blocks)
 
 
 def free_port():
@@ -37,14 +39,14 @@ class Server:
 
     tokens = {}
 
-    def __init__(self, data, port=None, extra=()):
+    def __init__(self, data, port=None, extra=(), store=None):
         self.data = data
         self.port = port or free_port()
         os.makedirs(data, exist_ok=True)
         self.log = open(os.path.join(os.path.dirname(data.rstrip("/")) or ".", f"serve-{self.port}.log"), "ab")
         env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--data", data, "--listen", f"127.0.0.1:{self.port}", *extra],
+            [BINARY, "serve", "--data", data, "--listen", f"127.0.0.1:{self.port}", "--store", store or STORE, *extra],
             stdout=self.log, stderr=subprocess.PIPE, env=env)
         self._stderr = b""
         threading.Thread(target=self._read_stderr, daemon=True).start()
@@ -414,7 +416,7 @@ def check_corruption(work):
     """A byte flipped in one block file: the block fails its checksum, is logged and counted in /metrics and skipped;
     the server keeps answering, with every other block's events, and keeps ingesting."""
     data = os.path.join(work, "corruption")
-    server = Server(data, extra=("--block-rows", "1000"))
+    server = Server(data, extra=("--block-rows", "1000"), store="blocks")
     ids = [f"c-{n}" for n in range(5_000)]
     for start in range(0, len(ids), 500):
         server.ingest([event(i) for i in ids[start:start + 500]])
@@ -426,7 +428,7 @@ def check_corruption(work):
         byte = f.read(1)
         f.seek(-1, os.SEEK_CUR)
         f.write(bytes([byte[0] ^ 0x10]))
-    server = Server(data, extra=("--block-rows", "1000"))
+    server = Server(data, extra=("--block-rows", "1000"), store="blocks")
     stored = set(server.stored_ids())
     status, metrics = request(server.port, "GET", "/metrics", server.token["admin"])
     counted = b"keel_store_damaged_blocks 1" in metrics
@@ -490,12 +492,14 @@ CHECKS = {"kill9": check_kill9, "disk_full": check_disk_full, "slowloris": check
 
 
 def main():
-    global BINARY
+    global BINARY, STORE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
+    parser.add_argument("--store", choices=["sqlite", "blocks"], default="sqlite", help="the store every check runs on")
     parser.add_argument("checks", nargs="*", default=list(CHECKS))
     arguments = parser.parse_args()
     BINARY = os.path.abspath(arguments.binary)
+    STORE = arguments.store
     work = tempfile.mkdtemp(prefix="keel-reliability-")
     passed = failed = 0
     try:

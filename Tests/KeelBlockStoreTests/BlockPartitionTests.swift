@@ -196,7 +196,7 @@ struct BlockPartitionTests {
         #expect(!partition.holds(EventKey(timestamp: 3, eventID: "e-4")), "another id")
     }
 
-    /// A block whose filter is larger than the first read of a file (64 KiB) is indexed whole on reopening: every
+    /// A block whose filter is larger than the first read of a file (32 KiB) is indexed whole on reopening: every
     /// event is read back and found by its id.
     @Test func aBlockWithALargeFilterIsReadBackAfterReopening() throws {
         let directory = Self.directory()
@@ -217,6 +217,6 @@ struct BlockPartitionTests {
         let read = reopened.events(BlockPartition.Narrowing(ids: [(.requestID, "r-29999")]))
         #expect(read.damaged.isEmpty)
         #expect(read.events.count == 30_000)
-        #expect(try BlockFile.read(bytes).filter.bytes.count > 64 << 10, "the filter is larger than the first read")
+        #expect(try BlockFile.read(bytes).filter.bytes.count > 32 << 10, "the filter is larger than the first read")
     }
 }

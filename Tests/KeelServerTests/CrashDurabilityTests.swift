@@ -20,10 +20,10 @@ import Testing
         let process = Process()
         let port: Int
 
-        init(directory: String) throws {
+        init(directory: String, store: [String]) throws {
             port = Int.random(in: 20_000..<60_000)
             process.executableURL = URL(fileURLWithPath: CrashDurabilityTests.binary)
-            process.arguments = ["serve", "--data", directory, "--listen", "127.0.0.1:\(port)"]
+            process.arguments = ["serve", "--data", directory, "--listen", "127.0.0.1:\(port)"] + store
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
             try process.run()
@@ -49,9 +49,9 @@ import Testing
     }
 
     /// Starts a server, retrying on another port if the random one was taken.
-    static func start(_ directory: String) async throws -> Serve {
+    static func start(_ directory: String, store: [String] = []) async throws -> Serve {
         for _ in 0..<5 {
-            let serve = try Serve(directory: directory)
+            let serve = try Serve(directory: directory, store: store)
             if await serve.ready() { return serve }
             serve.kill9()
         }
@@ -67,14 +67,17 @@ import Testing
         var snapshot: (acknowledged: [[String]], unanswered: [[String]]) { lock.withLock { (acknowledged, unanswered) } }
     }
 
-    @Test func everyAcknowledgedEventSurvivesKillNine() async throws {
+    /// On each store; the block store with 64-event blocks flushed every 50 ms, so that the kill lands among flushes
+    /// and merges.
+    @Test(arguments: [["--store", "sqlite"], ["--store", "blocks", "--block-rows", "64", "--flush-after", "0.05"]])
+    func everyAcknowledgedEventSurvivesKillNine(store: [String]) async throws {
         try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build keel first: swift build (scripts/test does)")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-crash-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let tokens = TokenStore(dataDirectory: directory)
         let ingest = try tokens.create(tenant: "crash", role: .ingest).token
         let read = try tokens.create(tenant: "crash", role: .read).token
-        let first = try await Self.start(directory)
+        let first = try await Self.start(directory, store: store)
         let ledger = Ledger()
         // Two senders, 200-event batches, for at most 400 batches or until the kill.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -108,7 +111,7 @@ import Testing
         let (acknowledged, unanswered) = ledger.snapshot
         #expect(acknowledged.count >= 30)
 
-        let second = try await Self.start(directory)
+        let second = try await Self.start(directory, store: store)
         defer { second.kill9() }
         var stored = Set<String>()
         var cursor: String?

@@ -5,8 +5,8 @@ import KeelBlockStore
 import KeelStore
 import Testing
 
-/// `keel serve` keeps events in the block store by default, moves a SQLite data directory into it on start, and
-/// keeps serving when a block is damaged.
+/// `keel serve --store blocks` moves a SQLite data directory into the block store on start, and keeps serving when
+/// a block is damaged.
 struct StoreChoiceTests {
     static let day = Date(timeIntervalSince1970: 1_795_392_000)
 

@@ -33,6 +33,9 @@ struct TestServer {
         configuration.tailPollInterval = .milliseconds(20)
         // Test events carry fixed dates; the retention job at start must not drop them whenever the tests run.
         configuration.retentionDays = 36_500
+        // The server's tests run on the block store, the store that is to become the default; the SQLite store has
+        // its own tests and the conformance suite.
+        configuration.store = .blocks
         configure(&configuration)
         self.configuration = configuration
         let tokens = TokenStore(dataDirectory: directory)

@@ -46,10 +46,15 @@ struct ColumnSet {
         }
         var shape: [Int] = []
         shape.reserveCapacity(members.count)
-        for member in members {
+        // Lines of a block mostly share their shape: the previous line's key at each position is tried before the
+        // dictionary of keys, and its shape before the dictionary of shapes.
+        let previous = rowShapes.last.flatMap { $0 > 0 ? shapes[$0 - 1] : nil } ?? []
+        for (position, member) in members.enumerated() {
             let key = Bytes(row.line[member.key])
             let id: Int
-            if let known = keyIDs[key] {
+            if position < previous.count, keys[previous[position]].elementsEqual(key.slice) {
+                id = previous[position]
+            } else if let known = keyIDs[key] {
                 id = known
             } else {
                 id = keys.count
@@ -63,7 +68,9 @@ struct ColumnSet {
             values[id].append(value)
             if id == timestampID, timestampsAreRowTimes { timestampsAreRowTimes = rowTimes.matches(value, row.timestamp) }
         }
-        if let known = shapeIDs[shape] {
+        if shape == previous, let last = rowShapes.last {
+            rowShapes.append(last)
+        } else if let known = shapeIDs[shape] {
             rowShapes.append(known)
         } else {
             shapes.append(shape)
@@ -119,12 +126,29 @@ struct ColumnSet {
             out.bytes.append(ColumnEncoding.rowTime.rawValue)
             return
         }
+        // Each value's place among the distinct values, in one pass; a value equal to the one before is not looked
+        // up (runs are common: a constant, a level).
         var distinct: [Bytes: Int] = [:]
         var order: [ArraySlice<UInt8>] = []
-        for value in column where distinct[Bytes(value)] == nil {
-            distinct[Bytes(value)] = order.count
+        var indexes: [UInt8] = []
+        indexes.reserveCapacity(column.count)
+        for (row, value) in column.enumerated() {
+            if row > 0, value.elementsEqual(column[row - 1]) {
+                indexes.append(indexes[row - 1])
+                continue
+            }
+            let key = Bytes(value)
+            if let known = distinct[key] {
+                indexes.append(UInt8(known))
+                continue
+            }
+            guard order.count < 256 else {
+                order.append(value)
+                break
+            }
+            distinct[key] = order.count
+            indexes.append(UInt8(order.count))
             order.append(value)
-            if order.count > 256 { break }
         }
         if order.count == 1 {
             out.bytes.append(ColumnEncoding.constant.rawValue)
@@ -133,7 +157,7 @@ struct ColumnSet {
             out.bytes.append(ColumnEncoding.dictionary.rawValue)
             out.uvarint(order.count)
             for value in order { out.data(value) }
-            for value in column { out.bytes.append(UInt8(distinct[Bytes(value)]!)) }
+            out.bytes += indexes
         } else {
             out.bytes.append(ColumnEncoding.plain.rawValue)
             for value in column { out.uvarint(value.count) }

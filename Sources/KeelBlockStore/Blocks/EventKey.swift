@@ -16,7 +16,7 @@ package struct EventKey: Hashable, Sendable {
     package init(timestamp: Int64, line: [UInt8]) {
         var members: [JSONReader.Member] = []
         var found = ""
-        LineStrings.each(of: line, into: &members) { key, value in if key == "event_id" { found = value } }
+        LineStrings.each(of: line, keys: [Array("event_id".utf8)], into: &members) { _, value in found = value }
         self.init(timestamp: timestamp, eventID: found)
     }
 

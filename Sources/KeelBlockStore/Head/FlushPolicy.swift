@@ -10,7 +10,7 @@ public struct FlushPolicy: Sendable, Equatable {
     /// How long (µs) the oldest event may wait in the head: bounds the log's length and a restart's replay.
     public var maximumAge: Int64
 
-    public init(maximumRows: Int = 16_384, maximumBytes: Int = 8 << 20, maximumAge: Int64 = 30_000_000) {
+    public init(maximumRows: Int = 4_096, maximumBytes: Int = 8 << 20, maximumAge: Int64 = 30_000_000) {
         self.maximumRows = maximumRows
         self.maximumBytes = maximumBytes
         self.maximumAge = maximumAge

@@ -61,12 +61,12 @@ package struct BlockFile: Equatable, Sendable {
     /// partition keeps of each block to decide, without reading it, whether a query or an append needs it.
     package static func index(_ path: String) throws -> (filter: BlockFilter, header: EventBlock.Header) {
         let size = try DurableFiles.size(path)
-        var bytes = try DurableFiles.read(path, prefix: 64 << 10)
+        var bytes = try DurableFiles.read(path, prefix: 32 << 10)
         var reader = ByteReader(bytes)
         for byte in magic { guard try reader.byte() == byte else { throw BlockError.corrupt("not a Keel block file") } }
         let length = try reader.count(atMost: 256 << 20)
         let wanted = reader.offset + 4 + length + 64
-        if bytes.count < wanted, bytes.count == 64 << 10 { bytes = try DurableFiles.read(path, prefix: wanted) }
+        if bytes.count < wanted, bytes.count == 32 << 10 { bytes = try DurableFiles.read(path, prefix: wanted) }
         reader = ByteReader(bytes)
         try reader.skip(magic.count)
         _ = try reader.count(atMost: 256 << 20)

@@ -75,17 +75,18 @@ struct EventMatcher {
             cursor: EventCursor(day: day, timestamp: row.timestamp, seq: row.seq))
     }
 
-    /// Whether `needle` occurs in `haystack` as it is: `memchr` finds each place its first byte is, `memcmp` checks
-    /// the rest.
+    /// Whether `needle` occurs in `haystack` as it is: `memchr` finds each place its last byte is (ids mostly differ
+    /// at their ends), the first byte is compared, then `memcmp` checks the rest.
     private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = haystack.baseAddress, !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
         return needle.withUnsafeBufferPointer { wanted in
-            var start = 0
-            let last = haystack.count - wanted.count
-            while start <= last, let hit = memchr(base + start, Int32(wanted[0]), last - start + 1) {
-                let offset = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + offset, wanted.baseAddress!, wanted.count) == 0 { return true }
-                start = offset + 1
+            let tail = wanted.count - 1
+            var from = tail
+            while from < haystack.count, let hit = memchr(base + from, Int32(wanted[tail]), haystack.count - from) {
+                let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                let start = end - tail
+                if base[start] == wanted[0], memcmp(base + start, wanted.baseAddress!, wanted.count) == 0 { return true }
+                from = end + 1
             }
             return false
         }
