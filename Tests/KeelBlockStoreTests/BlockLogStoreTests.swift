@@ -142,4 +142,29 @@ struct BlockLogStoreTests {
         try store.scan(EventQuery(tenant: "t1"), order: .newestFirst) { time, _ in newest.append(time); return true }
         #expect(newest == expected.reversed())
     }
+
+    /// An append whose events reach the head but whose flush then fails (a full disk) is refused, yet its events
+    /// keep their arrival numbers: the next append gets new ones, nothing is lost or numbered twice, and a retry of
+    /// the refused append finds its events stored.
+    @Test func anAppendWhoseFlushFailsKeepsItsArrivalNumbers() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try BlockLogStore(directory: directory, durability: .normal, policy: FlushPolicy(maximumRows: 10, maximumBytes: 1 << 20, maximumAge: .max / 2))
+        _ = try store.append(try Self.events(0..<5))
+        store.settle()
+        let day = try #require(FileManager.default.contentsOfDirectory(atPath: directory + "/blocks/t1").first { Int($0) != nil })
+        // The first block's temporary file cannot be written: a directory is in its way.
+        let blocked = directory + "/blocks/t1/\(day)/1-10.kb.tmp"
+        try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: false)
+        let refused = try Self.events(5..<25)
+        #expect(throws: (any Error).self) { try store.append(refused) }
+        #expect(store.newestArrival(tenant: "t1") == 25)
+        try FileManager.default.removeItem(atPath: blocked)
+        #expect(try store.append(try Self.events(25..<28)) == AppendResult(stored: 3, duplicates: 0))
+        #expect(try store.append(refused) == AppendResult(stored: 0, duplicates: 20))
+        try store.flush()
+        let all = try LogStoreConformance.all(store, EventQuery(tenant: "t1"))
+        #expect(all.count == 28)
+        #expect(all.map(\.arrival).sorted() == Array(1...28))
+    }
 }

@@ -1,7 +1,7 @@
 @testable import KeelBlockStore
 import Testing
 
-/// What a crash leaves in a head's log is read up to the last whole record, and never past a damaged one.
+/// What a crash leaves in a head's log is read up to the last whole append, and never past a damaged record.
 struct HeadLogRecordsTests {
     static let records = (0..<20).map { n in
         HeadLogRecords.Record(seq: Int64(n + 1), timestamp: 1_795_392_000_000_000 + Int64(n) * 1_000, line: Array(#"{"message":"event \#(n) ✓"}"#.utf8))
@@ -46,5 +46,20 @@ struct HeadLogRecordsTests {
             #expect(read.records == Array(Self.records.prefix(before)), "byte \(index)")
             #expect(read.soundLength == (before == 0 ? 0 : ends[before - 1]), "byte \(index)")
         }
+    }
+
+    /// A write of several records that a crash cut (a kill during `write(2)` can leave any prefix of it) leaves none
+    /// of them: an append is in the log whole or not at all, as a request is acknowledged whole or not at all.
+    @Test func anAppendCutAnywhereLeavesNoneOfItsRecords() {
+        var whole: [UInt8] = []
+        HeadLogRecords.append(Array(Self.records.prefix(5)), to: &whole)
+        var log = whole
+        HeadLogRecords.append(Array(Self.records.dropFirst(5)), to: &log)
+        for cut in whole.count..<log.count {
+            let read = HeadLogRecords.read(Array(log.prefix(cut)))
+            #expect(read.records == Array(Self.records.prefix(5)), "cut at \(cut)")
+            #expect(read.soundLength == whole.count, "cut at \(cut)")
+        }
+        #expect(HeadLogRecords.read(log).records == Self.records)
     }
 }

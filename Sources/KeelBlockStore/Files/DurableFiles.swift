@@ -3,12 +3,18 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import KeelStore
 
 /// Why a file of the store cannot be read or written: what was being done, and the system's error.
 package struct FileFailure: Error, CustomStringConvertible {
     package let what: String
     package let code: Int32
     package var description: String { "\(what): \(String(cString: strerror(code)))" }
+}
+
+extension FileFailure: StoreError {
+    /// A full disk (or quota): the server answers 507, and nothing of what was being written is kept.
+    package var isStorageFull: Bool { code == ENOSPC || code == EDQUOT }
 }
 
 /// Files of the store, read and written whole, and written so that a crash leaves the old state or the new one: to

@@ -1,8 +1,9 @@
 
 /// The records of a head's write-ahead log, as bytes: each is its length, a CRC-32 of its body, and the body (the
-/// event's arrival number, its time, its line). Reading stops at the first record that is cut short or fails its
-/// checksum — what a crash in the middle of a write leaves — and says how many bytes before it are sound, so the
-/// log is cut back there and appends go on after the last whole record.
+/// event's arrival number, its time, whether it ends its append, its line). Reading stops at the first record that
+/// is cut short or fails its checksum — what a crash in the middle of a write leaves — and keeps only whole appends:
+/// records after the last one that ends an append are dropped too, so an append is in the log whole or not at all.
+/// It says how many bytes are sound, so the log is cut back there and appends go on after the last whole append.
 package enum HeadLogRecords {
     package struct Record: Equatable, Sendable {
         /// The event's place in its tenant's arrival order.
@@ -23,10 +24,11 @@ package enum HeadLogRecords {
 
     /// `records` as log bytes, appended to `out`.
     package static func append(_ records: [Record], to out: inout [UInt8]) {
-        for record in records {
+        for (index, record) in records.enumerated() {
             var body = ByteWriter()
             body.varint(record.seq)
             body.varint(record.timestamp)
+            body.bytes.append(index == records.count - 1 ? 1 : 0)
             body.bytes.append(contentsOf: record.line)
             var framed = ByteWriter()
             framed.uvarint(body.bytes.count)
@@ -36,12 +38,13 @@ package enum HeadLogRecords {
         }
     }
 
-    /// What reading `bytes` from the start gives: the whole records, in order, and the length of the sound prefix
-    /// they occupy (`bytes.count` when nothing was cut or damaged).
+    /// What reading `bytes` from the start gives: the records of whole appends, in order, and the length of the sound
+    /// prefix they occupy (`bytes.count` when nothing was cut or damaged).
     package static func read(_ bytes: [UInt8]) -> (records: [Record], soundLength: Int) {
         var records: [Record] = []
         var reader = ByteReader(bytes)
         var sound = 0
+        var whole = 0
         while !reader.isAtEnd {
             guard let length = try? reader.count(atMost: maximumBody), let sum = try? reader.uint32(),
                 bytes.count - reader.offset >= length
@@ -49,12 +52,15 @@ package enum HeadLogRecords {
             let body = bytes[reader.offset..<(reader.offset + length)]
             guard checksum(body) == sum else { break }
             var fields = ByteReader(Array(body))
-            guard let seq = try? fields.varint(), let timestamp = try? fields.varint() else { break }
+            guard let seq = try? fields.varint(), let timestamp = try? fields.varint(), let ends = try? fields.byte(), ends <= 1 else { break }
             records.append(Record(seq: seq, timestamp: timestamp, line: Array(body.dropFirst(fields.offset))))
             try? reader.skip(length)
-            sound = reader.offset
+            if ends == 1 {
+                sound = reader.offset
+                whole = records.count
+            }
         }
-        return (records, sound)
+        return (Array(records.prefix(whole)), sound)
     }
 
 

@@ -199,15 +199,17 @@ public final class BlockLogStore: LogStore {
                 }
                 guard !records.isEmpty else { continue }
                 try partition.append(records, keys: keys, now: Self.now(), flushing: false)
-                if partition.isOverfull {
-                    // The background flush has fallen behind: this append waits for it.
-                    try partition.tick(now: Self.now())
-                } else if partition.needsFlush(now: Self.now()) {
-                    flushInBackground(partition)
-                }
+                // In the head now: their arrival numbers are taken, whatever happens next.
                 state.withLock {
                     $0[key.tenant, default: Tenant()].days[key.day] = last
                     $0[key.tenant, default: Tenant()].lastArrival = last
+                }
+                if partition.isOverfull {
+                    // The background flush has fallen behind (or cannot write): this append waits for it, and fails
+                    // with it. Its events are kept; a retry finds them stored.
+                    try partition.tick(now: Self.now())
+                } else if partition.needsFlush(now: Self.now()) {
+                    flushInBackground(partition)
                 }
                 result.stored += records.count
             }
