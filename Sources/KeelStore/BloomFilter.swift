@@ -41,9 +41,14 @@ package struct BloomFilter: Equatable, Sendable {
 
         /// An id value of `field`.
         package init(_ field: IDField, _ value: String) {
+            self.init(field, bytes: value.utf8)
+        }
+
+        /// An id value of `field`, as its UTF-8 bytes (the same probe as its text's).
+        package init(_ field: IDField, bytes: some Sequence<UInt8>) {
             var hash = StableHash()
             hash.add(field.rawValue)
-            hash.add(value)
+            hash.add(bytes: bytes)
             self.init(hash)
         }
 

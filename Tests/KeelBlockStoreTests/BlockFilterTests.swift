@@ -39,4 +39,24 @@ struct BlockFilterTests {
         #expect(ids < 60, "\(ids) of 2,000 absent ids passed")
         #expect(BlockFilter(bytes: filter.bytes) == filter)
     }
+
+    /// The filter a block gets from its columns' parse is the one its lines give read one by one, whatever they hold:
+    /// escapes, text beyond ASCII, empty and missing ids, a line kept whole, a message that repeats.
+    @Test func theFilterMadeWithTheColumnsIsTheFilterOfTheLines() throws {
+        let lines = [
+            #"{"message":"plain words","event_id":"e-1","request_id":"r-1","user_id":"u"}"#,
+            #"{"message":"plain words","event_id":"e-2","request_id":"r-2","trace_id":""}"#,
+            #"{"message":"caf\u00e9 \"quoted\" ✓ Straße","event_id":"e-3","run_id":"run-\u0041"}"#,
+            #"{ "message" : "kept whole", "event_id":"e-4", "request_id":"r-4" }"#,
+            #"{"message":"ÉCOLE","event_id":"e-5","request_id":"r-✓"}"#,
+            #"{"level":"INFO","event_id":"e-6"}"#,
+            "not json at all",
+        ]
+        let rows = lines.enumerated().map { EventBlock.Row(timestamp: Int64($0.offset) * 7, line: Array($0.element.utf8), seq: Int64($0.offset + 1)) }
+        let (_, filter) = try EventBlock.encodeWithFilter(rows)
+        #expect(filter == BlockFilter(rows: rows))
+        #expect(filter.mightContain(.runID, "run-A"))
+        #expect(filter.mightContain(text: "CAFÉ \"QUOTED\""))
+        #expect(filter.mightContain(EventKey(timestamp: 21, eventID: "e-4")))
+    }
 }

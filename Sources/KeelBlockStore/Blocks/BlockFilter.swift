@@ -12,26 +12,15 @@ package import KeelStore
 package struct BlockFilter: Equatable, Sendable {
     package let bloom: BloomFilter
 
-    /// The filter of `rows`: the trigrams of each message, each id value, each event's key.
+    /// The filter of `rows`, each line read on its own: the trigrams of each message, each id value, each event's
+    /// key. (A block being encoded gets the same filter from its columns' parse: ``EventBlock/encode(_:)``.)
     package init(rows: [EventBlock.Row]) {
-        var probes: Set<BloomFilter.Probe> = []
-        var members: [JSONReader.Member] = []
-        // Messages are mostly templates: each distinct one is folded and cut into trigrams once.
-        var messages: Set<String> = []
-        for row in rows {
-            LineStrings.each(of: row.line, into: &members) { key, value in
-                if key == "message" {
-                    messages.insert(value)
-                } else if key == "event_id" {
-                    probes.insert(EventKey(timestamp: row.timestamp, eventID: value).probe)
-                } else if let field = IDField(rawValue: key), !value.isEmpty {
-                    probes.insert(BloomFilter.Probe(field, value))
-                }
-            }
-        }
-        for message in messages { Self.trigrams(of: message) { probes.insert(BloomFilter.Probe(token: $0)) } }
-        var bloom = BloomFilter(capacity: max(probes.count, 64))
-        for probe in probes { bloom.insert(probe) }
+        var builder = FilterBuilder()
+        for row in rows { builder.add(line: row) }
+        self = builder.filter()
+    }
+
+    init(bloom: BloomFilter) {
         self.bloom = bloom
     }
 

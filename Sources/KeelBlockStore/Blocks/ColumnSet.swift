@@ -31,6 +31,10 @@ struct ColumnSet {
     private var timestampsAreRowTimes = true
     private var members: [JSONReader.Member] = []
     private var rowTimes = RowTimeText()
+    /// What each key is to the block's filter (`nil`: nothing), by key id.
+    private var roles: [FilterBuilder.Role?] = []
+    /// The block's filter, gathered from the same parse.
+    private(set) var filter = FilterBuilder()
 
     static let timestampKey = Array("timestamp".utf8)
 
@@ -42,6 +46,7 @@ struct ColumnSet {
         guard parsed, Self.rebuilds(row.line, members) else {
             rowShapes.append(0)
             verbatim.append(row.line)
+            filter.add(line: row)
             return
         }
         var shape: [Int] = []
@@ -61,9 +66,13 @@ struct ColumnSet {
                 keyIDs[key] = id
                 keys.append(Array(key.slice))
                 values.append([])
+                roles.append(FilterBuilder.Role(key: key.slice))
                 if key.slice.elementsEqual(Self.timestampKey) { timestampID = id }
             }
             shape.append(id)
+            if let role = roles[id], member.kind == .string, !member.keyEscaped {
+                filter.add(role, value: member.value, of: row.line, timestamp: row.timestamp)
+            }
             let value = row.line[member.value]
             values[id].append(value)
             if id == timestampID, timestampsAreRowTimes { timestampsAreRowTimes = rowTimes.matches(value, row.timestamp) }
@@ -200,29 +209,33 @@ struct ColumnSet {
         for _ in 0..<verbatimCount { verbatim.append(try reader.data()) }
         guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
 
+        // Rebuilding lines is what a read of a block costs, so what repeats is made once: each key's `"key":` (and
+        // `,"key":`), whether it is the time, and room for a line as long as the previous one.
         let messageKey = keys.firstIndex { payload[$0].elementsEqual("message".utf8) }
+        let isTime = keys.map { payload[$0].elementsEqual(timestampKey) }
+        let first = keys.map { [UInt8(ascii: "{"), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
+        let later = keys.map { [UInt8(ascii: ","), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
         var rows: [EventBlock.Row] = []
         rows.reserveCapacity(count)
         var next = [Int](repeating: 0, count: keyCount)
         var rowTimes = RowTimeText()
         var nextVerbatim = 0
+        var length = 64
         for (index, shape) in rowShapes.enumerated() {
             if shape == 0 {
                 rows.append(EventBlock.Row(timestamp: times[index], line: Array(payload[verbatim[nextVerbatim]]), seq: seqs[index]))
                 nextVerbatim += 1
                 continue
             }
-            var line: [UInt8] = [UInt8(ascii: "{")]
+            var line: [UInt8] = []
+            line.reserveCapacity(length + 32)
             var message: Range<Int>?
             for (position, id) in shapes[shape].enumerated() {
-                if position > 0 { line.append(UInt8(ascii: ",")) }
-                line.append(UInt8(ascii: "\""))
-                line.append(contentsOf: payload[keys[id]])
-                line.append(contentsOf: [UInt8(ascii: "\""), UInt8(ascii: ":")])
+                line.append(contentsOf: position == 0 ? first[id] : later[id])
                 let range = columns[id][next[id]]
                 next[id] += 1
                 // An empty range in a row-time column stands for the row's own time.
-                if range.isEmpty, payload[keys[id]].elementsEqual(timestampKey) {
+                if range.isEmpty, isTime[id] {
                     rowTimes.append(times[index], to: &line)
                 } else {
                     if id == messageKey, range.count >= 2, payload[range.lowerBound] == UInt8(ascii: "\"") {
@@ -231,7 +244,9 @@ struct ColumnSet {
                     line.append(contentsOf: payload[range])
                 }
             }
+            if shapes[shape].isEmpty { line.append(UInt8(ascii: "{")) }
             line.append(UInt8(ascii: "}"))
+            length = line.count
             rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index], message: message))
         }
         return rows
@@ -319,14 +334,13 @@ struct RowTimeText {
             self.second = second
         }
         out.append(contentsOf: prefix)
-        var digits = fraction
-        var text = [UInt8](repeating: UInt8(ascii: "0"), count: 6)
-        for index in stride(from: 5, through: 0, by: -1) {
-            text[index] = UInt8(ascii: "0") + UInt8(digits % 10)
-            digits /= 10
+        var divisor: Int64 = 100_000
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: fraction / divisor % 10))
+            divisor /= 10
         }
-        out.append(contentsOf: text)
-        out.append(contentsOf: [UInt8(ascii: "Z"), UInt8(ascii: "\"")])
+        out.append(UInt8(ascii: "Z"))
+        out.append(UInt8(ascii: "\""))
     }
 
     /// Whether `value` is the text of `microseconds`.

@@ -52,7 +52,10 @@ package enum EventBlock {
     // MARK: Writing
 
     /// `rows` (1 to ``maximumRows``, in the order they are to be read back) as one block.
-    package static func encode(_ rows: [Row]) throws(BlockError) -> [UInt8] {
+    package static func encode(_ rows: [Row]) throws(BlockError) -> [UInt8] { try encodeWithFilter(rows).block }
+
+    /// `rows` as one block, and the block's filter, made from the same parse of each line.
+    package static func encodeWithFilter(_ rows: [Row]) throws(BlockError) -> (block: [UInt8], filter: BlockFilter) {
         guard !rows.isEmpty, rows.count <= maximumRows else {
             throw .invalidInput("a block holds 1 to \(maximumRows) events, not \(rows.count)")
         }
@@ -70,7 +73,7 @@ package enum EventBlock {
         header.varint(rows.map(\.timestamp).max()!)
         header.uvarint(compressed.count)
         header.uint32(checksum(header.bytes[...], compressed[...]))
-        return header.bytes + compressed
+        return (header.bytes + compressed, columns.filter.filter())
     }
 
     // MARK: Reading

@@ -24,10 +24,15 @@ package struct EventKey: Hashable, Sendable {
     /// trigram), then the id.
     var probe: BloomFilter.Probe {
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(9 + eventID.utf8.count)
+        Self.probeBytes(timestamp: timestamp, eventID: eventID.utf8, into: &bytes)
+        return BloomFilter.Probe(token: bytes)
+    }
+
+    /// What a key's probe hashes, appended to `bytes`.
+    static func probeBytes(timestamp: Int64, eventID: some Collection<UInt8>, into bytes: inout [UInt8]) {
+        bytes.reserveCapacity(bytes.count + 9 + eventID.count)
         for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: timestamp >> Int64(shift))) }
         bytes.append(0xFF)
-        bytes += eventID.utf8
-        return BloomFilter.Probe(token: bytes)
+        bytes += eventID
     }
 }

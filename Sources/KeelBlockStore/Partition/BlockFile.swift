@@ -34,13 +34,14 @@ package struct BlockFile: Equatable, Sendable {
 
     /// The file's bytes for `rows` (arrival numbers `firstSeq...lastSeq`).
     package static func contents(_ rows: [EventBlock.Row]) throws(BlockError) -> [UInt8] {
-        let filter = BlockFilter(rows: rows).bytes
+        let (block, made) = try EventBlock.encodeWithFilter(rows)
+        let filter = made.bytes
         var out = ByteWriter()
         out.bytes = magic
         out.uvarint(filter.count)
         out.uint32(checksum(filter[...]))
         out.bytes += filter
-        out.bytes += try EventBlock.encode(rows)
+        out.bytes += block
         return out.bytes
     }
 

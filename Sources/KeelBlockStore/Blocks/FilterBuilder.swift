@@ -1,0 +1,85 @@
+import Keel
+import KeelStore
+
+/// Gathers what a block's filter holds (``BlockFilter``) while its columns are built, from the members the line's
+/// one parse found: each message (distinct ones only, as messages are mostly templates), each id value, each event's
+/// key. A line the columns keep whole is read on its own (``LineStrings``). Either way the filter is the one
+/// ``BlockFilter/init(rows:)`` makes of the same lines.
+struct FilterBuilder {
+    /// What a member's value is to the filter.
+    enum Role {
+        case message, eventID
+        case id(IDField)
+
+        init?(key: some Collection<UInt8>) {
+            if key.elementsEqual("message".utf8) {
+                self = .message
+            } else if key.elementsEqual("event_id".utf8) {
+                self = .eventID
+            } else if let field = IDField.allCases.first(where: { key.elementsEqual($0.rawValue.utf8) }) {
+                self = .id(field)
+            } else {
+                return nil
+            }
+        }
+    }
+
+    private var probes: Set<BloomFilter.Probe> = []
+    private var messages: Set<[UInt8]> = []
+    private var lastMessage: ArraySlice<UInt8> = []
+    private var scratch: [UInt8] = []
+    private var members: [JSONReader.Member] = []
+
+    /// A string member's text, given as it stands in `line` (`value`, quotes included): its bytes when they are plain
+    /// ASCII without escapes, else the string read by the one JSON reader.
+    mutating func add(_ role: Role, value: Range<Int>, of line: [UInt8], timestamp: Int64) {
+        let inner = line[(value.lowerBound + 1)..<(value.upperBound - 1)]
+        if inner.allSatisfy({ $0 < 0x80 && $0 != 0x5C }) {
+            add(role, text: inner, timestamp: timestamp)
+        } else {
+            var text = ""
+            line.withUnsafeBufferPointer { bytes in
+                var reader = JSONReader(bytes, maxDepth: 1, repairUTF8: true)
+                reader.skip(to: value.lowerBound)
+                if let token = try? reader.string() { text = reader.text(of: token) }
+            }
+            add(role, text: Array(text.utf8)[...], timestamp: timestamp)
+        }
+    }
+
+    /// A line the columns keep whole: its members read on their own.
+    mutating func add(line row: EventBlock.Row) {
+        var found: [(Role, String)] = []
+        LineStrings.each(of: row.line, into: &members) { key, value in
+            if let role = Role(key: key.utf8) { found.append((role, value)) }
+        }
+        for (role, value) in found { add(role, text: Array(value.utf8)[...], timestamp: row.timestamp) }
+    }
+
+    private mutating func add(_ role: Role, text: ArraySlice<UInt8>, timestamp: Int64) {
+        switch role {
+        case .message:
+            guard !text.elementsEqual(lastMessage) else { return }
+            lastMessage = text
+            messages.insert(Array(text))
+        case .eventID:
+            scratch.removeAll(keepingCapacity: true)
+            EventKey.probeBytes(timestamp: timestamp, eventID: text, into: &scratch)
+            probes.insert(BloomFilter.Probe(token: scratch))
+        case .id(let field):
+            guard !text.isEmpty else { return }
+            probes.insert(BloomFilter.Probe(field, bytes: text))
+        }
+    }
+
+    /// The filter of everything added.
+    func filter() -> BlockFilter {
+        var probes = probes
+        for message in messages {
+            BlockFilter.trigrams(of: String(decoding: message, as: UTF8.self)) { probes.insert(BloomFilter.Probe(token: $0)) }
+        }
+        var bloom = BloomFilter(capacity: max(probes.count, 64))
+        for probe in probes { bloom.insert(probe) }
+        return BlockFilter(bloom: bloom)
+    }
+}
