@@ -94,13 +94,25 @@ package struct StableHash {
     package mutating func add(_ text: String) { add(bytes: text.utf8) }
 
     package mutating func add(bytes: some Sequence<UInt8>) {
-        for byte in bytes {
-            state ^= UInt64(byte)
-            state = state &* 0x0000_0100_0000_01B3
+        // Called across modules, where the generic cannot be specialised: contiguous bytes (arrays, slices, UTF-8
+        // views) take a loop over a buffer instead of an iterator per byte.
+        var hash = state
+        let contiguous: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
+            for byte in buffer {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
+            return true
+        }
+        if contiguous == nil {
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01B3
+            }
         }
         // A separator, so that ("ab", "c") and ("a", "bc") differ.
-        state ^= 0xFF
-        state = state &* 0x0000_0100_0000_01B3
+        hash ^= 0xFF
+        state = hash &* 0x0000_0100_0000_01B3
     }
 
     package var value: UInt64 {
