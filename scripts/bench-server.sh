@@ -20,18 +20,7 @@ rm -rf "$root"; mkdir -p "$root"
 # before W2 is timed.
 sync; sleep 5
 port=18180
-url="http://127.0.0.1:$port"
-pid=""
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true' EXIT
-
-serve() {  # serve DATA_DIR [extra args]: starts keel serve, waits for /healthz
-    local data=$1; shift
-    "$bin/keel" serve --data "$data" --listen "127.0.0.1:$port" "$@" >"$data.out" 2>"$data.err" &
-    pid=$!
-    for _ in $(seq 1 200); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.05; done
-    echo "keel serve did not start:" >&2; cat "$data.err" >&2; exit 1
-}
-stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+. scripts/lib/bench-serve.sh
 
 echo "== W2: NDJSON ingest, 2 clients, 1,000-event bodies, ${seconds} s"
 serve "$root/w2"

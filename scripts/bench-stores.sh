@@ -21,18 +21,7 @@ root=${BENCH_DIR:-/tmp/keel-bench-stores}
 rm -rf "$root"; mkdir -p "$root"
 sync; sleep 2
 port=18181
-url="http://127.0.0.1:$port"
-pid=""
-trap '[ -n "$pid" ] && kill $pid 2>/dev/null || true' EXIT
-
-serve() {  # serve DATA_DIR [extra args]: starts keel serve, waits for /healthz
-    local data=$1; shift
-    "$bin/keel" serve --data "$data" --listen "127.0.0.1:$port" "$@" >"$data.out" 2>"$data.err" &
-    pid=$!
-    for _ in $(seq 1 200); do curl -sf "$url/healthz" >/dev/null && return; sleep 0.05; done
-    echo "keel serve did not start:" >&2; cat "$data.err" >&2; exit 1
-}
-stop() { kill -TERM "$pid"; wait "$pid" 2>/dev/null || true; pid=""; }
+. scripts/lib/bench-serve.sh
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$pid/stat"; }  # utime + stime, seconds (USER_HZ 100)
 
 for store in sqlite blocks; do
