@@ -167,4 +167,32 @@ struct BlockLogStoreTests {
         #expect(all.count == 28)
         #expect(all.map(\.arrival).sorted() == Array(1...28))
     }
+
+    /// An id lookup compares each decoded row's id where the block says it lies, and never misses: not when another
+    /// event's id is in a message, an id is escaped, or a line names the field twice (what the first says is what
+    /// the event's id is).
+    @Test func idLookupsFindExactlyTheirEventsWhereverTheTextAlsoAppears() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try BlockLogStore(directory: directory, durability: .normal, policy: FlushPolicy(maximumRows: 8, maximumBytes: 1 << 20, maximumAge: .max / 2))
+        let time = { (n: Int) in Timestamp(microsecondsSinceEpoch: Self.start + Int64(n) * 1_000_000) }
+        let lines = [
+            #"{"timestamp":"\#(time(0))","message":"retry of r-2","event_id":"e-0","request_id":"r-1"}"#,
+            #"{"timestamp":"\#(time(1))","message":"first","event_id":"e-1","request_id":"r-2"}"#,
+            #"{"timestamp":"\#(time(2))","message":"escaped","event_id":"e-2","request_id":"r-\u0033"}"#,
+            #"{"timestamp":"\#(time(3))","message":"twice","event_id":"e-3","request_id":"r-4","request_id":"r-5"}"#,
+        ] + (4..<20).map { #"{"timestamp":"\#(time($0))","message":"filler","event_id":"e-\#($0)","request_id":"x-\#($0)"}"# }
+        _ = try store.append(try lines.map { try StoredEvent(line: $0, tenant: "t1") })
+        try store.flush()
+        func ids(_ id: String) throws -> [String] {
+            try store.events(EventQuery(tenant: "t1", ids: [.requestID: id])).events.map(\.eventID)
+        }
+        let parsed = try StoredEvent(line: lines[3], tenant: "t1")
+        #expect(try ids("r-2") == ["e-1"])
+        #expect(try ids("r-1") == ["e-0"])
+        #expect(try ids("r-3") == ["e-2"])
+        #expect(try ids(parsed.ids[.requestID] ?? "?") == ["e-3"])
+        #expect(try ids("x-17") == ["e-17"])
+        #expect(try ids("r-9").isEmpty)
+    }
 }

@@ -211,7 +211,7 @@ struct ColumnSet {
 
         // Rebuilding lines is what a read of a block costs, so what repeats is made once: each key's `"key":` (and
         // `,"key":`), whether it is the time, and room for a line as long as the previous one.
-        let messageKey = keys.firstIndex { payload[$0].elementsEqual("message".utf8) }
+        let slots = keys.map { FieldSpans.slot(ofKey: payload[$0]) }
         let isTime = keys.map { payload[$0].elementsEqual(timestampKey) }
         let first = keys.map { [UInt8(ascii: "{"), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
         let later = keys.map { [UInt8(ascii: ","), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
@@ -229,7 +229,7 @@ struct ColumnSet {
             }
             var line: [UInt8] = []
             line.reserveCapacity(length + 32)
-            var message: Range<Int>?
+            var fields = FieldSpans(recording: ())
             for (position, id) in shapes[shape].enumerated() {
                 line.append(contentsOf: position == 0 ? first[id] : later[id])
                 let range = columns[id][next[id]]
@@ -238,8 +238,8 @@ struct ColumnSet {
                 if range.isEmpty, isTime[id] {
                     rowTimes.append(times[index], to: &line)
                 } else {
-                    if id == messageKey, range.count >= 2, payload[range.lowerBound] == UInt8(ascii: "\"") {
-                        message = (line.count + 1)..<(line.count + range.count - 1)
+                    if let slot = slots[id], range.count >= 2, payload[range.lowerBound] == UInt8(ascii: "\"") {
+                        fields.set(slot, (line.count + 1)..<(line.count + range.count - 1))
                     }
                     line.append(contentsOf: payload[range])
                 }
@@ -247,7 +247,7 @@ struct ColumnSet {
             if shapes[shape].isEmpty { line.append(UInt8(ascii: "{")) }
             line.append(UInt8(ascii: "}"))
             length = line.count
-            rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index], message: message))
+            rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index], fields: fields))
         }
         return rows
     }

@@ -27,18 +27,18 @@ package enum EventBlock {
         package var line: [UInt8]
         /// The event's place in its tenant's arrival order (0 when the writer has none to give).
         package var seq: Int64
-        /// Where the text of the line's `message` string lies in `line`, when the block knew (a decoded row that
-        /// was rebuilt from columns): a text search reads only that.
-        package var message: Range<Int>?
+        /// Where the texts of the line's message and ids lie in `line`, when the block knew (a decoded row that was
+        /// rebuilt from columns): a text search reads only the message, an id lookup compares only the id.
+        package var fields: FieldSpans
 
-        package init(timestamp: Int64, line: [UInt8], seq: Int64 = 0, message: Range<Int>? = nil) {
+        package init(timestamp: Int64, line: [UInt8], seq: Int64 = 0, fields: FieldSpans = FieldSpans()) {
             self.timestamp = timestamp
             self.line = line
             self.seq = seq
-            self.message = message
+            self.fields = fields
         }
 
-        /// Rows are the same event when their time, line and arrival are; where the message lies is a hint.
+        /// Rows are the same event when their time, line and arrival are; where its fields lie is a hint.
         package static func == (a: Row, b: Row) -> Bool { a.timestamp == b.timestamp && a.line == b.line && a.seq == b.seq }
     }
 

@@ -13,8 +13,9 @@ import KeelStore
 /// needle that an encoder might escape, is parsed and compared exactly (Unicode case folding for text).
 struct EventMatcher {
     let query: EventQuery
-    /// Byte strings every wanted line contains, as written.
-    private var needles: [[UInt8]] = []
+    /// Byte strings every wanted line contains, as written, with the field slot (``FieldSpans``) they are the whole
+    /// text of, for ids.
+    private var needles: [(bytes: [UInt8], slot: Int?)] = []
     /// The query's text, lower-cased, when it is plain ASCII.
     private var text: [UInt8]?
     /// Whether any filter beyond the time range applies (otherwise every row in range is wanted).
@@ -24,9 +25,8 @@ struct EventMatcher {
         self.query = query
         let text = query.text.flatMap { $0.isEmpty ? nil : $0 }
         filters = query.minimumLevel != nil || query.event != nil || query.errorCode != nil || !query.ids.isEmpty || text != nil
-        for value in query.ids.values.map({ $0 }) + [query.event, query.errorCode].compactMap({ $0 }) where Self.isPlain(value) {
-            needles.append(Array(value.utf8))
-        }
+        for (field, value) in query.ids where Self.isPlain(value) { needles.append((Array(value.utf8), FieldSpans.slot(of: field))) }
+        for value in [query.event, query.errorCode].compactMap({ $0 }) where Self.isPlain(value) { needles.append((Array(value.utf8), nil)) }
         if let text, Self.isPlain(text) { self.text = Array(text.lowercased().utf8) }
     }
 
@@ -35,15 +35,27 @@ struct EventMatcher {
         !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x2F }
     }
 
-    /// Whether `row` surely is not wanted, by its bytes alone: a line without escapes that lacks a needle, or whose
-    /// message (where the block said it lies; else the whole line) is plain ASCII without escapes and lacks the text.
+    /// Whether `row` surely is not wanted, by its bytes alone, for a line without escapes: an id whose text (where
+    /// the block said it lies) is another, a needle the line lacks, or a message (where the block said it lies; else
+    /// the whole line) of plain ASCII that lacks the text.
     func rejects(_ row: EventBlock.Row) -> Bool {
         guard !needles.isEmpty || text != nil else { return false }
         return row.line.withUnsafeBufferPointer { bytes in
             guard let base = bytes.baseAddress, memchr(base, 0x5C, bytes.count) == nil else { return false }
-            for needle in needles where !Self.occurs(needle, in: bytes) { return true }
+            for needle in needles {
+                if let slot = needle.slot, case .known(let span) = row.fields.place(slot) {
+                    if !bytes[span].elementsEqual(needle.bytes) { return true }
+                } else if !Self.occurs(needle.bytes, in: bytes) {
+                    return true
+                }
+            }
             guard let text else { return false }
-            let message = row.message.map { UnsafeBufferPointer(rebasing: bytes[$0]) } ?? bytes
+            let message: UnsafeBufferPointer<UInt8>
+            if case .known(let span) = row.fields.place(FieldSpans.message) {
+                message = UnsafeBufferPointer(rebasing: bytes[span])
+            } else {
+                message = bytes
+            }
             for byte in message where byte >= 0x80 { return false }
             return !Self.contains(message, text, foldingCase: true)
         }
