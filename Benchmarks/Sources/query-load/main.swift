@@ -33,22 +33,6 @@ for n in 0..<total {
 if !batch.isEmpty { _ = try store.append(batch) }
 
 let engine = LogQLEngine(store: store)
-let clock = ContinuousClock()
-func milliseconds(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
-
-/// Runs `body` 20 times (after one warm-up) and prints p50 and p99 (the slowest of 20).
-func measure(_ name: String, _ body: () throws -> Int) rethrows {
-    _ = try body()
-    var times: [Double] = []
-    var found = 0
-    for _ in 0..<20 {
-        let began = clock.now
-        found = try body()
-        times.append(milliseconds(clock.now - began))
-    }
-    times.sort()
-    print(String(format: "%@: p50 %.1f ms, p99 %.1f ms (%d found)", name, times[10], times[19], found))
-}
 
 let ns: Int64 = 1000
 let dayStart = start * ns
@@ -84,31 +68,31 @@ func allPages(_ query: EventQuery) throws -> Int {
 }
 
 print("query-load: \(total) events of one tenant over 24 h")
-try measure("the store alone: every event of the day, page by page") {
+try Latency.measure("the store alone: every event of the day, page by page") {
     try allPages(EventQuery(tenant: "tenant-0", from: start, to: start + day, limit: 1000))
 }
-try measure("sum by (level) (count_over_time({service=\"api\"}[1m])) over 24 h, step 5m") {
+try Latency.measure("sum by (level) (count_over_time({service=\"api\"}[1m])) over 24 h, step 5m") {
     count(try engine.range(metric(#"sum by (level) (count_over_time({service="api"}[1m]))"#), tenant: "tenant-0", start: dayStart, end: dayEnd, step: 300 * 1_000_000_000))
 }
-try measure("topk(5, sum by (route) (rate({service=\"api\"}[5m]))) over 6 h, step 1m") {
+try Latency.measure("topk(5, sum by (route) (rate({service=\"api\"}[5m]))) over 6 h, step 1m") {
     count(try engine.range(metric(#"topk(5, sum by (route) (rate({service="api"}[5m])))"#), tenant: "tenant-0", start: dayEnd - 6 * 3_600_000_000_000, end: dayEnd, step: 60 * 1_000_000_000))
 }
-try measure("{service=\"api\"} |= \"\(requestID)\" (a substring, 100 lines, backward)") {
+try Latency.measure("{service=\"api\"} |= \"\(requestID)\" (a substring, 100 lines, backward)") {
     count(try engine.logs(selector(#"{service="api"} |= ""# + requestID + "\""), tenant: "tenant-0", start: dayStart, end: dayEnd, limit: 100, direction: .backward))
 }
-try measure("{service=\"api\"} | request_id=\"\(requestID)\" (an id lookup)") {
+try Latency.measure("{service=\"api\"} | request_id=\"\(requestID)\" (an id lookup)") {
     count(try engine.logs(selector(#"{service="api"} | request_id=""# + requestID + "\""), tenant: "tenant-0", start: dayStart, end: dayEnd, limit: 100, direction: .backward))
 }
-try measure("{service=\"api\"} |= \"handled\" (a substring in every message, 100 lines, forward)") {
+try Latency.measure("{service=\"api\"} |= \"handled\" (a substring in every message, 100 lines, forward)") {
     count(try engine.logs(selector(#"{service="api"} |= "handled""#), tenant: "tenant-0", start: dayStart, end: dayEnd, limit: 100, direction: .forward))
 }
-try measure("{service=\"api\"} |= \"handled\" (a substring in every message, 100 lines, backward: Grafana's default)") {
+try Latency.measure("{service=\"api\"} |= \"handled\" (a substring in every message, 100 lines, backward: Grafana's default)") {
     count(try engine.logs(selector(#"{service="api"} |= "handled""#), tenant: "tenant-0", start: dayStart, end: dayEnd, limit: 100, direction: .backward))
 }
-try measure("baseline: /v1/events' text search for the same substring (the store's own query, 100 lines)") {
+try Latency.measure("baseline: /v1/events' text search for the same substring (the store's own query, 100 lines)") {
     try store.events(EventQuery(tenant: "tenant-0", from: start, to: start + day, text: "handled", limit: 100)).events.count
 }
-try measure("baseline: /v1/events' request_id lookup (the store's own query)") {
+try Latency.measure("baseline: /v1/events' request_id lookup (the store's own query)") {
     try store.events(EventQuery(tenant: "tenant-0", from: start, to: start + day, ids: [.requestID: requestID], limit: 100)).events.count
 }
 try? FileManager.default.removeItem(atPath: directory)

@@ -90,19 +90,6 @@ do {
     }
 }
 
-/// Runs `body` 20 times (after one warm-up) and prints p50 and p99 (the slowest of 20).
-func measure(_ name: String, _ body: () throws -> Int) rethrows {
-    _ = try body()
-    var times: [Double] = []
-    var found = 0
-    for _ in 0..<20 {
-        let began = clock.now
-        found = try body()
-        times.append(seconds(clock.now - began) * 1000)
-    }
-    times.sort()
-    print(String(format: "%@: p50 %.1f ms, p99 %.1f ms (%d found)", name, times[10], times[19], found))
-}
 
 let store = try open()
 let range = (from: start, to: start + day)
@@ -131,15 +118,15 @@ func metric(_ text: String) -> MetricExpression {
     guard case .metric(let metric) = try! LogQLParser.parse(text) else { fatalError(text) }
     return metric
 }
-try measure("substring \"upstream timeout\", first 100, oldest first (/v1/events)") { try text("upstream timeout") }
-try measure("substring \"upstream timeout\", first 100, newest first (LogQL backward)") {
+try Latency.measure("substring \"upstream timeout\", first 100, oldest first (/v1/events)") { try text("upstream timeout") }
+try Latency.measure("substring \"upstream timeout\", first 100, newest first (LogQL backward)") {
     let result = try engine.logs(selector(#"{service="api"} |= "upstream timeout""#), tenant: "tenant-0", start: range.from * 1000, end: range.to * 1000, limit: 100, direction: .backward)
     guard case .streams(let streams) = result else { return 0 }
     return streams.reduce(0) { $0 + $1.entries.count }
 }
-try measure("a rare word, \"zanzibar\"") { try text("zanzibar") }
-try measure("mid-word substring \"pstream tim\", first 100") { try text("pstream tim") }
-try measure("substring \"upstream timeout\", every hit (pages of 1,000)") {
+try Latency.measure("a rare word, \"zanzibar\"") { try text("zanzibar") }
+try Latency.measure("mid-word substring \"pstream tim\", first 100") { try text("pstream tim") }
+try Latency.measure("substring \"upstream timeout\", every hit (pages of 1,000)") {
     var query = EventQuery(tenant: "tenant-0", from: range.from, to: range.to, text: "upstream timeout", limit: 1000)
     var found = 0
     while true {
@@ -149,7 +136,7 @@ try measure("substring \"upstream timeout\", every hit (pages of 1,000)") {
         query.after = next
     }
 }
-try measure("sum by (level) (count_over_time({service=\"api\"}[5m])) over 24 h, step 5m") {
+try Latency.measure("sum by (level) (count_over_time({service=\"api\"}[5m])) over 24 h, step 5m") {
     let result = try engine.range(metric(#"sum by (level) (count_over_time({service="api"}[5m]))"#), tenant: "tenant-0", start: range.from * 1000, end: range.to * 1000, step: 300 * 1_000_000_000)
     guard case .matrix(let series) = result else { return 0 }
     return series.reduce(0) { $0 + $1.points.count }

@@ -18,10 +18,16 @@ package final class Head: Sendable {
         /// The key of each event here, with its arrival number: an append's duplicate check.
         var keys: [EventKey: Int64]
 
-        mutating func keep(_ left: [HeadLogRecords.Record]) {
+        /// Keeps only `left` of the records (and their keys); `through`, when the others are exactly those up to an
+        /// arrival number (a flush), saves looking each key up.
+        mutating func keep(_ left: [HeadLogRecords.Record], through: Int64? = nil) {
             if left.count < records.count {
-                let seqs = Set(left.map(\.seq))
-                keys = keys.filter { seqs.contains($0.value) }
+                if let through {
+                    keys = keys.filter { $0.value > through }
+                } else {
+                    let seqs = Set(left.map(\.seq))
+                    keys = keys.filter { seqs.contains($0.value) }
+                }
             }
             records = left
             bytes = left.reduce(0) { $0 + $1.line.count }
@@ -98,7 +104,7 @@ package final class Head: Sendable {
         try state.withLock { state throws(FileFailure) in
             let left = state.records.filter { $0.seq > seq }
             if left.isEmpty { try state.log.reset() } else { try state.log.replace(with: left) }
-            state.keep(left)
+            state.keep(left, through: seq)
             state.oldestArrival = left.isEmpty ? nil : now
         }
     }
