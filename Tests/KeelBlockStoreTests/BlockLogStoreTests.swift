@@ -195,4 +195,24 @@ struct BlockLogStoreTests {
         #expect(try ids("x-17") == ["e-17"])
         #expect(try ids("r-9").isEmpty)
     }
+
+    /// Days whose heads are empty are closed when their filters take more than the limit (or there are too many),
+    /// and opened again when read or written.
+    @Test func idleDaysAreClosedBeyondTheLimitAndOpenedAgainWhenUsed() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try BlockLogStore(
+            directory: directory, durability: .normal, policy: FlushPolicy(maximumRows: 16, maximumBytes: 1 << 20, maximumAge: .max / 2),
+            limits: BlockLogStore.Limits(indexBytes: 1))
+        // Five days, 40 events each.
+        _ = try store.append(try Self.events(0..<200, spread: 86_400_000_000 / 40))
+        try store.flush()
+        #expect(store.openDays == 5)
+        try store.maintain()
+        #expect(store.openDays == 0)
+        #expect(try LogStoreConformance.all(store, EventQuery(tenant: "t1")).count == 200)
+        #expect(try store.append(try Self.events(0..<200, spread: 86_400_000_000 / 40)).duplicates == 200)
+        try store.maintain()
+        #expect(store.openDays == 0)
+    }
 }

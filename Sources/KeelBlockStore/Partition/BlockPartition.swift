@@ -246,6 +246,9 @@ package final class BlockPartition: Sendable {
     /// Only such a day may be closed.
     package var isIdle: Bool { head.size.events == 0 && files.withLock { $0.readers == 0 && $0.retired.isEmpty } }
 
+    /// What the blocks' filters and headers kept in memory take.
+    package var indexBytes: Int { files.withLock { $0.blocks.reduce(0) { $0 + $1.filter.bloom.words.count * 8 + 64 } } }
+
     /// Deletes the events `doomed` picks, from every block file (each rewritten without them, or removed when none
     /// is left: no byte of theirs stays in a file of the store) and from the head; returns how many.
     package func erase(where doomed: (HeadLogRecords.Record) -> Bool) throws -> Int {

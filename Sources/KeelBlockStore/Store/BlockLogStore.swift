@@ -12,7 +12,7 @@ import Synchronization
 ///   blocks whose filters admit the key are checked.
 /// - **Memory** is bounded whatever the number of tenant-days: the heads together hold at most
 ///   ``Limits/headBytes`` (the biggest are flushed first), decoded blocks are cached up to ``Limits/cacheBytes``,
-///   and only ``Limits/openPartitions`` days with empty heads stay open.
+///   and days with empty heads are closed beyond ``Limits/openPartitions`` or ``Limits/indexBytes`` of filters.
 /// - **Reads** skip the blocks a query's range, ids and text rule out (their headers and filters are kept in memory)
 ///   and hand over rows in time order by merging the rest lazily: the first hundred hits read the one or two blocks
 ///   that hold them.
@@ -31,13 +31,16 @@ public final class BlockLogStore: LogStore {
         public var headBytes: Int
         /// Decoded blocks kept for reads.
         public var cacheBytes: Int
-        /// Days with nothing in their heads kept open (each holds its blocks' filters).
+        /// Days with nothing in their heads kept open (each holds its blocks' filters)…
         public var openPartitions: Int
+        /// …and what their blocks' filters may take together (a day of a million events holds ~4 MiB of them).
+        public var indexBytes: Int
 
-        public init(headBytes: Int = 64 << 20, cacheBytes: Int = 64 << 20, openPartitions: Int = 256) {
+        public init(headBytes: Int = 64 << 20, cacheBytes: Int = 64 << 20, openPartitions: Int = 256, indexBytes: Int = 64 << 20) {
             self.headBytes = headBytes
             self.cacheBytes = cacheBytes
             self.openPartitions = openPartitions
+            self.indexBytes = indexBytes
         }
     }
 
@@ -231,6 +234,9 @@ public final class BlockLogStore: LogStore {
     /// Returns once the flushes queued so far are done (tests look at files after it).
     package func settle() { flusher.sync {} }
 
+    /// How many days are open now.
+    package var openDays: Int { partitions.withLock { $0.open.count } }
+
     /// The lines' bytes all heads hold now.
     package var headBytes: Int { partitions.withLock { $0.open.values.reduce(0) { $0 + $1.partition.headBytes } } }
 
@@ -261,8 +267,15 @@ public final class BlockLogStore: LogStore {
             // Closing a day waits for appends, so that none is using it.
             writing.withLock { _ in
                 partitions.withLock { partitions in
+                    // Least recently used first, while there are too many days open or their filters take too much.
+                    var count = partitions.open.count
+                    var bytes = partitions.open.values.reduce(0) { $0 + $1.partition.indexBytes }
                     let idle = partitions.open.filter { $0.value.partition.isIdle }.sorted { $0.value.used < $1.value.used }
-                    for (key, _) in idle.prefix(max(0, partitions.open.count - limits.openPartitions)) { partitions.open[key] = nil }
+                    for (key, open) in idle where count > limits.openPartitions || bytes > limits.indexBytes {
+                        partitions.open[key] = nil
+                        count -= 1
+                        bytes -= open.partition.indexBytes
+                    }
                 }
             }
         }
