@@ -87,6 +87,20 @@ package enum EventBlock {
 
     /// The rows of `block`, as they were written.
     package static func decode(_ block: [UInt8]) throws(BlockError) -> [Row] {
+        let (payload, rows) = try payload(of: block)
+        return try ColumnSet.rows(payload, count: rows)
+    }
+
+    /// The rows of `block` whose top-level string `key` may be `value` (printable ASCII without quotes or
+    /// backslashes): those whose column value is `value`, and any written with escapes or kept whole, for the caller
+    /// to check. The other lines are not rebuilt.
+    package static func decode(_ block: [UInt8], where key: String, is value: String) throws(BlockError) -> [Row] {
+        let (payload, rows) = try payload(of: block)
+        return try ColumnSet.rows(payload, count: rows, where: key, is: value)
+    }
+
+    /// The decompressed payload of `block` and its row count, checked against the block's checksum.
+    private static func payload(of block: [UInt8]) throws(BlockError) -> (payload: [UInt8], rows: Int) {
         var reader = ByteReader(block)
         let (header, size, compressedLength) = try readHeader(&reader, length: block.count)
         let checked = reader.offset
@@ -94,7 +108,7 @@ package enum EventBlock {
         guard block.count - reader.offset == compressedLength else { throw .corrupt("the payload is \(block.count - reader.offset) bytes, not \(compressedLength)") }
         let payload = block[reader.offset...]
         guard checksum(block[..<checked], payload) == recorded else { throw .corrupt("the checksum does not match") }
-        return try ColumnSet.rows(Zstd.decompress(payload, size: size), count: header.rows)
+        return (try Zstd.decompress(payload, size: size), header.rows)
     }
 
     /// The rows of a block's payload (its columns, decompressed), read without the header and its checksum: what the

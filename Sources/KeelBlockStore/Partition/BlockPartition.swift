@@ -324,9 +324,14 @@ package final class BlockPartition: Sendable {
         defer { endReading() }
         do {
             var damaged = unreadable
+            // An id lookup rebuilds only the candidate lines of a block that is not cached.
+            let lookup = narrowing.ids.first { EventMatcher.isPlain($0.value) }
             var runs: [RowMerge.Run] = blocks.filter(narrowing.admits).map { block in
                 RowMerge.Run(first: block.header.first, last: block.header.last) {
                     do {
+                        if let lookup, self.cache.cached(self.cacheKey(block)) == nil {
+                            return try self.rows(of: block, where: lookup.field, is: lookup.value)
+                        }
                         return try self.rows(of: block)
                     } catch let failure as FileFailure where failure.code == ENOENT {
                         // All of its events erased since the read began: not damage.
@@ -368,6 +373,12 @@ package final class BlockPartition: Sendable {
     private func rows(of block: Block) throws -> [EventBlock.Row] {
         let path = directory + "/" + block.file.name
         return try cache.rows(cacheKey(block)) { try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block) }
+    }
+
+    /// The rows of a block (not cached) that may have `value` in `field`, read from the file.
+    private func rows(of block: Block, where field: IDField, is value: String) throws -> [EventBlock.Row] {
+        let bytes = try DurableFiles.read(directory + "/" + block.file.name)
+        return try EventBlock.decode(try BlockFile.read(bytes).block, where: field.rawValue, is: value)
     }
 
     private func cacheKey(_ block: Block) -> String { directory + "/" + block.file.name + "#\(block.generation)" }

@@ -28,13 +28,7 @@ package final class BlockCache: Sendable {
     /// The rows kept under `path` (a block file's path and generation): the cached ones, or `load`'s, kept for next
     /// time.
     package func rows(_ path: String, load: () throws -> [EventBlock.Row]) throws -> [EventBlock.Row] {
-        let cached = state.withLock { state -> [EventBlock.Row]? in
-            state.clock += 1
-            guard state.entries[path] != nil else { return nil }
-            state.entries[path]!.used = state.clock
-            return state.entries[path]!.rows
-        }
-        if let cached { return cached }
+        if let cached = cached(path) { return cached }
         let rows = try load()
         let bytes = rows.reduce(0) { $0 + $1.line.count + 48 }
         guard bytes <= capacity / 4 else { return rows }
@@ -50,6 +44,16 @@ package final class BlockCache: Sendable {
             }
         }
         return rows
+    }
+
+    /// The rows kept under `key`, if they are (counted as a use).
+    package func cached(_ key: String) -> [EventBlock.Row]? {
+        state.withLock { state in
+            state.clock += 1
+            guard state.entries[key] != nil else { return nil }
+            state.entries[key]!.used = state.clock
+            return state.entries[key]!.rows
+        }
     }
 
     /// Forgets the rows kept under `key`.

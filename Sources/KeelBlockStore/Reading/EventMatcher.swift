@@ -31,7 +31,7 @@ struct EventMatcher {
     }
 
     /// Printable ASCII that no JSON encoder escapes.
-    private static func isPlain(_ value: String) -> Bool {
+    static func isPlain(_ value: String) -> Bool {
         !value.isEmpty && value.utf8.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C && $0 != 0x2F }
     }
 
