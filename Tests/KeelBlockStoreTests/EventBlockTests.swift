@@ -106,6 +106,13 @@ struct EventBlockTests {
         #expect(try EventBlock.rows(ofPayload: Array(payload.dropFirst()), count: Int(payload[0]) + 1) == expected)
     }
 
+    /// An empty object right after a line kept whole has the same (empty) list of keys as that line's "previous
+    /// shape": it is still a shape of its own, not a second line kept whole (the fuzzer found this).
+    @Test func anEmptyObjectAfterALineKeptWholeComesBack() throws {
+        let rows = ["x y", "{}", "{}", "not json", "{}"].enumerated().map { EventBlock.Row(timestamp: Int64($0.offset), line: Array($0.element.utf8)) }
+        #expect(try EventBlock.decode(try EventBlock.encode(rows)) == rows)
+    }
+
     @Test func blocksOfNoRowsOrTooManyAreRefused() {
         #expect(throws: BlockError.self) { try EventBlock.encode([]) }
         let row = EventBlock.Row(timestamp: 0, line: Array("{}".utf8))

@@ -77,7 +77,7 @@ struct ColumnSet {
             values[id].append(value)
             if id == timestampID, timestampsAreRowTimes { timestampsAreRowTimes = rowTimes.matches(value, row.timestamp) }
         }
-        if shape == previous, let last = rowShapes.last {
+        if shape == previous, let last = rowShapes.last, last > 0 {
             rowShapes.append(last)
         } else if let known = shapeIDs[shape] {
             rowShapes.append(known)
