@@ -33,10 +33,14 @@ package struct FieldSpans: Sendable {
         }
     }
 
-    /// The slot of a member's key, if it has one.
+    /// The slot of a member's key, if it has one: the fields a block's filter reads (one vocabulary of them,
+    /// ``FilterBuilder/Role``), but the event id, which reads find through the filter alone.
     static func slot(ofKey key: some Collection<UInt8>) -> Int? {
-        if key.elementsEqual("message".utf8) { return message }
-        return IDField.allCases.first { key.elementsEqual($0.rawValue.utf8) }.map(slot(of:))
+        switch FilterBuilder.Role(key: key) {
+        case .message: message
+        case .id(let field): slot(of: field)
+        case .eventID, nil: nil
+        }
     }
 
     mutating func set(_ slot: Int, _ span: Range<Int>) {

@@ -25,16 +25,16 @@ package final class BlockCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The rows kept under `path` (a block file's path and generation): the cached ones, or `load`'s, kept for next
+    /// The rows kept under `key` (a block file's path and generation): the cached ones, or `load`'s, kept for next
     /// time.
-    package func rows(_ path: String, load: () throws -> [EventBlock.Row]) throws -> [EventBlock.Row] {
-        if let cached = cached(path) { return cached }
+    package func rows(_ key: String, load: () throws -> [EventBlock.Row]) throws -> [EventBlock.Row] {
+        if let cached = cached(key) { return cached }
         let rows = try load()
         let bytes = rows.reduce(0) { $0 + $1.line.count + 48 }
         guard bytes <= capacity / 4 else { return rows }
         state.withLock { state in
             state.clock += 1
-            if let old = state.entries.updateValue(Entry(rows: rows, bytes: bytes, used: state.clock), forKey: path) {
+            if let old = state.entries.updateValue(Entry(rows: rows, bytes: bytes, used: state.clock), forKey: key) {
                 state.bytes -= old.bytes
             }
             state.bytes += bytes
