@@ -227,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "KeelQueryTests",
             dependencies: [
-                "KeelQuery", "KeelStore", "KeelSQLiteStore", "KeelTesting", "Keel",
+                "KeelQuery", "KeelStore", "KeelSQLiteStore", "KeelBlockStore", "KeelTesting", "Keel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),

@@ -18,6 +18,15 @@ public protocol LogStore: Sendable {
         _ query: EventQuery, order: ScanOrder, _ body: (_ timestamp: Int64, _ line: UnsafeBufferPointer<UInt8>) -> Bool
     ) throws
 
+    /// Hands `body` each event of `query` (its range and filters, as ``scan(_:order:_:)`` reads them, in no particular
+    /// order) as its timestamp and, for each of `names`, the JSON text of its last top-level member of that name
+    /// (`nil` when it has none), lent for the call only, until `body`
+    /// returns `false`. What an aggregation that reads a few fields of every event reads: a store that keeps
+    /// columns hands them over without building lines. The default picks them from each line of ``scan``.
+    func scanMembers(
+        _ query: EventQuery, names: [String], _ body: (_ timestamp: Int64, _ members: [UnsafeBufferPointer<UInt8>?]) -> Bool
+    ) throws
+
     /// The arrival position of the tenant's newest event (0 when it has none): where a live tail that starts now
     /// begins.
     func newestArrival(tenant: String) -> Int64
@@ -94,6 +103,9 @@ public struct EventQuery: Sendable {
     public var ids: [IDField: String]
     /// A case-insensitive substring of the message.
     public var text: String?
+    /// Bytes every line read must contain, as written (LogQL's `|=`): what a store may skip blocks and rows by
+    /// without building their lines. A hint: a store may hand over lines without them, and the reader checks.
+    public var lineContains: [String] = []
     public var limit: Int
     /// Resume a time-ordered read after this position.
     public var after: EventCursor?

@@ -178,169 +178,7 @@ struct ColumnSet {
 
     /// The `count` rows that `payload` holds.
     static func rows(_ payload: [UInt8], count: Int) throws(BlockError) -> [EventBlock.Row] {
-        try Columns(payload, count: count).rows { _ in true }
-    }
-
-    /// The rows of `payload` whose top-level `key` may be `value` (the JSON text of a string: its bytes are compared
-    /// with the column's; a value written with escapes is taken too, for the caller to check): what an id lookup
-    /// reads of a block, without rebuilding the other lines.
-    static func rows(_ payload: [UInt8], count: Int, where key: String, is value: String) throws(BlockError) -> [EventBlock.Row] {
-        let columns = try Columns(payload, count: count)
-        guard let id = columns.keys.firstIndex(where: { payload[$0].elementsEqual(key.utf8) }) else {
-            return try columns.rows { columns.rowShapes[$0] == 0 }
-        }
-        let quoted = Array(("\"" + value + "\"").utf8)
-        var wanted = [Bool](repeating: false, count: count)
-        var next = 0
-        for (row, shape) in columns.rowShapes.enumerated() {
-            if shape == 0 {
-                wanted[row] = true
-                continue
-            }
-            for member in columns.shapes[shape] where member == id {
-                let text = payload[columns.columns[id][next]]
-                next += 1
-                if text.elementsEqual(quoted) || text.contains(0x5C) { wanted[row] = true }
-            }
-        }
-        return try columns.rows { wanted[$0] }
-    }
-
-    /// A block's payload taken apart: each row's time, arrival and shape, and where each column's values lie.
-    private struct Columns {
-        let payload: [UInt8]
-        let times: [Int64]
-        let seqs: [Int64]
-        let keys: [Range<Int>]
-        let shapes: [[Int]]
-        let rowShapes: [Int]
-        let columns: [[Range<Int>]]
-        let verbatim: [Range<Int>]
-
-        init(_ payload: [UInt8], count: Int) throws(BlockError) {
-            self.payload = payload
-            var reader = ByteReader(payload)
-            times = try reader.deltas(count: count)
-            seqs = try reader.deltas(count: count)
-            let keyCount = try reader.count(atMost: payload.count)
-            var keys: [Range<Int>] = []
-            for _ in 0..<keyCount { keys.append(try reader.data()) }
-            let shapeCount = try reader.count(atMost: payload.count)
-            var shapes: [[Int]] = [[]]
-            for _ in 0..<shapeCount {
-                let length = try reader.count(atMost: payload.count)
-                var shape: [Int] = []
-                for _ in 0..<length { shape.append(try reader.count(atMost: keyCount - 1)) }
-                shapes.append(shape)
-            }
-            var rowShapes: [Int] = []
-            var occurrences = [Int](repeating: 0, count: keyCount)
-            var verbatimCount = 0
-            for _ in 0..<count {
-                let shape = try reader.count(atMost: shapeCount)
-                rowShapes.append(shape)
-                if shape == 0 { verbatimCount += 1 }
-                for id in shapes[shape] { occurrences[id] += 1 }
-            }
-            var columns: [[Range<Int>]] = []
-            for id in 0..<keyCount {
-                columns.append(try readColumn(&reader, count: occurrences[id], isTimestamp: payload[keys[id]].elementsEqual(timestampKey)))
-            }
-            var verbatim: [Range<Int>] = []
-            for _ in 0..<verbatimCount { verbatim.append(try reader.data()) }
-            guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
-            self.keys = keys
-            self.shapes = shapes
-            self.rowShapes = rowShapes
-            self.columns = columns
-            self.verbatim = verbatim
-        }
-
-        /// The rows `wanted` picks (by index), rebuilt, in order.
-        func rows(_ wanted: (Int) -> Bool) throws(BlockError) -> [EventBlock.Row] {
-            // Rebuilding lines is what a read of a block costs, so what repeats is made once: each key's `"key":`
-            // (and `,"key":`), whether it is the time, and room for a line as long as the previous one.
-            let slots = keys.map { FieldSpans.slot(ofKey: payload[$0]) }
-            let isTime = keys.map { payload[$0].elementsEqual(timestampKey) }
-            let first = keys.map { [UInt8(ascii: "{"), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
-            let later = keys.map { [UInt8(ascii: ","), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
-            var rows: [EventBlock.Row] = []
-            var next = [Int](repeating: 0, count: keys.count)
-            var rowTimes = RowTimeText()
-            var nextVerbatim = 0
-            var length = 64
-            for (index, shape) in rowShapes.enumerated() {
-                if shape == 0 {
-                    if wanted(index) { rows.append(EventBlock.Row(timestamp: times[index], line: Array(payload[verbatim[nextVerbatim]]), seq: seqs[index])) }
-                    nextVerbatim += 1
-                    continue
-                }
-                guard wanted(index) else {
-                    for id in shapes[shape] { next[id] += 1 }
-                    continue
-                }
-                var line: [UInt8] = []
-                line.reserveCapacity(length + 32)
-                var fields = FieldSpans(recording: ())
-                for (position, id) in shapes[shape].enumerated() {
-                    line.append(contentsOf: position == 0 ? first[id] : later[id])
-                    let range = columns[id][next[id]]
-                    next[id] += 1
-                    // An empty range in a row-time column stands for the row's own time.
-                    if range.isEmpty, isTime[id] {
-                        rowTimes.append(times[index], to: &line)
-                    } else {
-                        if let slot = slots[id], range.count >= 2, payload[range.lowerBound] == UInt8(ascii: "\"") {
-                            fields.set(slot, (line.count + 1)..<(line.count + range.count - 1))
-                        }
-                        line.append(contentsOf: payload[range])
-                    }
-                }
-                if shapes[shape].isEmpty { line.append(UInt8(ascii: "{")) }
-                line.append(UInt8(ascii: "}"))
-                length = line.count
-                rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index], fields: fields))
-            }
-            return rows
-        }
-    }
-
-    /// The ranges of a column's `count` values in the payload (empty ranges for row times).
-    private static func readColumn(_ reader: inout ByteReader, count: Int, isTimestamp: Bool) throws(BlockError) -> [Range<Int>] {
-        guard let encoding = ColumnEncoding(rawValue: try reader.byte()) else { throw .corrupt("an unknown column encoding") }
-        switch encoding {
-        case .rowTime:
-            guard isTimestamp else { throw .corrupt("row times in a column that is not `timestamp`") }
-            return Array(repeating: 0..<0, count: count)
-        case .constant:
-            let value = try reader.data()
-            guard !value.isEmpty else { throw .corrupt("an empty value") }
-            return Array(repeating: value, count: count)
-        case .dictionary:
-            let size = try reader.count(atMost: 256)
-            var dictionary: [Range<Int>] = []
-            for _ in 0..<size { dictionary.append(try reader.data()) }
-            var out: [Range<Int>] = []
-            out.reserveCapacity(count)
-            for _ in 0..<count {
-                let index = Int(try reader.byte())
-                guard index < dictionary.count, !dictionary[index].isEmpty else { throw .corrupt("a dictionary index past its values") }
-                out.append(dictionary[index])
-            }
-            return out
-        case .plain:
-            var lengths: [Int] = []
-            lengths.reserveCapacity(count)
-            for _ in 0..<count { lengths.append(try reader.count(atMost: reader.bytes.count)) }
-            var out: [Range<Int>] = []
-            out.reserveCapacity(count)
-            for length in lengths {
-                guard length > 0, reader.bytes.count - reader.offset >= length else { throw .corrupt("a value runs past the end") }
-                out.append(reader.offset..<(reader.offset + length))
-                try reader.skip(length)
-            }
-            return out
-        }
+        try BlockColumns(payload, count: count).rows { _ in true }
     }
 }
 
@@ -394,6 +232,11 @@ struct RowTimeText {
         }
         out.append(UInt8(ascii: "Z"))
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether `byte` may be part of a row time's text (bar its quotes and colons).
+    static func mayHold(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "T") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "Z")
     }
 
     /// Whether `value` is the text of `microseconds`.

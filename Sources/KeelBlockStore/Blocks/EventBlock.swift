@@ -87,16 +87,13 @@ package enum EventBlock {
 
     /// The rows of `block`, as they were written.
     package static func decode(_ block: [UInt8]) throws(BlockError) -> [Row] {
-        let (payload, rows) = try payload(of: block)
-        return try ColumnSet.rows(payload, count: rows)
+        try columns(of: block).rows { _ in true }
     }
 
-    /// The rows of `block` whose top-level string `key` may be `value` (printable ASCII without quotes or
-    /// backslashes): those whose column value is `value`, and any written with escapes or kept whole, for the caller
-    /// to check. The other lines are not rebuilt.
-    package static func decode(_ block: [UInt8], where key: String, is value: String) throws(BlockError) -> [Row] {
+    /// The columns of `block`, taken apart but no line rebuilt: what a read picks rows and members from.
+    package static func columns(of block: [UInt8]) throws(BlockError) -> BlockColumns {
         let (payload, rows) = try payload(of: block)
-        return try ColumnSet.rows(payload, count: rows, where: key, is: value)
+        return try BlockColumns(payload, count: rows)
     }
 
     /// The decompressed payload of `block` and its row count, checked against the block's checksum.

@@ -278,33 +278,46 @@ package final class BlockPartition: Sendable {
 
     // MARK: Reading
 
-    /// What a read can rule blocks out by, before decoding them: a time range (µs, `to` exclusive), id values every
-    /// event must have, text every message must contain (ignoring case), and an arrival number every event must be
-    /// after.
+    /// What a read can rule blocks and rows out by, before building lines: a time range (µs, `to` exclusive), id
+    /// values every event must have, text every message must contain (ignoring case), bytes every line must
+    /// contain, and an arrival number every event must be after.
     package struct Narrowing: Sendable {
         package var from: Int64?
         package var to: Int64?
         package var ids: [(field: IDField, value: String)] = []
         package var text: String?
+        package var lines: [String] = []
         package var arrivedAfter: Int64?
 
         package init(
             from: Int64? = nil, to: Int64? = nil, ids: [(field: IDField, value: String)] = [], text: String? = nil,
-            arrivedAfter: Int64? = nil
+            lines: [String] = [], arrivedAfter: Int64? = nil
         ) {
             self.from = from
             self.to = to
             self.ids = ids
             self.text = text
+            self.lines = lines
             self.arrivedAfter = arrivedAfter
         }
 
         /// Whether a block may hold an event the read wants.
         func admits(_ block: Block) -> Bool {
             if let arrivedAfter, block.file.lastSeq <= arrivedAfter { return false }
+            if let from, block.header.last < from { return false }
+            if let to, block.header.first >= to { return false }
             for (field, value) in ids where !block.filter.mightContain(field, value) { return false }
             if let text, !block.filter.mightContain(text: text) { return false }
             return true
+        }
+
+        /// What a block's rows can be tested by on their columns, before their lines are built.
+        var rowTests: [BlockColumns.RowTest] {
+            var tests: [BlockColumns.RowTest] = []
+            for (field, value) in ids where EventMatcher.isPlain(value) { tests.append(.string(key: field.rawValue, is: value)) }
+            if let text, EventMatcher.isPlain(text) { tests.append(.messageContains(Array(text.lowercased().utf8))) }
+            for line in lines where BlockColumns.RowTest.canTestLine(for: line.utf8) { tests.append(.lineContains(Array(line.utf8))) }
+            return tests
         }
     }
 
@@ -322,23 +335,20 @@ package final class BlockPartition: Sendable {
     package func rows(_ narrowing: Narrowing, order: RowOrder, _ body: (EventBlock.Row) -> Bool) -> (finished: Bool, damaged: [Damage]) {
         let (blocks, headRecords) = beginReading()
         defer { endReading() }
+        var damaged = unreadable
         do {
-            var damaged = unreadable
-            // An id lookup rebuilds only the candidate lines of a block that is not cached.
-            let lookup = narrowing.ids.first { EventMatcher.isPlain($0.value) }
+            // A block that is not cached whole has its rows tested on its columns first, and only those that pass
+            // are rebuilt.
+            let tests = narrowing.rowTests
             var runs: [RowMerge.Run] = blocks.filter(narrowing.admits).map { block in
                 RowMerge.Run(first: block.header.first, last: block.header.last) {
-                    do {
-                        if let lookup, self.cache.cached(self.cacheKey(block)) == nil {
-                            return try self.rows(of: block, where: lookup.field, is: lookup.value)
+                    self.read(block, damaged: &damaged) {
+                        if let rows = self.cache.cachedRows(self.cacheKey(block)) { return rows }
+                        if !tests.isEmpty {
+                            let columns = try self.columns(of: block)
+                            if let wanted = columns.rows(where: tests) { return columns.rows { wanted[$0] } }
                         }
                         return try self.rows(of: block)
-                    } catch let failure as FileFailure where failure.code == ENOENT {
-                        // All of its events erased since the read began: not damage.
-                        return nil
-                    } catch {
-                        damaged.append((block.file.name, error))
-                        return nil
                     }
                 }
             }
@@ -369,16 +379,55 @@ package final class BlockPartition: Sendable {
         return (out, damaged)
     }
 
-    /// A block's rows, through the cache; checked against their checksum when read from the file.
-    private func rows(of block: Block) throws -> [EventBlock.Row] {
-        let path = directory + "/" + block.file.name
-        return try cache.rows(cacheKey(block)) { try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block) }
+    /// Hands `body` the time of each event here in `narrowing`'s time range (the rest of it is not applied) and the
+    /// members `names` pick (``MemberPicker``), blocks first (read from their columns: no line is built), then the
+    /// head, until it returns `false`. Returns whether it went to the end, and the blocks that could not be read.
+    package func members(
+        _ narrowing: Narrowing, names: [String], _ body: (_ timestamp: Int64, _ members: [UnsafeBufferPointer<UInt8>?]) -> Bool
+    ) -> (finished: Bool, damaged: [Damage]) {
+        let (blocks, headRecords) = beginReading()
+        defer { endReading() }
+        var damaged = unreadable
+        let range = (narrowing.from ?? .min)..<(narrowing.to ?? .max)
+        for block in blocks where block.header.last >= range.lowerBound && block.header.first < range.upperBound {
+            guard let columns = read(block, damaged: &damaged, { try self.columns(of: block) }) else { continue }
+            let finished = columns.members(names) { row, members in
+                !range.contains(columns.times[row]) || body(columns.times[row], members)
+            }
+            if !finished { return (false, damaged) }
+        }
+        var picker = MemberPicker(names)
+        for record in headRecords where range.contains(record.timestamp) {
+            guard record.line.withUnsafeBufferPointer({ picker.pick($0) { body(record.timestamp, $0) } }) else { return (false, damaged) }
+        }
+        return (true, damaged)
     }
 
-    /// The rows of a block (not cached) that may have `value` in `field`, read from the file.
-    private func rows(of block: Block, where field: IDField, is value: String) throws -> [EventBlock.Row] {
-        let bytes = try DurableFiles.read(directory + "/" + block.file.name)
-        return try EventBlock.decode(try BlockFile.read(bytes).block, where: field.rawValue, is: value)
+    /// What `load` reads of `block`; `nil` when it cannot, with the block added to `damaged` (unless the file is
+    /// gone because an erasure emptied it since the read began: not damage).
+    private func read<T>(_ block: Block, damaged: inout [Damage], _ load: () throws -> T) -> T? {
+        do {
+            return try load()
+        } catch let failure as FileFailure where failure.code == ENOENT {
+            return nil
+        } catch {
+            damaged.append((block.file.name, error))
+            return nil
+        }
+    }
+
+    /// A block's rows, all of them, through the cache; checked against their checksum when read from the file.
+    private func rows(of block: Block) throws -> [EventBlock.Row] {
+        try cache.rows(cacheKey(block)) { try readColumns(block) }
+    }
+
+    /// A block's columns, through the cache.
+    private func columns(of block: Block) throws -> BlockColumns {
+        try cache.columns(cacheKey(block)) { try readColumns(block) }
+    }
+
+    private func readColumns(_ block: Block) throws -> BlockColumns {
+        try EventBlock.columns(of: try BlockFile.read(try DurableFiles.read(directory + "/" + block.file.name)).block)
     }
 
     private func cacheKey(_ block: Block) -> String { directory + "/" + block.file.name + "#\(block.generation)" }

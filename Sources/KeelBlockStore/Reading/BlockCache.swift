@@ -1,12 +1,16 @@
 import Synchronization
 
 /// Decoded blocks, kept for the reads and appends that come back to them: a lookup after a lookup, a page after a
-/// page, a retried batch checked against the block it went into. Bounded by the bytes of the lines it holds; the
-/// block used longest ago goes first. Keyed by the block file's path and which writing of it the rows are
-/// (``BlockPartition/Block``'s generation), so a file rewritten by an erasure is never answered with its old rows.
+/// page, a retried batch checked against the block it went into. A block is kept as its columns
+/// (``BlockColumns``), from which a read rebuilds the lines it wants, and with all its lines too once a read has
+/// rebuilt them all (so that a read that comes back for the whole block does not rebuild them again). Bounded by
+/// the bytes these take; the block used longest ago goes first. Keyed by the block file's path and which writing of
+/// it this is (``BlockPartition/Block``'s generation), so a file rewritten by an erasure is never answered with its
+/// old rows.
 package final class BlockCache: Sendable {
     private struct Entry {
-        var rows: [EventBlock.Row]
+        var columns: BlockColumns
+        var rows: [EventBlock.Row]?
         var bytes: Int
         var used: UInt64
     }
@@ -17,7 +21,7 @@ package final class BlockCache: Sendable {
         var clock: UInt64 = 0
     }
 
-    /// The most line bytes kept (each row also costs about 48 bytes besides its line; counted too).
+    /// The most bytes kept: columns, lines, and about 48 bytes a row besides its line.
     package let capacity: Int
     private let state = Mutex(State())
 
@@ -25,34 +29,49 @@ package final class BlockCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The rows kept under `key` (a block file's path and generation): the cached ones, or `load`'s, kept for next
-    /// time.
-    package func rows(_ key: String, load: () throws -> [EventBlock.Row]) throws -> [EventBlock.Row] {
-        if let cached = cached(key) { return cached }
-        let rows = try load()
-        let bytes = rows.reduce(0) { $0 + $1.line.count + 48 }
-        guard bytes <= capacity / 4 else { return rows }
+    /// The columns kept under `key` (a block file's path and generation): the cached ones, or `load`'s, kept for
+    /// next time.
+    package func columns(_ key: String, load: () throws -> BlockColumns) throws -> BlockColumns {
+        if let cached = state.withLock({ state in Self.use(key, &state)?.columns }) { return cached }
+        let columns = try load()
+        keep(key, Entry(columns: columns, rows: nil, bytes: columns.bytes, used: 0))
+        return columns
+    }
+
+    /// All the rows kept under `key`: the cached ones, or those rebuilt from its columns (the cached ones, or
+    /// `load`'s), kept for next time.
+    package func rows(_ key: String, load: () throws -> BlockColumns) throws -> [EventBlock.Row] {
+        if let rows = cachedRows(key) { return rows }
+        let columns = try self.columns(key, load: load)
+        let rows = columns.rows { _ in true }
+        keep(key, Entry(columns: columns, rows: rows, bytes: columns.bytes + rows.reduce(0) { $0 + $1.line.count + 48 }, used: 0))
+        return rows
+    }
+
+    /// All the rows kept under `key`, if they are (counted as a use).
+    package func cachedRows(_ key: String) -> [EventBlock.Row]? {
+        state.withLock { state in Self.use(key, &state)?.rows }
+    }
+
+    private static func use(_ key: String, _ state: inout State) -> Entry? {
+        state.clock += 1
+        guard state.entries[key] != nil else { return nil }
+        state.entries[key]!.used = state.clock
+        return state.entries[key]!
+    }
+
+    private func keep(_ key: String, _ entry: Entry) {
+        guard entry.bytes <= capacity / 4 else { return }
         state.withLock { state in
             state.clock += 1
-            if let old = state.entries.updateValue(Entry(rows: rows, bytes: bytes, used: state.clock), forKey: key) {
-                state.bytes -= old.bytes
-            }
-            state.bytes += bytes
+            var entry = entry
+            entry.used = state.clock
+            if let old = state.entries.updateValue(entry, forKey: key) { state.bytes -= old.bytes }
+            state.bytes += entry.bytes
             while state.bytes > capacity, let oldest = state.entries.min(by: { $0.value.used < $1.value.used }) {
                 state.bytes -= oldest.value.bytes
                 state.entries[oldest.key] = nil
             }
-        }
-        return rows
-    }
-
-    /// The rows kept under `key`, if they are (counted as a use).
-    package func cached(_ key: String) -> [EventBlock.Row]? {
-        state.withLock { state in
-            state.clock += 1
-            guard state.entries[key] != nil else { return nil }
-            state.entries[key]!.used = state.clock
-            return state.entries[key]!.rows
         }
     }
 
@@ -73,6 +92,6 @@ package final class BlockCache: Sendable {
         }
     }
 
-    /// The line bytes held now.
+    /// The bytes held now.
     package var bytes: Int { state.withLock { $0.bytes } }
 }

@@ -45,7 +45,7 @@ struct EventMatcher {
             for needle in needles {
                 if let slot = needle.slot, case .known(let span) = row.fields.place(slot) {
                     if !bytes[span].elementsEqual(needle.bytes) { return true }
-                } else if !Self.occurs(needle.bytes, in: bytes) {
+                } else if !ByteSearch.contains(bytes, needle.bytes) {
                     return true
                 }
             }
@@ -57,7 +57,7 @@ struct EventMatcher {
                 message = bytes
             }
             for byte in message where byte >= 0x80 { return false }
-            return !Self.contains(message, text, foldingCase: true)
+            return !ByteSearch.contains(message, text, foldingASCIICase: true)
         }
     }
 
@@ -85,47 +85,5 @@ struct EventMatcher {
             eventID: parsed.eventID, timestamp: row.timestamp, tenant: tenant, level: parsed.level, event: parsed.event,
             errorCode: parsed.errorCode, ids: parsed.ids, message: parsed.message, line: parsed.line,
             cursor: EventCursor(day: day, timestamp: row.timestamp, seq: row.seq))
-    }
-
-    /// Whether `needle` occurs in `haystack` as it is: `memchr` finds each place its last byte is (ids mostly differ
-    /// at their ends), the first byte is compared, then `memcmp` checks the rest.
-    private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = haystack.baseAddress, !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
-        return needle.withUnsafeBufferPointer { wanted in
-            let tail = wanted.count - 1
-            var from = tail
-            while from < haystack.count, let hit = memchr(base + from, Int32(wanted[tail]), haystack.count - from) {
-                let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                let start = end - tail
-                if base[start] == wanted[0], memcmp(base + start, wanted.baseAddress!, wanted.count) == 0 { return true }
-                from = end + 1
-            }
-            return false
-        }
-    }
-
-    /// Whether `needle` occurs in `haystack`, ASCII letters of the haystack lower-cased first (the needle is
-    /// lower-case already).
-    private static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], foldingCase: Bool) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        let first = needle[0]
-        var start = 0
-        let last = haystack.count - needle.count
-        while start <= last {
-            var byte = haystack[start]
-            if foldingCase, byte >= 0x41, byte <= 0x5A { byte |= 0x20 }
-            if byte == first {
-                var index = 1
-                while index < needle.count {
-                    var other = haystack[start + index]
-                    if foldingCase, other >= 0x41, other <= 0x5A { other |= 0x20 }
-                    if other != needle[index] { break }
-                    index += 1
-                }
-                if index == needle.count { return true }
-            }
-            start += 1
-        }
-        return false
     }
 }

@@ -303,7 +303,7 @@ public final class BlockLogStore: LogStore {
     private static func narrowing(_ query: EventQuery) -> BlockPartition.Narrowing {
         BlockPartition.Narrowing(
             from: query.from, to: query.to, ids: query.ids.map { ($0.key, $0.value) }, text: query.text.flatMap { $0.isEmpty ? nil : $0 },
-            arrivedAfter: query.arrivedAfter)
+            lines: query.lineContains, arrivedAfter: query.arrivedAfter)
     }
 
     /// Reads the day's rows `narrowing` admits, in `order`, reporting damaged blocks; returns whether it went to the end.
@@ -311,12 +311,16 @@ public final class BlockLogStore: LogStore {
         _ key: Key, _ narrowing: BlockPartition.Narrowing, order: BlockPartition.RowOrder, _ body: (EventBlock.Row) -> Bool
     ) throws -> Bool {
         guard let partition = try partition(key) else { return true }
-        let (finished, damage) = partition.rows(narrowing, order: order, body)
-        for (file, error) in damage {
+        return report(key, partition.rows(narrowing, order: order, body))
+    }
+
+    /// Logs each damaged block once; returns `finished`.
+    private func report(_ key: Key, _ read: (finished: Bool, damaged: [BlockPartition.Damage])) -> Bool {
+        for (file, error) in read.damaged {
             let path = path(key.tenant, key.day) + "/" + file
             if reported.withLock({ $0.insert(path).inserted }) { damaged(path, error) }
         }
-        return finished
+        return read.finished
     }
 
     public func events(_ query: EventQuery) throws -> EventPage {
@@ -369,6 +373,22 @@ public final class BlockLogStore: LogStore {
                 return row.line.withUnsafeBufferPointer { body(row.timestamp, $0) }
             }
             if !finished { return }
+        }
+    }
+
+    /// Members read from blocks' columns, without building lines, when `query` asks only for a range; otherwise
+    /// picked from the lines its filters keep.
+    public func scanMembers(
+        _ query: EventQuery, names: [String], _ body: (_ timestamp: Int64, _ members: [UnsafeBufferPointer<UInt8>?]) -> Bool
+    ) throws {
+        var query = query
+        query.arrivedAfter = nil
+        guard !EventMatcher(query).filters else { return try lineMembers(query, names: names, body) }
+        let narrowing = BlockPartition.Narrowing(from: query.from, to: query.to)
+        for day in days(query) {
+            let key = Key(tenant: query.tenant, day: day)
+            guard let partition = try partition(key) else { continue }
+            guard report(key, partition.members(narrowing, names: names, body)) else { return }
         }
     }
 

@@ -177,7 +177,8 @@ public struct LogQLEngine: Sendable {
     }
 
     /// What the store can narrow by itself: the range, and exact matchers on the fields it indexes; ids named by a
-    /// label filter that comes before any stage that could change labels.
+    /// label filter, and text a line filter says every line holds, before any stage that could change labels or
+    /// the line.
     static func storeQuery(_ selector: LogSelector, tenant: String, from: Int64?, to: Int64?) -> EventQuery {
         var query = EventQuery(tenant: tenant, from: from.map { $0 / 1000 }, to: to.map { $0 / 1000 &+ 1 }, limit: 1000)
         for matcher in selector.matchers where matcher.op == .equal {
@@ -190,7 +191,8 @@ public struct LogQLEngine: Sendable {
         }
         stages: for stage in selector.stages {
             switch stage {
-            case .lineFilter: continue
+            case .lineFilter(let filter):
+                if filter.op == .contains, !filter.value.isEmpty { query.lineContains.append(filter.value) }
             case .labelFilter(let filter):
                 for case .comparison(let name, let op, .string(let value)) in conjuncts(filter) where op == .equal || op == .doubleEqual {
                     if let field = IDField(rawValue: name), !value.isEmpty { query.ids[field] = value }

@@ -113,6 +113,36 @@ struct MetricEvaluator {
             series.append((labels, []))
             return series.count - 1
         }
+        /// Adds a sample to the series of its group (by the values of `labelsBy`), made with `labels` when new.
+        func add(_ time: Int64, _ value: Double, group values: [String?], labels: () -> LabelSet) -> Bool {
+            let at: Int
+            if let previous, previous.values == values {
+                at = previous.at
+            } else if let found = byValues[values] {
+                at = found
+            } else {
+                guard let added = newSeries(labels()) else { return false }
+                byValues[values] = added
+                at = added
+            }
+            previous = (values, at)
+            series[at].points.append((time, value))
+            return true
+        }
+        // Counting lines by labels needs no line: the store hands over only the labels, where it can.
+        if let labelsBy, unwrap == nil, aggregation.operation == .countOverTime || aggregation.operation == .rate {
+            let read = try engine.scanLabels(aggregation.selector, names: labelsBy, tenant: tenant, from: from, to: to, deadline: deadline) { time, values in
+                add(time, 1, group: values) {
+                    var picked: [String: String] = [:]
+                    for (name, value) in zip(labelsBy, values) { if let value { picked[name] = value } }
+                    return LabelSet(picked)
+                }
+            }
+            if read {
+                if let failure { throw failure }
+                return series
+            }
+        }
         try engine.scan(aggregation.selector, tenant: tenant, from: from, to: to, deadline: deadline, order: ordered ? .oldestFirst : .any) { record in
             let value: Double
             if let unwrap {
@@ -121,28 +151,17 @@ struct MetricEvaluator {
             } else {
                 value = aggregation.operation == .bytesOverTime || aggregation.operation == .bytesRate ? Double(record.line.utf8.count) : 1
             }
-            let at: Int
             if let labelsBy {
-                let values = labelsBy.map { record.label($0) }
-                if let previous, previous.values == values {
-                    at = previous.at
-                } else if let found = byValues[values] {
-                    at = found
-                } else {
-                    guard let added = newSeries(record.labels(named: labelsBy)) else { return false }
-                    byValues[values] = added
-                    at = added
-                }
-                previous = (values, at)
+                return add(record.timestamp, value, group: labelsBy.map { record.label($0) }) { record.labels(named: labelsBy) }
+            }
+            let labels = record.seriesLabels(aggregation.grouping)
+            let at: Int
+            if let found = byLabels[labels] {
+                at = found
             } else {
-                let labels = record.seriesLabels(aggregation.grouping)
-                if let found = byLabels[labels] {
-                    at = found
-                } else {
-                    guard let added = newSeries(labels) else { return false }
-                    byLabels[labels] = added
-                    at = added
-                }
+                guard let added = newSeries(labels) else { return false }
+                byLabels[labels] = added
+                at = added
             }
             series[at].points.append((record.timestamp, value))
             return true

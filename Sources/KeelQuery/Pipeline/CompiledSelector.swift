@@ -22,9 +22,14 @@ struct CompiledSelector {
     /// Whether `record` (which passed ``prefilter(_:)``) is one of the selector's streams and passes the rest of
     /// its pipeline (which may change it).
     func keeps(_ record: inout LogRecord) -> Bool {
+        // A name that is not a label may be a field (a Loki label kept under `context`, say).
+        matchesStream { record.value(of: $0) } && pipeline.process(&record)
+    }
+
+    /// Whether the label values `value` gives (by name) pass every matcher.
+    func matchesStream(_ value: (String) -> String?) -> Bool {
         for (matcher, pattern) in matchers {
-            // A name that is not a label may be a field (a Loki label kept under `context`, say).
-            let value = record.value(of: matcher.name) ?? ""
+            let value = value(matcher.name) ?? ""
             let passes =
                 switch matcher.op {
                 case .equal: value == matcher.value
@@ -34,6 +39,6 @@ struct CompiledSelector {
                 }
             if !passes { return false }
         }
-        return pipeline.process(&record)
+        return true
     }
 }

@@ -218,6 +218,33 @@ struct LogRecord {
         }
     }
 
+    /// A label's text from a member's JSON text, as ``label(_:)`` reads it: a string's content, a number or a
+    /// boolean as written; `nil` for null, an object or an array.
+    static func labelText(json value: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let first = value.first else { return nil }
+        switch first {
+        case UInt8(ascii: "\""):
+            guard value.count >= 2 else { return nil }
+            let content = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
+            guard content.contains(0x5C) else { return String(decoding: content, as: UTF8.self) }
+            let reader = JSONReader(value, maxDepth: 1, repairUTF8: true)
+            return reader.text(of: JSONReader.StringToken(content: 1..<(value.count - 1), escaped: true, validUTF8: true))
+        case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "n"): return nil
+        default: return String(decoding: value, as: UTF8.self)
+        }
+    }
+
+    /// The label `name` of a `context` object's members (its JSON text), as a matcher finds one the event lacks:
+    /// the last scalar member whose key, as a label name, is `name`.
+    static func contextLabel(_ name: String, in object: UnsafeBufferPointer<UInt8>) -> String? {
+        var members: [JSONReader.Member] = []
+        guard (try? JSONReader.members(of: object, maxDepth: 128, into: &members)) != nil else { return nil }
+        for member in members.reversed() where member.kind.isScalar && labelName(key(member, object)) == name {
+            return text(member, object)
+        }
+        return nil
+    }
+
     /// The text of a string, number or boolean; `nil` for objects, arrays and null.
     static func scalarText(_ value: JSONValue) -> String? {
         switch value {

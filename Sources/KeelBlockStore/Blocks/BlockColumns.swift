@@ -1,0 +1,392 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Keel
+import KeelStore
+
+/// A block's payload taken apart: each row's time, arrival and shape, and where each column's values lie. What the
+/// store's cache keeps of a block, so that a read rebuilds only the lines it wants: an id lookup compares the id
+/// column, a text search the message column, a line filter every column, and an aggregation reads the members it
+/// needs without any line (``rows(where:)``, ``members(_:_:)``).
+package struct BlockColumns: Sendable {
+    private let payload: [UInt8]
+    package let times: [Int64]
+    package let seqs: [Int64]
+    private let keys: [Range<Int>]
+    /// Each shape's key ids, in order, by id; shape 0 (an empty one) is a line kept whole.
+    private let shapes: [[Int]]
+    private let rowShapes: [Int32]
+    private let columns: [Column]
+    private let verbatim: [Range<Int>]
+    /// What it takes in memory, about.
+    package let bytes: Int
+
+    package var count: Int { times.count }
+
+    /// Where a column's values lie in the payload, without a range per value for the columns that repeat theirs.
+    private enum Column: Sendable {
+        /// `timestamp`, each the row's own time: rebuilt from it.
+        case rowTime
+        case constant(Range<Int>)
+        /// The distinct values, and where the one-byte index of each occurrence starts in the payload.
+        case dictionary([Range<Int>], indexes: Int)
+        /// Where each value starts, and where the last ends: value `n` is `starts[n]..<starts[n + 1]`.
+        case plain([Int32])
+
+        /// Occurrence `n`'s range in `payload` (empty for a row time).
+        func range(_ n: Int, _ payload: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+            switch self {
+            case .rowTime: 0..<0
+            case .constant(let value): value
+            case .dictionary(let values, let indexes): values[Int(payload[indexes + n])]
+            case .plain(let starts): Int(starts[n])..<Int(starts[n + 1])
+            }
+        }
+
+        /// How many values a plain column holds (0 for the others, which do not say).
+        var occurrences: Int {
+            if case .plain(let starts) = self { starts.count - 1 } else { 0 }
+        }
+    }
+
+    /// `payload` (the decompressed columns of a block of `count` rows) taken apart; every count and range is
+    /// checked, so a damaged payload fails with ``BlockError/corrupt(_:)``.
+    package init(_ payload: [UInt8], count: Int) throws(BlockError) {
+        self.payload = payload
+        var reader = ByteReader(payload)
+        times = try reader.deltas(count: count)
+        seqs = try reader.deltas(count: count)
+        let keyCount = try reader.count(atMost: payload.count)
+        var keys: [Range<Int>] = []
+        for _ in 0..<keyCount { keys.append(try reader.data()) }
+        let shapeCount = try reader.count(atMost: payload.count)
+        var shapes: [[Int]] = [[]]
+        for _ in 0..<shapeCount {
+            let length = try reader.count(atMost: payload.count)
+            var shape: [Int] = []
+            for _ in 0..<length { shape.append(try reader.count(atMost: keyCount - 1)) }
+            shapes.append(shape)
+        }
+        var rowShapes: [Int32] = []
+        rowShapes.reserveCapacity(count)
+        var occurrences = [Int](repeating: 0, count: keyCount)
+        var verbatimCount = 0
+        for _ in 0..<count {
+            let shape = try reader.count(atMost: shapeCount)
+            rowShapes.append(Int32(truncatingIfNeeded: shape))
+            if shape == 0 { verbatimCount += 1 }
+            for id in shapes[shape] { occurrences[id] += 1 }
+        }
+        var columns: [Column] = []
+        var bytes = payload.count + 16 * count + 64 * keyCount
+        for id in 0..<keyCount {
+            let column = try Self.readColumn(&reader, count: occurrences[id], isTimestamp: payload[keys[id]].elementsEqual(ColumnSet.timestampKey))
+            if case .plain(let starts) = column { bytes += 4 * starts.count }
+            columns.append(column)
+        }
+        var verbatim: [Range<Int>] = []
+        for _ in 0..<verbatimCount { verbatim.append(try reader.data()) }
+        guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
+        self.keys = keys
+        self.shapes = shapes
+        self.rowShapes = rowShapes
+        self.columns = columns
+        self.verbatim = verbatim
+        self.bytes = bytes
+    }
+
+    private static func readColumn(_ reader: inout ByteReader, count: Int, isTimestamp: Bool) throws(BlockError) -> Column {
+        guard let encoding = ColumnEncoding(rawValue: try reader.byte()) else { throw .corrupt("an unknown column encoding") }
+        switch encoding {
+        case .rowTime:
+            guard isTimestamp else { throw .corrupt("row times in a column that is not `timestamp`") }
+            return .rowTime
+        case .constant:
+            let value = try reader.data()
+            guard !value.isEmpty else { throw .corrupt("an empty value") }
+            return .constant(value)
+        case .dictionary:
+            let size = try reader.count(atMost: 256)
+            var dictionary: [Range<Int>] = []
+            for _ in 0..<size {
+                let value = try reader.data()
+                guard !value.isEmpty else { throw .corrupt("an empty value") }
+                dictionary.append(value)
+            }
+            let indexes = reader.offset
+            for _ in 0..<count {
+                guard Int(try reader.byte()) < dictionary.count else { throw .corrupt("a dictionary index past its values") }
+            }
+            return .dictionary(dictionary, indexes: indexes)
+        case .plain:
+            var starts: [Int32] = []
+            starts.reserveCapacity(count + 1)
+            var end = 0
+            for _ in 0..<count {
+                let length = try reader.count(atMost: reader.bytes.count)
+                guard length > 0 else { throw .corrupt("an empty value") }
+                starts.append(Int32(truncatingIfNeeded: end))
+                end += length
+            }
+            let start = reader.offset
+            guard reader.bytes.count - start >= end else { throw .corrupt("a value runs past the end") }
+            try reader.skip(end)
+            for index in starts.indices { starts[index] &+= Int32(truncatingIfNeeded: start) }
+            starts.append(Int32(truncatingIfNeeded: start + end))
+            return .plain(starts)
+        }
+    }
+
+    // MARK: Lines
+
+    /// The rows `wanted` picks (by index), rebuilt, in order.
+    package func rows(_ wanted: (Int) -> Bool) -> [EventBlock.Row] {
+        payload.withUnsafeBufferPointer { payload in
+            // Rebuilding lines is what a read of a block costs, so what repeats is made once: each key's `"key":`
+            // (and `,"key":`), and room for a line as long as the previous one.
+            let slots = keys.map { FieldSpans.slot(ofKey: payload[$0]) }
+            let first = keys.map { [UInt8(ascii: "{"), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
+            let later = keys.map { [UInt8(ascii: ","), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
+            var rows: [EventBlock.Row] = []
+            var next = [Int](repeating: 0, count: keys.count)
+            var rowTimes = RowTimeText()
+            var nextVerbatim = 0
+            var length = 64
+            for index in 0..<count {
+                let shape = Int(rowShapes[index])
+                if shape == 0 {
+                    if wanted(index) { rows.append(EventBlock.Row(timestamp: times[index], line: Array(payload[verbatim[nextVerbatim]]), seq: seqs[index])) }
+                    nextVerbatim += 1
+                    continue
+                }
+                guard wanted(index) else {
+                    for id in shapes[shape] { next[id] += 1 }
+                    continue
+                }
+                var line: [UInt8] = []
+                line.reserveCapacity(length + 32)
+                var fields = FieldSpans(recording: ())
+                for (position, id) in shapes[shape].enumerated() {
+                    line.append(contentsOf: position == 0 ? first[id] : later[id])
+                    let column = columns[id]
+                    let range = column.range(next[id], payload)
+                    next[id] += 1
+                    if case .rowTime = column {
+                        rowTimes.append(times[index], to: &line)
+                    } else {
+                        if let slot = slots[id], range.count >= 2, payload[range.lowerBound] == UInt8(ascii: "\"") {
+                            fields.set(slot, (line.count + 1)..<(line.count + range.count - 1))
+                        }
+                        line.append(contentsOf: UnsafeBufferPointer(rebasing: payload[range]))
+                    }
+                }
+                if shapes[shape].isEmpty { line.append(UInt8(ascii: "{")) }
+                line.append(UInt8(ascii: "}"))
+                length = line.count
+                rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index], fields: fields))
+            }
+            return rows
+        }
+    }
+
+    // MARK: Picking rows
+
+    /// What a row must have for a read to want it, tested on its columns' bytes before its line is built.
+    package enum RowTest: Sendable {
+        /// The top-level string `key` may be `value` (printable ASCII that no encoder escapes).
+        case string(key: String, is: String)
+        /// The `message` string may contain `text` (plain ASCII, lower-case), ignoring ASCII case.
+        case messageContains([UInt8])
+        /// The line contains these bytes as written, none of them `"`, `:`, `,`, `{` or `}`: then they lie within
+        /// one key or one value, and only those need looking at.
+        case lineContains([UInt8])
+
+        /// Whether ``lineContains(_:)`` can test `bytes`.
+        package static func canTestLine(for bytes: some Collection<UInt8>) -> Bool {
+            !bytes.isEmpty && !bytes.contains { $0 == 0x22 || $0 == 0x3A || $0 == 0x2C || $0 == 0x7B || $0 == 0x7D }
+        }
+    }
+
+    /// Which rows may pass every test (by index); the others surely do not. A row the block kept whole, and a value
+    /// written with escapes (or, for text, with bytes beyond ASCII) is taken, for the reader to check its line.
+    /// `nil` when the tests cannot be made on columns (a block with escaped keys).
+    package func rows(where tests: [RowTest]) -> [Bool]? {
+        payload.withUnsafeBufferPointer { payload -> [Bool]? in
+            guard !keys.contains(where: { payload[$0].contains(0x5C) }) else { return nil }
+            var wanted = rowShapes.map { $0 == 0 }
+            var all = [Bool](repeating: true, count: count)
+            for test in tests {
+                let passing: [Bool]
+                switch test {
+                case .string(let key, let value):
+                    let quoted = Array(("\"" + value + "\"").utf8)
+                    passing = rows(ofKey: key, payload) { $0.elementsEqual(quoted) || $0.contains(0x5C) }
+                case .messageContains(let text):
+                    passing = rows(ofKey: "message", payload) { value in
+                        guard value.count >= 2, value[0] == UInt8(ascii: "\"") else { return false }
+                        let content = UnsafeBufferPointer(rebasing: value[1..<(value.count - 1)])
+                        return content.contains { $0 == 0x5C || $0 >= 0x80 } || ByteSearch.contains(content, text, foldingASCIICase: true)
+                    }
+                case .lineContains(let needle):
+                    passing = rows(containing: needle, payload)
+                }
+                for index in 0..<count { all[index] = all[index] && passing[index] }
+            }
+            for index in 0..<count where all[index] { wanted[index] = true }
+            return wanted
+        }
+    }
+
+    /// The rows with a value of `key` that passes `test`.
+    private func rows(ofKey key: String, _ payload: UnsafeBufferPointer<UInt8>, _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> [Bool] {
+        rows(passing: keys.indices.map { id in payload[keys[id]].elementsEqual(key.utf8) ? hits(id, payload, test) : nil }, payload)
+    }
+
+    /// The rows whose line holds `needle` (which ``RowTest/canTestLine(for:)``) within a key or a value.
+    private func rows(containing needle: [UInt8], _ payload: UnsafeBufferPointer<UInt8>) -> [Bool] {
+        rows(
+            passing: keys.indices.map { id in
+                let isTime = { if case .rowTime = columns[id] { true } else { false } }()
+                // A key that holds it, or a row time that might: every row that has the key.
+                if ByteSearch.contains(UnsafeBufferPointer(rebasing: payload[keys[id]]), needle) || (isTime && needle.allSatisfy(RowTimeText.mayHold)) {
+                    return { _ in true }
+                }
+                return isTime ? nil : hits(id, payload) { ByteSearch.contains($0, needle) }
+            }, payload)
+    }
+
+    /// Which occurrences of key `id` have a value that passes `test` (by occurrence); `nil` when none can. Each
+    /// distinct value of a constant or dictionary column is tested once.
+    private func hits(_ id: Int, _ payload: UnsafeBufferPointer<UInt8>, _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> ((Int) -> Bool)? {
+        let column = columns[id]
+        switch column {
+        case .rowTime:
+            return { _ in true }
+        case .constant(let value):
+            return test(UnsafeBufferPointer(rebasing: payload[value])) ? { _ in true } : nil
+        case .dictionary(let values, let indexes):
+            let passes = values.map { test(UnsafeBufferPointer(rebasing: payload[$0])) }
+            return passes.contains(true) ? { passes[Int(payload[indexes + $0])] } : nil
+        case .plain:
+            let passes = (0..<column.occurrences).map { test(UnsafeBufferPointer(rebasing: payload[column.range($0, payload)])) }
+            return passes.contains(true) ? { passes[$0] } : nil
+        }
+    }
+
+    /// The rows with an occurrence of some key whose `hits` (by key id) says it passes.
+    private func rows(passing hits: [((Int) -> Bool)?], _ payload: UnsafeBufferPointer<UInt8>) -> [Bool] {
+        var passing = [Bool](repeating: false, count: count)
+        guard hits.contains(where: { $0 != nil }) else { return passing }
+        var next = [Int](repeating: 0, count: keys.count)
+        for index in 0..<count {
+            for id in shapes[Int(rowShapes[index])] {
+                if let hit = hits[id], hit(next[id]) { passing[index] = true }
+                next[id] += 1
+            }
+        }
+        return passing
+    }
+
+    // MARK: Members
+
+    /// Hands `body` each row (by index, in order) with, for each of `names`, the JSON text of its last top-level
+    /// member of that name (``MemberPicker``'s rule), lent for the call, until it returns `false`; returns whether it went to the end. No line is built but those the block
+    /// kept whole, which are read.
+    package func members(_ names: [String], _ body: (_ row: Int, _ members: [UnsafeBufferPointer<UInt8>?]) -> Bool) -> Bool {
+        payload.withUnsafeBufferPointer { payload in
+            var picker = MemberPicker(names)
+            // Which name each key is (keys with escapes compared by their text), and what each shape picks: its
+            // members of those keys, in order.
+            let nameOfKey: [Int?] = keys.map { key in
+                let text = UnsafeBufferPointer(rebasing: payload[key])
+                return picker.names.firstIndex { MemberPicker.key(text, escaped: text.contains(0x5C), is: $0) }
+            }
+            let picks: [[(id: Int, name: Int)]] = shapes.map { shape in shape.compactMap { id in nameOfKey[id].map { (id, $0) } } }
+            var next = [Int](repeating: 0, count: keys.count)
+            var picked = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: names.count)
+            var time: [UInt8] = []
+            var rowTimes = RowTimeText()
+            var nextVerbatim = 0
+            for index in 0..<count {
+                let shape = Int(rowShapes[index])
+                if shape == 0 {
+                    let line = UnsafeBufferPointer(rebasing: payload[verbatim[nextVerbatim]])
+                    nextVerbatim += 1
+                    guard picker.pick(line, { body(index, $0) }) else { return false }
+                    continue
+                }
+                for slot in picked.indices { picked[slot] = nil }
+                var timeName: Int?
+                for (id, name) in picks[shape] {
+                    let column = columns[id]
+                    let range = column.range(next[id], payload)
+                    next[id] += 1
+                    if case .rowTime = column {
+                        timeName = name
+                    } else {
+                        picked[name] = UnsafeBufferPointer(rebasing: payload[range])
+                    }
+                }
+                if let timeName {
+                    time.removeAll(keepingCapacity: true)
+                    rowTimes.append(times[index], to: &time)
+                    let going = time.withUnsafeBufferPointer { text in
+                        picked[timeName] = text
+                        return body(index, picked)
+                    }
+                    guard going else { return false }
+                } else {
+                    guard body(index, picked) else { return false }
+                }
+            }
+            return true
+        }
+    }
+}
+
+/// Byte searches over lines and values.
+enum ByteSearch {
+    /// Whether `needle` occurs in `haystack` as written, or, with `foldingASCIICase`, with the haystack's ASCII
+    /// letters lower-cased first (the needle is lower-case already).
+    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], foldingASCIICase: Bool = false) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= haystack.count else { return false }
+        guard foldingASCIICase else { return occurs(needle, in: haystack) }
+        let first = needle[0]
+        var start = 0
+        let last = haystack.count - needle.count
+        while start <= last {
+            var byte = haystack[start]
+            if byte >= 0x41, byte <= 0x5A { byte |= 0x20 }
+            if byte == first {
+                var index = 1
+                while index < needle.count {
+                    var other = haystack[start + index]
+                    if other >= 0x41, other <= 0x5A { other |= 0x20 }
+                    if other != needle[index] { break }
+                    index += 1
+                }
+                if index == needle.count { return true }
+            }
+            start += 1
+        }
+        return false
+    }
+
+    /// Whether `needle` occurs in `haystack` as it is: `memchr` finds each place its last byte is (ids mostly differ
+    /// at their ends), the first byte is compared, then `memcmp` checks the rest.
+    private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = haystack.baseAddress else { return false }
+        return needle.withUnsafeBufferPointer { wanted in
+            let tail = wanted.count - 1
+            var from = tail
+            while from < haystack.count, let hit = memchr(base + from, Int32(wanted[tail]), haystack.count - from) {
+                let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                let start = end - tail
+                if base[start] == wanted[0], memcmp(base + start, wanted.baseAddress!, wanted.count) == 0 { return true }
+                from = end + 1
+            }
+            return false
+        }
+    }
+}

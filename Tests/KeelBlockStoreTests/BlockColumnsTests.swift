@@ -1,0 +1,99 @@
+import Foundation
+import Keel
+@testable import KeelBlockStore
+import KeelStore
+import Testing
+
+/// What a read takes from a block's columns without its lines: the rows a test picks never leave out one whose line
+/// passes, and the members picked are those of the line.
+struct BlockColumnsTests {
+    static func columns(_ rows: [EventBlock.Row]) throws -> BlockColumns {
+        try EventBlock.columns(of: try EventBlock.encode(rows))
+    }
+
+    /// The varied rows without the one shape whose key has an escape (with it, a block is not tested on columns).
+    static func rowsWithPlainKeys(_ count: Int) -> [EventBlock.Row] {
+        EventBlockTests.variedRows(count).filter { !String(decoding: $0.line, as: UTF8.self).contains(#"we\"ird"#) }
+    }
+
+    @Test func aLineTestKeepsEveryRowThatHoldsTheText() throws {
+        let rows = Self.rowsWithPlainKeys(400)
+        let columns = try Self.columns(rows)
+        // Pieces of the lines themselves, from every place in a few of them, and text that is in none.
+        var needles: Set<[UInt8]> = [Array("zanzibar".utf8), Array("request handled".utf8), Array("2026-11-23T0".utf8)]
+        for row in rows.prefix(12) {
+            for start in stride(from: 0, to: row.line.count, by: 3) {
+                for length in [1, 4, 9] where start + length <= row.line.count { needles.insert(Array(row.line[start..<(start + length)])) }
+            }
+        }
+        // What no line holds leaves only the lines a block kept whole, for the reader to check.
+        let whole = try #require(columns.rows(where: [.lineContains(Array("zanzibar".utf8))]))
+        #expect(whole.filter { $0 }.count == rows.filter { $0.line.first != UInt8(ascii: "{") || $0.line.starts(with: Array("{ ".utf8)) }.count)
+        for needle in needles where BlockColumns.RowTest.canTestLine(for: needle) {
+            let wanted = try #require(columns.rows(where: [.lineContains(needle)]))
+            for (index, row) in rows.enumerated() {
+                let holds = row.line.withUnsafeBufferPointer { ByteSearch.contains($0, needle) }
+                if holds { #expect(wanted[index], "row \(index) holds \(String(decoding: needle, as: UTF8.self))") }
+                // Of the lines rebuilt from columns, exactly those that hold it, unless it might be in a row's time.
+                if !whole[index], !needle.allSatisfy(RowTimeText.mayHold) { #expect(wanted[index] == holds, "row \(index)") }
+            }
+        }
+    }
+
+    @Test func idAndTextTestsKeepEveryRowTheQueryWants() throws {
+        let rows = Self.rowsWithPlainKeys(400)
+        let columns = try Self.columns(rows)
+        let whole = try #require(columns.rows(where: [.string(key: "request_id", is: "none")])).filter { $0 }.count
+        #expect(whole < rows.count / 3)
+        for n in [0, 9, 18, 279] {
+            let id = "req-\(n)"
+            let wanted = try #require(columns.rows(where: [.string(key: "request_id", is: id)]))
+            for (index, row) in rows.enumerated() {
+                let event = try? StoredEvent(line: String(decoding: row.line, as: UTF8.self), tenant: "t")
+                if event?.ids[.requestID] == id { #expect(wanted[index], "\(id) at row \(index)") }
+            }
+            #expect(wanted.filter { $0 }.count <= whole + 1, "\(id) rules rows out")
+        }
+        for text in ["REQUEST handled", "quoted", "payé", "twice", "zanzibar"] {
+            let lower = Array(text.lowercased().utf8)
+            guard lower.allSatisfy({ $0 < 0x80 }) else { continue }
+            let wanted = try #require(columns.rows(where: [.messageContains(lower)]))
+            for (index, row) in rows.enumerated() {
+                let event = try? StoredEvent(line: String(decoding: row.line, as: UTF8.self), tenant: "t")
+                if let event, event.message.range(of: text, options: .caseInsensitive) != nil { #expect(wanted[index], "\(text) at row \(index)") }
+            }
+        }
+        // A block with an escaped key is not tested on columns at all.
+        #expect(try Self.columns(EventBlockTests.variedRows(40)).rows(where: [.lineContains(Array("a".utf8))]) == nil)
+    }
+
+    @Test func membersAreThoseOfTheLine() throws {
+        let rows = EventBlockTests.variedRows(500)
+        let columns = try Self.columns(rows)
+        let names = ["level", "message", "timestamp", "status", "context", "retryable", "error", "we\"ird key", "no_such_field", "n"]
+        var picker = MemberPicker(names)
+        var seen = 0
+        let finished = columns.members(names) { index, members in
+            let got = members.map { $0.map { Array($0) } }
+            var want: [[UInt8]?] = []
+            _ = rows[index].line.withUnsafeBufferPointer { line in
+                picker.pick(line) { picked in
+                    want = picked.map { $0.map { Array($0) } }
+                    return true
+                }
+            }
+            #expect(got == want, "row \(index): \(String(decoding: rows[index].line, as: UTF8.self))")
+            #expect(columns.times[index] == rows[index].timestamp)
+            seen += 1
+            return true
+        }
+        #expect(finished && seen == rows.count)
+        // Stopping stops.
+        var calls = 0
+        #expect(!columns.members(["level"]) { _, _ in
+            calls += 1
+            return calls < 10
+        })
+        #expect(calls == 10)
+    }
+}
