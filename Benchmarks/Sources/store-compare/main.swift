@@ -57,9 +57,12 @@ func peakRSS() -> String {
     return status.split(separator: "\n").first { $0.hasPrefix("VmHWM") }.map { $0.split(separator: " ", omittingEmptySubsequences: true).dropFirst().joined(separator: " ") } ?? "?"
 }
 
-try? FileManager.default.removeItem(atPath: directory)
+// With KEEL_COMPARE_REUSE=1, the store a previous run left in DIR (same EVENTS and TENANTS) is queried again, and
+// kept: for profiling the queries alone.
+let reuse = ProcessInfo.processInfo.environment["KEEL_COMPARE_REUSE"] == "1" && FileManager.default.fileExists(atPath: directory)
+if !reuse { try? FileManager.default.removeItem(atPath: directory) }
 print("store-compare \(kind): \(total) W1 events over 24 h and \(tenants) tenants")
-do {
+if !reuse {
     let store = try open()
     var batches: [[StoredEvent]] = Array(repeating: [], count: tenants)
     let cpu = cpuSeconds()
@@ -142,4 +145,4 @@ try Latency.measure("sum by (level) (count_over_time({service=\"api\"}[5m])) ove
     return series.reduce(0) { $0 + $1.points.count }
 }
 print("peak RSS of the whole run: \(peakRSS())")
-try? FileManager.default.removeItem(atPath: directory)
+if ProcessInfo.processInfo.environment["KEEL_COMPARE_REUSE"] != "1" { try? FileManager.default.removeItem(atPath: directory) }

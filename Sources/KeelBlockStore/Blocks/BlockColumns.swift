@@ -16,36 +16,46 @@ package struct BlockColumns: Sendable {
     /// Each shape's key ids, in order, by id; shape 0 (an empty one) is a line kept whole.
     private let shapes: [[Int]]
     private let rowShapes: [Int32]
-    private let columns: [Column]
+    private let layout: Layout
+    /// The shapes again, flat: shape `s`'s key ids are `members[bounds[s]..<bounds[s + 1]]`.
+    private let shapeMembers: [Int32]
+    private let shapeBounds: [Int32]
     private let verbatim: [Range<Int>]
     /// What it takes in memory, about.
     package let bytes: Int
 
     package var count: Int { times.count }
 
-    /// Where a column's values lie in the payload, without a range per value for the columns that repeat theirs.
-    private enum Column: Sendable {
-        /// `timestamp`, each the row's own time: rebuilt from it.
-        case rowTime
-        case constant(Range<Int>)
-        /// The distinct values, and where the one-byte index of each occurrence starts in the payload.
-        case dictionary([Range<Int>], indexes: Int)
-        /// Where each value starts, and where the last ends: value `n` is `starts[n]..<starts[n + 1]`.
-        case plain([Int32])
+    /// Where every column's values lie, in flat arrays of numbers: the loops that rebuild lines look values up
+    /// without an array per column to hold on to.
+    private struct Layout: Sendable {
+        var encodings: [ColumnEncoding] = []
+        /// Per column: for a constant, its value's start; for a dictionary, where its values start in `values`;
+        /// for a plain column, where its values' starts start in `starts`.
+        var first: [Int32] = []
+        /// Per column: for a constant, its value's end; for a dictionary, where its indexes (a byte per value)
+        /// start in the payload; for a plain column, how many values it has.
+        var second: [Int32] = []
+        /// Per column: how many values its dictionary has (0 for other columns).
+        var sizes: [Int32] = []
+        /// The dictionaries' values, one after the other.
+        var values: [Range<Int32>] = []
+        /// The plain columns' values' starts, and after each column's, where its last value ends.
+        var starts: [Int32] = []
 
-        /// Occurrence `n`'s range in `payload` (empty for a row time).
-        func range(_ n: Int, _ payload: UnsafeBufferPointer<UInt8>) -> Range<Int> {
-            switch self {
-            case .rowTime: 0..<0
-            case .constant(let value): value
-            case .dictionary(let values, let indexes): values[Int(payload[indexes + n])]
-            case .plain(let starts): Int(starts[n])..<Int(starts[n + 1])
+        /// Occurrence `n` of column `id`'s range in `payload` (empty for a row time).
+        @inline(__always)
+        func range(_ id: Int, _ n: Int, _ payload: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+            switch encodings[id] {
+            case .rowTime: return 0..<0
+            case .constant: return Int(first[id])..<Int(second[id])
+            case .dictionary:
+                let value = values[Int(first[id]) + Int(payload[Int(second[id]) + n])]
+                return Int(value.lowerBound)..<Int(value.upperBound)
+            case .plain:
+                let at = Int(first[id]) + n
+                return Int(starts[at])..<Int(starts[at + 1])
             }
-        }
-
-        /// How many values a plain column holds (0 for the others, which do not say).
-        var occurrences: Int {
-            if case .plain(let starts) = self { starts.count - 1 } else { 0 }
         }
     }
 
@@ -77,64 +87,72 @@ package struct BlockColumns: Sendable {
             if shape == 0 { verbatimCount += 1 }
             for id in shapes[shape] { occurrences[id] += 1 }
         }
-        var columns: [Column] = []
+        var layout = Layout()
         var bytes = payload.count + 16 * count + 64 * keyCount
         for id in 0..<keyCount {
-            let column = try Self.readColumn(&reader, count: occurrences[id], isTimestamp: payload[keys[id]].elementsEqual(ColumnSet.timestampKey))
-            if case .plain(let starts) = column { bytes += 4 * starts.count }
-            columns.append(column)
+            try Self.readColumn(&reader, count: occurrences[id], isTimestamp: payload[keys[id]].elementsEqual(ColumnSet.timestampKey), into: &layout)
         }
+        bytes += 4 * layout.starts.count + 8 * layout.values.count
         var verbatim: [Range<Int>] = []
         for _ in 0..<verbatimCount { verbatim.append(try reader.data()) }
         guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
         self.keys = keys
         self.shapes = shapes
         self.rowShapes = rowShapes
-        self.columns = columns
+        self.layout = layout
+        shapeMembers = shapes.flatMap { $0.map { Int32(truncatingIfNeeded: $0) } }
+        var bounds: [Int32] = [0]
+        for shape in shapes { bounds.append(bounds.last! + Int32(truncatingIfNeeded: shape.count)) }
+        shapeBounds = bounds
         self.verbatim = verbatim
         self.bytes = bytes
     }
 
-    private static func readColumn(_ reader: inout ByteReader, count: Int, isTimestamp: Bool) throws(BlockError) -> Column {
+    private static func readColumn(_ reader: inout ByteReader, count: Int, isTimestamp: Bool, into layout: inout Layout) throws(BlockError) {
         guard let encoding = ColumnEncoding(rawValue: try reader.byte()) else { throw .corrupt("an unknown column encoding") }
+        var first: Int32 = 0
+        var second: Int32 = 0
         switch encoding {
         case .rowTime:
             guard isTimestamp else { throw .corrupt("row times in a column that is not `timestamp`") }
-            return .rowTime
         case .constant:
             let value = try reader.data()
             guard !value.isEmpty else { throw .corrupt("an empty value") }
-            return .constant(value)
+            first = Int32(truncatingIfNeeded: value.lowerBound)
+            second = Int32(truncatingIfNeeded: value.upperBound)
         case .dictionary:
             let size = try reader.count(atMost: 256)
-            var dictionary: [Range<Int>] = []
+            first = Int32(truncatingIfNeeded: layout.values.count)
             for _ in 0..<size {
                 let value = try reader.data()
                 guard !value.isEmpty else { throw .corrupt("an empty value") }
-                dictionary.append(value)
+                layout.values.append(Int32(truncatingIfNeeded: value.lowerBound)..<Int32(truncatingIfNeeded: value.upperBound))
             }
-            let indexes = reader.offset
+            second = Int32(truncatingIfNeeded: reader.offset)
             for _ in 0..<count {
-                guard Int(try reader.byte()) < dictionary.count else { throw .corrupt("a dictionary index past its values") }
+                guard Int(try reader.byte()) < size else { throw .corrupt("a dictionary index past its values") }
             }
-            return .dictionary(dictionary, indexes: indexes)
         case .plain:
-            var starts: [Int32] = []
-            starts.reserveCapacity(count + 1)
+            first = Int32(truncatingIfNeeded: layout.starts.count)
+            second = Int32(truncatingIfNeeded: count)
+            let lengths = layout.starts.count
             var end = 0
             for _ in 0..<count {
                 let length = try reader.count(atMost: reader.bytes.count)
                 guard length > 0 else { throw .corrupt("an empty value") }
-                starts.append(Int32(truncatingIfNeeded: end))
+                layout.starts.append(Int32(truncatingIfNeeded: end))
                 end += length
             }
             let start = reader.offset
             guard reader.bytes.count - start >= end else { throw .corrupt("a value runs past the end") }
             try reader.skip(end)
-            for index in starts.indices { starts[index] &+= Int32(truncatingIfNeeded: start) }
-            starts.append(Int32(truncatingIfNeeded: start + end))
-            return .plain(starts)
+            for index in lengths..<layout.starts.count { layout.starts[index] &+= Int32(truncatingIfNeeded: start) }
+            layout.starts.append(Int32(truncatingIfNeeded: start + end))
         }
+        layout.encodings.append(encoding)
+        layout.sizes.append(encoding == .dictionary ? Int32(truncatingIfNeeded: layout.values.count) - first : 0)
+        layout.first.append(first)
+        layout.second.append(second)
     }
 
     // MARK: Lines
@@ -149,6 +167,9 @@ package struct BlockColumns: Sendable {
             let later = keys.map { [UInt8(ascii: ","), UInt8(ascii: "\"")] + payload[$0] + [UInt8(ascii: "\""), UInt8(ascii: ":")] }
             var rows: [EventBlock.Row] = []
             var next = [Int](repeating: 0, count: keys.count)
+            // Rows passed over are counted by shape, and added to the keys' places only when a wanted row needs them.
+            var skipped = [Int](repeating: 0, count: shapes.count)
+            var touched: [Int] = []
             var rowTimes = RowTimeText()
             var nextVerbatim = 0
             var length = 64
@@ -160,27 +181,34 @@ package struct BlockColumns: Sendable {
                     continue
                 }
                 guard wanted(index) else {
-                    for id in shapes[shape] { next[id] += 1 }
+                    if skipped[shape] == 0 { touched.append(shape) }
+                    skipped[shape] += 1
                     continue
                 }
+                for passed in touched {
+                    for at in Int(shapeBounds[passed])..<Int(shapeBounds[passed + 1]) { next[Int(shapeMembers[at])] += skipped[passed] }
+                    skipped[passed] = 0
+                }
+                touched.removeAll(keepingCapacity: true)
                 var line: [UInt8] = []
                 line.reserveCapacity(length + 32)
                 var fields = FieldSpans(recording: ())
-                for (position, id) in shapes[shape].enumerated() {
-                    line.append(contentsOf: position == 0 ? first[id] : later[id])
-                    let column = columns[id]
-                    let range = column.range(next[id], payload)
-                    next[id] += 1
-                    if case .rowTime = column {
+                let members = Int(shapeBounds[shape])..<Int(shapeBounds[shape + 1])
+                for at in members {
+                    let id = Int(shapeMembers[at])
+                    line.append(contentsOf: at == members.lowerBound ? first[id] : later[id])
+                    if layout.encodings[id] == .rowTime {
                         rowTimes.append(times[index], to: &line)
                     } else {
+                        let range = layout.range(id, next[id], payload)
                         if let slot = slots[id], range.count >= 2, payload[range.lowerBound] == UInt8(ascii: "\"") {
                             fields.set(slot, (line.count + 1)..<(line.count + range.count - 1))
                         }
                         line.append(contentsOf: UnsafeBufferPointer(rebasing: payload[range]))
                     }
+                    next[id] += 1
                 }
-                if shapes[shape].isEmpty { line.append(UInt8(ascii: "{")) }
+                if members.isEmpty { line.append(UInt8(ascii: "{")) }
                 line.append(UInt8(ascii: "}"))
                 length = line.count
                 rows.append(EventBlock.Row(timestamp: times[index], line: line, seq: seqs[index], fields: fields))
@@ -220,7 +248,7 @@ package struct BlockColumns: Sendable {
                 switch test {
                 case .string(let key, let value):
                     let quoted = Array(("\"" + value + "\"").utf8)
-                    passing = rows(ofKey: key, payload) { $0.elementsEqual(quoted) || $0.contains(0x5C) }
+                    passing = rows(ofKey: key, payload) { ByteSearch.equal($0, quoted) || $0.contains(0x5C) }
                 case .messageContains(let text):
                     passing = rows(ofKey: "message", payload) { value in
                         guard value.count >= 2, value[0] == UInt8(ascii: "\"") else { return false }
@@ -246,7 +274,7 @@ package struct BlockColumns: Sendable {
     private func rows(containing needle: [UInt8], _ payload: UnsafeBufferPointer<UInt8>) -> [Bool] {
         rows(
             passing: keys.indices.map { id in
-                let isTime = { if case .rowTime = columns[id] { true } else { false } }()
+                let isTime = layout.encodings[id] == .rowTime
                 // A key that holds it, or a row time that might: every row that has the key.
                 if ByteSearch.contains(UnsafeBufferPointer(rebasing: payload[keys[id]]), needle) || (isTime && needle.allSatisfy(RowTimeText.mayHold)) {
                     return { _ in true }
@@ -258,29 +286,32 @@ package struct BlockColumns: Sendable {
     /// Which occurrences of key `id` have a value that passes `test` (by occurrence); `nil` when none can. Each
     /// distinct value of a constant or dictionary column is tested once.
     private func hits(_ id: Int, _ payload: UnsafeBufferPointer<UInt8>, _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> ((Int) -> Bool)? {
-        let column = columns[id]
-        switch column {
+        switch layout.encodings[id] {
         case .rowTime:
             return { _ in true }
-        case .constant(let value):
-            return test(UnsafeBufferPointer(rebasing: payload[value])) ? { _ in true } : nil
-        case .dictionary(let values, let indexes):
-            let passes = values.map { test(UnsafeBufferPointer(rebasing: payload[$0])) }
+        case .constant:
+            return test(UnsafeBufferPointer(rebasing: payload[layout.range(id, 0, payload)])) ? { _ in true } : nil
+        case .dictionary:
+            let values = layout.values[Int(layout.first[id])..<Int(layout.first[id] + layout.sizes[id])]
+            let passes = values.map { test(UnsafeBufferPointer(rebasing: payload[Int($0.lowerBound)..<Int($0.upperBound)])) }
+            let indexes = Int(layout.second[id])
             return passes.contains(true) ? { passes[Int(payload[indexes + $0])] } : nil
         case .plain:
-            let passes = (0..<column.occurrences).map { test(UnsafeBufferPointer(rebasing: payload[column.range($0, payload)])) }
+            let passes = (0..<Int(layout.second[id])).map { test(UnsafeBufferPointer(rebasing: payload[layout.range(id, $0, payload)])) }
             return passes.contains(true) ? { passes[$0] } : nil
         }
     }
 
-    /// The rows with an occurrence of some key whose `hits` (by key id) says it passes.
+    /// The rows with an occurrence of some key whose `hits` (by key id) says it passes. Only the keys with a test
+    /// are followed through the rows' shapes.
     private func rows(passing hits: [((Int) -> Bool)?], _ payload: UnsafeBufferPointer<UInt8>) -> [Bool] {
         var passing = [Bool](repeating: false, count: count)
         guard hits.contains(where: { $0 != nil }) else { return passing }
+        let followed = shapes.map { shape in shape.filter { hits[$0] != nil } }
         var next = [Int](repeating: 0, count: keys.count)
         for index in 0..<count {
-            for id in shapes[Int(rowShapes[index])] {
-                if let hit = hits[id], hit(next[id]) { passing[index] = true }
+            for id in followed[Int(rowShapes[index])] {
+                if hits[id]!(next[id]) { passing[index] = true }
                 next[id] += 1
             }
         }
@@ -318,14 +349,12 @@ package struct BlockColumns: Sendable {
                 for slot in picked.indices { picked[slot] = nil }
                 var timeName: Int?
                 for (id, name) in picks[shape] {
-                    let column = columns[id]
-                    let range = column.range(next[id], payload)
-                    next[id] += 1
-                    if case .rowTime = column {
+                    if layout.encodings[id] == .rowTime {
                         timeName = name
                     } else {
-                        picked[name] = UnsafeBufferPointer(rebasing: payload[range])
+                        picked[name] = UnsafeBufferPointer(rebasing: payload[layout.range(id, next[id], payload)])
                     }
+                    next[id] += 1
                 }
                 if let timeName {
                     time.removeAll(keepingCapacity: true)
@@ -346,6 +375,12 @@ package struct BlockColumns: Sendable {
 
 /// Byte searches over lines and values.
 enum ByteSearch {
+    /// Whether `value` is `bytes` (`memcmp`).
+    static func equal(_ value: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> Bool {
+        guard value.count == bytes.count, let base = value.baseAddress else { return value.count == bytes.count }
+        return bytes.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, bytes.count) == 0 }
+    }
+
     /// Whether `needle` occurs in `haystack` as written, or, with `foldingASCIICase`, with the haystack's ASCII
     /// letters lower-cased first (the needle is lower-case already).
     static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], foldingASCIICase: Bool = false) -> Bool {

@@ -67,8 +67,22 @@ enum DurableFiles {
         if file < 0, errno == ENOENT, missingIsEmpty { return [] }
         guard file >= 0 else { throw Failure(what: "open \(path)", code: errno) }
         defer { close(file) }
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        // As many bytes as the file holds (or `prefix`), read straight into the result; then whatever it grew by.
+        var status = stat()
+        let expected = fstat(file, &status) == 0 ? min(Int(status.st_size), prefix) : 0
+        var failure: Int32?
+        var out = [UInt8](unsafeUninitializedCapacity: expected) { buffer, filled in
+            filled = 0
+            while filled < expected {
+                let count = Glibc.read(file, buffer.baseAddress! + filled, expected - filled)
+                if count < 0, errno == EINTR { continue }
+                if count < 0 { failure = errno }
+                if count <= 0 { return }
+                filled += count
+            }
+        }
+        if let failure { throw Failure(what: "read \(path)", code: failure) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 12)
         while out.count < prefix {
             let count = buffer.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, min($0.count, prefix - out.count)) }
             if count < 0 {

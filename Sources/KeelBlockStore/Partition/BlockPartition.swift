@@ -337,16 +337,17 @@ package final class BlockPartition: Sendable {
         defer { endReading() }
         var damaged = unreadable
         do {
-            // A block that is not cached whole has its rows tested on its columns first, and only those that pass
-            // are rebuilt.
+            // A read that can test rows on their columns takes only those that pass (rebuilt, unless the block's
+            // lines are cached).
             let tests = narrowing.rowTests
             var runs: [RowMerge.Run] = blocks.filter(narrowing.admits).map { block in
                 RowMerge.Run(first: block.header.first, last: block.header.last) {
                     self.read(block, damaged: &damaged) {
-                        if let rows = self.cache.cachedRows(self.cacheKey(block)) { return rows }
                         if !tests.isEmpty {
-                            let columns = try self.columns(of: block)
-                            if let wanted = columns.rows(where: tests) { return columns.rows { wanted[$0] } }
+                            let (columns, rows) = try self.cache.block(self.cacheKey(block)) { try self.readColumns(block) }
+                            if let wanted = columns.rows(where: tests) {
+                                return rows.map { rows in rows.indices.filter { wanted[$0] }.map { rows[$0] } } ?? columns.rows { wanted[$0] }
+                            }
                         }
                         return try self.rows(of: block)
                     }

@@ -48,6 +48,13 @@ package final class BlockCache: Sendable {
         return rows
     }
 
+    /// The columns kept under `key`, with all the rows if they are kept too, or `load`'s columns, kept for next
+    /// time.
+    package func block(_ key: String, load: () throws -> BlockColumns) throws -> (columns: BlockColumns, rows: [EventBlock.Row]?) {
+        if let cached = state.withLock({ state in Self.use(key, &state) }) { return (cached.columns, cached.rows) }
+        return (try columns(key, load: load), nil)
+    }
+
     /// All the rows kept under `key`, if they are (counted as a use).
     package func cachedRows(_ key: String) -> [EventBlock.Row]? {
         state.withLock { state in Self.use(key, &state)?.rows }

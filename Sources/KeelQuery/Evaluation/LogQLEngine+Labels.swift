@@ -27,16 +27,9 @@ extension LogQLEngine {
         var values = [String?](repeating: nil, count: members.count)
         do {
             try store.scanMembers(Self.storeQuery(selector, tenant: tenant, from: from, to: to), names: members) { timestamp, found in
-                read &+= 1
-                if read & 1023 == 0 {
-                    if isCancelled() || Task.isCancelled {
-                        stopped = .cancelled
-                        return false
-                    }
-                    if Date() >= deadline {
-                        stopped = .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector")
-                        return false
-                    }
+                if let stop = poll(&read, deadline: deadline) {
+                    stopped = stop
+                    return false
                 }
                 let time = timestamp &* 1000
                 guard time >= from, time < to else { return true }

@@ -153,16 +153,9 @@ public struct LogQLEngine: Sendable {
         var scratch: [JSONReader.Member] = []
         do {
             try store.scan(query, order: order) { timestamp, line in
-                read &+= 1
-                if read & 255 == 0 {
-                    if isCancelled() || Task.isCancelled {
-                        stopped = .cancelled
-                        return false
-                    }
-                    if Date() >= deadline {
-                        stopped = .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector")
-                        return false
-                    }
+                if let stop = poll(&read, deadline: deadline) {
+                    stopped = stop
+                    return false
                 }
                 let time = timestamp &* 1000
                 guard time >= from, time < to, compiled.prefilter(line) else { return true }
@@ -174,6 +167,16 @@ public struct LogQLEngine: Sendable {
             throw .store(error)
         }
         if let stopped { throw stopped }
+    }
+
+    /// Counts a read event and, every 256, whether the read must stop: its client went away (``isCancelled``), its
+    /// task was cancelled, or it ran past `deadline`.
+    func poll(_ read: inout Int, deadline: Date) -> QueryFailure? {
+        read &+= 1
+        guard read & 255 == 0 else { return nil }
+        if isCancelled() || Task.isCancelled { return .cancelled }
+        if Date() >= deadline { return .timeout("the query ran longer than \(Int(limits.timeout)) s; narrow its range or its selector") }
+        return nil
     }
 
     /// What the store can narrow by itself: the range, and exact matchers on the fields it indexes; ids named by a
