@@ -44,12 +44,33 @@ struct HeadTests {
 
         try head.flushed(through: 12, now: 40)
         #expect(head.records.map(\.seq) == Array(13...25))
-        // The log holds only what is left: reopened as if no block existed, it gives back exactly that.
-        #expect(try Head(path: path, durability: .full, flushedThrough: 0, now: 50).records.map(\.seq) == Array(13...25))
+        // The flushed records stay in the log for now (opening it skips them: the blocks reach 12).
+        #expect(try Head(path: path, durability: .full, flushedThrough: 12, now: 50).records.map(\.seq) == Array(13...25))
         try head.flushed(through: 25, now: 60)
         #expect(head.records.isEmpty)
         #expect(head.pending(limit: 10) == nil)
+        // Emptied, the log is empty.
         #expect(try Head(path: path, durability: .full, flushedThrough: 0, now: 70).records.isEmpty)
+    }
+
+    @Test func theLogIsRewrittenOnceItsFlushedRecordsOutgrowWhatIsLeft() throws {
+        let path = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let lineBytes = Self.record(1).line.count
+        let head = try Head(path: path, durability: .normal, flushedThrough: 0, now: 0, flushedBytesKept: 10 * lineBytes)
+        try head.append((1...30).map(Self.record), now: 0)
+        try head.flushed(through: 10, now: 1)
+        // Ten flushed records are not more than the twenty left: kept.
+        #expect(try Head(path: path, durability: .normal, flushedThrough: 0, now: 2).records.count == 30)
+        try head.flushed(through: 25, now: 3)
+        // Twenty-five flushed records are more than the five left and the ten allowed: rewritten.
+        #expect(try Head(path: path, durability: .normal, flushedThrough: 0, now: 4).records.map(\.seq) == Array(26...30))
+        // An erasure takes the flushed records out of the log too, whatever it erases of the head.
+        try head.append((31...33).map(Self.record), now: 5)
+        try head.flushed(through: 31, now: 6)
+        #expect(try Head(path: path, durability: .normal, flushedThrough: 0, now: 7).records.count == 8)
+        #expect(try head.erase { _ in false } == 0)
+        #expect(try Head(path: path, durability: .normal, flushedThrough: 0, now: 8).records.map(\.seq) == [32, 33])
     }
 
     @Test func itAsksToFlushAsThePolicySays() throws {

@@ -12,38 +12,57 @@ package final class Head: Sendable {
     private struct State {
         let log: HeadLog
         var records: [HeadLogRecords.Record]
+        /// The key of each record, in the same order.
+        var recordKeys: [EventKey]
         var bytes: Int
+        /// The line bytes the log holds: the records', and those of records flushed since it was last rewritten.
+        var logged: Int
         /// When (µs, wall clock) the oldest event still here arrived.
         var oldestArrival: Int64?
         /// The key of each event here, with its arrival number: an append's duplicate check.
         var keys: [EventKey: Int64]
 
-        /// Keeps only `left` of the records (and their keys); `through`, when the others are exactly those up to an
-        /// arrival number (a flush), saves looking each key up.
-        mutating func keep(_ left: [HeadLogRecords.Record], through: Int64? = nil) {
-            if left.count < records.count {
-                if let through {
-                    keys = keys.filter { $0.value > through }
+        /// Keeps the records `kept` marks (one flag per record), and their keys; forgets the others' keys.
+        mutating func keep(_ kept: [Bool]) {
+            var left: [HeadLogRecords.Record] = []
+            var leftKeys: [EventKey] = []
+            for (index, (record, key)) in zip(records, recordKeys).enumerated() {
+                if kept[index] {
+                    left.append(record)
+                    leftKeys.append(key)
                 } else {
-                    let seqs = Set(left.map(\.seq))
-                    keys = keys.filter { seqs.contains($0.value) }
+                    keys[key] = nil
                 }
             }
             records = left
+            recordKeys = leftKeys
             bytes = left.reduce(0) { $0 + $1.line.count }
         }
     }
+
+    /// How many line bytes of records already flushed the log may hold (and at least as many as the head holds)
+    /// before it is rewritten without them. A rewrite copies what the head holds, so doing it only then costs
+    /// appends little; opening the log after a crash skips the flushed records (their arrival numbers are in blocks).
+    private let flushedBytesKept: Int
 
     private let state: Mutex<State>
 
     /// Opens the head whose log is at `path`, keeping the logged events after arrival number `flushedThrough`;
     /// `now` (µs) stands for when they arrived.
-    package init(path: String, durability: HeadLog.Durability, flushedThrough: Int64, now: Int64) throws(FileFailure) {
+    package init(
+        path: String, durability: HeadLog.Durability, flushedThrough: Int64, now: Int64, flushedBytesKept: Int = 8 << 20
+    ) throws(FileFailure) {
+        self.flushedBytesKept = flushedBytesKept
         let log = try HeadLog(path: path, durability: durability)
         let kept = log.recovered.filter { $0.seq > flushedThrough }
+        let recordKeys = kept.map { EventKey(timestamp: $0.timestamp, line: $0.line) }
         var keys: [EventKey: Int64] = [:]
-        for record in kept { keys[EventKey(timestamp: record.timestamp, line: record.line)] = record.seq }
-        state = Mutex(State(log: log, records: kept, bytes: kept.reduce(0) { $0 + $1.line.count }, oldestArrival: kept.isEmpty ? nil : now, keys: keys))
+        for (record, key) in zip(kept, recordKeys) { keys[key] = record.seq }
+        let bytes = kept.reduce(0) { $0 + $1.line.count }
+        state = Mutex(
+            State(
+                log: log, records: kept, recordKeys: recordKeys, bytes: bytes, logged: log.recovered.reduce(0) { $0 + $1.line.count },
+                oldestArrival: kept.isEmpty ? nil : now, keys: keys))
     }
 
     /// Logs `records` (durably, as the log's durability says) and then keeps them, with their events' `keys` (one
@@ -53,10 +72,14 @@ package final class Head: Sendable {
         try state.withLock { state throws(FileFailure) in
             try state.log.append(records)
             for (index, record) in records.enumerated() {
-                state.keys[index < keys.count ? keys[index] : EventKey(timestamp: record.timestamp, line: record.line)] = record.seq
+                let key = index < keys.count ? keys[index] : EventKey(timestamp: record.timestamp, line: record.line)
+                state.keys[key] = record.seq
+                state.recordKeys.append(key)
             }
             state.records += records
-            state.bytes += records.reduce(0) { $0 + $1.line.count }
+            let bytes = records.reduce(0) { $0 + $1.line.count }
+            state.bytes += bytes
+            state.logged += bytes
             if state.oldestArrival == nil { state.oldestArrival = now }
         }
     }
@@ -85,27 +108,37 @@ package final class Head: Sendable {
         }
     }
 
-    /// Drops the events `doomed` picks, from memory and from the log (rewritten at once); returns how many.
+    /// Drops the events `doomed` picks, from memory and from the log (rewritten at once, so that no byte of theirs
+    /// stays in it); returns how many.
     package func erase(where doomed: (HeadLogRecords.Record) -> Bool) throws(FileFailure) -> Int {
         try state.withLock { state throws(FileFailure) in
-            let left = state.records.filter { !doomed($0) }
+            let kept = state.records.map { !doomed($0) }
+            let left = state.records.indices.filter { kept[$0] }.map { state.records[$0] }
             let erased = state.records.count - left.count
-            guard erased > 0 else { return 0 }
+            // Flushed records still in the log may be erased ones too: the log is rewritten whenever it has any.
+            guard erased > 0 || state.logged > state.bytes else { return 0 }
             try state.log.replace(with: left)
-            state.keep(left)
+            state.keep(kept)
+            state.logged = state.bytes
             if left.isEmpty { state.oldestArrival = nil }
             return erased
         }
     }
 
-    /// Drops the events through arrival number `seq`, which are in a block now, and rewrites the log with the ones
-    /// left (at once: ``HeadLog/replace(with:)``), so that it never grows past what the head holds.
+    /// Drops the events through arrival number `seq`, which are in a block now. The log is emptied when nothing is
+    /// left, and rewritten with what is left once the flushed records in it outgrow what the head holds and
+    /// `flushedBytesKept` (at once: ``HeadLog/replace(with:)``); until then, opening it skips them.
     package func flushed(through seq: Int64, now: Int64) throws(FileFailure) {
         try state.withLock { state throws(FileFailure) in
-            let left = state.records.filter { $0.seq > seq }
-            if left.isEmpty { try state.log.reset() } else { try state.log.replace(with: left) }
-            state.keep(left, through: seq)
-            state.oldestArrival = left.isEmpty ? nil : now
+            state.keep(state.records.map { $0.seq > seq })
+            if state.records.isEmpty {
+                try state.log.reset()
+                state.logged = 0
+            } else if state.logged - state.bytes > max(state.bytes, flushedBytesKept) {
+                try state.log.replace(with: state.records)
+                state.logged = state.bytes
+            }
+            state.oldestArrival = state.records.isEmpty ? nil : now
         }
     }
 }

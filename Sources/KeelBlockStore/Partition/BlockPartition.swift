@@ -30,7 +30,11 @@ package final class BlockPartition: Sendable {
     /// What reads share with the writers that change files: the blocks, how many reads are under way, and the files
     /// merges replaced, removed once no read may still open them.
     private struct Files {
-        var blocks: [Block]
+        var blocks: [Block] {
+            didSet { latest = blocks.map(\.header.last).max() ?? .min }
+        }
+        /// The latest time in any block.
+        private(set) var latest: Int64 = .min
         var readers = 0
         /// File names, with their cache keys.
         var retired: [(name: String, key: String)] = []
@@ -92,7 +96,7 @@ package final class BlockPartition: Sendable {
         self.policy = policy
         self.cache = cache
         self.unreadable = unreadable
-        files = Mutex(Files(blocks: kept))
+        files = Mutex(Files(blocks: kept, latest: kept.map(\.header.last).max() ?? .min))
         head = try Head(path: directory + "/head.log", durability: durability, flushedThrough: reach, now: now)
     }
 
@@ -134,6 +138,8 @@ package final class BlockPartition: Sendable {
     /// whose rows hold it.
     package func holds(_ key: EventKey) -> Bool {
         if head.holds(key) { return true }
+        // Most appends are of events newer than every block: no block need be looked at.
+        guard key.timestamp <= files.withLock({ $0.latest }) else { return false }
         let (blocks, _) = beginReading()
         defer { endReading() }
         for block in blocks where block.header.first <= key.timestamp && key.timestamp <= block.header.last && block.filter.mightContain(key) {
