@@ -64,6 +64,14 @@ package struct BloomFilter: Equatable, Sendable {
             h1 = hash.value & 0xFFFF_FFFF
             h2 = (hash.value >> 32) | 1
         }
+
+        /// Both halves in one number, to gather probes in a plain array (sorted, equal ones are the same probe).
+        package var packed: UInt64 { h1 | (h2 << 32) }
+
+        package init(packed: UInt64) {
+            h1 = packed & 0xFFFF_FFFF
+            h2 = packed >> 32
+        }
     }
 
     package mutating func insert(_ probe: Probe) {

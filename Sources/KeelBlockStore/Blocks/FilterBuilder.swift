@@ -24,7 +24,9 @@ struct FilterBuilder {
         }
     }
 
-    private var probes: Set<BloomFilter.Probe> = []
+    /// The probes of ids and event keys, packed (``BloomFilter/Probe/packed``), repeats included: sorting them once
+    /// costs less than hashing each into a set.
+    private var probes: [UInt64] = []
     private var messages: Set<[UInt8]> = []
     private var lastMessage: ArraySlice<UInt8> = []
     private var scratch: [UInt8] = []
@@ -65,21 +67,24 @@ struct FilterBuilder {
         case .eventID:
             scratch.removeAll(keepingCapacity: true)
             EventKey.probeBytes(timestamp: timestamp, eventID: text, into: &scratch)
-            probes.insert(BloomFilter.Probe(token: scratch))
+            probes.append(BloomFilter.Probe(token: scratch).packed)
         case .id(let field):
             guard !text.isEmpty else { return }
-            probes.insert(BloomFilter.Probe(field, bytes: text))
+            probes.append(BloomFilter.Probe(field, bytes: text).packed)
         }
     }
 
-    /// The filter of everything added.
+    /// The filter of everything added, sized for its distinct probes.
     func filter() -> BlockFilter {
         var probes = probes
         for message in messages {
-            BlockFilter.trigrams(of: String(decoding: message, as: UTF8.self)) { probes.insert(BloomFilter.Probe(token: $0)) }
+            BlockFilter.trigrams(of: String(decoding: message, as: UTF8.self)) { probes.append(BloomFilter.Probe(token: $0).packed) }
         }
-        var bloom = BloomFilter(capacity: max(probes.count, 64))
-        for probe in probes { bloom.insert(probe) }
+        probes.sort()
+        var distinct = 0
+        for (index, probe) in probes.enumerated() where index == 0 || probe != probes[index - 1] { distinct += 1 }
+        var bloom = BloomFilter(capacity: max(distinct, 64))
+        for (index, probe) in probes.enumerated() where index == 0 || probe != probes[index - 1] { bloom.insert(BloomFilter.Probe(packed: probe)) }
         return BlockFilter(bloom: bloom)
     }
 }

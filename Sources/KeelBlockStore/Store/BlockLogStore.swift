@@ -171,8 +171,13 @@ public final class BlockLogStore: LogStore {
     private func store(_ events: [StoredEvent], keepingArrivals: Bool) throws -> AppendResult {
         try writing.withLock { _ in
             var groups: [Key: [Int]] = [:]
+            var valid: String?
             for (index, event) in events.enumerated() {
-                guard TenantName.isValid(event.tenant) else { throw StoredEventError.invalid("tenant", event.tenant) }
+                // A batch is mostly of one tenant: its name is checked once.
+                if event.tenant != valid {
+                    guard TenantName.isValid(event.tenant) else { throw StoredEventError.invalid("tenant", event.tenant) }
+                    valid = event.tenant
+                }
                 groups[Key(tenant: event.tenant, day: StoreFiles.day(of: event.timestamp)), default: []].append(index)
             }
             var result = AppendResult(stored: 0, duplicates: 0)
