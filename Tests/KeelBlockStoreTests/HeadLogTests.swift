@@ -34,7 +34,19 @@ struct HeadLogTests {
         #expect(try HeadLog(path: path, durability: durability).recovered.isEmpty)
     }
 
-    @Test func aLogThatCannotBeOpenedSaysWhy() {
-        #expect(throws: FileFailure.self) { try HeadLog(path: "/nonexistent-directory/head.log", durability: .normal) }
+    @Test func aLogThatCannotBeWrittenSaysWhy() throws {
+        // Opened only to be read, a log creates no file; its first write says why it cannot.
+        let log = try HeadLog(path: "/nonexistent-directory/head.log", durability: .normal)
+        #expect(log.recovered.isEmpty)
+        let failure = try #require(throws: FileFailure.self) { try log.append([HeadLogRecords.Record(seq: 1, timestamp: 0, line: Array("{}".utf8))]) }
+        #expect(failure.code == ENOENT)
+        #expect("\(failure)".contains("/nonexistent-directory/head.log"))
+    }
+
+    @Test func aDayThatIsOnlyReadGetsNoLogFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-headlog-\(UUID()).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try HeadLog(path: path, durability: .normal)
+        #expect(!FileManager.default.fileExists(atPath: path))
     }
 }
