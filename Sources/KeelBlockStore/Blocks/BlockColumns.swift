@@ -374,16 +374,16 @@ package struct BlockColumns: Sendable {
 }
 
 /// Byte searches over lines and values.
-enum ByteSearch {
+package enum ByteSearch {
     /// Whether `value` is `bytes` (`memcmp`).
-    static func equal(_ value: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> Bool {
+    package static func equal(_ value: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> Bool {
         guard value.count == bytes.count, let base = value.baseAddress else { return value.count == bytes.count }
         return bytes.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, bytes.count) == 0 }
     }
 
     /// Whether `needle` occurs in `haystack` as written, or, with `foldingASCIICase`, with the haystack's ASCII
     /// letters lower-cased first (the needle is lower-case already).
-    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], foldingASCIICase: Bool = false) -> Bool {
+    package static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8], foldingASCIICase: Bool = false) -> Bool {
         guard !needle.isEmpty else { return true }
         guard needle.count <= haystack.count else { return false }
         guard foldingASCIICase else { return occurs(needle, in: haystack) }

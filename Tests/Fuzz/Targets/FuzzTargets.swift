@@ -58,6 +58,34 @@ enum FuzzTarget: String, CaseIterable {
         if let rows = try? EventBlock.decode(input) { roundTrip(rows) }
         guard let count = input.first else { return }
         if let rows = try? EventBlock.rows(ofPayload: Array(input.dropFirst()), count: Int(count) + 1) { roundTrip(rows) }
+        // What reads take from columns without lines agrees with the lines: a line test keeps every row whose line
+        // holds the text, and members are those the line's parse picks.
+        if let columns = try? BlockColumns(Array(input.dropFirst()), count: Int(count) + 1) {
+            let rows = columns.rows { _ in true }
+            let needle = Array(input.suffix(3))
+            if BlockColumns.RowTest.canTestLine(for: needle), let wanted = columns.rows(where: [.lineContains(needle)]) {
+                for (index, row) in rows.enumerated() where row.line.withUnsafeBufferPointer({ ByteSearch.contains($0, needle) }) {
+                    check(wanted[index], "row \(index) holds the text but its columns ruled it out")
+                }
+            }
+            let names = ["message", "level", "timestamp", "context"]
+            var picker = MemberPicker(names)
+            var scratch: [JSONReader.Member] = []
+            _ = columns.members(names) { index, members in
+                // Only for lines that are JSON, as every line the encoder takes apart is (these columns need not be
+                // an encoder's).
+                let isJSON = rows[index].line.withUnsafeBufferPointer { (try? JSONReader.members(of: $0, maxDepth: 128, into: &scratch)) != nil }
+                guard isJSON else { return true }
+                let got = members.map { $0.map { Array($0) } }
+                _ = rows[index].line.withUnsafeBufferPointer { line in
+                    picker.pick(line) { picked in
+                        check(picked.map { $0.map { Array($0) } } == got, "row \(index)'s members are not its line's")
+                        return true
+                    }
+                }
+                return true
+            }
+        }
         func roundTrip(_ rows: [EventBlock.Row]) {
             let again = (try? EventBlock.encode(rows)).flatMap { try? EventBlock.decode($0) }
             check(again == rows, "\(rows.count) rows read from a block do not write back the same")
