@@ -17,6 +17,8 @@ package struct BlockColumns: Sendable {
     private let shapes: [[Int]]
     private let rowShapes: [Int32]
     private let layout: Layout
+    /// How many values each column has: one per time its key is in a row.
+    private let valueCounts: [Int]
     /// The shapes again, flat: shape `s`'s key ids are `members[bounds[s]..<bounds[s + 1]]`.
     private let shapeMembers: [Int32]
     private let shapeBounds: [Int32]
@@ -100,6 +102,7 @@ package struct BlockColumns: Sendable {
         self.shapes = shapes
         self.rowShapes = rowShapes
         self.layout = layout
+        valueCounts = occurrences
         shapeMembers = shapes.flatMap { $0.map { Int32(truncatingIfNeeded: $0) } }
         var bounds: [Int32] = [0]
         for shape in shapes { bounds.append(bounds.last! + Int32(truncatingIfNeeded: shape.count)) }
@@ -265,9 +268,16 @@ package struct BlockColumns: Sendable {
         }
     }
 
+    /// Which occurrences of one column's key pass a test.
+    private enum Hits {
+        case none, every
+        /// By occurrence.
+        case some([Bool])
+    }
+
     /// The rows with a value of `key` that passes `test`.
     private func rows(ofKey key: String, _ payload: UnsafeBufferPointer<UInt8>, _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> [Bool] {
-        rows(passing: keys.indices.map { id in payload[keys[id]].elementsEqual(key.utf8) ? hits(id, payload, test) : nil }, payload)
+        rows(passing: keys.indices.map { id in payload[keys[id]].elementsEqual(key.utf8) ? hits(id, payload, test) : .none })
     }
 
     /// The rows whose line holds `needle` (which ``RowTest/canTestLine(for:)``) within a key or a value.
@@ -277,42 +287,102 @@ package struct BlockColumns: Sendable {
                 let isTime = layout.encodings[id] == .rowTime
                 // A key that holds it, or a row time that might: every row that has the key.
                 if ByteSearch.contains(UnsafeBufferPointer(rebasing: payload[keys[id]]), needle) || (isTime && needle.allSatisfy(RowTimeText.mayHold)) {
-                    return { _ in true }
+                    return .every
                 }
-                return isTime ? nil : hits(id, payload) { ByteSearch.contains($0, needle) }
-            }, payload)
+                if isTime { return .none }
+                if layout.encodings[id] == .plain { return plainHits(id, containing: needle, payload) }
+                return hits(id, payload) { ByteSearch.contains($0, needle) }
+            })
     }
 
-    /// Which occurrences of key `id` have a value that passes `test` (by occurrence); `nil` when none can. Each
-    /// distinct value of a constant or dictionary column is tested once.
-    private func hits(_ id: Int, _ payload: UnsafeBufferPointer<UInt8>, _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> ((Int) -> Bool)? {
+    /// Which values of plain column `id` hold `needle`. The column's values lie one after the other, so they are
+    /// searched as one run of bytes, and each place found is kept if it lies within one value.
+    private func plainHits(_ id: Int, containing needle: [UInt8], _ payload: UnsafeBufferPointer<UInt8>) -> Hits {
+        let first = Int(layout.first[id])
+        let count = Int(layout.second[id])
+        let starts = layout.starts[first...(first + count)]
+        let run = UnsafeBufferPointer(rebasing: payload[Int(starts.first!)..<Int(starts.last!)])
+        var passes: [Bool]?
+        ByteSearch.each(needle, in: run) { offset in
+            let at = Int(starts.first!) + offset
+            // The value the place starts in: the last whose start is at or before it.
+            var low = first
+            var high = first + count
+            while high - low > 1 {
+                let middle = (low + high) / 2
+                if Int(starts[middle]) <= at { low = middle } else { high = middle }
+            }
+            if at + needle.count <= Int(starts[low + 1]) {
+                if passes == nil { passes = [Bool](repeating: false, count: count) }
+                passes![low - first] = true
+            }
+            return true
+        }
+        return passes.map { .some($0) } ?? .none
+    }
+
+    /// Which occurrences of key `id` have a value that passes `test`. Each distinct value of a constant or
+    /// dictionary column is tested once.
+    private func hits(_ id: Int, _ payload: UnsafeBufferPointer<UInt8>, _ test: (UnsafeBufferPointer<UInt8>) -> Bool) -> Hits {
         switch layout.encodings[id] {
         case .rowTime:
-            return { _ in true }
+            return .every
         case .constant:
-            return test(UnsafeBufferPointer(rebasing: payload[layout.range(id, 0, payload)])) ? { _ in true } : nil
+            return test(UnsafeBufferPointer(rebasing: payload[layout.range(id, 0, payload)])) ? .every : .none
         case .dictionary:
             let values = layout.values[Int(layout.first[id])..<Int(layout.first[id] + layout.sizes[id])]
             let passes = values.map { test(UnsafeBufferPointer(rebasing: payload[Int($0.lowerBound)..<Int($0.upperBound)])) }
+            guard passes.contains(true) else { return .none }
+            guard passes.contains(false) else { return .every }
             let indexes = Int(layout.second[id])
-            return passes.contains(true) ? { passes[Int(payload[indexes + $0])] } : nil
+            return .some((0..<valueCounts[id]).map { passes[Int(payload[indexes + $0])] })
         case .plain:
             let passes = (0..<Int(layout.second[id])).map { test(UnsafeBufferPointer(rebasing: payload[layout.range(id, $0, payload)])) }
-            return passes.contains(true) ? { passes[$0] } : nil
+            return passes.contains(true) ? .some(passes) : .none
         }
     }
 
-    /// The rows with an occurrence of some key whose `hits` (by key id) says it passes. Only the keys with a test
-    /// are followed through the rows' shapes.
-    private func rows(passing hits: [((Int) -> Bool)?], _ payload: UnsafeBufferPointer<UInt8>) -> [Bool] {
+    /// The rows with an occurrence of some key that `hits` (by key id) says passes. Only the keys with some
+    /// passing values are followed through the rows' shapes; a row whose shape has a key all of whose values pass
+    /// passes.
+    private func rows(passing hits: [Hits]) -> [Bool] {
         var passing = [Bool](repeating: false, count: count)
-        guard hits.contains(where: { $0 != nil }) else { return passing }
-        let followed = shapes.map { shape in shape.filter { hits[$0] != nil } }
+        // Per shape: whether it has a key that passes everywhere, and the keys to follow, flat.
+        var every = [Bool](repeating: false, count: shapes.count)
+        var followed: [Int32] = []
+        var bounds: [Int32] = [0]
+        // Each followed key's hits, flat: key `id`'s occurrence `n` is `flat[offsets[id] + n]`.
+        var flat: [Bool] = []
+        var offsets = [Int](repeating: 0, count: keys.count)
+        for (id, hit) in hits.enumerated() {
+            if case .some(let passes) = hit {
+                offsets[id] = flat.count
+                flat += passes
+            }
+        }
+        for (shape, members) in shapes.enumerated() {
+            for id in members {
+                switch hits[id] {
+                case .every: every[shape] = true
+                case .some: followed.append(Int32(id))
+                case .none: break
+                }
+            }
+            bounds.append(Int32(followed.count))
+        }
+        guard every.contains(true) || !followed.isEmpty else { return passing }
         var next = [Int](repeating: 0, count: keys.count)
-        for index in 0..<count {
-            for id in followed[Int(rowShapes[index])] {
-                if hits[id]!(next[id]) { passing[index] = true }
-                next[id] += 1
+        flat.withUnsafeBufferPointer { flat in
+            followed.withUnsafeBufferPointer { followed in
+                for index in 0..<count {
+                    let shape = Int(rowShapes[index])
+                    if every[shape] { passing[index] = true }
+                    for at in Int(bounds[shape])..<Int(bounds[shape + 1]) {
+                        let id = Int(followed[at])
+                        if flat[offsets[id] + next[id]] { passing[index] = true }
+                        next[id] += 1
+                    }
+                }
             }
         }
         return passing
@@ -408,20 +478,30 @@ package enum ByteSearch {
         return false
     }
 
-    /// Whether `needle` occurs in `haystack` as it is: `memchr` finds each place its last byte is (ids mostly differ
-    /// at their ends), the first byte is compared, then `memcmp` checks the rest.
+    /// Whether `needle` occurs in `haystack` as it is.
     private static func occurs(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = haystack.baseAddress else { return false }
-        return needle.withUnsafeBufferPointer { wanted in
+        var found = false
+        each(needle, in: haystack) { _ in
+            found = true
+            return false
+        }
+        return found
+    }
+
+    /// Hands `body` the offset of each place `needle` (not empty) occurs in `haystack`, in order, until it returns
+    /// `false`: `memchr` finds each place its last byte is (ids mostly differ at their ends), the first byte is
+    /// compared, then `memcmp` checks the rest.
+    package static func each(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, _ body: (Int) -> Bool) {
+        guard let base = haystack.baseAddress, !needle.isEmpty, needle.count <= haystack.count else { return }
+        needle.withUnsafeBufferPointer { wanted in
             let tail = wanted.count - 1
             var from = tail
             while from < haystack.count, let hit = memchr(base + from, Int32(wanted[tail]), haystack.count - from) {
                 let end = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
                 let start = end - tail
-                if base[start] == wanted[0], memcmp(base + start, wanted.baseAddress!, wanted.count) == 0 { return true }
+                if base[start] == wanted[0], memcmp(base + start, wanted.baseAddress!, wanted.count) == 0, !body(start) { return }
                 from = end + 1
             }
-            return false
         }
     }
 }

@@ -137,8 +137,7 @@ struct LogRecord {
         var labels: [String: String] = [:]
         withStored { bytes in
             for field in fields where !field.inContext {
-                let name = Self.key(field.member, bytes)
-                if Self.streamLabelNames.contains(name) { labels[name] = Self.text(field.member, bytes) }
+                if let name = Self.streamLabelName(field.member, bytes) { labels[name] = Self.text(field.member, bytes) }
             }
         }
         for (name, change) in changes { labels[name] = change }
@@ -185,6 +184,20 @@ struct LogRecord {
         if let result = stored.utf8.withContiguousStorageIfAvailable(body) { return result }
         var copy = stored
         return copy.withUTF8(body)
+    }
+
+    /// The stream labels' names as bytes, by length: what a member's key is compared with, without making it text.
+    private static let streamLabelsByLength: [Int: [(bytes: [UInt8], name: String)]] = Dictionary(
+        grouping: streamLabelNames.map { (Array($0.utf8), $0) }, by: { $0.0.count })
+
+    /// The stream label a member's key names, if it names one.
+    private static func streamLabelName(_ member: JSONReader.Member, _ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        guard !member.keyEscaped else {
+            let name = key(member, bytes)
+            return streamLabelNames.contains(name) ? name : nil
+        }
+        let key = UnsafeBufferPointer(rebasing: bytes[member.key])
+        return streamLabelsByLength[key.count]?.first { key.elementsEqual($0.bytes) }?.name
     }
 
     /// Whether a member's key is `name`.
