@@ -81,13 +81,16 @@ package struct BlockColumns: Sendable {
         }
         var rowShapes: [Int32] = []
         rowShapes.reserveCapacity(count)
-        var occurrences = [Int](repeating: 0, count: keyCount)
-        var verbatimCount = 0
+        var rowsOfShape = [Int](repeating: 0, count: shapes.count)
         for _ in 0..<count {
             let shape = try reader.count(atMost: shapeCount)
             rowShapes.append(Int32(truncatingIfNeeded: shape))
-            if shape == 0 { verbatimCount += 1 }
-            for id in shapes[shape] { occurrences[id] += 1 }
+            rowsOfShape[shape] += 1
+        }
+        let verbatimCount = rowsOfShape[0]
+        var occurrences = [Int](repeating: 0, count: keyCount)
+        for (shape, rows) in rowsOfShape.enumerated() where rows > 0 {
+            for id in shapes[shape] { occurrences[id] += rows }
         }
         var layout = Layout()
         var bytes = payload.count + 16 * count + 64 * keyCount

@@ -3,7 +3,7 @@ import Keel
 package import KeelStore
 
 /// What a block may hold, tested without reading it: the trigrams of its messages, its id values and its events'
-/// keys (``EventKey``), in one Bloom filter. A word, a phrase, a substring of three bytes or more, or an id skips
+/// keys (``EventKey``), in one Bloom filter (~0.1 % false positives). A word, a phrase, a substring of three bytes or more, or an id skips
 /// every block whose filter says no, and so does an append's duplicate check; the blocks left are read and their
 /// lines checked.
 ///
@@ -11,6 +11,10 @@ package import KeelStore
 /// any text a message contains, in any case, has all of its trigrams in the message's block.
 package struct BlockFilter: Equatable, Sendable {
     package let bloom: BloomFilter
+
+    /// ~0.1 % false positives: a day of a million events has some 250 blocks, and at 1 % an id lookup would decode
+    /// two or three blocks that do not hold the id, besides the one that does.
+    static let bitsPerValue = 15
 
     /// The filter of `rows`, each line read on its own: the trigrams of each message, each id value, each event's
     /// key. (A block being encoded gets the same filter from its columns' parse: ``EventBlock/encode(_:)``.)

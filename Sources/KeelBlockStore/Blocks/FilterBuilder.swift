@@ -83,7 +83,7 @@ struct FilterBuilder {
         probes.sort()
         var distinct = 0
         for (index, probe) in probes.enumerated() where index == 0 || probe != probes[index - 1] { distinct += 1 }
-        var bloom = BloomFilter(capacity: max(distinct, 64))
+        var bloom = BloomFilter(capacity: max(distinct, 64), bitsPerValue: BlockFilter.bitsPerValue)
         for (index, probe) in probes.enumerated() where index == 0 || probe != probes[index - 1] { bloom.insert(BloomFilter.Probe(packed: probe)) }
         return BlockFilter(bloom: bloom)
     }
