@@ -109,6 +109,9 @@ for id in ids {
 lookups.sort()
 print(String(format: "request_id lookup, warm (200 ids): p50 %.1f ms, p99 %.1f ms", lookups[100], lookups[197]))
 
+// KEEL_COMPARE_LOOKUPS_ONLY=1 stops here: for profiling the lookups alone.
+if ProcessInfo.processInfo.environment["KEEL_COMPARE_LOOKUPS_ONLY"] == "1" { exit(0) }
+
 func text(_ text: String, limit: Int = 100) throws -> Int {
     try store.events(EventQuery(tenant: "tenant-0", from: range.from, to: range.to, text: text, limit: limit)).events.count
 }

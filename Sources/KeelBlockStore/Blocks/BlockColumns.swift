@@ -79,14 +79,9 @@ package struct BlockColumns: Sendable {
             for _ in 0..<length { shape.append(try reader.count(atMost: keyCount - 1)) }
             shapes.append(shape)
         }
-        var rowShapes: [Int32] = []
-        rowShapes.reserveCapacity(count)
+        let rowShapes = try reader.counts(count, atMost: shapeCount).map { Int32(truncatingIfNeeded: $0) }
         var rowsOfShape = [Int](repeating: 0, count: shapes.count)
-        for _ in 0..<count {
-            let shape = try reader.count(atMost: shapeCount)
-            rowShapes.append(Int32(truncatingIfNeeded: shape))
-            rowsOfShape[shape] += 1
-        }
+        for shape in rowShapes { rowsOfShape[Int(shape)] += 1 }
         let verbatimCount = rowsOfShape[0]
         var occurrences = [Int](repeating: 0, count: keyCount)
         for (shape, rows) in rowsOfShape.enumerated() where rows > 0 {
@@ -143,8 +138,7 @@ package struct BlockColumns: Sendable {
             second = Int32(truncatingIfNeeded: count)
             let lengths = layout.starts.count
             var end = 0
-            for _ in 0..<count {
-                let length = try reader.count(atMost: reader.bytes.count)
+            for length in try reader.counts(count, atMost: reader.bytes.count) {
                 guard length > 0 else { throw .corrupt("an empty value") }
                 layout.starts.append(Int32(truncatingIfNeeded: end))
                 end += length

@@ -77,13 +77,50 @@ struct ByteReader {
 
     /// `count` numbers written by ``ByteWriter/deltas(_:)``.
     mutating func deltas(count: Int) throws(BlockError) -> [Int64] {
-        var values: [Int64] = []
-        values.reserveCapacity(count)
         var value: Int64 = 0
-        for _ in 0..<count {
-            value = value &+ (try varint())
-            values.append(value)
+        return try uvarints(count) { raw in
+            value = value &+ (Int64(bitPattern: raw >> 1) ^ -Int64(bitPattern: raw & 1))
+            return value
         }
+    }
+
+    /// `count` unsigned numbers that count something, each at most `limit`.
+    mutating func counts(_ count: Int, atMost limit: Int) throws(BlockError) -> [Int] {
+        var over: UInt64?
+        let values = try uvarints(count) { raw -> Int in
+            if raw > UInt64(max(limit, 0)) { over = raw }
+            return Int(truncatingIfNeeded: raw)
+        }
+        if let over { throw .corrupt("a count of \(over) is over its limit of \(limit)") }
+        return values
+    }
+
+    /// `count` unsigned varints, each made into a value by `transform`: read straight from the bytes (reading a
+    /// block's columns is mostly this).
+    private mutating func uvarints<T>(_ count: Int, _ transform: (UInt64) -> T) throws(BlockError) -> [T] {
+        guard count >= 0, count <= bytes.count - offset else { throw .corrupt("\(count) numbers in \(bytes.count - offset) bytes") }
+        var values: [T] = []
+        values.reserveCapacity(count)
+        var at = offset
+        let failed: Bool = bytes.withUnsafeBufferPointer { buffer in
+            for _ in 0..<count {
+                var value: UInt64 = 0
+                var shift: UInt64 = 0
+                while true {
+                    guard at < buffer.count else { return true }
+                    let byte = buffer[at]
+                    at += 1
+                    guard shift < 64, shift < 63 || byte <= 1 else { return true }
+                    value |= UInt64(byte & 0x7F) << shift
+                    if byte < 0x80 { break }
+                    shift += 7
+                }
+                values.append(transform(value))
+            }
+            return false
+        }
+        guard !failed else { throw .corrupt("a number runs past the end or past 64 bits") }
+        offset = at
         return values
     }
 

@@ -18,11 +18,12 @@ enum Zstd {
 
     /// `input` decompressed, which must be exactly `size` bytes: a frame that says otherwise is corrupt.
     static func decompress(_ input: ArraySlice<UInt8>, size: Int) throws(BlockError) -> [UInt8] {
-        var output = [UInt8](repeating: 0, count: size)
-        let read = input.withUnsafeBytes { source in
-            output.withUnsafeMutableBytes { target in
-                ZSTD_decompress(target.baseAddress, size, source.baseAddress, source.count)
-            }
+        // Written by zstd straight into the array, not zeroed first; a frame that decompresses to less (or fails)
+        // leaves the array empty.
+        var read = 0
+        let output = [UInt8](unsafeUninitializedCapacity: size) { target, filled in
+            read = input.withUnsafeBytes { source in ZSTD_decompress(target.baseAddress, size, source.baseAddress, source.count) }
+            filled = ZSTD_isError(read) == 0 && read == size ? size : 0
         }
         guard ZSTD_isError(read) == 0, read == size else { throw .corrupt("the columns do not decompress to their recorded size") }
         return output
