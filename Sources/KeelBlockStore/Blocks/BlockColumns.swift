@@ -388,8 +388,8 @@ package struct BlockColumns: Sendable {
     // MARK: Members
 
     /// Hands `body` each row (by index, in order) with, for each of `names`, the JSON text of its last top-level
-    /// member of that name (``MemberPicker``'s rule), lent for the call, until it returns `false`; returns whether it went to the end. No line is built but those the block
-    /// kept whole, which are read.
+    /// member of that name (``MemberPicker``'s rule), lent for the call, until it returns `false`; returns whether
+    /// it went to the end. No line is built; the lines the block kept whole are read.
     package func members(_ names: [String], _ body: (_ row: Int, _ members: [UnsafeBufferPointer<UInt8>?]) -> Bool) -> Bool {
         payload.withUnsafeBufferPointer { payload in
             var picker = MemberPicker(names)

@@ -342,38 +342,36 @@ package final class BlockPartition: Sendable {
         let (blocks, headRecords) = beginReading()
         defer { endReading() }
         var damaged = unreadable
-        do {
-            // A read that can test rows on their columns takes only those that pass (rebuilt, unless the block's
-            // lines are cached).
-            let tests = narrowing.rowTests
-            var runs: [RowMerge.Run] = blocks.filter(narrowing.admits).map { block in
-                RowMerge.Run(first: block.header.first, last: block.header.last) {
-                    self.read(block, damaged: &damaged) {
-                        if !tests.isEmpty {
-                            let (columns, rows) = try self.cache.block(self.cacheKey(block)) { try self.readColumns(block) }
-                            if let wanted = columns.rows(where: tests) {
-                                return rows.map { rows in rows.indices.filter { wanted[$0] }.map { rows[$0] } } ?? columns.rows { wanted[$0] }
-                            }
+        // A read that can test rows on their columns takes only those that pass (rebuilt, unless the block's
+        // lines are cached).
+        let tests = narrowing.rowTests
+        var runs: [RowMerge.Run] = blocks.filter(narrowing.admits).map { block in
+            RowMerge.Run(first: block.header.first, last: block.header.last) {
+                self.read(block, damaged: &damaged) {
+                    if !tests.isEmpty {
+                        let (columns, rows) = try self.cache.block(self.cacheKey(block)) { try self.readColumns(block) }
+                        if let wanted = columns.rows(where: tests) {
+                            return rows.map { rows in rows.indices.filter { wanted[$0] }.map { rows[$0] } } ?? columns.rows { wanted[$0] }
                         }
-                        return try self.rows(of: block)
                     }
+                    return try self.rows(of: block)
                 }
             }
-            let fresh = headRecords.filter { $0.seq > (narrowing.arrivedAfter ?? 0) }
-            if !fresh.isEmpty {
-                let rows = fresh.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
-                    .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
-                runs.append(RowMerge.Run(first: rows.first!.timestamp, last: rows.last!.timestamp) { rows })
-            }
-            let merge = RowMerge(from: narrowing.from, to: narrowing.to)
-            let finished =
-                switch order {
-                case .any: merge.forEachUnordered(runs, body)
-                case .oldestFirst: merge.forEach(runs, newestFirst: false, body)
-                case .newestFirst: merge.forEach(runs, newestFirst: true, body)
-                }
-            return (finished, damaged)
         }
+        let fresh = headRecords.filter { $0.seq > (narrowing.arrivedAfter ?? 0) }
+        if !fresh.isEmpty {
+            let rows = fresh.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
+                .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
+            runs.append(RowMerge.Run(first: rows.first!.timestamp, last: rows.last!.timestamp) { rows })
+        }
+        let merge = RowMerge(from: narrowing.from, to: narrowing.to)
+        let finished =
+            switch order {
+            case .any: merge.forEachUnordered(runs, body)
+            case .oldestFirst: merge.forEach(runs, newestFirst: false, body)
+            case .newestFirst: merge.forEach(runs, newestFirst: true, body)
+            }
+        return (finished, damaged)
     }
 
     /// Every event `narrowing` does not rule out, with its arrival number, in no particular order.
