@@ -168,6 +168,29 @@ struct BlockLogStoreTests {
         #expect(all.map(\.arrival).sorted() == Array(1...28))
     }
 
+    @Test func aBackgroundFlushThatFailsIsReported() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let reports = Mutex<[(day: String, error: String)]>([])
+        let store = try BlockLogStore(
+            directory: directory, durability: .normal, policy: FlushPolicy(maximumRows: 10, maximumBytes: 1 << 20, maximumAge: .max / 2),
+            flushFailed: { day, error in reports.withLock { $0.append((day, "\(error)")) } })
+        _ = try store.append(try Self.events(0..<5))
+        store.settle()
+        let day = try #require(FileManager.default.contentsOfDirectory(atPath: directory + "/blocks/t1").first { Int($0) != nil })
+        // The first block's temporary file cannot be written: a directory is in its way.
+        try FileManager.default.createDirectory(atPath: directory + "/blocks/t1/\(day)/1-10.kb.tmp", withIntermediateDirectories: false)
+        // Twelve events: a block's worth, flushed in the background, and not yet twice a block (appends go on).
+        #expect(try store.append(try Self.events(5..<12)) == AppendResult(stored: 7, duplicates: 0))
+        store.settle()
+        let reported = reports.withLock { $0 }
+        #expect(reported.count == 1)
+        #expect(reported.first?.day.hasSuffix("/blocks/t1/\(day)") == true)
+        #expect(reported.first?.error.contains("1-10.kb") == true, "\(reported)")
+        // Nothing was lost: the events are still read from the head.
+        #expect(try LogStoreConformance.all(store, EventQuery(tenant: "t1")).count == 12)
+    }
+
     /// An id lookup compares each decoded row's id where the block says it lies, and never misses: not when another
     /// event's id is in a message, an id is escaped, or a line names the field twice (what the first says is what
     /// the event's id is).

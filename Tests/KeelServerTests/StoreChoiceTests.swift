@@ -52,6 +52,32 @@ struct StoreChoiceTests {
 
     /// A block that fails its checksum: the server logs it, counts it in /metrics, answers with the other blocks'
     /// events, and goes on ingesting.
+    @Test func aFlushThatFailsIsCountedAndNothingIsLost() async throws {
+        let server = try TestServer { $0.flushPolicy = FlushPolicy(maximumRows: 16, maximumBytes: 1 << 20, maximumAge: .max / 2) }
+        defer { server.remove() }
+        try await server.run { client async throws in
+            let store = try #require(client.server.store as? BlockLogStore)
+            #expect(try await client.ingest(Self.lines(0..<4, prefix: "a"), token: server.ingestA).status == 200)
+            store.settle()
+            let day = try #require(FileManager.default.contentsOfDirectory(atPath: server.directory + "/blocks/tenant-a").first { Int($0) != nil })
+            // The first block's temporary file cannot be written: a directory is in its way.
+            let blocked = server.directory + "/blocks/tenant-a/\(day)/1-16.kb.tmp"
+            try FileManager.default.createDirectory(atPath: blocked, withIntermediateDirectories: false)
+            #expect(try await client.ingest(Self.lines(4..<20, prefix: "a"), token: server.ingestA).status == 200)
+            store.settle()
+            let metrics = try await client.send("/metrics", token: server.adminA)
+            // One failure at least: the maintenance timer may have tried too.
+            let failures = metrics.text.split(separator: "\n").first { $0.hasPrefix("keel_store_flush_failures ") }
+            #expect(failures.flatMap { Double($0.split(separator: " ").last ?? "") }.map { $0 >= 1 } == true, "\(String(describing: failures))")
+            #expect(Self.ids(try await client.events(token: server.readA)).count == 20)
+            // Once the way is clear, the next flush writes the block.
+            try FileManager.default.removeItem(atPath: blocked)
+            try store.flush()
+            #expect(try FileManager.default.contentsOfDirectory(atPath: server.directory + "/blocks/tenant-a/\(day)").contains { $0.hasSuffix(".kb") })
+            #expect(Self.ids(try await client.events(token: server.readA)).count == 20)
+        }
+    }
+
     @Test func aDamagedBlockIsSkippedAndCountedAndTheServerGoesOn() async throws {
         let server = try TestServer()
         defer { server.remove() }

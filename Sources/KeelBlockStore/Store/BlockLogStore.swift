@@ -67,6 +67,7 @@ public final class BlockLogStore: LogStore {
     private let limits: Limits
     private let cache: BlockCache
     private let damaged: @Sendable (_ file: String, _ error: any Error) -> Void
+    private let flushFailed: @Sendable (_ day: String, _ error: any Error) -> Void
     private let reported = Mutex<Set<String>>([])
     private let state = Mutex<[String: Tenant]>([:])
     private let partitions = Mutex<(open: [Key: Open], clock: UInt64)>(([:], 0))
@@ -80,10 +81,12 @@ public final class BlockLogStore: LogStore {
     private let maintaining = Mutex<Void>(())
 
     /// Opens (or creates) the store under `directory`, whose heads flush by `policy`; `damaged` hears of each block
-    /// that cannot be read, once.
+    /// that cannot be read, once; `flushFailed` of each background flush that fails (its events stay in the head and
+    /// its log; appends wait once the head holds twice a block, and fail as the flush does).
     public init(
         directory: String, durability: Durability = .normal, policy: FlushPolicy = FlushPolicy(), limits: Limits = Limits(),
-        damaged: @escaping @Sendable (_ file: String, _ error: any Error) -> Void = { _, _ in }
+        damaged: @escaping @Sendable (_ file: String, _ error: any Error) -> Void = { _, _ in },
+        flushFailed: @escaping @Sendable (_ day: String, _ error: any Error) -> Void = { _, _ in }
     ) throws {
         self.directory = directory
         self.durability = durability == .full ? .full : .normal
@@ -91,6 +94,7 @@ public final class BlockLogStore: LogStore {
         self.limits = limits
         self.cache = BlockCache(capacity: limits.cacheBytes)
         self.damaged = damaged
+        self.flushFailed = flushFailed
         let files = FileManager.default
         try files.createDirectory(atPath: directory + "/blocks", withIntermediateDirectories: true)
         var tenants: [String: Tenant] = [:]
@@ -226,13 +230,18 @@ public final class BlockLogStore: LogStore {
         }
     }
 
-    /// Queues a flush of `partition`, unless one is queued already. A flush that fails leaves the events in the head
-    /// and its log; the next append queues it again, and appends wait once the head is overfull.
+    /// Queues a flush of `partition`, unless one is queued already. A flush that fails is reported (`flushFailed`) and
+    /// leaves the events in the head and its log; the next append queues it again, and appends wait once the head is
+    /// overfull.
     private func flushInBackground(_ partition: BlockPartition) {
         guard queued.withLock({ $0.insert(partition.directory).inserted }) else { return }
         flusher.async { [self] in
             queued.withLock { _ = $0.remove(partition.directory) }
-            try? partition.tick(now: Self.now())
+            do {
+                try partition.tick(now: Self.now())
+            } catch {
+                flushFailed(partition.directory, error)
+            }
         }
     }
 
@@ -260,11 +269,19 @@ public final class BlockLogStore: LogStore {
 
     /// What `keel serve` calls every second: flushes the heads whose oldest event has waited long enough, merges
     /// small blocks for up to `mergeTime` (seconds), and closes the idle days least recently used beyond the limit
-    /// of open days. Appends and reads go on meanwhile.
+    /// of open days. Appends and reads go on meanwhile. A day whose flush fails is reported (`flushFailed`); the
+    /// others are flushed and merged all the same.
     public func maintain(mergeTime: Double = 0.2) throws {
         try maintaining.withLock { _ in
             let open = partitions.withLock { $0.open.values.map(\.partition) }
-            for partition in open { try partition.tick(now: Self.now()) }
+            // A day whose flush fails is reported and the others go on.
+            for partition in open {
+                do {
+                    try partition.tick(now: Self.now())
+                } catch {
+                    flushFailed(partition.directory, error)
+                }
+            }
             let deadline = Self.now() + Int64(mergeTime * 1_000_000)
             for partition in open {
                 while Self.now() < deadline, try partition.mergeSmallBlocks() {}

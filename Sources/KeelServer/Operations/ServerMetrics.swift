@@ -3,13 +3,14 @@ import Prometheus
 import Synchronization
 
 /// What `GET /metrics` reports, in Prometheus' text format (swift-prometheus): events ingested by format, events
-/// refused by reason, bytes received, store size and damaged blocks, open tails, query latency.
+/// refused by reason, bytes received, store size, damaged blocks and failed flushes, open tails, query latency.
 public final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let store: any LogStore
     private let storeBytes: Gauge
     private let damage: StoreDamage
     private let damagedBlocks: Gauge
+    private let flushFailures: Gauge
     let tailClients: Gauge
     let receivedBytes: Counter
     let queryLatency: DurationHistogram
@@ -20,6 +21,9 @@ public final class ServerMetrics: Sendable {
         storeBytes = registry.makeGauge(name: "keel_store_bytes", help: "Bytes the store holds on disk.")
         damagedBlocks = registry.makeGauge(
             name: "keel_store_damaged_blocks", help: "Blocks that failed their checksum since the server started; their events are skipped.")
+        flushFailures = registry.makeGauge(
+            name: "keel_store_flush_failures",
+            help: "Flushes of a head into a block that failed since the server started; their events stay in the head and its log.")
         tailClients = registry.makeGauge(name: "keel_tail_clients", help: "Open live tails.")
         receivedBytes = registry.makeCounter(name: "keel_ingest_bytes_total", help: "Request body bytes received by ingest, as sent.")
         queryLatency = registry.makeDurationHistogram(
@@ -49,6 +53,7 @@ public final class ServerMetrics: Sendable {
     func exposition() -> [UInt8] {
         storeBytes.set(Double(store.sizeInBytes()))
         damagedBlocks.set(Double(damage.blocks))
+        flushFailures.set(Double(damage.flushFailures))
         return registry.emitToBuffer()
     }
 }

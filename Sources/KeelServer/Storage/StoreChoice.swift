@@ -13,9 +13,12 @@ public enum StoreChoice: String, Sendable, CaseIterable {
     case sqlite
 }
 
-/// Blocks that failed their checksum, as the store reports them: logged once each and counted for `/metrics`.
+/// What the store reports going wrong in the background, logged and counted for `/metrics`: blocks that failed their
+/// checksum (each logged once) and flushes of a head into a block that failed (logged as ``RepeatedFailures`` says:
+/// the first of each kind, then once a minute with how many there were).
 final class StoreDamage: Sendable {
     private let count = Mutex(0)
+    private let flushes = Mutex((count: 0, failures: RepeatedFailures()))
     private let logger: Logger
 
     init(logger: Logger) {
@@ -29,7 +32,19 @@ final class StoreDamage: Sendable {
             metadata: ["file": "\(file)", "error": "\(error)"])
     }
 
+    func flushFailed(_ day: String, _ error: any Error) {
+        let decision = flushes.withLock { flushes in
+            flushes.count += 1
+            return flushes.failures.failed("\(error)", at: .now)
+        }
+        guard decision.log else { return }
+        logger.error(
+            "a flush of the store's head into a block failed; its events stay in the head and its log, and appends wait once it holds twice a block",
+            metadata: ["day": "\(day)", "error": "\(error)", "occurrences": "\(decision.occurrences)"])
+    }
+
     var blocks: Int { count.withLock { $0 } }
+    var flushFailures: Int { flushes.withLock { $0.count } }
 }
 
 extension KeelServer {
@@ -44,7 +59,8 @@ extension KeelServer {
         case .blocks:
             let store = try BlockLogStore(
                 directory: configuration.dataDirectory, durability: configuration.durability == .full ? .full : .normal,
-                policy: configuration.flushPolicy, limits: configuration.blockLimits, damaged: damage.report)
+                policy: configuration.flushPolicy, limits: configuration.blockLimits, damaged: damage.report,
+                flushFailed: damage.flushFailed)
             try StoreMigration(directory: configuration.dataDirectory, logger: logger).run(into: store)
             return store
         }
