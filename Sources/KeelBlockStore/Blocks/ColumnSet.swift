@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Keel
 
 /// How one column's values are written: the cheapest form they allow.
@@ -30,6 +33,8 @@ struct ColumnSet {
     /// Whether every `timestamp` value so far is its row's time in the canonical form.
     private var timestampsAreRowTimes = true
     private var members: [JSONReader.Member] = []
+    /// The line being added's shape, made in the same room each time.
+    private var shape: [Int] = []
     private var rowTimes = RowTimeText()
     /// What each key is to the block's filter (`nil`: nothing), by key id.
     private var roles: [FilterBuilder.Role?] = []
@@ -49,15 +54,14 @@ struct ColumnSet {
             filter.add(line: row)
             return
         }
-        var shape: [Int] = []
-        shape.reserveCapacity(members.count)
+        shape.removeAll(keepingCapacity: true)
         // Lines of a block mostly share their shape: the previous line's key at each position is tried before the
         // dictionary of keys, and its shape before the dictionary of shapes.
         let previous = rowShapes.last.flatMap { $0 > 0 ? shapes[$0 - 1] : nil } ?? []
         for (position, member) in members.enumerated() {
             let key = Bytes(row.line[member.key])
             let id: Int
-            if position < previous.count, keys[previous[position]].elementsEqual(key.slice) {
+            if position < previous.count, Self.same(keys[previous[position]], key.slice) {
                 id = previous[position]
             } else if let known = keyIDs[key] {
                 id = known
@@ -86,6 +90,12 @@ struct ColumnSet {
             shapeIDs[shape] = shapes.count
             rowShapes.append(shapes.count)
         }
+    }
+
+    /// Whether `a` and `b` hold the same bytes (`memcmp`).
+    private static func same(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
     }
 
     /// Whether `{"key":value,…}` from `members` is `line` exactly (a compact line, as Keel writes them).
@@ -213,6 +223,8 @@ struct RowTimeText {
     private var second: Int64?
     /// `"2026-11-23T00:00:00.` for `second`.
     private var prefix: [UInt8] = []
+    /// A time's text, to compare a value with (made again for each, in the same room).
+    private var scratch: [UInt8] = []
 
     mutating func append(_ microseconds: Int64, to out: inout [UInt8]) {
         let (quotient, remainder) = microseconds.quotientAndRemainder(dividingBy: 1_000_000)
@@ -242,9 +254,13 @@ struct RowTimeText {
     /// Whether `value` is the text of `microseconds`.
     mutating func matches(_ value: ArraySlice<UInt8>, _ microseconds: Int64) -> Bool {
         guard value.count == 29 else { return false }
-        var text: [UInt8] = []
-        text.reserveCapacity(29)
+        var text = scratch
+        scratch = []
+        defer { scratch = text }
+        text.removeAll(keepingCapacity: true)
         append(microseconds, to: &text)
-        return value.elementsEqual(text)
+        return text.withUnsafeBufferPointer { text in
+            value.withUnsafeBufferPointer { memcmp($0.baseAddress!, text.baseAddress!, 29) == 0 }
+        }
     }
 }
