@@ -6,7 +6,7 @@
 #   swift build -c release --package-path Benchmarks --scratch-path .build-bench --product keel
 #   swift build -c release --package-path Benchmarks --scratch-path .build-bench --product server-load
 #   swift build -c release --package-path Benchmarks --scratch-path .build-bench --product store-compare
-#   scripts/bench-stores.sh [W2_SECONDS=30] [EVENTS=1000000] [TENANTS=10]
+#   scripts/bench-stores.sh [W2_SECONDS=30] [EVENTS=1000000] [TENANTS=10]    (EVENTS=0: W2 only)
 # Data goes under ${BENCH_DIR:-/tmp/keel-bench-stores}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,8 @@ for store in sqlite blocks; do
     awk -v s="$store" -v c0="$before" -v c1="$after" -v n="$acked" -v b="$bytes" -v p="$peak" 'BEGIN {
         printf "W2 %s: server CPU %.1f s per million events; peak RSS %d MiB; %.0f bytes an event on disk (after a clean stop)\n", s, (c1 - c0) * 1e6 / n, p, b / n }'
 done
+
+[ "$events" -gt 0 ] || exit 0
 
 echo "== tail delivery on the block store"
 serve "$root/tail"
