@@ -75,6 +75,29 @@ struct StorePushdownTests {
         }
     }
 
+    @Test func linesOfOneStreamAreOneStreamHoweverTheirLabelsAreWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-streams-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let store = try BlockLogStore(directory: directory)
+        let stamp = { (n: Int) in Timestamp(microsecondsSinceEpoch: Self.start / 1000 + Int64(n) * 1_000_000) }
+        let lines = [
+            #"{"timestamp":"\#(stamp(0))","service":"api","level":"INFO","message":"a","event_id":"s-0"}"#,
+            #"{"timestamp":"\#(stamp(1))","level":"INFO","service":"api","message":"b","event_id":"s-1"}"#,
+            #"{"timestamp":"\#(stamp(2))","service":"ap\u0069","level":"INFO","message":"c","event_id":"s-2"}"#,
+            #"{"timestamp":"\#(stamp(3))","service":"api","level":"WARN","message":"d","event_id":"s-3"}"#,
+            #"{"timestamp":"\#(stamp(4))","service":"api","level":"INFO","message":"e","event_id":"s-4"}"#,
+        ]
+        _ = try store.append(try lines.map { try StoredEvent(line: $0, tenant: "t1") })
+        guard case .log(let selector) = try LogQLParser.parse(#"{service="api"}"#) else { return }
+        guard case .streams(let streams) = try LogQLEngine(store: store).logs(selector, tenant: "t1", start: Self.start, end: Self.end, limit: 10, direction: .forward) else {
+            Issue.record("not streams")
+            return
+        }
+        #expect(streams.count == 2)
+        #expect(streams.first { $0.labels["level"] == "INFO" }?.entries.count == 4)
+        #expect(streams.first { $0.labels["level"] == "WARN" }?.entries.count == 1)
+    }
+
     @Test func lineFiltersFindTheSameLinesWhereverTheTextIs() throws {
         let (stores, directory) = try Self.stores()
         defer { try? FileManager.default.removeItem(atPath: directory) }

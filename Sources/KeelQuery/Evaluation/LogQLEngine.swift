@@ -125,16 +125,27 @@ public struct LogQLEngine: Sendable {
     /// Records grouped into streams by their labels, each in the order given; streams by their first record.
     static func streams(_ records: [LogRecord]) -> [LogStream] {
         var index: [LabelSet: Int] = [:]
+        // Records whose label members read the same bytes are of one stream: its label set is built once.
+        var byKey: [[UInt8]: Int] = [:]
         var result: [LogStream] = []
         for record in records {
-            let labels = LabelSet(record.labels)
             let entry = LogStream.Entry(timestamp: record.timestamp, line: record.line)
-            if let at = index[labels] {
+            let key = record.streamKey
+            if let key, let at = byKey[key] {
+                result[at].entries.append(entry)
+                continue
+            }
+            let labels = LabelSet(record.labels)
+            let at: Int
+            if let known = index[labels] {
+                at = known
                 result[at].entries.append(entry)
             } else {
-                index[labels] = result.count
+                at = result.count
+                index[labels] = at
                 result.append(LogStream(labels: labels, entries: [entry]))
             }
+            if let key { byKey[key] = at }
         }
         return result
     }

@@ -144,6 +144,23 @@ struct LogRecord {
         return labels
     }
 
+    /// The stream labels' members as written in the stored line (key and value bytes, in the line's order), or `nil`
+    /// once the pipeline changed a label: records with the same key have the same ``labels``, so grouping records
+    /// into streams builds a label set only for a key not seen before.
+    var streamKey: [UInt8]? {
+        guard changes.isEmpty else { return nil }
+        return withStored { bytes in
+            var key: [UInt8] = []
+            for field in fields where !field.inContext && Self.streamLabelName(field.member, bytes) != nil {
+                key.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[field.member.key]))
+                key.append(0)
+                key.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[field.member.value]))
+                key.append(0)
+            }
+            return key
+        }
+    }
+
     /// The labels named by `grouping` (read from metadata too), or every label when there is no grouping.
     func seriesLabels(_ grouping: Grouping?) -> LabelSet {
         guard let grouping else { return LabelSet(labels) }
