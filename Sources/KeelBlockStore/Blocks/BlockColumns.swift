@@ -13,13 +13,12 @@ package struct BlockColumns: Sendable {
     package let times: [Int64]
     package let seqs: [Int64]
     private let keys: [Range<Int>]
-    /// Each shape's key ids, in order, by id; shape 0 (an empty one) is a line kept whole.
-    private let shapes: [[Int]]
     private let rowShapes: [Int32]
     private let layout: Layout
     /// How many values each column has: one per time its key is in a row.
     private let valueCounts: [Int]
-    /// The shapes again, flat: shape `s`'s key ids are `members[bounds[s]..<bounds[s + 1]]`.
+    /// Each shape's key ids, in order, one shape after the other: shape `s`'s are
+    /// `shapeMembers[shapeBounds[s]..<shapeBounds[s + 1]]`. Shape 0 (an empty one) is a line kept whole.
     private let shapeMembers: [Int32]
     private let shapeBounds: [Int32]
     private let verbatim: [Range<Int>]
@@ -36,7 +35,7 @@ package struct BlockColumns: Sendable {
         /// for a plain column, where its values' starts start in `starts`.
         var first: [Int32] = []
         /// Per column: for a constant, its value's end; for a dictionary, where its indexes (a byte per value)
-        /// start in the payload; for a plain column, how many values it has.
+        /// start in the payload.
         var second: [Int32] = []
         /// Per column: how many values its dictionary has (0 for other columns).
         var sizes: [Int32] = []
@@ -97,7 +96,6 @@ package struct BlockColumns: Sendable {
         for _ in 0..<verbatimCount { verbatim.append(try reader.data()) }
         guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
         self.keys = keys
-        self.shapes = shapes
         self.rowShapes = rowShapes
         self.layout = layout
         valueCounts = occurrences
@@ -107,6 +105,14 @@ package struct BlockColumns: Sendable {
         shapeBounds = bounds
         self.verbatim = verbatim
         self.bytes = bytes
+    }
+
+    /// How many shapes there are (shape 0 included).
+    private var shapeCount: Int { shapeBounds.count - 1 }
+
+    /// Shape `shape`'s key ids, in order.
+    private func keys(ofShape shape: Int) -> ArraySlice<Int32> {
+        shapeMembers[Int(shapeBounds[shape])..<Int(shapeBounds[shape + 1])]
     }
 
     private static func readColumn(_ reader: inout ByteReader, count: Int, isTimestamp: Bool, into layout: inout Layout) throws(BlockError) {
@@ -135,7 +141,6 @@ package struct BlockColumns: Sendable {
             }
         case .plain:
             first = Int32(truncatingIfNeeded: layout.starts.count)
-            second = Int32(truncatingIfNeeded: count)
             let lengths = layout.starts.count
             var end = 0
             for length in try reader.counts(count, atMost: reader.bytes.count) {
@@ -168,7 +173,7 @@ package struct BlockColumns: Sendable {
             var rows: [EventBlock.Row] = []
             var next = [Int](repeating: 0, count: keys.count)
             // Rows passed over are counted by shape, and added to the keys' places only when a wanted row needs them.
-            var skipped = [Int](repeating: 0, count: shapes.count)
+            var skipped = [Int](repeating: 0, count: shapeCount)
             var touched: [Int] = []
             var rowTimes = RowTimeText()
             var nextVerbatim = 0
@@ -296,7 +301,7 @@ package struct BlockColumns: Sendable {
     /// searched as one run of bytes, and each place found is kept if it lies within one value.
     private func plainHits(_ id: Int, containing needle: [UInt8], _ payload: UnsafeBufferPointer<UInt8>) -> Hits {
         let first = Int(layout.first[id])
-        let count = Int(layout.second[id])
+        let count = valueCounts[id]
         let starts = layout.starts[first...(first + count)]
         let run = UnsafeBufferPointer(rebasing: payload[Int(starts.first!)..<Int(starts.last!)])
         var passes: [Bool]?
@@ -334,7 +339,7 @@ package struct BlockColumns: Sendable {
             let indexes = Int(layout.second[id])
             return .some((0..<valueCounts[id]).map { passes[Int(payload[indexes + $0])] })
         case .plain:
-            let passes = (0..<Int(layout.second[id])).map { test(UnsafeBufferPointer(rebasing: payload[layout.range(id, $0, payload)])) }
+            let passes = (0..<valueCounts[id]).map { test(UnsafeBufferPointer(rebasing: payload[layout.range(id, $0, payload)])) }
             return passes.contains(true) ? .some(passes) : .none
         }
     }
@@ -345,7 +350,7 @@ package struct BlockColumns: Sendable {
     private func rows(passing hits: [Hits]) -> [Bool] {
         var passing = [Bool](repeating: false, count: count)
         // Per shape: whether it has a key that passes everywhere, and the keys to follow, flat.
-        var every = [Bool](repeating: false, count: shapes.count)
+        var every = [Bool](repeating: false, count: shapeCount)
         var followed: [Int32] = []
         var bounds: [Int32] = [0]
         // Each followed key's hits, flat: key `id`'s occurrence `n` is `flat[offsets[id] + n]`.
@@ -357,8 +362,9 @@ package struct BlockColumns: Sendable {
                 flat += passes
             }
         }
-        for (shape, members) in shapes.enumerated() {
-            for id in members {
+        for shape in 0..<shapeCount {
+            for member in keys(ofShape: shape) {
+                let id = Int(member)
                 switch hits[id] {
                 case .every: every[shape] = true
                 case .some: followed.append(Int32(id))
@@ -399,7 +405,9 @@ package struct BlockColumns: Sendable {
                 let text = UnsafeBufferPointer(rebasing: payload[key])
                 return picker.names.firstIndex { MemberPicker.key(text, escaped: text.contains(0x5C), is: $0) }
             }
-            let picks: [[(id: Int, name: Int)]] = shapes.map { shape in shape.compactMap { id in nameOfKey[id].map { (id, $0) } } }
+            let picks: [[(id: Int, name: Int)]] = (0..<shapeCount).map { shape in
+                keys(ofShape: shape).compactMap { id in nameOfKey[Int(id)].map { (Int(id), $0) } }
+            }
             var next = [Int](repeating: 0, count: keys.count)
             var picked = [UnsafeBufferPointer<UInt8>?](repeating: nil, count: names.count)
             var time: [UInt8] = []

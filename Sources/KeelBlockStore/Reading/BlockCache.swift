@@ -29,35 +29,28 @@ package final class BlockCache: Sendable {
         self.capacity = capacity
     }
 
-    /// The columns kept under `key` (a block file's path and generation): the cached ones, or `load`'s, kept for
-    /// next time.
-    package func columns(_ key: String, load: () throws -> BlockColumns) throws -> BlockColumns {
-        if let cached = state.withLock({ state in Self.use(key, &state)?.columns }) { return cached }
+    /// The columns kept under `key` (a block file's path and generation), with all the rows if they are kept too;
+    /// or `load`'s columns, kept for next time.
+    package func block(_ key: String, load: () throws -> BlockColumns) throws -> (columns: BlockColumns, rows: [EventBlock.Row]?) {
+        if let cached = state.withLock({ state in Self.use(key, &state) }) { return (cached.columns, cached.rows) }
         let columns = try load()
         keep(key, Entry(columns: columns, rows: nil, bytes: columns.bytes, used: 0))
-        return columns
+        return (columns, nil)
+    }
+
+    /// The columns kept under `key`, or `load`'s, kept for next time.
+    package func columns(_ key: String, load: () throws -> BlockColumns) throws -> BlockColumns {
+        try block(key, load: load).columns
     }
 
     /// All the rows kept under `key`: the cached ones, or those rebuilt from its columns (the cached ones, or
     /// `load`'s), kept for next time.
     package func rows(_ key: String, load: () throws -> BlockColumns) throws -> [EventBlock.Row] {
-        if let rows = cachedRows(key) { return rows }
-        let columns = try self.columns(key, load: load)
+        let (columns, cached) = try block(key, load: load)
+        if let cached { return cached }
         let rows = columns.rows { _ in true }
         keep(key, Entry(columns: columns, rows: rows, bytes: columns.bytes + rows.reduce(0) { $0 + $1.line.count + 48 }, used: 0))
         return rows
-    }
-
-    /// The columns kept under `key`, with all the rows if they are kept too, or `load`'s columns, kept for next
-    /// time.
-    package func block(_ key: String, load: () throws -> BlockColumns) throws -> (columns: BlockColumns, rows: [EventBlock.Row]?) {
-        if let cached = state.withLock({ state in Self.use(key, &state) }) { return (cached.columns, cached.rows) }
-        return (try columns(key, load: load), nil)
-    }
-
-    /// All the rows kept under `key`, if they are (counted as a use).
-    package func cachedRows(_ key: String) -> [EventBlock.Row]? {
-        state.withLock { state in Self.use(key, &state)?.rows }
     }
 
     private static func use(_ key: String, _ state: inout State) -> Entry? {

@@ -18,7 +18,8 @@ extension LogQLEngine {
         // finds a label the event lacks (a Loki stream's own label).
         var members = names.filter { LogRecord.streamLabelNames.contains($0) }
         for matcher in selector.matchers where !members.contains(matcher.name) { members.append(matcher.name) }
-        let at = names.map { name in members.firstIndex(of: name) }
+        let place = Dictionary(members.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let at = names.map { place[$0] }
         let context = selector.matchers.isEmpty ? nil : members.count
         if context != nil { members.append("context") }
         var read = 0
@@ -35,7 +36,7 @@ extension LogQLEngine {
                 guard time >= from, time < to else { return true }
                 for index in values.indices where index != context { values[index] = found[index].flatMap(LogRecord.labelText(json:)) }
                 let matches = compiled.matchesStream { name in
-                    let index = members.firstIndex(of: name)!
+                    let index = place[name]!
                     return values[index] ?? context.flatMap { found[$0] }.flatMap { LogRecord.contextLabel(name, in: $0) }
                 }
                 guard matches else { return true }
