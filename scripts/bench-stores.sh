@@ -7,6 +7,8 @@
 #   swift build -c release --package-path Benchmarks --scratch-path .build-bench --product server-load
 #   swift build -c release --package-path Benchmarks --scratch-path .build-bench --product store-compare
 #   scripts/bench-stores.sh [W2_SECONDS=30] [EVENTS=1000000] [TENANTS=10]    (EVENTS=0: W2 only)
+# KEEL_BASELINE=PATH also runs W2 first on that `keel` binary's own (SQLite) store: issue 17 measures against the
+# store as it was when the issue was filed, built by scripts/build-baseline.sh.
 # Data goes under ${BENCH_DIR:-/tmp/keel-bench-stores}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,15 +26,19 @@ port=18181
 . scripts/lib/bench-serve.sh
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$pid/stat"; }  # utime + stime, seconds (USER_HZ 100)
 
-for store in sqlite blocks; do
+w2stores="sqlite blocks"
+[ -n "${KEEL_BASELINE:-}" ] && w2stores="baseline $w2stores"
+for store in $w2stores; do
+    keel=""; args=(--store "$store")
+    [ "$store" = baseline ] && { keel=$KEEL_BASELINE; args=(); }
     echo "== W2 on --store $store: NDJSON ingest, 2 clients, 1,000-event bodies, ${seconds} s"
-    serve "$root/w2-$store" --store "$store"
+    serve "$root/w2-$store" "${args[@]}"
     ingest=$(awk '/ingest token:/ {print $3}' "$root/w2-$store.err")
     before=$(cpu)
     "$bin/server-load" ingest "$url" "$ingest" "$seconds" 2 1000 | tee "$root/w2-$store.txt"
     after=$(cpu)
     peak=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")
-    stop
+    stop; keel=""
     acked=$(awk '/W2 ingest:/ {print $3}' "$root/w2-$store.txt")
     bytes=$(du -sb --exclude=tokens.json --exclude='*.lock' "$root/w2-$store" | cut -f1)
     awk -v s="$store" -v c0="$before" -v c1="$after" -v n="$acked" -v b="$bytes" -v p="$peak" 'BEGIN {

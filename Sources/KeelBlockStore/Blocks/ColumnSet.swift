@@ -17,7 +17,12 @@ enum ColumnEncoding: UInt8 {
 
 /// A block's columns: built from rows by ``add(_:)`` and written by ``payload(_:)``, or read back into rows by
 /// ``rows(_:count:)``.
+///
+/// The lines added are copied one after the other into `text`, and every value is a span of it: building a block
+/// takes no reference to any line, which (one per value, some 80,000 a block) had cost more than taking them apart.
 struct ColumnSet {
+    /// The lines added (bar those kept whole), one after the other.
+    private var text: [UInt8] = []
     /// Each key's text as written between its quotes, by id in first-seen order.
     private var keys: [[UInt8]] = []
     private var keyIDs: [Bytes: Int] = [:]
@@ -27,8 +32,8 @@ struct ColumnSet {
     private var shapes: [[Int]] = []
     private var shapeIDs: [[Int]: Int] = [:]
     private var rowShapes: [Int] = []
-    /// Each key's values (their JSON text as written), in row order.
-    private var values: [[ArraySlice<UInt8>]] = []
+    /// Each key's values (their JSON text as written, a span of `text`), in row order.
+    private var values: [[Range<Int>]] = []
     private var verbatim: [[UInt8]] = []
     /// Whether every `timestamp` value so far is its row's time in the canonical form.
     private var timestampsAreRowTimes = true
@@ -54,35 +59,45 @@ struct ColumnSet {
             filter.add(line: row)
             return
         }
+        let base = text.count
+        text.append(contentsOf: row.line)
+        row.line.withUnsafeBufferPointer { add(members: $0, base: base, timestamp: row.timestamp) }
+    }
+
+    /// Files the values of `line`'s members (`members`), which lie at `base` in `text`, under their keys.
+    private mutating func add(members line: UnsafeBufferPointer<UInt8>, base: Int, timestamp: Int64) {
         shape.removeAll(keepingCapacity: true)
         // Lines of a block mostly share their shape: the previous line's key at each position is tried before the
         // dictionary of keys, and its shape before the dictionary of shapes.
-        let previous = rowShapes.last.flatMap { $0 > 0 ? shapes[$0 - 1] : nil } ?? []
-        for (position, member) in members.enumerated() {
-            let key = Bytes(row.line[member.key])
-            let id: Int
-            if position < previous.count, Self.same(keys[previous[position]], key.slice) {
-                id = previous[position]
-            } else if let known = keyIDs[key] {
-                id = known
-            } else {
-                id = keys.count
-                keyIDs[key] = id
-                keys.append(Array(key.slice))
-                values.append([])
-                roles.append(FilterBuilder.Role(key: key.slice))
-                if key.slice.elementsEqual(Self.timestampKey) { timestampID = id }
+        let previous = rowShapes.last ?? 0
+        let previousCount = previous > 0 ? shapes[previous - 1].count : 0
+        for position in members.indices {
+            let member = members[position]
+            let key = UnsafeBufferPointer(rebasing: line[member.key])
+            var id = previous > 0 && position < previousCount ? shapes[previous - 1][position] : -1
+            if id < 0 || !Self.same(keys[id], key) {
+                if let known = keyIDs[Bytes(Array(key)[...])] {
+                    id = known
+                } else {
+                    id = keys.count
+                    keyIDs[Bytes(Array(key)[...])] = id
+                    keys.append(Array(key))
+                    values.append([])
+                    roles.append(FilterBuilder.Role(key: key))
+                    if key.elementsEqual(Self.timestampKey) { timestampID = id }
+                }
             }
             shape.append(id)
             if let role = roles[id], member.kind == .string, !member.keyEscaped {
-                filter.add(role, value: member.value, of: row.line, timestamp: row.timestamp)
+                filter.add(role, value: member.value, of: line, timestamp: timestamp)
             }
-            let value = row.line[member.value]
-            values[id].append(value)
-            if id == timestampID, timestampsAreRowTimes { timestampsAreRowTimes = rowTimes.matches(value, row.timestamp) }
+            values[id].append(base + member.value.lowerBound..<base + member.value.upperBound)
+            if id == timestampID, timestampsAreRowTimes {
+                timestampsAreRowTimes = rowTimes.matches(UnsafeBufferPointer(rebasing: line[member.value]), timestamp)
+            }
         }
-        if shape == previous, let last = rowShapes.last, last > 0 {
-            rowShapes.append(last)
+        if previous > 0, shape == shapes[previous - 1] {
+            rowShapes.append(previous)
         } else if let known = shapeIDs[shape] {
             rowShapes.append(known)
         } else {
@@ -93,9 +108,9 @@ struct ColumnSet {
     }
 
     /// Whether `a` and `b` hold the same bytes (`memcmp`).
-    private static func same(_ a: [UInt8], _ b: ArraySlice<UInt8>) -> Bool {
+    private static func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
         guard a.count == b.count else { return false }
-        return a.withUnsafeBufferPointer { a in b.withUnsafeBufferPointer { b in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 } }
+        return a.withUnsafeBufferPointer { a in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
     }
 
     /// Whether `{"key":value,…}` from `members` is `line` exactly (a compact line, as Keel writes them).
@@ -125,6 +140,7 @@ struct ColumnSet {
 
     func payload(_ rows: [EventBlock.Row]) -> [UInt8] {
         var out = ByteWriter()
+        out.bytes.reserveCapacity(text.count + 64 * rows.count)
         out.deltas(rows.map(\.timestamp))
         out.deltas(rows.map(\.seq))
         out.uvarint(keys.count)
@@ -135,52 +151,69 @@ struct ColumnSet {
             for id in shape { out.uvarint(id) }
         }
         for shape in rowShapes { out.uvarint(shape) }
-        for (id, column) in values.enumerated() { write(column, isTimestamp: keys[id] == Self.timestampKey, to: &out) }
+        text.withUnsafeBufferPointer { text in
+            for (id, column) in values.enumerated() {
+                Self.write(column, of: text, asRowTimes: timestampsAreRowTimes && keys[id] == Self.timestampKey, to: &out)
+            }
+        }
         for line in verbatim { out.data(line) }
         return out.bytes
     }
 
-    private func write(_ column: [ArraySlice<UInt8>], isTimestamp: Bool, to out: inout ByteWriter) {
-        if isTimestamp, timestampsAreRowTimes {
+    /// One column, its values spans of `text`; `asRowTimes` when it is the `timestamp` column and every value is its
+    /// row's time.
+    private static func write(_ column: [Range<Int>], of text: UnsafeBufferPointer<UInt8>, asRowTimes: Bool, to out: inout ByteWriter) {
+        if asRowTimes {
             out.bytes.append(ColumnEncoding.rowTime.rawValue)
             return
         }
+        func bytes(_ span: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[span]) }
+        func equal(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
+            a.count == b.count && (a.isEmpty || memcmp(text.baseAddress! + a.lowerBound, text.baseAddress! + b.lowerBound, a.count) == 0)
+        }
         // Each value's place among the distinct values, in one pass; a value equal to the one before is not looked
-        // up (runs are common: a constant, a level).
-        var distinct: [Bytes: Int] = [:]
-        var order: [ArraySlice<UInt8>] = []
+        // up (runs are common: a constant, a level). Values are found by a digest of their ends; the rare values
+        // whose digests collide are told apart by comparing them with every distinct value.
+        var firstByDigest: [UInt64: Int] = [:]
+        var order: [Range<Int>] = []
         var indexes: [UInt8] = []
         indexes.reserveCapacity(column.count)
-        for (row, value) in column.enumerated() {
-            if row > 0, value.elementsEqual(column[row - 1]) {
+        for (row, span) in column.enumerated() {
+            if row > 0, equal(span, column[row - 1]) {
                 indexes.append(indexes[row - 1])
                 continue
             }
-            let key = Bytes(value)
-            if let known = distinct[key] {
-                indexes.append(UInt8(known))
-                continue
+            let digest = Bytes.digest(bytes(span))
+            if let known = firstByDigest[digest] {
+                if equal(order[known], span) {
+                    indexes.append(UInt8(known))
+                    continue
+                }
+                if let found = order.firstIndex(where: { equal($0, span) }) {
+                    indexes.append(UInt8(found))
+                    continue
+                }
             }
             guard order.count < 256 else {
-                order.append(value)
+                order.append(span)
                 break
             }
-            distinct[key] = order.count
+            if firstByDigest[digest] == nil { firstByDigest[digest] = order.count }
             indexes.append(UInt8(order.count))
-            order.append(value)
+            order.append(span)
         }
         if order.count == 1 {
             out.bytes.append(ColumnEncoding.constant.rawValue)
-            out.data(order[0])
+            out.data(bytes(order[0]))
         } else if order.count <= 256 {
             out.bytes.append(ColumnEncoding.dictionary.rawValue)
             out.uvarint(order.count)
-            for value in order { out.data(value) }
+            for span in order { out.data(bytes(span)) }
             out.bytes += indexes
         } else {
             out.bytes.append(ColumnEncoding.plain.rawValue)
-            for value in column { out.uvarint(value.count) }
-            for value in column { out.bytes.append(contentsOf: value) }
+            for span in column { out.uvarint(span.count) }
+            for span in column { out.bytes.append(contentsOf: bytes(span)) }
         }
     }
 
@@ -215,6 +248,24 @@ struct Bytes: Hashable {
     }
 
     static func == (a: Bytes, b: Bytes) -> Bool { a.slice.elementsEqual(b.slice) }
+
+    /// What ``hash(into:)`` reads of `bytes` (their length and their first and last eight bytes), mixed into one
+    /// word without a hasher: a key for a dictionary of words.
+    static func digest(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        let raw = UnsafeRawBufferPointer(bytes)
+        var first: UInt64 = 0
+        var last: UInt64 = 0
+        if raw.count >= 8 {
+            first = raw.loadUnaligned(as: UInt64.self)
+            last = raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self)
+        } else {
+            for (index, byte) in raw.enumerated() { first |= UInt64(byte) << (8 * UInt64(index)) }
+        }
+        var mixed = UInt64(truncatingIfNeeded: raw.count) &* 0x9E37_79B9_7F4A_7C15
+        mixed = (mixed ^ first) &* 0xBF58_476D_1CE4_E5B9
+        mixed = (mixed ^ (mixed >> 31) ^ last) &* 0x94D0_49BB_1331_11EB
+        return mixed ^ (mixed >> 29)
+    }
 }
 
 /// `"<RFC 3339 time>"` of row times, as the canonical schema writes them, made once per second: rows come in time
@@ -252,15 +303,13 @@ struct RowTimeText {
     }
 
     /// Whether `value` is the text of `microseconds`.
-    mutating func matches(_ value: ArraySlice<UInt8>, _ microseconds: Int64) -> Bool {
+    mutating func matches(_ value: UnsafeBufferPointer<UInt8>, _ microseconds: Int64) -> Bool {
         guard value.count == 29 else { return false }
         var text = scratch
         scratch = []
         defer { scratch = text }
         text.removeAll(keepingCapacity: true)
         append(microseconds, to: &text)
-        return text.withUnsafeBufferPointer { text in
-            value.withUnsafeBufferPointer { memcmp($0.baseAddress!, text.baseAddress!, 29) == 0 }
-        }
+        return text.withUnsafeBufferPointer { memcmp(value.baseAddress!, $0.baseAddress!, 29) == 0 }
     }
 }

@@ -28,24 +28,21 @@ struct FilterBuilder {
     /// costs less than hashing each into a set.
     private var probes: [UInt64] = []
     private var messages: Set<[UInt8]> = []
-    private var lastMessage: ArraySlice<UInt8> = []
+    private var lastMessage: [UInt8] = []
     private var scratch: [UInt8] = []
     private var members: [JSONReader.Member] = []
 
     /// A string member's text, given as it stands in `line` (`value`, quotes included): its bytes when they are plain
     /// ASCII without escapes, else the string read by the one JSON reader.
-    mutating func add(_ role: Role, value: Range<Int>, of line: [UInt8], timestamp: Int64) {
-        let inner = line[(value.lowerBound + 1)..<(value.upperBound - 1)]
+    mutating func add(_ role: Role, value: Range<Int>, of line: UnsafeBufferPointer<UInt8>, timestamp: Int64) {
+        let inner = UnsafeBufferPointer(rebasing: line[(value.lowerBound + 1)..<(value.upperBound - 1)])
         if inner.allSatisfy({ $0 < 0x80 && $0 != 0x5C }) {
             add(role, text: inner, timestamp: timestamp)
         } else {
-            var text = ""
-            line.withUnsafeBufferPointer { bytes in
-                var reader = JSONReader(bytes, maxDepth: 1, repairUTF8: true)
-                reader.skip(to: value.lowerBound)
-                if let token = try? reader.string() { text = reader.text(of: token) }
-            }
-            add(role, text: Array(text.utf8)[...], timestamp: timestamp)
+            var reader = JSONReader(line, maxDepth: 1, repairUTF8: true)
+            reader.skip(to: value.lowerBound)
+            var text = (try? reader.string()).map { reader.text(of: $0) } ?? ""
+            text.withUTF8 { add(role, text: $0, timestamp: timestamp) }
         }
     }
 
@@ -55,15 +52,16 @@ struct FilterBuilder {
         LineStrings.each(of: row.line, into: &members) { key, value in
             if let role = Role(key: key.utf8) { found.append((role, value)) }
         }
-        for (role, value) in found { add(role, text: Array(value.utf8)[...], timestamp: row.timestamp) }
+        for (role, var value) in found { value.withUTF8 { add(role, text: $0, timestamp: row.timestamp) } }
     }
 
-    private mutating func add(_ role: Role, text: ArraySlice<UInt8>, timestamp: Int64) {
+    private mutating func add(_ role: Role, text: UnsafeBufferPointer<UInt8>, timestamp: Int64) {
         switch role {
         case .message:
             guard !text.elementsEqual(lastMessage) else { return }
-            lastMessage = text
-            messages.insert(Array(text))
+            lastMessage.removeAll(keepingCapacity: true)
+            lastMessage.append(contentsOf: text)
+            messages.insert(lastMessage)
         case .eventID:
             scratch.removeAll(keepingCapacity: true)
             EventKey.probeBytes(timestamp: timestamp, eventID: text, into: &scratch)
