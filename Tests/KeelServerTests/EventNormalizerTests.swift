@@ -15,10 +15,9 @@ struct EventNormalizerTests {
         return try normalizer.normalize(IncomingRecord(object: bytes[...], identity: bytes[...], place: .line(1)), tenant: tenant, now: now)
     }
 
-    /// The redaction engine says where it wrote each value, so the normaliser does not scan its output again; a
-    /// policy with allow-listed paths redacts through the tree, which does not say, and the normaliser scans. Both
-    /// ways give the same event.
-    @Test func theEngineThatSaysWhereItWroteAndTheOneThatDoesNotAgree() throws {
+    /// A policy with allow-listed paths makes the engine follow each value's path; when none of them is in the
+    /// record, the event is the one the default policy makes.
+    @Test func followingPathsThatAreNotThereChangesNothing() throws {
         var policy = RedactionPolicy()
         policy.allowedPaths = ["context.not_present"]
         let scanning = EventNormalizer(redactor: Redactor(policy: policy), limits: IngestLimits())
@@ -32,6 +31,28 @@ struct EventNormalizerTests {
             let scanned = try scanning.normalize(record, tenant: "acme", now: now)
             #expect(fast == scanned, "\(fast.line)\n\(scanned.line)")
         }
+    }
+
+    /// Each value is redacted where it lies in the record (or, for `context` and a flat `error`, where it was put
+    /// together): allow-listed paths hold for fields and for `context` alike, `redacted` lists each type once in the
+    /// order the line holds it, and the schema's field names are never redacted, even by a detector that matches one.
+    @Test func valuesAreRedactedWhereTheyLieAndFieldNamesAreTheSchemas() throws {
+        var policy = RedactionPolicy(allowedPaths: ["user_id", "context.support"])
+        policy.customDetectors = [try CustomDetector(type: RedactionType("SVC"), pattern: "service")]
+        let normalizer = EventNormalizer(redactor: Redactor(policy: policy), limits: IngestLimits())
+        let text =
+            #"{"timestamp":"2026-11-23T11:59:59Z","message":"from 10.0.0.1","service":"service-a","user_id":"ann@example.com","#
+            + #""error.type":"E","error.message":"mail bob@example.com","support":"help@example.com","password":"p","#
+            + #""service_note":"x"}"#
+        let bytes = Array(text.utf8)
+        let event = try normalizer.normalize(IncomingRecord(object: bytes[...], identity: bytes[...]), tenant: "acme", now: now)
+        #expect(
+            event.line
+                == #"{"timestamp":"2026-11-23T11:59:59.000000Z","level":"INFO","message":"from [REDACTED:IPV4]","event":"log","#
+                + #""service":"[REDACTED:SVC]-a","schema_version":1,"event_id":"\#(event.eventID)","tenant_id":"acme","#
+                + #""user_id":"ann@example.com","error":{"type":"E","message":"mail [REDACTED:EMAIL]"},"#
+                + #""context":{"support":"help@example.com","password":"[REDACTED:SECRET]","[REDACTED:SVC]_note":"x"},"#
+                + #""redacted":["IPV4","SVC","EMAIL","SECRET"]}"#)
     }
 
     @Test func aCanonicalLineComesBackAsSentWithTheTokensTenant() throws {

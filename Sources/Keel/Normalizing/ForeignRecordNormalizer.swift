@@ -16,10 +16,12 @@ public import Logging
 /// - Everything but the envelope (`timestamp`, `level`, `event_id`, `tenant_id` …) is redacted by the library's
 ///   engine, and `redacted` lists what was removed.
 ///
-/// It works on text, not on a tree: ``JSONReader/members(of:maxDepth:into:)`` finds the members' byte ranges (validating everything),
-/// the members that are not envelope are copied into one object in canonical order, the library's
-/// ``Redactor/redactJSON(_:to:maxDepth:)`` redacts that object in one pass, and the line is assembled from the
-/// envelope and the redacted values. Values are never parsed into `String`s except the few stores index.
+/// It works on text, not on a tree: ``JSONReader/members(of:maxDepth:into:)`` finds the members' byte ranges (validating
+/// everything), each is given its canonical field or a place under `context`, and the line is written in canonical
+/// order: the envelope made here, each other value redacted by the library's engine straight from where it lies in
+/// the record (or, for the few values made of several members — `context`, `error` from flat parts — from where they
+/// were put together), exactly as the engine redacts the members of one object. Values are never parsed into
+/// `String`s except the few stores index.
 package struct ForeignRecordNormalizer: Sendable {
     /// What the caller decides about every record.
     package struct Rules: Sendable {
@@ -81,7 +83,11 @@ package struct ForeignRecordNormalizer: Sendable {
         self.rules = rules
         defaults = FieldID.allCases.map { rules.defaults[$0] }
         hasDefaults = !rules.defaults.isEmpty
+        fieldNames = FieldCatalogue.fields.map(\.name)
     }
+
+    /// Each field's name, by raw value.
+    private let fieldNames: [String]
 
     /// ``Rules/defaults``, by raw value.
     private let defaults: [String?]
@@ -127,9 +133,8 @@ package struct ForeignRecordNormalizer: Sendable {
         let eventID =
             sentID.flatMap { EventIDGenerator.isUsable($0) ? $0 : nil }
             ?? EventIDGenerator.derived(from: identity, at: Timestamp(microsecondsSinceEpoch: time))
-        writeFree(object, tenant: tenant, work: &work)
-        let types = try redactFree(work: &work)
-        return try assemble(time: time, level: level ?? rules.defaultLevel, eventID: eventID, tenant: tenant, types: types, work: &work)
+        gather(object, tenant: tenant, work: &work)
+        return try assemble(object, time: time, level: level ?? rules.defaultLevel, eventID: eventID, tenant: tenant, work: &work)
     }
 
     /// Where one record's pieces are kept while it is made canonical; reused from record to record.
@@ -143,13 +148,11 @@ package struct ForeignRecordNormalizer: Sendable {
         var errorParts = [JSONReader.Member?](repeating: nil, count: ForeignVocabulary.ErrorPart.allCases.count)
         /// Members that go under `context`, in order.
         var context: [JSONReader.Member] = []
-        /// The fields in `free`, in order, and the redacted object's members.
-        var freeFields: [FieldID] = []
-        var redactedMembers: [JSONReader.Member] = []
-        /// Where the engine wrote each value of the redacted object.
-        var valueRanges: [Range<Int>] = []
+        /// The fields outside the envelope that the line has, in canonical order, and where each value lies.
+        var parts: [Part] = []
+        /// The values made of several members (`context`, an `error` from flat parts) and made-up ones (defaults),
+        /// one after the other.
         var free = OutputBuffer(capacity: 1024)
-        var redacted = OutputBuffer(capacity: 1024)
         /// The canonical line of the last record made canonical.
         package var line = OutputBuffer(capacity: 1024)
 
@@ -157,9 +160,16 @@ package struct ForeignRecordNormalizer: Sendable {
 
         deinit {
             free.deallocate()
-            redacted.deallocate()
             line.deallocate()
         }
+    }
+
+    /// A field of the line outside the envelope: its value lies in the record at `value`, or in the workspace's
+    /// `free` when `made`.
+    struct Part {
+        var field: FieldID
+        var made: Bool
+        var value: Range<Int>
     }
 
     enum Choice {
@@ -360,51 +370,35 @@ package struct ForeignRecordNormalizer: Sendable {
 
     private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }
 
-    /// The kind of the JSON value whose text starts with `first` (the redaction engine's output is valid JSON).
-    private static func kind(of first: UInt8) -> JSONReader.Kind {
-        switch first {
-        case UInt8(ascii: "\""): .string
-        case UInt8(ascii: "{"): .object
-        case UInt8(ascii: "["): .array
-        case UInt8(ascii: "t"), UInt8(ascii: "f"): .bool
-        case UInt8(ascii: "n"): .null
-        default: .number
-        }
-    }
-
-    /// Writes, into `work.free`, one object of everything the sender wrote outside the envelope — fields in canonical
-    /// order, then `context` — and lists its fields in `work.freeFields`.
-    private func writeFree(_ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace) {
+    /// Lists, in `work.parts`, every field of the line outside the envelope, in canonical order (then `context`),
+    /// with where its value lies; values made here are written into `work.free`.
+    private func gather(_ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace) {
         work.free.removeAll()
-        work.freeFields.removeAll(keepingCapacity: true)
-        work.free.append(UInt8(ascii: "{"))
+        work.parts.removeAll(keepingCapacity: true)
         for field in FieldID.allCases where !Self.envelope[Int(field.rawValue)] && !(field == .tenantID && tenant != nil) {
             let start = work.free.count
-            if start > 1 { work.free.append(UInt8(ascii: ",")) }
             switch work.chosen[Int(field.rawValue)] {
             case .member(let member), .fallback(let member):
-                Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.free.append($0) }
-                work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
+                work.parts.append(Part(field: field, made: false, value: member.value))
+                continue
             case .errorMessage(let member):
                 Self.writeError(object, message: member, work: &work)
             case .none:
                 if field == .event {
-                    work.free.append("\"event\":\"log\"")
+                    work.free.append("\"log\"")
                 } else if field == .error, work.errorParts.contains(where: { $0 != nil }) {
                     Self.writeError(object, message: nil, work: &work)
                 } else if hasDefaults, let value = defaults[Int(field.rawValue)] {
-                    Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.free.append($0) }
                     work.free.appendJSONString(value)
                 } else {
-                    work.free.truncate(to: start)
                     continue
                 }
             }
-            work.freeFields.append(field)
+            work.parts.append(Part(field: field, made: true, value: start..<work.free.count))
         }
         if !work.context.isEmpty {
-            if work.free.count > 1 { work.free.append(UInt8(ascii: ",")) }
-            work.free.append("\"context\":{")
+            let start = work.free.count
+            work.free.append(UInt8(ascii: "{"))
             for (n, member) in work.context.enumerated() {
                 if n > 0 { work.free.append(UInt8(ascii: ",")) }
                 work.free.append(UnsafeBufferPointer(rebasing: object[member.key.lowerBound - 1..<member.key.upperBound + 1]))
@@ -412,14 +406,13 @@ package struct ForeignRecordNormalizer: Sendable {
                 work.free.append(UnsafeBufferPointer(rebasing: object[member.value]))
             }
             work.free.append(UInt8(ascii: "}"))
-            work.freeFields.append(.context)
+            work.parts.append(Part(field: .context, made: true, value: start..<work.free.count))
         }
-        work.free.append(UInt8(ascii: "}"))
     }
 
-    /// `"error":{…}` from the parts sent flat, with `message` (a plain `error` string) before a flat message.
+    /// `{…}`, the error from the parts sent flat, with `message` (a plain `error` string) before a flat message.
     private static func writeError(_ object: UnsafeBufferPointer<UInt8>, message: JSONReader.Member?, work: inout Workspace) {
-        work.free.append("\"error\":{")
+        work.free.append(UInt8(ascii: "{"))
         var first = true
         for part in ForeignVocabulary.ErrorPart.allCases {
             let member = part == .message ? message ?? work.errorParts[part.rawValue] : work.errorParts[part.rawValue]
@@ -437,41 +430,29 @@ package struct ForeignRecordNormalizer: Sendable {
         work.free.append(UInt8(ascii: "}"))
     }
 
-    /// Redacts `work.free` into `work.redacted` and finds the redacted object's members; returns what was removed.
-    private func redactFree(work: inout Workspace) throws(Refusal) -> [RedactionType] {
-        work.redacted.removeAll()
-        let types: [RedactionType]
-        // Neither buffer is resized while the other is read: their bytes stay where they are.
-        let free = work.free.withUnsafeBytes { $0 }
-        do throws(JSONParser.Error) {
-            types = try redactor.redactJSON(free, to: &work.redacted, maxDepth: rules.maxDepth + 2, topLevelValues: &work.valueRanges)
-        } catch {
-            throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
-        }
-        work.redactedMembers.removeAll(keepingCapacity: true)
-        let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
-        // The engine said where it wrote each value: no second pass over what it wrote.
-        for range in work.valueRanges {
-            work.redactedMembers.append(
-                JSONReader.Member(key: 0..<0, value: range, kind: Self.kind(of: redacted[range.lowerBound]), keyEscaped: false, valueEscaped: false))
-        }
-        guard work.redactedMembers.count == work.freeFields.count else {
-            throw Refusal("invalid_event", "the event could not be redacted")
-        }
-        return types
-    }
-
-    /// The canonical line, in the library's key order: the envelope made here, the rest as redacted; and the
-    /// fields stores index, read from it.
+    /// The canonical line, in the library's key order: the envelope made here, the other fields redacted from where
+    /// their values lie (``RedactionEngine/member(named:valueAt:to:)``, as the engine redacts an object's members);
+    /// and the fields stores index, read from it. A field's name is the schema's: never redacted, and never a secret
+    /// or a body by the key rules (``KeyRules``).
     // swiftlint:disable:next function_body_length
     private func assemble(
-        time: Int64, level: Logger.Level, eventID: String, tenant: String?, types: [RedactionType], work: inout Workspace
+        _ object: UnsafeBufferPointer<UInt8>, time: Int64, level: Logger.Level, eventID: String, tenant: String?, work: inout Workspace
     ) throws(Refusal) -> Normalized {
-        // `work.redacted` is not written while `redacted` is read.
-        let redacted = work.redacted.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
+        // `work.free` is not written while the engine reads it.
+        let free = work.free.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
+        let maxDepth = rules.maxDepth + 2
+        var fromRecord = RedactionEngine(redactor: redactor, bytes: object, maxDepth: maxDepth)
+        var fromFree = RedactionEngine(redactor: redactor, bytes: free, maxDepth: maxDepth)
+        defer {
+            fromRecord.deallocate()
+            fromFree.deallocate()
+        }
+        var types: [RedactionType] = []
+        func note(_ found: some Collection<RedactionType>) {
+            for type in found where !types.contains(type) { types.append(type) }
+        }
         var result = Normalized(time: time, level: level, eventID: eventID)
-        let freeFields = work.freeFields
-        let redactedMembers = work.redactedMembers
+        let parts = work.parts
         work.line.removeAll()
         work.line.append("{\"timestamp\":\"")
         work.line.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
@@ -479,31 +460,34 @@ package struct ForeignRecordNormalizer: Sendable {
         work.line.appendJSONString(level.canonicalName)
         var next = 0
         for field in FieldID.allCases where field != .timestamp && field != .level {
-            let free = next < freeFields.count && freeFields[next] == field
+            let part = next < parts.count && parts[next].field == field ? parts[next] : nil
             let made = field == .schemaVersion || field == .eventID || field == .tenantID && tenant != nil
-            guard free || made || field == .redacted && !types.isEmpty else { continue }
+            guard part != nil || made || field == .redacted && !types.isEmpty else { continue }
             work.line.append(UInt8(ascii: ","))
+            if let part {
+                next += 1
+                let name = fieldNames[Int(field.rawValue)]
+                Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.line.append($0) }
+                let start = work.line.count
+                do throws(JSONParser.Error) {
+                    if part.made {
+                        let known = fromFree.types.count
+                        try fromFree.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
+                        note(fromFree.types[known...])
+                    } else {
+                        let known = fromRecord.types.count
+                        try fromRecord.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
+                        note(fromRecord.types[known...])
+                    }
+                } catch {
+                    throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
+                }
+                // The fields stores index and routers read, as text.
+                Self.index(field, at: start..<work.line.count, of: work.line, into: &result)
+                continue
+            }
             Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.line.append($0) }
             switch field {
-            case _ where free:
-                let member = redactedMembers[next]
-                next += 1
-                work.line.append(UnsafeBufferPointer(rebasing: redacted[member.value]))
-                // The fields stores index and routers read, as text.
-                guard member.kind == .string else { continue }
-                // Whether the written string holds an escape: read only for the few fields decoded here.
-                let text = { Self.string(redacted, member.value, escaped: redacted[member.value].contains(0x5C)) }
-                switch field {
-                case .message: result.message = text()
-                case .event: result.event = text()
-                case .errorCode: result.errorCode = text()
-                case .storageClass: result.storageClass = StorageClass(name: text()) ?? .ops
-                case .requestID: result.requestID = Self.nonEmpty(text())
-                case .traceID: result.traceID = Self.nonEmpty(text())
-                case .runID: result.runID = Self.nonEmpty(text())
-                case .userID: result.userID = Self.nonEmpty(text())
-                default: break
-                }
             case .schemaVersion:
                 Self.schemaVersionText.withUnsafeBufferPointer { work.line.append($0) }
             case .eventID:
@@ -526,5 +510,30 @@ package struct ForeignRecordNormalizer: Sendable {
                 isTooLarge: true)
         }
         return result
+    }
+
+    /// Reads, into `result`, the value of `field` written at `range` of `line` when it is one that stores index and
+    /// routers read as text.
+    private static func index(_ field: FieldID, at range: Range<Int>, of line: OutputBuffer, into result: inout Normalized) {
+        switch field {
+        case .message, .event, .errorCode, .storageClass, .requestID, .traceID, .runID, .userID: break
+        default: return
+        }
+        line.withUnsafeBytes { raw in
+            let written = raw.bindMemory(to: UInt8.self)
+            guard written[range.lowerBound] == UInt8(ascii: "\"") else { return }
+            // Whether the written string holds an escape: read only for the few fields decoded here.
+            let text = string(written, range, escaped: written[range].contains(0x5C))
+            switch field {
+            case .message: result.message = text
+            case .event: result.event = text
+            case .errorCode: result.errorCode = text
+            case .storageClass: result.storageClass = StorageClass(name: text) ?? .ops
+            case .requestID: result.requestID = nonEmpty(text)
+            case .traceID: result.traceID = nonEmpty(text)
+            case .runID: result.runID = nonEmpty(text)
+            default: result.userID = nonEmpty(text)
+            }
+        }
     }
 }

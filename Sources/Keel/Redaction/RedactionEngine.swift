@@ -19,11 +19,8 @@ struct RedactionEngine {
     /// The paths of the values being read, outermost first (`user`, `user.emails`, `user.emails[0]`), kept only
     /// when the policy allow-lists paths.
     private var paths: [String] = []
-    private var types: [RedactionType] = []
-    /// When `recordsTopLevel`, where each member value of the top-level object was written in `out`, in order: a
-    /// caller that needs the members of what it redacted (ingest's normaliser) does not scan the output again.
-    var topLevelValues: [Range<Int>] = []
-    var recordsTopLevel = false
+    /// What was removed so far, once per type, in the order first found.
+    private(set) var types: [RedactionType] = []
 
     init(redactor: Redactor, bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.redactor = redactor
@@ -48,6 +45,24 @@ struct RedactionEngine {
             throw error
         }
         return types
+    }
+
+    /// Writes the value at `offset` as ``run(to:)`` writes the value of a top-level member named `name` that the key
+    /// rules keep (a field of the schema: ``KeyRules``): for a caller that assembles one object from the members of
+    /// others (ingest's normaliser) without copying them into one text first. What it removes joins ``types``; on
+    /// an error `out` is left as it was.
+    mutating func member(named name: String, valueAt offset: Int, to out: inout OutputBuffer) throws(JSONParser.Error) {
+        let redacting = !(tracksPaths && redactor.policy.allowedPaths.contains(""))
+        let mark = out.count
+        reader.skip(to: offset)
+        let allowed = tracksPaths && enter(name)
+        defer { if tracksPaths { paths.removeLast() } }
+        do throws(JSONParser.Error) {
+            try value(depth: 1, redacting: redacting && !allowed, to: &out)
+        } catch {
+            out.truncate(to: mark)
+            throw error
+        }
     }
 
     /// Steps into the member `key` of the object at the current path; returns whether its path is allow-listed.
@@ -89,7 +104,6 @@ struct RedactionEngine {
             let (verdict, key) = try string(key: true, redacting: redacting, to: &out)
             try reader.expectColon()
             out.append(UInt8(ascii: ":"))
-            let start = out.count
             let allowed = tracksPaths && enter(reader.text(of: key))
             switch redacting && !allowed ? verdict : .keep {
             case .keep: try value(depth: depth, redacting: redacting && !allowed, to: &out)
@@ -97,7 +111,6 @@ struct RedactionEngine {
             case .body: try bodyValue(depth: depth, to: &out)
             }
             if tracksPaths { paths.removeLast() }
-            if depth == 1, recordsTopLevel { topLevelValues.append(start..<out.count) }
         }
         out.append(UInt8(ascii: "}"))
     }
@@ -257,22 +270,6 @@ extension Redactor {
     ) throws(JSONParser.Error) -> [RedactionType] {
         var redactor = RedactionEngine(redactor: self, bytes: bytes.bindMemory(to: UInt8.self), maxDepth: maxDepth)
         defer { redactor.deallocate() }
-        return try redactor.run(to: &out)
-    }
-
-    /// ``redactJSON(_:to:maxDepth:)`` that also says where each member value of a top-level object was written in
-    /// `out` (`topLevelValues`, emptied first).
-    package func redactJSON(
-        _ bytes: UnsafeRawBufferPointer, to out: inout OutputBuffer, maxDepth: Int = 128,
-        topLevelValues: inout [Range<Int>]
-    ) throws(JSONParser.Error) -> [RedactionType] {
-        var redactor = RedactionEngine(redactor: self, bytes: bytes.bindMemory(to: UInt8.self), maxDepth: maxDepth)
-        defer { redactor.deallocate() }
-        topLevelValues.removeAll(keepingCapacity: true)
-        // Moved in and back out, so the caller's storage is reused rather than copied.
-        swap(&redactor.topLevelValues, &topLevelValues)
-        defer { swap(&redactor.topLevelValues, &topLevelValues) }
-        redactor.recordsTopLevel = true
         return try redactor.run(to: &out)
     }
 
