@@ -153,6 +153,8 @@ package struct ForeignRecordNormalizer: Sendable {
         /// The values made of several members (`context`, an `error` from flat parts) and made-up ones (defaults),
         /// one after the other.
         var free = OutputBuffer(capacity: 1024)
+        /// The engines that redacted the last record's values (from the record, and from `free`), kept for the next.
+        var engines: (record: RedactionEngine, free: RedactionEngine)?
         /// The canonical line of the last record made canonical.
         package var line = OutputBuffer(capacity: 1024)
 
@@ -161,6 +163,8 @@ package struct ForeignRecordNormalizer: Sendable {
         deinit {
             free.deallocate()
             line.deallocate()
+            engines?.record.deallocate()
+            engines?.free.deallocate()
         }
     }
 
@@ -441,12 +445,19 @@ package struct ForeignRecordNormalizer: Sendable {
         // `work.free` is not written while the engine reads it.
         let free = work.free.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
         let maxDepth = rules.maxDepth + 2
-        var fromRecord = RedactionEngine(redactor: redactor, bytes: object, maxDepth: maxDepth)
-        var fromFree = RedactionEngine(redactor: redactor, bytes: free, maxDepth: maxDepth)
-        defer {
-            fromRecord.deallocate()
-            fromFree.deallocate()
+        // The workspace's engines, when they are this normaliser's: made once, not for every record.
+        var kept = work.engines.take()
+        if let stale = kept, !stale.record.serves(redactor) {
+            stale.record.deallocate()
+            stale.free.deallocate()
+            kept = nil
         }
+        var (fromRecord, fromFree) =
+            kept
+            ?? (RedactionEngine(redactor: redactor, bytes: object, maxDepth: maxDepth), RedactionEngine(redactor: redactor, bytes: free, maxDepth: maxDepth))
+        fromRecord.restart(on: object, maxDepth: maxDepth)
+        fromFree.restart(on: free, maxDepth: maxDepth)
+        defer { work.engines = (fromRecord, fromFree) }
         var types: [RedactionType] = []
         func note(_ found: some Collection<RedactionType>) {
             for type in found where !types.contains(type) { types.append(type) }

@@ -31,6 +31,17 @@ struct RedactionEngine {
         self.reader = JSONReader(bytes, maxDepth: maxDepth, repairUTF8: true)
     }
 
+    /// Starts again on another text with the same redactor, keeping what the engine allocated: for a caller that
+    /// redacts many texts.
+    mutating func restart(on bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        reader = JSONReader(bytes, maxDepth: maxDepth, repairUTF8: true)
+        paths.removeAll(keepingCapacity: true)
+        types.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the engine redacts as `redactor` does (it was made with it).
+    func serves(_ redactor: Redactor) -> Bool { strings === redactor.strings }
+
     /// Frees the scratch buffer; the redactor must not be used afterwards.
     func deallocate() { scratch?.deallocate() }
 

@@ -174,16 +174,26 @@ public final class BlockLogStore: LogStore {
 
     private func store(_ events: [StoredEvent], keepingArrivals: Bool) throws -> AppendResult {
         try writing.withLock { _ in
+            // A batch is mostly of one tenant-day: an event of the same as the one before is not looked up, and a
+            // tenant's name is checked once. (Events are read field by field: copying one copies all its strings.)
             var groups: [Key: [Int]] = [:]
-            var valid: String?
-            for (index, event) in events.enumerated() {
-                // A batch is mostly of one tenant: its name is checked once.
-                if event.tenant != valid {
-                    guard TenantName.isValid(event.tenant) else { throw StoredEventError.invalid("tenant", event.tenant) }
-                    valid = event.tenant
+            var current: Key?
+            var members: [Int] = []
+            for index in events.indices {
+                let tenant = events[index].tenant
+                let day = StoreFiles.day(of: events[index].timestamp)
+                if let known = current, known.day == day, known.tenant == tenant {
+                    members.append(index)
+                    continue
                 }
-                groups[Key(tenant: event.tenant, day: StoreFiles.day(of: event.timestamp)), default: []].append(index)
+                if let known = current { groups[known, default: []] += members }
+                if current?.tenant != tenant {
+                    guard TenantName.isValid(tenant) else { throw StoredEventError.invalid("tenant", tenant) }
+                }
+                current = Key(tenant: tenant, day: day)
+                members = [index]
             }
+            if let known = current { groups[known, default: []] += members }
             var result = AppendResult(stored: 0, duplicates: 0)
             for key in groups.keys.sorted(by: { ($0.tenant, $0.day) < ($1.tenant, $1.day) }) {
                 let partition = try partition(key, creating: true)!
@@ -192,21 +202,20 @@ public final class BlockLogStore: LogStore {
                 var keys: [EventKey] = []
                 var batch: Set<EventKey> = []
                 for index in groups[key]! {
-                    let event = events[index]
-                    let eventKey = EventKey(timestamp: event.timestamp, eventID: event.eventID)
+                    let eventKey = EventKey(timestamp: events[index].timestamp, eventID: events[index].eventID)
                     guard batch.insert(eventKey).inserted, !partition.holds(eventKey) else {
                         result.duplicates += 1
                         continue
                     }
                     let seq: Int64
                     if keepingArrivals {
-                        seq = event.arrival
+                        seq = events[index].arrival
                         last = max(last, seq)
                     } else {
                         last += 1
                         seq = last
                     }
-                    records.append(HeadLogRecords.Record(seq: seq, timestamp: event.timestamp, line: Array(event.line.utf8)))
+                    records.append(HeadLogRecords.Record(seq: seq, timestamp: eventKey.timestamp, line: Array(events[index].line.utf8)))
                     keys.append(eventKey)
                 }
                 guard !records.isEmpty else { continue }
