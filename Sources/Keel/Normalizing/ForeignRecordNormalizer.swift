@@ -153,8 +153,9 @@ package struct ForeignRecordNormalizer: Sendable {
         /// The values made of several members (`context`, an `error` from flat parts) and made-up ones (defaults),
         /// one after the other.
         var free = OutputBuffer(capacity: 1024)
-        /// The engines that redacted the last record's values (from the record, and from `free`), kept for the next.
-        var engines: (record: RedactionEngine, free: RedactionEngine)?
+        /// The engines that redacted the last record's values, from the record and from `free`, kept for the next.
+        var recordEngine: RedactionEngine?
+        var freeEngine: RedactionEngine?
         /// The canonical line of the last record made canonical.
         package var line = OutputBuffer(capacity: 1024)
 
@@ -163,8 +164,8 @@ package struct ForeignRecordNormalizer: Sendable {
         deinit {
             free.deallocate()
             line.deallocate()
-            engines?.record.deallocate()
-            engines?.free.deallocate()
+            recordEngine?.deallocate()
+            freeEngine?.deallocate()
         }
     }
 
@@ -445,19 +446,20 @@ package struct ForeignRecordNormalizer: Sendable {
         // `work.free` is not written while the engine reads it.
         let free = work.free.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
         let maxDepth = rules.maxDepth + 2
-        // The workspace's engines, when they are this normaliser's: made once, not for every record.
-        var kept = work.engines.take()
-        if let stale = kept, !stale.record.serves(redactor) {
-            stale.record.deallocate()
-            stale.free.deallocate()
-            kept = nil
+        // The workspace's engines, when they are this normaliser's: made once, not for every record, and used where
+        // they are (a copy of one is a copy of all its references).
+        if let engine = work.recordEngine, !engine.serves(redactor) {
+            engine.deallocate()
+            work.recordEngine = nil
         }
-        var (fromRecord, fromFree) =
-            kept
-            ?? (RedactionEngine(redactor: redactor, bytes: object, maxDepth: maxDepth), RedactionEngine(redactor: redactor, bytes: free, maxDepth: maxDepth))
-        fromRecord.restart(on: object, maxDepth: maxDepth)
-        fromFree.restart(on: free, maxDepth: maxDepth)
-        defer { work.engines = (fromRecord, fromFree) }
+        if let engine = work.freeEngine, !engine.serves(redactor) {
+            engine.deallocate()
+            work.freeEngine = nil
+        }
+        if work.recordEngine == nil { work.recordEngine = RedactionEngine(redactor: redactor, bytes: object, maxDepth: maxDepth) }
+        if work.freeEngine == nil { work.freeEngine = RedactionEngine(redactor: redactor, bytes: free, maxDepth: maxDepth) }
+        work.recordEngine!.restart(on: object, maxDepth: maxDepth)
+        work.freeEngine!.restart(on: free, maxDepth: maxDepth)
         var types: [RedactionType] = []
         func note(_ found: some Collection<RedactionType>) {
             for type in found where !types.contains(type) { types.append(type) }
@@ -482,13 +484,13 @@ package struct ForeignRecordNormalizer: Sendable {
                 let start = work.line.count
                 do throws(JSONParser.Error) {
                     if part.made {
-                        let known = fromFree.types.count
-                        try fromFree.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
-                        note(fromFree.types[known...])
+                        let known = work.freeEngine!.types.count
+                        try work.freeEngine!.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
+                        if work.freeEngine!.types.count > known { note(work.freeEngine!.types[known...]) }
                     } else {
-                        let known = fromRecord.types.count
-                        try fromRecord.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
-                        note(fromRecord.types[known...])
+                        let known = work.recordEngine!.types.count
+                        try work.recordEngine!.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
+                        if work.recordEngine!.types.count > known { note(work.recordEngine!.types[known...]) }
                     }
                 } catch {
                     throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")

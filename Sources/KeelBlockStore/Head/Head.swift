@@ -24,6 +24,17 @@ package final class Head: Sendable {
 
         /// Keeps the records `kept` marks (one flag per record), and their keys; forgets the others' keys.
         mutating func keep(_ kept: [Bool]) {
+            // A flush drops the oldest arrivals: a run from the start, moved out of the arrays rather than copied.
+            let dropped = kept.firstIndex(of: true) ?? kept.count
+            if !kept[dropped...].contains(false) {
+                for index in 0..<dropped {
+                    keys.removeValue(forKey: recordKeys[index])
+                    bytes -= records[index].line.count
+                }
+                records.removeFirst(dropped)
+                recordKeys.removeFirst(dropped)
+                return
+            }
             var left: [HeadLogRecords.Record] = []
             var leftKeys: [EventKey] = []
             for (index, (record, key)) in zip(records, recordKeys).enumerated() {
