@@ -17,20 +17,25 @@ package struct BloomFilter: Equatable, Sendable {
         words = Array(repeating: 0, count: (bits + 63) / 64)
     }
 
-    package init?(bytes: [UInt8]) {
+    /// The filter stored as `bytes` (``bytes``). A lookup after a restart reads every block's filter of the day, so
+    /// the words are loaded eight bytes at a time, not assembled a byte at a time.
+    package init?(bytes: [UInt8]) { self.init(bytes: bytes[...]) }
+
+    package init?(bytes: ArraySlice<UInt8>) {
         guard !bytes.isEmpty, bytes.count % 8 == 0 else { return nil }
-        words = stride(from: 0, to: bytes.count, by: 8).map { start in
-            var word: UInt64 = 0
-            for i in 0..<8 { word |= UInt64(bytes[start + i]) << (8 * UInt64(i)) }
-            return word
+        words = [UInt64](unsafeUninitializedCapacity: bytes.count / 8) { words, filled in
+            bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(words).copyMemory(from: $0) }
+            for index in words.indices { words[index] = UInt64(littleEndian: words[index]) }
+            filled = words.count
         }
     }
 
     /// Little-endian bytes, as stored.
     package var bytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(words.count * 8)
-        for word in words { for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: word >> (8 * UInt64(i)))) } }
+        var out = [UInt8](repeating: 0, count: words.count * 8)
+        out.withUnsafeMutableBytes { raw in
+            for (index, word) in words.enumerated() { raw.storeBytes(of: word.littleEndian, toByteOffset: index * 8, as: UInt64.self) }
+        }
         return out
     }
 

@@ -14,6 +14,10 @@ import Testing
         #expect(decoded == filter)
         #expect(BloomFilter(bytes: []) == nil)
         #expect(BloomFilter(bytes: [1, 2, 3]) == nil)
+        // Words are stored little-endian: the layout of every filter already on disk.
+        let stored: [UInt8] = [0x01, 0, 0, 0, 0, 0, 0, 0x02, 0, 0, 0, 0, 0, 0, 0, 0x80]
+        #expect(BloomFilter(bytes: stored)?.words == [0x0200_0000_0000_0001, 0x8000_0000_0000_0000])
+        #expect(BloomFilter(bytes: stored)?.bytes == stored)
     }
 
     @Test func theHashIsTheSameInEveryProcess() {

@@ -28,7 +28,7 @@ package struct BlockFilter: Equatable, Sendable {
         self.bloom = bloom
     }
 
-    package init?(bytes: [UInt8]) {
+    package init?(bytes: ArraySlice<UInt8>) {
         guard let bloom = BloomFilter(bytes: bytes) else { return nil }
         self.bloom = bloom
     }

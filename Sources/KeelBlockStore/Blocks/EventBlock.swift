@@ -19,6 +19,8 @@ package enum EventBlock {
     /// The most a payload may hold, decompressed: a header that claims more is corrupt, not an allocation.
     static let maximumPayload = 256 << 20
     static let magic: [UInt8] = Array("KBLK".utf8)
+    /// The most bytes a header takes: the magic, the version, three counts and two times as varints, and its CRC.
+    static let longestHeader = 4 + 1 + 5 + 5 + 10 + 10 + 5 + 4
     static let version: UInt8 = 1
 
     package struct Row: Equatable, Sendable {

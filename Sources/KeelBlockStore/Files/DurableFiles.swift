@@ -61,15 +61,15 @@ enum DurableFiles {
         }
     }
 
-    /// The whole file at `path` (or its first `prefix` bytes); an empty one when there is none and `missingIsEmpty`.
-    static func read(_ path: String, missingIsEmpty: Bool = false, prefix: Int = .max) throws(Failure) -> [UInt8] {
+    /// The whole file at `path`; an empty one when there is none and `missingIsEmpty`.
+    static func read(_ path: String, missingIsEmpty: Bool = false) throws(Failure) -> [UInt8] {
         let file = open(path, O_RDONLY | O_CLOEXEC)
         if file < 0, errno == ENOENT, missingIsEmpty { return [] }
         guard file >= 0 else { throw Failure(what: "open \(path)", code: errno) }
         defer { close(file) }
-        // As many bytes as the file holds (or `prefix`), read straight into the result; then whatever it grew by.
+        // As many bytes as the file holds, read straight into the result; then whatever it grew by.
         var status = stat()
-        let expected = fstat(file, &status) == 0 ? min(Int(status.st_size), prefix) : 0
+        let expected = fstat(file, &status) == 0 ? Int(status.st_size) : 0
         var failure: Int32?
         var out = [UInt8](unsafeUninitializedCapacity: expected) { buffer, filled in
             filled = 0
@@ -83,8 +83,8 @@ enum DurableFiles {
         }
         if let failure { throw Failure(what: "read \(path)", code: failure) }
         var buffer = [UInt8](repeating: 0, count: 1 << 12)
-        while out.count < prefix {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, min($0.count, prefix - out.count)) }
+        while true {
+            let count = buffer.withUnsafeMutableBytes { Glibc.read(file, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw Failure(what: "read \(path)", code: errno)
@@ -92,14 +92,47 @@ enum DurableFiles {
             if count == 0 { return out }
             out.append(contentsOf: buffer[0..<count])
         }
-        return out
     }
 
-    /// The size of the file at `path`, in bytes.
-    static func size(_ path: String) throws(Failure) -> Int {
-        var status = stat()
-        guard stat(path, &status) == 0 else { throw Failure(what: "stat \(path)", code: errno) }
-        return Int(status.st_size)
+    /// Parts of one file, read through one descriptor: what a partition reads of each block file when it opens (the
+    /// filter and the block's header, not the block).
+    struct OpenFile: ~Copyable {
+        let path: String
+        let size: Int
+        private let descriptor: Int32
+
+        init(_ path: String) throws(Failure) {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else { throw Failure(what: "open \(path)", code: errno) }
+            var status = stat()
+            guard fstat(descriptor, &status) == 0 else {
+                let code = errno
+                close(descriptor)
+                throw Failure(what: "stat \(path)", code: code)
+            }
+            self.path = path
+            size = Int(status.st_size)
+        }
+
+        deinit { close(descriptor) }
+
+        /// The `count` bytes at `offset`, or as many as the file holds there.
+        func read(at offset: Int, count: Int) throws(Failure) -> [UInt8] {
+            let wanted = max(0, min(count, size - offset))
+            var failure: Int32?
+            let out = [UInt8](unsafeUninitializedCapacity: wanted) { buffer, filled in
+                filled = 0
+                while filled < wanted {
+                    let got = pread(descriptor, buffer.baseAddress! + filled, wanted - filled, off_t(offset + filled))
+                    if got < 0, errno == EINTR { continue }
+                    if got < 0 { failure = errno }
+                    if got <= 0 { return }
+                    filled += got
+                }
+            }
+            if let failure { throw Failure(what: "read \(path)", code: failure) }
+            return out
+        }
     }
 
     /// fsyncs the directory holding `path`, so that a rename in it survives power loss.

@@ -52,7 +52,7 @@ package struct BlockFile: Equatable, Sendable {
         let length = try reader.count(atMost: bytes.count)
         let sum = try reader.uint32()
         let range = try reader.data(length: length)
-        guard checksum(bytes[range]) == sum, let filter = BlockFilter(bytes: Array(bytes[range])) else {
+        guard checksum(bytes[range]) == sum, let filter = BlockFilter(bytes: bytes[range]) else {
             throw .corrupt("the block's filter fails its checksum")
         }
         return (filter, Array(bytes[reader.offset...]))
@@ -61,24 +61,20 @@ package struct BlockFile: Equatable, Sendable {
     /// The filter and the block's header of the file at `path`, read from the start of the file only: what a
     /// partition keeps of each block to decide, without reading it, whether a query or an append needs it.
     package static func index(_ path: String) throws -> (filter: BlockFilter, header: EventBlock.Header) {
-        let size = try DurableFiles.size(path)
-        var bytes = try DurableFiles.read(path, prefix: 32 << 10)
-        var reader = ByteReader(bytes)
+        let file = try DurableFiles.OpenFile(path)
+        // The magic, the filter's length (a varint of at most five bytes) and its CRC; then the filter and no more of
+        // the block than its header.
+        var reader = ByteReader(try file.read(at: 0, count: magic.count + 9))
         for byte in magic { guard try reader.byte() == byte else { throw BlockError.corrupt("not a Keel block file") } }
-        let length = try reader.count(atMost: 256 << 20)
-        let wanted = reader.offset + 4 + length + 64
-        if bytes.count < wanted, bytes.count == 32 << 10 { bytes = try DurableFiles.read(path, prefix: wanted) }
-        reader = ByteReader(bytes)
-        try reader.skip(magic.count)
-        _ = try reader.count(atMost: 256 << 20)
+        let length = try reader.count(atMost: file.size)
         let sum = try reader.uint32()
-        let range = try reader.data(length: length)
-        guard checksum(bytes[range]) == sum, let filter = BlockFilter(bytes: Array(bytes[range])) else {
+        let start = reader.offset
+        let bytes = try file.read(at: start, count: length + EventBlock.longestHeader)
+        guard bytes.count >= length, checksum(bytes[..<length]) == sum, let filter = BlockFilter(bytes: bytes[..<length]) else {
             throw BlockError.corrupt("the block's filter fails its checksum")
         }
-        return (filter, try EventBlock.header(Array(bytes[reader.offset...]), length: size - reader.offset))
+        return (filter, try EventBlock.header(Array(bytes[length...]), length: file.size - start - length))
     }
-
 }
 
 extension ByteReader {
