@@ -67,6 +67,38 @@ struct BlockColumnsTests {
         #expect(try Self.columns(EventBlockTests.variedRows(40)).rows(where: [.lineContains(Array("a".utf8))]) == nil)
     }
 
+    /// Most blocks hold lines of one shape (the same keys in the same order); their tests take a shorter way, and
+    /// must pick exactly the rows whose lines pass.
+    @Test func aBlockOfOneShapeKeepsExactlyTheRowsThatPass() throws {
+        let rows = (0..<300).map { n in
+            let message = n % 7 == 0 ? "upstream TIMEOUT" : n % 50 == 3 ? "zanzibar here" : "request handled \(n % 4)"
+            return EventBlock.Row(
+                timestamp: 1_795_435_200_000_000 + Int64(n),
+                line: Array(#"{"level":"\#(n % 3 == 0 ? "ERROR" : "INFO")","message":"\#(message)","request_id":"req-\#(n)","status":\#(200 + n % 5)}"#.utf8),
+                seq: Int64(n + 1))
+        }
+        let columns = try Self.columns(rows)
+        func expectExactly(_ test: BlockColumns.RowTest, _ passes: (String) -> Bool) throws {
+            let wanted = try #require(columns.rows(where: [test]))
+            for (index, row) in rows.enumerated() {
+                #expect(wanted[index] == passes(String(decoding: row.line, as: UTF8.self)), "row \(index), \(test)")
+            }
+        }
+        try expectExactly(.string(key: "request_id", is: "req-42")) { $0.contains(#""req-42""#) }
+        try expectExactly(.messageContains(Array("upstream timeout".utf8))) { $0.contains("upstream TIMEOUT") }
+        try expectExactly(.messageContains(Array("zanzibar".utf8))) { $0.contains("zanzibar") }
+        try expectExactly(.lineContains(Array("ERROR".utf8))) { $0.contains("ERROR") }
+        try expectExactly(.lineContains(Array("204".utf8))) { $0.contains("204") }
+        try expectExactly(.lineContains(Array("status".utf8))) { _ in true }
+        try expectExactly(.lineContains(Array("absent".utf8))) { _ in false }
+        // Two tests: the rows that pass both.
+        let both = try #require(columns.rows(where: [.lineContains(Array("ERROR".utf8)), .messageContains(Array("timeout".utf8))]))
+        for (index, row) in rows.enumerated() {
+            let line = String(decoding: row.line, as: UTF8.self)
+            #expect(both[index] == (line.contains("ERROR") && line.contains("TIMEOUT")), "row \(index)")
+        }
+    }
+
     @Test func membersAreThoseOfTheLine() throws {
         let rows = EventBlockTests.variedRows(500)
         let columns = try Self.columns(rows)

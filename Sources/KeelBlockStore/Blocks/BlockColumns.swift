@@ -14,6 +14,9 @@ package struct BlockColumns: Sendable {
     package let seqs: [Int64]
     private let keys: [Range<Int>]
     private let rowShapes: [Int32]
+    /// The shape of every row, when they all have the same one (and none was kept whole): the common block, in
+    /// which a key's `n`th value is row `n`'s, so a test's hits need not be followed through the rows' shapes.
+    private let uniformShape: Int?
     private let layout: Layout
     /// How many values each column has: one per time its key is in a row.
     private let valueCounts: [Int]
@@ -97,6 +100,7 @@ package struct BlockColumns: Sendable {
         guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
         self.keys = keys
         self.rowShapes = rowShapes
+        uniformShape = rowShapes.first.flatMap { first in first != 0 && rowsOfShape[Int(first)] == count ? Int(first) : nil }
         self.layout = layout
         valueCounts = occurrences
         shapeMembers = shapes.flatMap { $0.map { Int32(truncatingIfNeeded: $0) } }
@@ -246,7 +250,7 @@ package struct BlockColumns: Sendable {
     package func rows(where tests: [RowTest]) -> [Bool]? {
         payload.withUnsafeBufferPointer { payload -> [Bool]? in
             guard !keys.contains(where: { payload[$0].contains(0x5C) }) else { return nil }
-            var wanted = rowShapes.map { $0 == 0 }
+            var wanted = uniformShape == nil ? rowShapes.map { $0 == 0 } : [Bool](repeating: false, count: count)
             var all = [Bool](repeating: true, count: count)
             for test in tests {
                 let passing: [Bool]
@@ -374,6 +378,19 @@ package struct BlockColumns: Sendable {
             bounds.append(Int32(followed.count))
         }
         guard every.contains(true) || !followed.isEmpty else { return passing }
+        if let shape = uniformShape {
+            if every[shape] { return [Bool](repeating: true, count: count) }
+            // Occurrence `n` of every key is row `n`: a row passes when one of its keys' hits says so.
+            for at in Int(bounds[shape])..<Int(bounds[shape + 1]) {
+                guard case .some(let passes) = hits[Int(followed[at])] else { continue }
+                if at == Int(bounds[shape]) {
+                    passing = passes
+                } else {
+                    for index in 0..<count where passes[index] { passing[index] = true }
+                }
+            }
+            return passing
+        }
         var next = [Int](repeating: 0, count: keys.count)
         flat.withUnsafeBufferPointer { flat in
             followed.withUnsafeBufferPointer { followed in

@@ -27,7 +27,7 @@ struct FilterBuilder {
     /// The probes of ids and event keys, packed (``BloomFilter/Probe/packed``), repeats included: sorting them once
     /// costs less than hashing each into a set.
     private var probes: [UInt64] = []
-    private var messages: Set<[UInt8]> = []
+    private var messages: Set<BytesKey> = []
     private var lastMessage: [UInt8] = []
     private var scratch: [UInt8] = []
     private var members: [JSONReader.Member] = []
@@ -61,7 +61,7 @@ struct FilterBuilder {
             guard !text.elementsEqual(lastMessage) else { return }
             lastMessage.removeAll(keepingCapacity: true)
             lastMessage.append(contentsOf: text)
-            messages.insert(lastMessage)
+            messages.insert(BytesKey(lastMessage))
         case .eventID:
             scratch.removeAll(keepingCapacity: true)
             EventKey.probeBytes(timestamp: timestamp, eventID: text, into: &scratch)
@@ -76,7 +76,7 @@ struct FilterBuilder {
     func filter() -> BlockFilter {
         var probes = probes
         for message in messages {
-            BlockFilter.trigrams(of: String(decoding: message, as: UTF8.self)) { probes.append(BloomFilter.Probe(token: $0).packed) }
+            BlockFilter.trigrams(of: String(decoding: message.bytes, as: UTF8.self)) { probes.append(BloomFilter.Probe(token: $0).packed) }
         }
         probes.sort()
         var distinct = 0

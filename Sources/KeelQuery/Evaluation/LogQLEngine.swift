@@ -126,11 +126,11 @@ public struct LogQLEngine: Sendable {
     static func streams(_ records: [LogRecord]) -> [LogStream] {
         var index: [LabelSet: Int] = [:]
         // Records whose label members read the same bytes are of one stream: its label set is built once.
-        var byKey: [[UInt8]: Int] = [:]
+        var byKey: [BytesKey: Int] = [:]
         var result: [LogStream] = []
         for record in records {
             let entry = LogStream.Entry(timestamp: record.timestamp, line: record.line)
-            let key = record.streamKey
+            let key = record.streamKey.map(BytesKey.init)
             if let key, let at = byKey[key] {
                 result[at].entries.append(entry)
                 continue
