@@ -84,6 +84,26 @@ package struct ForeignRecordNormalizer: Sendable {
         defaults = FieldID.allCases.map { rules.defaults[$0] }
         hasDefaults = !rules.defaults.isEmpty
         fieldNames = FieldCatalogue.fields.map(\.name)
+        var text: [UInt8] = []
+        keySpans = Self.keys.map { key in
+            text += key
+            return (text.count - key.count)..<text.count
+        }
+        keyText = text
+        outsideEnvelope = FieldID.allCases.filter { !Self.envelope[Int($0.rawValue)] }
+    }
+
+    /// The fields outside the envelope, in canonical order.
+    private let outsideEnvelope: [FieldID]
+
+    /// Each field's `"name":` (``keys``), one after the other in `keyText` at `keySpans[raw value]`: written into
+    /// every line, so read without a reference to an array of its own.
+    private let keyText: [UInt8]
+    private let keySpans: [Range<Int>]
+
+    /// Appends field `field`'s `"name":` to `line`.
+    private func appendKey(_ field: FieldID, to line: inout OutputBuffer) {
+        keyText.withUnsafeBufferPointer { line.append(UnsafeBufferPointer(rebasing: $0[keySpans[Int(field.rawValue)]])) }
     }
 
     /// Each field's name, by raw value.
@@ -380,7 +400,7 @@ package struct ForeignRecordNormalizer: Sendable {
     private func gather(_ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace) {
         work.free.removeAll()
         work.parts.removeAll(keepingCapacity: true)
-        for field in FieldID.allCases where !Self.envelope[Int(field.rawValue)] && !(field == .tenantID && tenant != nil) {
+        for field in outsideEnvelope where !(field == .tenantID && tenant != nil) {
             let start = work.free.count
             switch work.chosen[Int(field.rawValue)] {
             case .member(let member), .fallback(let member):
@@ -480,7 +500,7 @@ package struct ForeignRecordNormalizer: Sendable {
             if let part {
                 next += 1
                 let name = fieldNames[Int(field.rawValue)]
-                Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.line.append($0) }
+                appendKey(field, to: &work.line)
                 let start = work.line.count
                 do throws(JSONParser.Error) {
                     if part.made {
@@ -499,7 +519,7 @@ package struct ForeignRecordNormalizer: Sendable {
                 Self.index(field, at: start..<work.line.count, of: work.line, into: &result)
                 continue
             }
-            Self.keys[Int(field.rawValue)].withUnsafeBufferPointer { work.line.append($0) }
+            appendKey(field, to: &work.line)
             switch field {
             case .schemaVersion:
                 Self.schemaVersionText.withUnsafeBufferPointer { work.line.append($0) }
