@@ -140,22 +140,23 @@ package struct BlockColumns: Sendable {
                 layout.values.append(Int32(truncatingIfNeeded: value.lowerBound)..<Int32(truncatingIfNeeded: value.upperBound))
             }
             second = Int32(truncatingIfNeeded: reader.offset)
-            for _ in 0..<count {
-                guard Int(try reader.byte()) < size else { throw .corrupt("a dictionary index past its values") }
+            let indexes = try reader.data(length: count)
+            // Every index must name one of the values (any byte does when there are 256).
+            if size < 256, let largest = reader.bytes[indexes].max(), Int(largest) >= size {
+                throw .corrupt("a dictionary index past its values")
             }
         case .plain:
             first = Int32(truncatingIfNeeded: layout.starts.count)
             let lengths = layout.starts.count
-            var end = 0
-            for length in try reader.counts(count, atMost: reader.bytes.count) {
-                guard length > 0 else { throw .corrupt("an empty value") }
-                layout.starts.append(Int32(truncatingIfNeeded: end))
-                end += length
-            }
+            // Each value's start, counted from the first value's (which follows the lengths), then moved there.
+            let end = try reader.lengths(count, appendingStartsTo: &layout.starts)
             let start = reader.offset
             guard reader.bytes.count - start >= end else { throw .corrupt("a value runs past the end") }
             try reader.skip(end)
-            for index in lengths..<layout.starts.count { layout.starts[index] &+= Int32(truncatingIfNeeded: start) }
+            let shift = Int32(truncatingIfNeeded: start)
+            layout.starts.withUnsafeMutableBufferPointer { starts in
+                for index in lengths..<starts.count { starts[index] &+= shift }
+            }
             layout.starts.append(Int32(truncatingIfNeeded: start + end))
         }
         layout.encodings.append(encoding)
@@ -257,7 +258,12 @@ package struct BlockColumns: Sendable {
                 switch test {
                 case .string(let key, let value):
                     let quoted = Array(("\"" + value + "\"").utf8)
-                    passing = rows(ofKey: key, payload) { ByteSearch.equal($0, quoted) || $0.contains(0x5C) }
+                    passing = rows(
+                        passing: keys.indices.map { id in
+                            guard payload[keys[id]].elementsEqual(key.utf8) else { return .none }
+                            if layout.encodings[id] == .plain, quoted.count > 2 { return plainHits(id, equalTo: quoted, payload) }
+                            return hits(id, payload) { ByteSearch.equal($0, quoted) || $0.contains(0x5C) }
+                        })
                 case .messageContains(let text):
                     passing = rows(ofKey: "message", payload) { value in
                         guard value.count >= 2, value[0] == UInt8(ascii: "\"") else { return false }
@@ -322,6 +328,47 @@ package struct BlockColumns: Sendable {
                 if passes == nil { passes = [Bool](repeating: false, count: count) }
                 passes![low - first] = true
             }
+            return true
+        }
+        return passes.map { .some($0) } ?? .none
+    }
+
+    /// Which values of plain column `id` are `quoted` (a JSON string as written), or hold an escape (the same string
+    /// written another way, for the reader to check). The column's values lie one after the other, so the run is
+    /// searched for `quoted` and for backslashes rather than each value compared.
+    private func plainHits(_ id: Int, equalTo quoted: [UInt8], _ payload: UnsafeBufferPointer<UInt8>) -> Hits {
+        let first = Int(layout.first[id])
+        let count = valueCounts[id]
+        let starts = layout.starts[first...(first + count)]
+        let base = Int(starts.first!)
+        let run = UnsafeBufferPointer(rebasing: payload[base..<Int(starts.last!)])
+        var passes: [Bool]?
+        func mark(_ at: Int, exactly length: Int?) {
+            // The value the place lies in: the last whose start is at or before it.
+            var low = first
+            var high = first + count
+            while high - low > 1 {
+                let middle = (low + high) / 2
+                if Int(starts[middle]) <= at { low = middle } else { high = middle }
+            }
+            if let length, Int(starts[low]) != at || Int(starts[low + 1]) != at + length { return }
+            if passes == nil { passes = [Bool](repeating: false, count: count) }
+            passes![low - first] = true
+        }
+        // The string's text is looked for (its last byte is rarer than the closing quote that ends every value),
+        // with its quotes around it.
+        let text = Array(quoted.dropFirst().dropLast())
+        ByteSearch.each(text, in: run) { offset in
+            let at = base + offset - 1
+            if at >= base, payload[at] == UInt8(ascii: "\""), at + quoted.count <= Int(starts.last!),
+                payload[at + quoted.count - 1] == UInt8(ascii: "\"")
+            {
+                mark(at, exactly: quoted.count)
+            }
+            return true
+        }
+        ByteSearch.each([0x5C], in: run) { offset in
+            mark(base + offset, exactly: nil)
             return true
         }
         return passes.map { .some($0) } ?? .none

@@ -95,8 +95,42 @@ struct ByteReader {
         return values
     }
 
+    /// `count` lengths of values (unsigned varints, each at least 1, together less than 2 GiB), as the starts of the
+    /// values they measure counted from the first's, appended to `starts`; returns where the last ends. The lengths
+    /// of a plain column are most of what reading a block's columns reads: most take one byte.
+    mutating func lengths(_ count: Int, appendingStartsTo starts: inout [Int32]) throws(BlockError) -> Int {
+        guard count >= 0, count <= bytes.count - offset else { throw .corrupt("\(count) lengths in \(bytes.count - offset) bytes") }
+        starts.reserveCapacity(starts.count + count)
+        var at = offset
+        var end = 0
+        let failure: String? = bytes.withUnsafeBufferPointer { buffer in
+            for _ in 0..<count {
+                var length = 0
+                var shift = 0
+                while true {
+                    guard at < buffer.count else { return "a length runs past the end" }
+                    let byte = buffer[at]
+                    at += 1
+                    length |= Int(byte & 0x7F) << shift
+                    if byte < 0x80 { break }
+                    shift += 7
+                    guard shift < 31 else { return "a length of more than 2 GiB" }
+                }
+                guard length > 0 else { return "an empty value" }
+                starts.append(Int32(truncatingIfNeeded: end))
+                end += length
+                guard end < Int(Int32.max) else { return "values of more than 2 GiB" }
+            }
+            return nil
+        }
+        if let failure { throw .corrupt(failure) }
+        offset = at
+        return end
+    }
+
     /// `count` unsigned varints, each made into a value by `transform`: read straight from the bytes (reading a
     /// block's columns is mostly this).
+    @inline(__always)
     private mutating func uvarints<T>(_ count: Int, _ transform: (UInt64) -> T) throws(BlockError) -> [T] {
         guard count >= 0, count <= bytes.count - offset else { throw .corrupt("\(count) numbers in \(bytes.count - offset) bytes") }
         var values: [T] = []
@@ -150,5 +184,14 @@ extension ByteReader {
     mutating func skip(_ count: Int) throws(BlockError) {
         guard count >= 0, bytes.count - offset >= count else { throw .corrupt("a skip runs past the end") }
         offset += count
+    }
+}
+
+extension ByteReader {
+    /// The next `length` bytes, as the range they occupy.
+    mutating func data(length: Int) throws(BlockError) -> Range<Int> {
+        let start = offset
+        try skip(length)
+        return start..<offset
     }
 }

@@ -76,12 +76,3 @@ package struct BlockFile: Equatable, Sendable {
         return (filter, try EventBlock.header(Array(bytes[length...]), length: file.size - start - length))
     }
 }
-
-extension ByteReader {
-    /// The next `length` bytes, as the range they occupy.
-    mutating func data(length: Int) throws(BlockError) -> Range<Int> {
-        let start = offset
-        try skip(length)
-        return start..<offset
-    }
-}
