@@ -101,6 +101,21 @@ struct BlockColumnsTests {
         }
     }
 
+    /// A shape with a key twice has two values of it a row: its hits are followed through the rows, never taken
+    /// as the rows' own.
+    @Test func aKeyTwiceInEveryLineIsFollowedRowByRow() throws {
+        let rows = (0..<50).map { n in
+            EventBlock.Row(timestamp: Int64(n), line: Array(#"{"tag":"first-\#(n)","tag":"second-\#(n)"}"#.utf8), seq: Int64(n + 1))
+        }
+        let columns = try Self.columns(rows)
+        for needle in ["second-7", "first-30", "second-4"] {
+            let wanted = try #require(columns.rows(where: [.lineContains(Array(needle.utf8))]))
+            for (index, row) in rows.enumerated() {
+                #expect(wanted[index] == String(decoding: row.line, as: UTF8.self).contains(needle), "\(needle), row \(index)")
+            }
+        }
+    }
+
     @Test func membersAreThoseOfTheLine() throws {
         let rows = EventBlockTests.variedRows(500)
         let columns = try Self.columns(rows)

@@ -14,8 +14,9 @@ package struct BlockColumns: Sendable {
     package let seqs: [Int64]
     private let keys: [Range<Int>]
     private let rowShapes: [Int32]
-    /// The shape of every row, when they all have the same one (and none was kept whole): the common block, in
-    /// which a key's `n`th value is row `n`'s, so a test's hits need not be followed through the rows' shapes.
+    /// The shape of every row, when they all have the same one, none was kept whole and no key is in it twice: the
+    /// common block, in which a key's `n`th value is row `n`'s, so a test's hits need not be followed through the
+    /// rows' shapes.
     private let uniformShape: Int?
     private let layout: Layout
     /// How many values each column has: one per time its key is in a row.
@@ -100,7 +101,10 @@ package struct BlockColumns: Sendable {
         guard reader.isAtEnd else { throw .corrupt("\(payload.count - reader.offset) bytes after the last column") }
         self.keys = keys
         self.rowShapes = rowShapes
-        uniformShape = rowShapes.first.flatMap { first in first != 0 && rowsOfShape[Int(first)] == count ? Int(first) : nil }
+        uniformShape = rowShapes.first.flatMap { first in
+            let shape = Int(first)
+            return shape != 0 && rowsOfShape[shape] == count && Set(shapes[shape]).count == shapes[shape].count ? shape : nil
+        }
         self.layout = layout
         valueCounts = occurrences
         shapeMembers = shapes.flatMap { $0.map { Int32(truncatingIfNeeded: $0) } }
