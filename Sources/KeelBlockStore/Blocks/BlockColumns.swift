@@ -123,6 +123,13 @@ package struct BlockColumns: Sendable {
         shapeMembers[Int(shapeBounds[shape])..<Int(shapeBounds[shape + 1])]
     }
 
+    /// Whether `range` of `payload` holds a value as the encoder writes one: not empty, and with no space before or
+    /// after it (which a line rebuilt around it would read past, so its members would not be the line's).
+    private static func isBare(_ range: Range<Int>, in payload: [UInt8]) -> Bool {
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        return !range.isEmpty && !isSpace(payload[range.lowerBound]) && !isSpace(payload[range.upperBound - 1])
+    }
+
     private static func readColumn(_ reader: inout ByteReader, count: Int, isTimestamp: Bool, into layout: inout Layout) throws(BlockError) {
         guard let encoding = ColumnEncoding(rawValue: try reader.byte()) else { throw .corrupt("an unknown column encoding") }
         var first: Int32 = 0
@@ -132,7 +139,7 @@ package struct BlockColumns: Sendable {
             guard isTimestamp else { throw .corrupt("row times in a column that is not `timestamp`") }
         case .constant:
             let value = try reader.data()
-            guard !value.isEmpty else { throw .corrupt("an empty value") }
+            guard Self.isBare(value, in: reader.bytes) else { throw .corrupt("a value that is empty or has space around it") }
             first = Int32(truncatingIfNeeded: value.lowerBound)
             second = Int32(truncatingIfNeeded: value.upperBound)
         case .dictionary:
@@ -140,7 +147,7 @@ package struct BlockColumns: Sendable {
             first = Int32(truncatingIfNeeded: layout.values.count)
             for _ in 0..<size {
                 let value = try reader.data()
-                guard !value.isEmpty else { throw .corrupt("an empty value") }
+                guard Self.isBare(value, in: reader.bytes) else { throw .corrupt("a value that is empty or has space around it") }
                 layout.values.append(Int32(truncatingIfNeeded: value.lowerBound)..<Int32(truncatingIfNeeded: value.upperBound))
             }
             second = Int32(truncatingIfNeeded: reader.offset)
@@ -162,6 +169,10 @@ package struct BlockColumns: Sendable {
                 for index in lengths..<starts.count { starts[index] &+= shift }
             }
             layout.starts.append(Int32(truncatingIfNeeded: start + end))
+            for index in lengths..<(layout.starts.count - 1)
+            where !Self.isBare(Int(layout.starts[index])..<Int(layout.starts[index + 1]), in: reader.bytes) {
+                throw .corrupt("a value that has space around it")
+            }
         }
         layout.encodings.append(encoding)
         layout.sizes.append(encoding == .dictionary ? Int32(truncatingIfNeeded: layout.values.count) - first : 0)

@@ -166,9 +166,11 @@ struct ByteReader {
 
     /// Length-prefixed bytes, as the range they occupy.
     mutating func data() throws(BlockError) -> Range<Int> {
-        let length = try count(atMost: bytes.count - offset)
-        defer { offset += length }
-        return offset..<(offset + length)
+        let length = try uvarint()
+        // What is left after the length itself.
+        guard length <= UInt64(bytes.count - offset) else { throw .corrupt("\(length) bytes of data where \(bytes.count - offset) are left") }
+        defer { offset += Int(length) }
+        return offset..<(offset + Int(length))
     }
 
     mutating func uint32() throws(BlockError) -> UInt32 {
