@@ -273,12 +273,9 @@ package struct BlockColumns: Sendable {
                 switch test {
                 case .string(let key, let value):
                     let quoted = Array(("\"" + value + "\"").utf8)
-                    passing = rows(
-                        passing: keys.indices.map { id in
-                            guard payload[keys[id]].elementsEqual(key.utf8) else { return .none }
-                            if layout.encodings[id] == .plain, quoted.count > 2 { return plainHits(id, equalTo: quoted, payload) }
-                            return hits(id, payload) { ByteSearch.equal($0, quoted) || $0.contains(0x5C) }
-                        })
+                    // Each value compared: ids are much alike (`req-00…0417`), so searching a column's run for one
+                    // stops at almost every value anyway.
+                    passing = rows(ofKey: key, payload) { ByteSearch.equal($0, quoted) || ByteSearch.holdsEscape($0) }
                 case .messageContains(let text):
                     passing = rows(ofKey: "message", payload) { value in
                         guard value.count >= 2, value[0] == UInt8(ascii: "\"") else { return false }
@@ -343,47 +340,6 @@ package struct BlockColumns: Sendable {
                 if passes == nil { passes = [Bool](repeating: false, count: count) }
                 passes![low - first] = true
             }
-            return true
-        }
-        return passes.map { .some($0) } ?? .none
-    }
-
-    /// Which values of plain column `id` are `quoted` (a JSON string as written), or hold an escape (the same string
-    /// written another way, for the reader to check). The column's values lie one after the other, so the run is
-    /// searched for `quoted` and for backslashes rather than each value compared.
-    private func plainHits(_ id: Int, equalTo quoted: [UInt8], _ payload: UnsafeBufferPointer<UInt8>) -> Hits {
-        let first = Int(layout.first[id])
-        let count = valueCounts[id]
-        let starts = layout.starts[first...(first + count)]
-        let base = Int(starts.first!)
-        let run = UnsafeBufferPointer(rebasing: payload[base..<Int(starts.last!)])
-        var passes: [Bool]?
-        func mark(_ at: Int, exactly length: Int?) {
-            // The value the place lies in: the last whose start is at or before it.
-            var low = first
-            var high = first + count
-            while high - low > 1 {
-                let middle = (low + high) / 2
-                if Int(starts[middle]) <= at { low = middle } else { high = middle }
-            }
-            if let length, Int(starts[low]) != at || Int(starts[low + 1]) != at + length { return }
-            if passes == nil { passes = [Bool](repeating: false, count: count) }
-            passes![low - first] = true
-        }
-        // The string's text is looked for (its last byte is rarer than the closing quote that ends every value),
-        // with its quotes around it.
-        let text = Array(quoted.dropFirst().dropLast())
-        ByteSearch.each(text, in: run) { offset in
-            let at = base + offset - 1
-            if at >= base, payload[at] == UInt8(ascii: "\""), at + quoted.count <= Int(starts.last!),
-                payload[at + quoted.count - 1] == UInt8(ascii: "\"")
-            {
-                mark(at, exactly: quoted.count)
-            }
-            return true
-        }
-        ByteSearch.each([0x5C], in: run) { offset in
-            mark(base + offset, exactly: nil)
             return true
         }
         return passes.map { .some($0) } ?? .none
@@ -533,6 +489,12 @@ package enum ByteSearch {
     package static func equal(_ value: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> Bool {
         guard value.count == bytes.count, let base = value.baseAddress else { return value.count == bytes.count }
         return bytes.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, bytes.count) == 0 }
+    }
+
+    /// Whether `value` holds a backslash (`memchr`): text written with an escape, which only its reader can compare.
+    package static func holdsEscape(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = value.baseAddress else { return false }
+        return memchr(base, 0x5C, value.count) != nil
     }
 
     /// Whether `needle` occurs in `haystack` as written, or, with `foldingASCIICase`, with the haystack's ASCII
