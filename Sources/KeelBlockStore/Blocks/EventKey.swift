@@ -6,23 +6,28 @@ package import KeelStore
 ///
 /// A key hashes as a digest of both, made once: every append looks its keys up three or four times (in its batch,
 /// in the head, into the head, out of it on a flush), and hashing the id's text each time had cost more than the
-/// lookups. Keys are still equal only when their times and ids are.
+/// lookups. The digest is the process's seeded hash (a sender chooses its ids: a fixed hash would let it send
+/// thousands that collide), never stored. Keys are equal only when their times and ids are.
 package struct EventKey: Hashable, Sendable {
     package let timestamp: Int64
     package let eventID: String
-    private let digest: UInt64
+    private let digest: Int
 
     package init(timestamp: Int64, eventID: String) {
         self.timestamp = timestamp
         self.eventID = eventID
-        var hash = StableHash()
-        hash.add(bytes: eventID.utf8)
-        digest = hash.value ^ UInt64(bitPattern: timestamp) &* 0x9E37_79B9_7F4A_7C15
+        var hasher = Hasher()
+        hasher.combine(timestamp)
+        var id = eventID
+        id.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+        digest = hasher.finalize()
     }
 
     package func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     package static func == (a: EventKey, b: EventKey) -> Bool {
+        // Ids whose bytes differ have different digests (nearly always) and are told apart by them; `==` on the
+        // text then only confirms equal bytes, fast for the ASCII ids events carry.
         a.digest == b.digest && a.timestamp == b.timestamp && a.eventID == b.eventID
     }
 
