@@ -49,8 +49,10 @@ extension EventIDGenerator {
     }
 
     /// Whether a sender's `event_id` can be kept: 1–128 printable ASCII characters.
-    package static func isUsable(_ id: some StringProtocol) -> Bool {
-        !id.isEmpty && id.utf8.count <= 128 && id.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7F }
+    package static func isUsable(_ id: String) -> Bool {
+        // Read as one buffer: every ingested event's id passes through here.
+        var id = id
+        return id.withUTF8 { bytes in !bytes.isEmpty && bytes.count <= 128 && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7F } }
     }
 }
 
