@@ -85,9 +85,10 @@ package struct ForeignRecordNormalizer: Sendable {
         hasDefaults = !rules.defaults.isEmpty
         fieldNames = FieldCatalogue.fields.map(\.name)
         var text: [UInt8] = []
-        keySpans = Self.keys.map { key in
-            text += key
-            return (text.count - key.count)..<text.count
+        keySpans = FieldCatalogue.fields.map { field in
+            let start = text.count
+            text += Array("\"\(field.name)\":".utf8)
+            return start..<text.count
         }
         keyText = text
         outsideEnvelope = FieldID.allCases.filter { !Self.envelope[Int($0.rawValue)] }
@@ -96,7 +97,7 @@ package struct ForeignRecordNormalizer: Sendable {
     /// The fields outside the envelope, in canonical order.
     private let outsideEnvelope: [FieldID]
 
-    /// Each field's `"name":` (``keys``), one after the other in `keyText` at `keySpans[raw value]`: written into
+    /// Each field's `"name":`, one after the other in `keyText` at `keySpans[raw value]`: written into
     /// every line, so read without a reference to an array of its own.
     private let keyText: [UInt8]
     private let keySpans: [Range<Int>]
@@ -113,8 +114,6 @@ package struct ForeignRecordNormalizer: Sendable {
     private let defaults: [String?]
     private let hasDefaults: Bool
 
-    /// Each field's `"name":`, by raw value.
-    static let keys: [[UInt8]] = FieldCatalogue.fields.map { Array("\"\($0.name)\":".utf8) }
 
     static let schemaVersionText = Array(String(FieldCatalogue.schemaVersion).utf8)
 
@@ -468,18 +467,8 @@ package struct ForeignRecordNormalizer: Sendable {
         let maxDepth = rules.maxDepth + 2
         // The workspace's engines, when they are this normaliser's: made once, not for every record, and used where
         // they are (a copy of one is a copy of all its references).
-        if let engine = work.recordEngine, !engine.serves(redactor) {
-            engine.deallocate()
-            work.recordEngine = nil
-        }
-        if let engine = work.freeEngine, !engine.serves(redactor) {
-            engine.deallocate()
-            work.freeEngine = nil
-        }
-        if work.recordEngine == nil { work.recordEngine = RedactionEngine(redactor: redactor, bytes: object, maxDepth: maxDepth) }
-        if work.freeEngine == nil { work.freeEngine = RedactionEngine(redactor: redactor, bytes: free, maxDepth: maxDepth) }
-        work.recordEngine!.restart(on: object, maxDepth: maxDepth)
-        work.freeEngine!.restart(on: free, maxDepth: maxDepth)
+        Self.prepare(&work.recordEngine, of: redactor, on: object, maxDepth: maxDepth)
+        Self.prepare(&work.freeEngine, of: redactor, on: free, maxDepth: maxDepth)
         var types: [RedactionType] = []
         func note(_ found: some Collection<RedactionType>) {
             for type in found where !types.contains(type) { types.append(type) }
@@ -503,15 +492,11 @@ package struct ForeignRecordNormalizer: Sendable {
                 appendKey(field, to: &work.line)
                 let start = work.line.count
                 do throws(JSONParser.Error) {
-                    if part.made {
-                        let known = work.freeEngine!.types.count
-                        try work.freeEngine!.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
-                        if work.freeEngine!.types.count > known { note(work.freeEngine!.types[known...]) }
-                    } else {
-                        let known = work.recordEngine!.types.count
-                        try work.recordEngine!.member(named: name, valueAt: part.value.lowerBound, to: &work.line)
-                        if work.recordEngine!.types.count > known { note(work.recordEngine!.types[known...]) }
-                    }
+                    let found =
+                        part.made
+                        ? try Self.redact(part, named: name, with: &work.freeEngine!, to: &work.line)
+                        : try Self.redact(part, named: name, with: &work.recordEngine!, to: &work.line)
+                    note(found)
                 } catch {
                     throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
                 }
@@ -543,6 +528,28 @@ package struct ForeignRecordNormalizer: Sendable {
                 isTooLarge: true)
         }
         return result
+    }
+
+    /// Makes `engine` ready for a record's `bytes`: restarted when it is `redactor`'s, made anew otherwise.
+    private static func prepare(
+        _ engine: inout RedactionEngine?, of redactor: Redactor, on bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int
+    ) {
+        if engine?.serves(redactor) == true {
+            engine!.restart(on: bytes, maxDepth: maxDepth)
+        } else {
+            engine?.deallocate()
+            engine = RedactionEngine(redactor: redactor, bytes: bytes, maxDepth: maxDepth)
+        }
+    }
+
+    /// Writes `part`'s value, redacted by `engine` (whose text holds it), to `line`; returns what that removed which
+    /// the engine had not removed before in this record.
+    private static func redact(
+        _ part: Part, named name: String, with engine: inout RedactionEngine, to line: inout OutputBuffer
+    ) throws(JSONParser.Error) -> ArraySlice<RedactionType> {
+        let known = engine.types.count
+        try engine.member(named: name, valueAt: part.value.lowerBound, to: &line)
+        return engine.types[known...]
     }
 
     /// Reads, into `result`, the value of `field` written at `range` of `line` when it is one that stores index and

@@ -99,32 +99,20 @@ struct ByteReader {
     /// values they measure counted from the first's, appended to `starts`; returns where the last ends. The lengths
     /// of a plain column are most of what reading a block's columns reads: most take one byte.
     mutating func lengths(_ count: Int, appendingStartsTo starts: inout [Int32]) throws(BlockError) -> Int {
-        guard count >= 0, count <= bytes.count - offset else { throw .corrupt("\(count) lengths in \(bytes.count - offset) bytes") }
-        starts.reserveCapacity(starts.count + count)
-        var at = offset
         var end = 0
-        let failure: String? = bytes.withUnsafeBufferPointer { buffer in
-            for _ in 0..<count {
-                var length = 0
-                var shift = 0
-                while true {
-                    guard at < buffer.count else { return "a length runs past the end" }
-                    let byte = buffer[at]
-                    at += 1
-                    length |= Int(byte & 0x7F) << shift
-                    if byte < 0x80 { break }
-                    shift += 7
-                    guard shift < 31 else { return "a length of more than 2 GiB" }
-                }
-                guard length > 0 else { return "an empty value" }
-                starts.append(Int32(truncatingIfNeeded: end))
-                end += length
-                guard end < Int(Int32.max) else { return "values of more than 2 GiB" }
+        var damage: String?
+        starts += try uvarints(count) { length -> Int32 in
+            let start = Int32(truncatingIfNeeded: end)
+            if length == 0 {
+                damage = "an empty value"
+            } else if length >= UInt64(Int32.max) - UInt64(end) {
+                damage = "values of more than 2 GiB"
+            } else {
+                end += Int(length)
             }
-            return nil
+            return start
         }
-        if let failure { throw .corrupt(failure) }
-        offset = at
+        if let damage { throw .corrupt(damage) }
         return end
     }
 

@@ -75,12 +75,13 @@ struct ColumnSet {
             let member = members[position]
             let key = UnsafeBufferPointer(rebasing: line[member.key])
             var id = previous > 0 && position < previousCount ? shapes[previous - 1][position] : -1
-            if id < 0 || !Self.same(keys[id], key) {
-                if let known = keyIDs[Bytes(Array(key)[...])] {
+            if id < 0 || !ByteSearch.equal(key, keys[id]) {
+                let text = Bytes(Array(key)[...])
+                if let known = keyIDs[text] {
                     id = known
                 } else {
                     id = keys.count
-                    keyIDs[Bytes(Array(key)[...])] = id
+                    keyIDs[text] = id
                     keys.append(Array(key))
                     values.append([])
                     roles.append(FilterBuilder.Role(key: key))
@@ -105,12 +106,6 @@ struct ColumnSet {
             shapeIDs[shape] = shapes.count
             rowShapes.append(shapes.count)
         }
-    }
-
-    /// Whether `a` and `b` hold the same bytes (`memcmp`).
-    private static func same(_ a: [UInt8], _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard a.count == b.count else { return false }
-        return a.withUnsafeBufferPointer { a in a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0 }
     }
 
     /// Whether `{"key":value,…}` from `members` is `line` exactly (a compact line, as Keel writes them).
@@ -233,24 +228,12 @@ struct Bytes: Hashable {
 
     init(_ slice: ArraySlice<UInt8>) { self.slice = slice }
 
-    func hash(into hasher: inout Hasher) {
-        slice.withUnsafeBytes { raw in
-            hasher.combine(raw.count)
-            guard raw.count >= 8 else {
-                var word: UInt64 = 0
-                for (index, byte) in raw.enumerated() { word |= UInt64(byte) << (8 * UInt64(index)) }
-                hasher.combine(word)
-                return
-            }
-            hasher.combine(raw.loadUnaligned(as: UInt64.self))
-            hasher.combine(raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self))
-        }
-    }
+    func hash(into hasher: inout Hasher) { hasher.combine(slice.withUnsafeBufferPointer { Self.digest($0) }) }
 
     static func == (a: Bytes, b: Bytes) -> Bool { a.slice.elementsEqual(b.slice) }
 
-    /// What ``hash(into:)`` reads of `bytes` (their length and their first and last eight bytes), mixed into one
-    /// word without a hasher: a key for a dictionary of words.
+    /// Bytes' length and their first and last eight bytes, mixed into one word without a hasher: what a key hashes
+    /// by, and a key for a dictionary of words.
     static func digest(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         let raw = UnsafeRawBufferPointer(bytes)
         var first: UInt64 = 0
