@@ -98,10 +98,12 @@ let package = Package(
         ),
         // The system zstd, for the block store's compressed columns.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        // Store v2 (issue 17, being built): compressed blocks of events and a head. `keel serve` does not use it yet.
+        // The system ISA-L, for the block store's CRC-32 checksums.
+        .systemLibrary(name: "CIsal", path: "Sources/CIsal", pkgConfig: "libisal", providers: [.apt(["libisal-dev"])]),
+        // Store v2 (issue 17): compressed blocks of events and a head (`keel serve --store blocks`).
         .target(
             name: "KeelBlockStore",
-            dependencies: ["Keel", "KeelStore", "CZlib", "CZstd"]
+            dependencies: ["Keel", "KeelStore", "CIsal", "CZstd"]
         ),
         // What clients send `keel serve`, read from bytes: the ingest formats (NDJSON, Loki push, OTLP/HTTP),
         // decompression, the normaliser that makes records canonical, and query parameters. No NIO and no

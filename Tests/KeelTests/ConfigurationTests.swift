@@ -104,4 +104,16 @@ struct ConfigurationTests {
         }
         #expect(Logger.Level(canonicalName: "loud") == nil)
     }
+
+    @Test func aLevelsWireNameIsReadFromBytesAndNoOtherSpellingIs() {
+        func wire(_ text: String) -> Logger.Level? {
+            var text = text
+            return text.withUTF8 { Logger.Level(wireName: $0) }
+        }
+        for level in Logger.Level.allCases { #expect(wire(level.canonicalName) == level) }
+        // Other spellings are `init(canonicalName:)`'s to read: the normaliser falls back to it.
+        for other in ["info", "Info", "WARNING", "warn", "ERR", "", "INFOO", "INF", "CRITICAL "] {
+            #expect(wire(other) == nil, "\(other)")
+        }
+    }
 }

@@ -34,6 +34,31 @@ struct FieldCatalogueTests {
         }
     }
 
+    @Test func anIntegerFieldTakesWhatInt64ReadsAndNothingElse() {
+        // The rule reads bytes; it must agree with `Int64(_:)` on every number a sender can write.
+        let numbers = [
+            "0", "-0", "7", "-7", "512", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+            "-9223372036854775809", "18446744073709551616", "99999999999999999999", "12.5", "1e3", "1E3", "-", "+",
+            "", "+5", "0.0", "-1.5e-3", "00012",
+        ]
+        for number in numbers {
+            #expect(FieldCatalogue.accepts(.status, kind: .number) { number } == (Int64(number) != nil), "\(number)")
+            #expect(FieldCatalogue.accepts(.status, .number(number)) == (Int64(number) != nil), "\(number)")
+        }
+        #expect(!FieldCatalogue.accepts(.status, .string("200")))
+        #expect(FieldCatalogue.accepts(.durationMS, .number("12.5")))
+    }
+
+    @Test func enumeratedAndEventNameFieldsTakeOnlyTheirValues() {
+        #expect(FieldCatalogue.accepts(.storageClass, .string("audit")))
+        #expect(!FieldCatalogue.accepts(.storageClass, .string("Audit")))
+        #expect(!FieldCatalogue.accepts(.storageClass, .string("aud")))
+        #expect(!FieldCatalogue.accepts(.storageClass, .string("")))
+        for name in ["http.request", "usage.recorded", "log", "a_b.c9"] { #expect(FieldCatalogue.accepts(.event, .string(name)), "\(name)") }
+        for name in ["", ".x", "x.", "a..b", "Http.request", "a b", "é"] { #expect(!FieldCatalogue.accepts(.event, .string(name)), "\(name)") }
+        #expect(FieldCatalogue.accepts(.message, .string("anything at all")))
+    }
+
     @Test func committedSchemaDocumentsMatchTheCatalogue() throws {
         let markdown = try String(contentsOf: repositoryRoot.appendingPathComponent("docs/schema.md"), encoding: .utf8)
         let jsonSchema = try String(

@@ -15,27 +15,43 @@ extension FieldCatalogue {
     /// for null), and `text` gives its string's text or its number's digits — asked for only when the rule needs
     /// them (an event name, an allowed value, an integer), so a reader that holds bytes makes few `String`s.
     public static func accepts(_ field: FieldID, kind: JSONType?, text: () -> String) -> Bool {
+        accepts(field, kind: kind) { (rule: (UnsafeBufferPointer<UInt8>) -> Bool) in
+            var text = text()
+            return text.withUTF8(rule)
+        }
+    }
+
+    /// The rule itself, reading the text as UTF-8: `withText` hands a check the string's text (unescaped) or the
+    /// number's digits, and is called only when the rule needs them. A reader that holds a record's bytes passes
+    /// them straight from where they lie, making no `String` at all.
+    package static func accepts(
+        _ field: FieldID, kind: JSONType?, withText: ((UnsafeBufferPointer<UInt8>) -> Bool) -> Bool
+    ) -> Bool {
         let index = Int(field.rawValue)
         switch (types[index], kind) {
         case (.string, .string?):
-            if field == .event { return isEventName(text()) }
-            return allowedValues[index].isEmpty || allowedValues[index].contains(text())
-        case (.integer, .number?): return Int64(text()) != nil
+            if field == .event { return withText(isEventName) }
+            let allowed = allowedValues[index]
+            return allowed.isEmpty || withText { text in allowed.contains { $0.elementsEqual(text) } }
+        case (.integer, .number?): return withText(isInteger)
         case (.number, .number?), (.boolean, .boolean?), (.object, .object?), (.array, .array?): return true
         default: return false
         }
     }
 
-    /// Each field's type and allowed values by raw value, so a check copies no ``FieldSpec``.
+    /// Each field's type and allowed values (as UTF-8) by raw value, so a check copies no ``FieldSpec``.
     private static let types: [JSONType] = fields.map(\.type)
-    private static let allowedValues: [Set<String>] = fields.map { Set($0.allowedValues) }
+    private static let allowedValues: [[[UInt8]]] = fields.map { $0.allowedValues.map { Array($0.utf8) } }
 
     /// `event` names are dotted lower-case words: `http.request`, `usage.recorded`.
     package static func isEventName(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8(isEventName)
+    }
+
+    static func isEventName(_ name: UnsafeBufferPointer<UInt8>) -> Bool {
         var previousWasDot = true
-        var count = 0
-        for b in name.utf8 {
-            count += 1
+        for b in name {
             switch b {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"):
                 previousWasDot = false
@@ -46,6 +62,27 @@ extension FieldCatalogue {
                 return false
             }
         }
-        return count > 0 && !previousWasDot
+        return !name.isEmpty && !previousWasDot
+    }
+
+    /// Whether `text` is a decimal integer that fits in 64 bits, as `Int64(text)` reads one (a sign, then digits).
+    static func isInteger(_ text: UnsafeBufferPointer<UInt8>) -> Bool {
+        var start = 0
+        var negative = false
+        if let sign = text.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
+            start = 1
+        }
+        guard start < text.count else { return false }
+        var magnitude: UInt64 = 0
+        for byte in text[start...] {
+            let digit = byte &- UInt8(ascii: "0")
+            guard digit < 10 else { return false }
+            let (times10, overflowed) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, carried) = times10.addingReportingOverflow(UInt64(digit))
+            guard !overflowed, !carried else { return false }
+            magnitude = sum
+        }
+        return magnitude <= UInt64(Int64.max) + (negative ? 1 : 0)
     }
 }

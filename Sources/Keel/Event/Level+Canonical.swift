@@ -31,6 +31,16 @@ extension Logger.Level {
         }
     }
 
+    /// A level's name exactly as Keel writes it (``canonicalName``), given as UTF-8: what a Keel line says, read
+    /// without making a `String`. Any other spelling is for ``init(canonicalName:)``.
+    package init?(wireName name: UnsafeBufferPointer<UInt8>) {
+        guard let level = Self.byFrequency.first(where: { $0.canonicalName.utf8.elementsEqual(name) }) else { return nil }
+        self = level
+    }
+
+    /// Every level, the commonest in logs first.
+    private static let byFrequency: [Logger.Level] = [.info, .error, .warning, .debug, .trace, .notice, .critical]
+
     /// A level given as a number: pino's and bunyan's scale (10 trace, 20 debug, 30 info, 40 warn, 50 error,
     /// 60 fatal), numbers between steps counting as the step below.
     package init(pinoNumber n: Int) {

@@ -1,13 +1,29 @@
+import Logging
+
 /// Reading the values of a record where they lie: types, strings, times and levels.
 extension ForeignRecordNormalizer {
-    /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:kind:text:)``); its text is read
-    /// only when the rule asks for it.
+    /// Whether `member` fits canonical field `field` (``FieldCatalogue/accepts(_:kind:withText:)``); its text is read
+    /// only when the rule asks for it, from where it lies unless it holds an escape.
     static func accepts(_ field: FieldID, _ member: JSONReader.Member, in object: UnsafeBufferPointer<UInt8>) -> Bool {
-        FieldCatalogue.accepts(field, kind: member.kind.schemaType) {
-            member.kind == .string
-                ? string(object, member.value, escaped: member.valueEscaped)
-                : String(decoding: UnsafeBufferPointer(rebasing: object[member.value]), as: UTF8.self)
+        FieldCatalogue.accepts(field, kind: member.kind.schemaType) { (rule: (UnsafeBufferPointer<UInt8>) -> Bool) in
+            if member.kind == .string, member.valueEscaped {
+                var text = string(object, member.value, escaped: true)
+                return text.withUTF8(rule)
+            }
+            let value = member.kind == .string ? member.value.lowerBound + 1..<member.value.upperBound - 1 : member.value
+            return rule(UnsafeBufferPointer(rebasing: object[value]))
         }
+    }
+
+    /// A level member: a level's name exactly as Keel writes it read in place, else as ``Logger/Level/init(foreign:)``
+    /// reads it.
+    static func level(_ text: UnsafeBufferPointer<UInt8>, _ member: JSONReader.Member) -> Logger.Level? {
+        if member.kind == .string, !member.valueEscaped,
+            let level = Logger.Level(wireName: UnsafeBufferPointer(rebasing: text[member.value.lowerBound + 1..<member.value.upperBound - 1]))
+        {
+            return level
+        }
+        return Logger.Level(foreign: scalar(text, member))
     }
 
     /// The text of the JSON string at `range` (quotes included).

@@ -92,7 +92,11 @@ package struct ForeignRecordNormalizer: Sendable {
         }
         keyText = text
         outsideEnvelope = FieldID.allCases.filter { !Self.envelope[Int($0.rawValue)] }
+        afterTimeAndLevel = FieldID.allCases.filter { $0 != .timestamp && $0 != .level }
     }
+
+    /// The fields a line holds after its time and level, in canonical order.
+    private let afterTimeAndLevel: [FieldID]
 
     /// The fields outside the envelope, in canonical order.
     private let outsideEnvelope: [FieldID]
@@ -284,7 +288,7 @@ package struct ForeignRecordNormalizer: Sendable {
                 Self.prefer((time, member, canonical), over: &timestamp, context: &work.context)
             case .level:
                 let canonical = Self.isCanonical(field, key: key, name: name)
-                guard let parsed = Logger.Level(foreign: Self.scalar(object, member)) else {
+                guard let parsed = Self.level(object, member) else {
                     work.context.append(member)
                     continue
                 }
@@ -481,7 +485,7 @@ package struct ForeignRecordNormalizer: Sendable {
         work.line.append("\",\"level\":")
         work.line.appendJSONString(level.canonicalName)
         var next = 0
-        for field in FieldID.allCases where field != .timestamp && field != .level {
+        for field in afterTimeAndLevel {
             let part = next < parts.count && parts[next].field == field ? parts[next] : nil
             let made = field == .schemaVersion || field == .eventID || field == .tenantID && tenant != nil
             guard part != nil || made || field == .redacted && !types.isEmpty else { continue }

@@ -22,19 +22,24 @@ package enum HeadLogRecords {
     /// A body longer than this is not a record this build wrote (a line is at most a few MiB).
     static let maximumBody = 64 << 20
 
-    /// `records` as log bytes, appended to `out`.
+    /// `records` as log bytes, appended to `out`: each body is written in place, then its length and checksum before
+    /// it (every acknowledged event passes through here, so no record is put together in a buffer of its own).
     package static func append(_ records: [Record], to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + records.reduce(0) { $0 + $1.line.count + 32 })
+        var writer = ByteWriter()
+        swap(&writer.bytes, &out)
+        defer { swap(&writer.bytes, &out) }
+        var fields = ByteWriter()
+        fields.bytes.reserveCapacity(24)
         for (index, record) in records.enumerated() {
-            var body = ByteWriter()
-            body.varint(record.seq)
-            body.varint(record.timestamp)
-            body.bytes.append(index == records.count - 1 ? 1 : 0)
-            body.bytes.append(contentsOf: record.line)
-            var framed = ByteWriter()
-            framed.uvarint(body.bytes.count)
-            framed.uint32(checksum(body.bytes[...]))
-            out.append(contentsOf: framed.bytes)
-            out.append(contentsOf: body.bytes)
+            fields.bytes.removeAll(keepingCapacity: true)
+            fields.varint(record.seq)
+            fields.varint(record.timestamp)
+            fields.bytes.append(index == records.count - 1 ? 1 : 0)
+            writer.uvarint(fields.bytes.count + record.line.count)
+            writer.uint32(checksum(fields.bytes[...], record.line[...]))
+            writer.bytes.append(contentsOf: fields.bytes)
+            writer.bytes.append(contentsOf: record.line)
         }
     }
 

@@ -198,10 +198,14 @@ public final class BlockLogStore: LogStore {
             for key in groups.keys.sorted(by: { ($0.tenant, $0.day) < ($1.tenant, $1.day) }) {
                 let partition = try partition(key, creating: true)!
                 var last = state.withLock { $0[key.tenant]?.lastArrival ?? 0 }
+                let members = groups[key]!
                 var records: [HeadLogRecords.Record] = []
                 var keys: [EventKey] = []
                 var batch: Set<EventKey> = []
-                for index in groups[key]! {
+                records.reserveCapacity(members.count)
+                keys.reserveCapacity(members.count)
+                batch.reserveCapacity(members.count)
+                for index in members {
                     let eventKey = EventKey(timestamp: events[index].timestamp, eventID: events[index].eventID)
                     guard batch.insert(eventKey).inserted, !partition.holds(eventKey) else {
                         result.duplicates += 1
