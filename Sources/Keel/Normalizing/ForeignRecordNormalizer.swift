@@ -92,11 +92,7 @@ package struct ForeignRecordNormalizer: Sendable {
         }
         keyText = text
         outsideEnvelope = FieldID.allCases.filter { !Self.envelope[Int($0.rawValue)] }
-        afterTimeAndLevel = FieldID.allCases.filter { $0 != .timestamp && $0 != .level }
     }
-
-    /// The fields a line holds after its time and level, in canonical order.
-    private let afterTimeAndLevel: [FieldID]
 
     /// The fields outside the envelope, in canonical order.
     private let outsideEnvelope: [FieldID]
@@ -484,46 +480,33 @@ package struct ForeignRecordNormalizer: Sendable {
         work.line.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
         work.line.append("\",\"level\":")
         work.line.appendJSONString(level.canonicalName)
-        var next = 0
-        for field in afterTimeAndLevel {
-            let part = next < parts.count && parts[next].field == field ? parts[next] : nil
-            let made = field == .schemaVersion || field == .eventID || field == .tenantID && tenant != nil
-            guard part != nil || made || field == .redacted && !types.isEmpty else { continue }
+        // The fields made here go between the record's, each at its place in canonical order.
+        let made = tenant != nil ? Self.madeWithTenant : Self.madeWithoutTenant
+        var nextMade = 0
+        for part in parts {
+            while nextMade < made.count, made[nextMade] < part.field {
+                appendMade(made[nextMade], eventID: eventID, tenant: tenant, types: types, to: &work)
+                nextMade += 1
+            }
+            let field = part.field
             work.line.append(UInt8(ascii: ","))
-            if let part {
-                next += 1
-                let name = fieldNames[Int(field.rawValue)]
-                appendKey(field, to: &work.line)
-                let start = work.line.count
-                do throws(JSONParser.Error) {
-                    let found =
-                        part.made
-                        ? try Self.redact(part, named: name, with: &work.freeEngine!, to: &work.line)
-                        : try Self.redact(part, named: name, with: &work.recordEngine!, to: &work.line)
-                    note(found)
-                } catch {
-                    throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
-                }
-                // The fields stores index and routers read, as text.
-                Self.index(field, at: start..<work.line.count, of: work.line, into: &result)
-                continue
-            }
             appendKey(field, to: &work.line)
-            switch field {
-            case .schemaVersion:
-                Self.schemaVersionText.withUnsafeBufferPointer { work.line.append($0) }
-            case .eventID:
-                work.line.appendJSONString(eventID)
-            case .tenantID:
-                work.line.appendJSONString(tenant ?? "")
-            default:  // .redacted
-                work.line.append(UInt8(ascii: "["))
-                for (n, type) in types.enumerated() {
-                    if n > 0 { work.line.append(UInt8(ascii: ",")) }
-                    work.line.appendJSONString(type.name)
-                }
-                work.line.append(UInt8(ascii: "]"))
+            let start = work.line.count
+            do throws(JSONParser.Error) {
+                let name = fieldNames[Int(field.rawValue)]
+                let found =
+                    part.made
+                    ? try Self.redact(part, named: name, with: &work.freeEngine!, to: &work.line)
+                    : try Self.redact(part, named: name, with: &work.recordEngine!, to: &work.line)
+                note(found)
+            } catch {
+                throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
             }
+            // The fields stores index and routers read, as text.
+            Self.index(field, at: start..<work.line.count, of: work.line, into: &result)
+        }
+        for field in made[nextMade...] {
+            appendMade(field, eventID: eventID, tenant: tenant, types: types, to: &work)
         }
         work.line.append(UInt8(ascii: "}"))
         if work.line.count > rules.maxLineBytes {
@@ -532,6 +515,33 @@ package struct ForeignRecordNormalizer: Sendable {
                 isTooLarge: true)
         }
         return result
+    }
+
+    /// The fields a line gets from the normaliser rather than the record, in canonical order: with the tenant
+    /// assigned by the caller or not. `redacted` is written only when something was.
+    private static let madeWithTenant: [FieldID] = [.schemaVersion, .eventID, .tenantID, .redacted]
+    private static let madeWithoutTenant: [FieldID] = [.schemaVersion, .eventID, .redacted]
+
+    /// Writes `,"name":value` of a field made here (one of ``madeWithTenant``) into the workspace's line.
+    private func appendMade(_ field: FieldID, eventID: String, tenant: String?, types: [RedactionType], to work: inout Workspace) {
+        if field == .redacted, types.isEmpty { return }
+        work.line.append(UInt8(ascii: ","))
+        appendKey(field, to: &work.line)
+        switch field {
+        case .schemaVersion:
+            Self.schemaVersionText.withUnsafeBufferPointer { work.line.append($0) }
+        case .eventID:
+            work.line.appendJSONString(eventID)
+        case .tenantID:
+            work.line.appendJSONString(tenant ?? "")
+        default:  // .redacted
+            work.line.append(UInt8(ascii: "["))
+            for (n, type) in types.enumerated() {
+                if n > 0 { work.line.append(UInt8(ascii: ",")) }
+                work.line.appendJSONString(type.name)
+            }
+            work.line.append(UInt8(ascii: "]"))
+        }
     }
 
     /// Makes `engine` ready for a record's `bytes`: restarted when it is `redactor`'s, made anew otherwise.
