@@ -53,17 +53,6 @@ func get(_ url: String, token: String, tenant: String? = nil) async throws -> (I
     return (Int(response.status.code), try await response.body.collect(upTo: 64 << 20))
 }
 
-/// NDJSON body of W1 events `first..<first+count`, timestamped an hour ago onwards (inside retention, never ahead).
-func body(first: Int, count: Int, base: Int64) -> ByteBuffer {
-    var text = ""
-    text.reserveCapacity(count * 520)
-    for n in first..<(first + count) {
-        text += W1.canonicalLine(n, tenant: "tenant_42", at: base + Int64(n))
-        text += "\n"
-    }
-    return ByteBuffer(string: text)
-}
-
 final class Counter: Sendable {
     let value = Atomic<Int>(0)
 }
@@ -75,7 +64,9 @@ case "ingest":
     let seconds = Int(argument(3, "60"))!
     let clients = Int(argument(4, "2"))!
     let batch = Int(argument(5, "1000"))!
-    let base = Timestamp.now().microsecondsSinceEpoch - 3_600_000_000
+    // Timestamped an hour ago onwards: inside retention, never ahead.
+    let bodies = W2Bodies(tenant: "tenant_42", base: Timestamp.now().microsecondsSinceEpoch - 3_600_000_000)
+    precondition(bodies.checked(tenant: "tenant_42"), "W2 bodies differ from W1.canonicalLine")
     let deadline = ContinuousClock.now + .seconds(seconds)
     let next = Counter()
     let clock = ContinuousClock()
@@ -89,7 +80,7 @@ case "ingest":
                 // At most 100,000 requests per client, and never past the deadline.
                 for _ in 0..<100_000 where ContinuousClock.now < deadline {
                     let first = next.value.wrappingAdd(batch, ordering: .relaxed).oldValue
-                    let payload = body(first: first, count: batch, base: base)
+                    let payload = bodies.body(first: first, count: batch)
                     let t0 = clock.now
                     let (status, answer) = try await post(url, token: token, body: payload)
                     latencies.append(clock.now - t0)
