@@ -53,6 +53,27 @@ struct HeadTests {
         #expect(try Head(path: path, durability: .full, flushedThrough: 0, now: 70).records.isEmpty)
     }
 
+    /// After a flush the head answers for exactly the events it still holds — whether few stay (their keys are
+    /// filed afresh) or many (the flushed ones' are removed) — and takes new events on either way.
+    @Test func afterAFlushItHoldsExactlyTheEventsLeft() throws {
+        for (total, flushed) in [(20, 15), (20, 5)] as [(Int64, Int64)] {
+            let path = Self.path()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let head = try Head(path: path, durability: .normal, flushedThrough: 0, now: 0)
+            let records = (1...total).map(Self.record)
+            try head.append(records, now: 10)
+            try head.flushed(through: flushed, now: 20)
+            for record in records {
+                let key = EventKey(timestamp: record.timestamp, line: record.line)
+                #expect(head.holds(key) == (record.seq > flushed), "\(total) events, \(flushed) flushed: event \(record.seq)")
+            }
+            let more = (total + 1...total + 5).map(Self.record)
+            try head.append(more, now: 30)
+            #expect(more.allSatisfy { head.holds(EventKey(timestamp: $0.timestamp, line: $0.line)) })
+            #expect(head.records.map(\.seq) == Array(flushed + 1...total + 5))
+        }
+    }
+
     @Test func theLogIsRewrittenOnceItsFlushedRecordsOutgrowWhatIsLeft() throws {
         let path = Self.path()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -27,9 +27,15 @@ package final class Head: Sendable {
             // A flush drops the oldest arrivals: a run from the start, moved out of the arrays rather than copied.
             let dropped = kept.firstIndex(of: true) ?? kept.count
             if !kept[dropped...].contains(false) {
-                for index in 0..<dropped {
-                    keys.removeValue(forKey: recordKeys[index])
-                    bytes -= records[index].line.count
+                for index in 0..<dropped { bytes -= records[index].line.count }
+                if dropped > records.count - dropped {
+                    // Fewer keys stay than go (a flush takes a block's worth): the stayers are filed afresh, in room
+                    // for the head to fill up again without growing.
+                    var staying = [EventKey: Int64](minimumCapacity: keys.capacity)
+                    for index in dropped..<records.count { staying[recordKeys[index]] = records[index].seq }
+                    keys = staying
+                } else {
+                    for index in 0..<dropped { keys.removeValue(forKey: recordKeys[index]) }
                 }
                 records.removeFirst(dropped)
                 recordKeys.removeFirst(dropped)
