@@ -57,8 +57,23 @@ package struct BloomFilter: Equatable, Sendable {
             self.init(hash)
         }
 
+        /// The same, for bytes in memory: no generic in the way.
+        package init(_ field: IDField, bytes: UnsafeBufferPointer<UInt8>) {
+            var hash = StableHash()
+            hash.add(field.rawValue)
+            hash.add(bytes: bytes)
+            self.init(hash)
+        }
+
         /// A token: any bytes (a trigram of a message, say).
         package init(token: some Sequence<UInt8>) {
+            var hash = StableHash()
+            hash.add(bytes: token)
+            self.init(hash)
+        }
+
+        /// The same, for bytes in memory.
+        package init(token: UnsafeBufferPointer<UInt8>) {
             var hash = StableHash()
             hash.add(bytes: token)
             self.init(hash)
@@ -81,17 +96,34 @@ package struct BloomFilter: Equatable, Sendable {
 
     package mutating func insert(_ probe: Probe) {
         let bitCount = UInt64(words.count * 64)
-        for i in 0..<UInt64(Self.hashes) {
-            let bit = (probe.h1 &+ i &* probe.h2) % bitCount
-            words[Int(bit / 64)] |= 1 << (bit % 64)
+        words.withUnsafeMutableBufferPointer { words in
+            Self.forEachBit(of: probe, in: bitCount) { bit in
+                words[Int(bit / 64)] |= 1 << (bit % 64)
+                return true
+            }
         }
     }
 
     package func mightContain(_ probe: Probe) -> Bool {
         let bitCount = UInt64(words.count * 64)
-        for i in 0..<UInt64(Self.hashes) {
-            let bit = (probe.h1 &+ i &* probe.h2) % bitCount
-            if words[Int(bit / 64)] & (1 << (bit % 64)) == 0 { return false }
+        return words.withUnsafeBufferPointer { words in
+            Self.forEachBit(of: probe, in: bitCount) { bit in words[Int(bit / 64)] & (1 << (bit % 64)) != 0 }
+        }
+    }
+
+    /// The probe's bits in a filter of `bitCount` bits: `(h1 + i·h2) mod bitCount` for each of the ``hashes``
+    /// values of `i`. Both halves are under 2³², so the sums never wrap and the positions follow one another by
+    /// adding `h2 mod bitCount`: two divisions for all seven (a division is the dearest step of a probe; a lookup
+    /// tests every block filter of its day). `body` returns whether to go on; returns whether it went through all.
+    @inline(__always)
+    @discardableResult
+    private static func forEachBit(of probe: Probe, in bitCount: UInt64, _ body: (UInt64) -> Bool) -> Bool {
+        var bit = probe.h1 % bitCount
+        let step = probe.h2 % bitCount
+        for _ in 0..<hashes {
+            guard body(bit) else { return false }
+            bit += step
+            if bit >= bitCount { bit -= bitCount }
         }
         return true
     }
@@ -108,25 +140,35 @@ package struct StableHash {
 
     package mutating func add(bytes: some Sequence<UInt8>) {
         // Called across modules, where the generic cannot be specialised: contiguous bytes (arrays, slices, UTF-8
-        // views) take a loop over a buffer instead of an iterator per byte.
+        // views) take the loop over a buffer instead of an iterator per byte.
+        if let hashed = bytes.withContiguousStorageIfAvailable({ Self.hash(state, $0) }) {
+            state = Self.separated(hashed)
+            return
+        }
         var hash = state
-        let contiguous: Bool? = bytes.withContiguousStorageIfAvailable { buffer in
-            for byte in buffer {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01B3
-            }
-            return true
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
         }
-        if contiguous == nil {
-            for byte in bytes {
-                hash ^= UInt64(byte)
-                hash = hash &* 0x0000_0100_0000_01B3
-            }
-        }
-        // A separator, so that ("ab", "c") and ("a", "bc") differ.
-        hash ^= 0xFF
-        state = hash &* 0x0000_0100_0000_01B3
+        state = Self.separated(hash)
     }
+
+    /// The same for bytes in memory, with no generic in the way (the block store hashes ids this way).
+    package mutating func add(bytes: UnsafeBufferPointer<UInt8>) {
+        state = Self.separated(Self.hash(state, bytes))
+    }
+
+    private static func hash(_ state: UInt64, _ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var hash = state
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    /// A separator after each part, so that ("ab", "c") and ("a", "bc") differ.
+    private static func separated(_ hash: UInt64) -> UInt64 { (hash ^ 0xFF) &* 0x0000_0100_0000_01B3 }
 
     package var value: UInt64 {
         var z = state

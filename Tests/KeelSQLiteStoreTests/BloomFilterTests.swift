@@ -20,6 +20,29 @@ import Testing
         #expect(BloomFilter(bytes: stored)?.bytes == stored)
     }
 
+    /// A probe sets bits `(h1 + i·h2) mod m`, i = 0…6: the positions of every filter already on disk, whatever
+    /// way they are computed. Checked against the formula for filters of many sizes and probes of every kind.
+    @Test func aProbeSetsTheBitsOfTheFormulaOnDisk() {
+        var generator = SystemRandomNumberGenerator()
+        for words in [1, 2, 3, 7, 64, 1_000, 12_345] {
+            let m = UInt64(words * 64)
+            for _ in 0..<200 {
+                let packed = UInt64.random(in: 0...UInt64.max, using: &generator)
+                let probe = BloomFilter.Probe(packed: packed)
+                var expected = [UInt64](repeating: 0, count: words)
+                for i in 0..<UInt64(7) {
+                    let bit = ((packed & 0xFFFF_FFFF) &+ i &* (packed >> 32)) % m
+                    expected[Int(bit / 64)] |= 1 << (bit % 64)
+                }
+                var filter = BloomFilter(capacity: words * 64 / 10)
+                #expect(filter.words.count == words)
+                filter.insert(probe)
+                #expect(filter.words == expected, "\(words) words, probe \(packed)")
+                #expect(filter.mightContain(probe))
+            }
+        }
+    }
+
     @Test func theHashIsTheSameInEveryProcess() {
         // Fixed values: filters and dedupe keys on disk depend on them never changing.
         var hash = StableHash()

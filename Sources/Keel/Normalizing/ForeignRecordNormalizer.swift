@@ -162,7 +162,9 @@ package struct ForeignRecordNormalizer: Sendable {
         var members: [JSONReader.Member] = []
         var nested: [JSONReader.Member] = []
         /// Which member, if any, became each canonical field (by raw value).
-        var chosen = [Choice](repeating: .none, count: FieldID.count)
+        private(set) var chosen = [Choice](repeating: .none, count: FieldID.count)
+        /// The slots of `chosen` the record filled: the next record empties only those.
+        private var filled: [Int] = []
         /// Members sent as parts of `error`, by ``ForeignVocabulary/ErrorPart``.
         var errorParts = [JSONReader.Member?](repeating: nil, count: ForeignVocabulary.ErrorPart.allCases.count)
         /// Members that go under `context`, in order.
@@ -179,6 +181,18 @@ package struct ForeignRecordNormalizer: Sendable {
         package var line = OutputBuffer(capacity: 1024)
 
         package init() {}
+
+        /// Makes `choice` the record's member for the field in `slot`.
+        mutating func choose(_ slot: Int, _ choice: Choice) {
+            if chosen[slot].isNone { filled.append(slot) }
+            chosen[slot] = choice
+        }
+
+        /// Empties the slots the last record filled.
+        mutating func forgetChoices() {
+            for slot in filled { chosen[slot] = .none }
+            filled.removeAll(keepingCapacity: true)
+        }
 
         deinit {
             free.deallocate()
@@ -233,7 +247,7 @@ package struct ForeignRecordNormalizer: Sendable {
     private func choose(
         _ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace
     ) throws(Refusal) -> (timestamp: Int64?, level: Logger.Level?) {
-        for slot in work.chosen.indices { work.chosen[slot] = .none }
+        work.forgetChoices()
         for part in work.errorParts.indices { work.errorParts[part] = nil }
         work.context.removeAll(keepingCapacity: true)
         var timestamp: (value: Int64, member: JSONReader.Member, canonical: Bool)?
@@ -323,9 +337,9 @@ package struct ForeignRecordNormalizer: Sendable {
                     continue
                 }
                 if member.kind == .string {
-                    work.chosen[slot] = .errorMessage(member)
+                    work.choose(slot, .errorMessage(member))
                 } else if Self.accepts(.error, member, in: object) {
-                    work.chosen[slot] = .member(member)
+                    work.choose(slot, .member(member))
                 } else {
                     work.context.append(member)
                 }
@@ -340,11 +354,11 @@ package struct ForeignRecordNormalizer: Sendable {
                 }
                 switch work.chosen[slot] {
                 case .none:
-                    work.chosen[slot] = isFallback ? .fallback(member) : .member(member)
+                    work.choose(slot, isFallback ? .fallback(member) : .member(member))
                 case .fallback(let weaker) where !isFallback:
                     // A better name for the field displaces the fallback, which is kept under `context`.
                     work.context.append(weaker)
-                    work.chosen[slot] = .member(member)
+                    work.choose(slot, .member(member))
                 default:
                     work.context.append(member)
                 }
@@ -352,7 +366,7 @@ package struct ForeignRecordNormalizer: Sendable {
         }
         if let eventText {
             if work.chosen[Int(FieldID.message.rawValue)].isNone {
-                work.chosen[Int(FieldID.message.rawValue)] = .member(eventText)
+                work.choose(Int(FieldID.message.rawValue), .member(eventText))
             } else {
                 work.context.append(eventText)
             }

@@ -485,10 +485,33 @@ package struct BlockColumns: Sendable {
 
 /// Byte searches over lines and values.
 package enum ByteSearch {
-    /// Whether `value` is `bytes` (`memcmp`).
+    /// Whether `value` is `bytes`.
     package static func equal(_ value: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> Bool {
         guard value.count == bytes.count, let base = value.baseAddress else { return value.count == bytes.count }
-        return bytes.withUnsafeBufferPointer { memcmp(base, $0.baseAddress!, bytes.count) == 0 }
+        return bytes.withUnsafeBufferPointer { same(base, $0.baseAddress!, count: bytes.count) }
+    }
+
+    /// Whether the `count` bytes at `a` and at `b` are the same. Keys and values of a block are mostly a few bytes
+    /// long and compared once a row each: up to 16 bytes are compared as two words that overlap, with no call;
+    /// longer ones by `memcmp`.
+    @inline(__always)
+    package static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
+        func word<T: FixedWidthInteger>(_ p: UnsafePointer<UInt8>, _ offset: Int, as: T.Type) -> T {
+            UnsafeRawPointer(p + offset).loadUnaligned(as: T.self)
+        }
+        switch count {
+        case 8...16:
+            return word(a, 0, as: UInt64.self) == word(b, 0, as: UInt64.self)
+                && word(a, count - 8, as: UInt64.self) == word(b, count - 8, as: UInt64.self)
+        case 4..<8:
+            return word(a, 0, as: UInt32.self) == word(b, 0, as: UInt32.self)
+                && word(a, count - 4, as: UInt32.self) == word(b, count - 4, as: UInt32.self)
+        case 0..<4:
+            for index in 0..<count where a[index] != b[index] { return false }
+            return true
+        default:
+            return memcmp(a, b, count) == 0
+        }
     }
 
     /// Whether `value` holds a backslash (`memchr`): text written with an escape, which only its reader can compare.

@@ -164,7 +164,7 @@ struct ColumnSet {
         }
         func bytes(_ span: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[span]) }
         func equal(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-            a.count == b.count && (a.isEmpty || memcmp(text.baseAddress! + a.lowerBound, text.baseAddress! + b.lowerBound, a.count) == 0)
+            a.count == b.count && (a.isEmpty || ByteSearch.same(text.baseAddress! + a.lowerBound, text.baseAddress! + b.lowerBound, count: a.count))
         }
         // Each value's place among the distinct values, in one pass; a value equal to the one before is not looked
         // up (runs are common: a constant, a level). Values are found by a digest of their ends; the rare values

@@ -65,7 +65,7 @@ struct FilterBuilder {
         case .eventID:
             scratch.removeAll(keepingCapacity: true)
             EventKey.probeBytes(timestamp: timestamp, eventID: text, into: &scratch)
-            probes.append(BloomFilter.Probe(token: scratch).packed)
+            probes.append(scratch.withUnsafeBufferPointer { BloomFilter.Probe(token: $0) }.packed)
         case .id(let field):
             guard !text.isEmpty else { return }
             probes.append(BloomFilter.Probe(field, bytes: text).packed)

@@ -104,6 +104,9 @@ package final class Head: Sendable {
     /// Whether an event with `key` is here.
     package func holds(_ key: EventKey) -> Bool { state.withLock { $0.keys[key] != nil } }
 
+    /// Whether an event with each of `keys` is here, looked up under one lock.
+    package func holds(_ keys: [EventKey]) -> [Bool] { state.withLock { state in keys.map { state.keys[$0] != nil } } }
+
     /// How many events are here, and their lines' bytes.
     package var size: (events: Int, bytes: Int) { state.withLock { ($0.records.count, $0.bytes) } }
 

@@ -136,10 +136,22 @@ package final class BlockPartition: Sendable {
 
     /// Whether an event with `key` is stored here: in the head, or in a block whose range and filter admit it and
     /// whose rows hold it.
-    package func holds(_ key: EventKey) -> Bool {
-        if head.holds(key) { return true }
+    package func holds(_ key: EventKey) -> Bool { holds([key])[0] }
+
+    /// Whether each of `keys` is stored here, as ``holds(_:)`` says: the head and the newest block's time are each
+    /// looked at once for all of them (an append asks about a whole batch).
+    package func holds(_ keys: [EventKey]) -> [Bool] {
+        var held = head.holds(keys)
         // Most appends are of events newer than every block: no block need be looked at.
-        guard key.timestamp <= files.withLock({ $0.latest }) else { return false }
+        let latest = files.withLock { $0.latest }
+        for (index, key) in keys.enumerated() where !held[index] && key.timestamp <= latest {
+            held[index] = blocksHold(key)
+        }
+        return held
+    }
+
+    /// Whether a block whose range and filter admit `key` holds it in its rows.
+    private func blocksHold(_ key: EventKey) -> Bool {
         let (blocks, _) = beginReading()
         defer { endReading() }
         for block in blocks where block.header.first <= key.timestamp && key.timestamp <= block.header.last && block.filter.mightContain(key) {

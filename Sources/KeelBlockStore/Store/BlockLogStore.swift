@@ -199,15 +199,17 @@ public final class BlockLogStore: LogStore {
                 let partition = try partition(key, creating: true)!
                 var last = state.withLock { $0[key.tenant]?.lastArrival ?? 0 }
                 let members = groups[key]!
+                let candidates = members.map { EventKey(timestamp: events[$0].timestamp, eventID: events[$0].eventID) }
+                let stored = partition.holds(candidates)
                 var records: [HeadLogRecords.Record] = []
                 var keys: [EventKey] = []
                 var batch: Set<EventKey> = []
                 records.reserveCapacity(members.count)
                 keys.reserveCapacity(members.count)
                 batch.reserveCapacity(members.count)
-                for index in members {
-                    let eventKey = EventKey(timestamp: events[index].timestamp, eventID: events[index].eventID)
-                    guard batch.insert(eventKey).inserted, !partition.holds(eventKey) else {
+                for (position, index) in members.enumerated() {
+                    let eventKey = candidates[position]
+                    guard !stored[position], batch.insert(eventKey).inserted else {
                         result.duplicates += 1
                         continue
                     }
