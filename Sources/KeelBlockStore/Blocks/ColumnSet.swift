@@ -23,8 +23,10 @@ enum ColumnEncoding: UInt8 {
 struct ColumnSet {
     /// The lines added (bar those kept whole), one after the other.
     private var text: [UInt8] = []
-    /// Each key's text as written between its quotes, by id in first-seen order.
-    private var keys: [[UInt8]] = []
+    /// Each key's text as written between its quotes, by id in first-seen order: spans of `keyText` (compared with
+    /// every member of every line, so read without taking a reference to an array of each).
+    private var keyText: [UInt8] = []
+    private var keys: [Range<Int>] = []
     private var keyIDs: [Bytes: Int] = [:]
     /// The id of the `timestamp` key, once seen.
     private var timestampID: Int?
@@ -70,19 +72,20 @@ struct ColumnSet {
         // Lines of a block mostly share their shape: the previous line's key at each position is tried before the
         // dictionary of keys, and its shape before the dictionary of shapes.
         let previous = rowShapes.last ?? 0
-        let previousCount = previous > 0 ? shapes[previous - 1].count : 0
+        let previousShape = previous > 0 ? shapes[previous - 1] : []
         for position in members.indices {
             let member = members[position]
             let key = UnsafeBufferPointer(rebasing: line[member.key])
-            var id = previous > 0 && position < previousCount ? shapes[previous - 1][position] : -1
-            if id < 0 || !ByteSearch.equal(key, keys[id]) {
+            var id = position < previousShape.count ? previousShape[position] : -1
+            if id < 0 || !isKey(id, key) {
                 let text = Bytes(Array(key)[...])
                 if let known = keyIDs[text] {
                     id = known
                 } else {
                     id = keys.count
                     keyIDs[text] = id
-                    keys.append(Array(key))
+                    keys.append(keyText.count..<keyText.count + key.count)
+                    keyText.append(contentsOf: key)
                     values.append([])
                     roles.append(FilterBuilder.Role(key: key))
                     if key.elementsEqual(Self.timestampKey) { timestampID = id }
@@ -97,7 +100,7 @@ struct ColumnSet {
                 timestampsAreRowTimes = rowTimes.matches(UnsafeBufferPointer(rebasing: line[member.value]), timestamp)
             }
         }
-        if previous > 0, shape == shapes[previous - 1] {
+        if previous > 0, shape == previousShape {
             rowShapes.append(previous)
         } else if let known = shapeIDs[shape] {
             rowShapes.append(known)
@@ -106,6 +109,13 @@ struct ColumnSet {
             shapeIDs[shape] = shapes.count
             rowShapes.append(shapes.count)
         }
+    }
+
+    /// Whether key `id` is `key`.
+    private func isKey(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        let span = keys[id]
+        guard span.count == key.count else { return false }
+        return span.isEmpty || keyText.withUnsafeBufferPointer { ByteSearch.same($0.baseAddress! + span.lowerBound, key.baseAddress!, count: key.count) }
     }
 
     /// Whether `{"key":value,…}` from `members` is `line` exactly (a compact line, as Keel writes them).
@@ -139,7 +149,7 @@ struct ColumnSet {
         out.deltas(rows.map(\.timestamp))
         out.deltas(rows.map(\.seq))
         out.uvarint(keys.count)
-        for key in keys { out.data(key) }
+        for key in keys { out.data(keyText[key]) }
         out.uvarint(shapes.count)
         for shape in shapes {
             out.uvarint(shape.count)
@@ -148,7 +158,7 @@ struct ColumnSet {
         for shape in rowShapes { out.uvarint(shape) }
         text.withUnsafeBufferPointer { text in
             for (id, column) in values.enumerated() {
-                Self.write(column, of: text, asRowTimes: timestampsAreRowTimes && keys[id] == Self.timestampKey, to: &out)
+                Self.write(column, of: text, asRowTimes: timestampsAreRowTimes && id == timestampID, to: &out)
             }
         }
         for line in verbatim { out.data(line) }
