@@ -174,10 +174,12 @@ let package = Package(
             name: "KeelTools",
             dependencies: ["Keel"]
         ),
+        // The system jemalloc, the `keel` command's allocator (the libraries leave the choice to the application).
+        .systemLibrary(name: "CJemalloc", path: "Sources/CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
         .executableTarget(
             name: "keel",
             dependencies: [
-                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire",
+                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "CJemalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -123,7 +123,10 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.notice(
             "keel serve starting",
-            metadata: ["listen": "\(listen)", "data": "\(data)", "store": "\(configuration.store.rawValue)", "durability": "\(durability)"])
+            metadata: [
+                "listen": "\(listen)", "data": "\(data)", "store": "\(configuration.store.rawValue)", "durability": "\(durability)",
+                "allocator": "\(Allocator.name)",
+            ])
         let services = ServiceGroup(
             services: [server.makeApplication()], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         do {
