@@ -50,6 +50,17 @@ struct ColumnSet {
 
     static let timestampKey = Array("timestamp".utf8)
 
+    /// How many rows the block will have: each column is made with room for a value a row.
+    private var expectedRows = 0
+
+    /// Columns with room for `rows` lines of `bytes` bytes in all, so that none of their arrays grows (and is copied)
+    /// while the block is built.
+    init(rows: Int = 0, bytes: Int = 0) {
+        expectedRows = rows
+        text.reserveCapacity(bytes)
+        rowShapes.reserveCapacity(rows)
+    }
+
     mutating func add(_ row: EventBlock.Row) {
         members.removeAll(keepingCapacity: true)
         let parsed = row.line.withUnsafeBufferPointer { bytes in
@@ -86,7 +97,9 @@ struct ColumnSet {
                     keyIDs[text] = id
                     keys.append(keyText.count..<keyText.count + key.count)
                     keyText.append(contentsOf: key)
-                    values.append([])
+                    var column: [Range<Int>] = []
+                    column.reserveCapacity(expectedRows)
+                    values.append(column)
                     roles.append(FilterBuilder.Role(key: key))
                     if key.elementsEqual(Self.timestampKey) { timestampID = id }
                 }

@@ -61,7 +61,7 @@ package enum EventBlock {
         guard !rows.isEmpty, rows.count <= maximumRows else {
             throw .invalidInput("a block holds 1 to \(maximumRows) events, not \(rows.count)")
         }
-        var columns = ColumnSet()
+        var columns = ColumnSet(rows: rows.count, bytes: rows.reduce(0) { $0 + $1.line.count })
         for row in rows { columns.add(row) }
         let payload = columns.payload(rows)
         guard payload.count <= maximumPayload else { throw .invalidInput("\(payload.count) bytes of columns is over the limit of \(maximumPayload)") }
