@@ -45,6 +45,46 @@ struct EventBlockTests {
         }
     }
 
+    /// A line matched against the keys of the line before it gives the members a parse gives, or gives up: over
+    /// lines of every kind (escapes, nested values, literals, numbers, other scripts, spaces, damage), each matched
+    /// against its own keys, another line's, and a prefix of its own.
+    @Test func aShapeMatchFindsWhatAParseFindsOrGivesUp() {
+        var lines = Self.variedRows(60).map(\.line)
+        lines += [
+            #"{"a":1,"b":-2.5e+3,"c":true,"d":false,"e":null,"f":"x"}"#, #"{"a":"q\"uote","b":1}"#, #"{"a":{"n":1},"b":[1]}"#, #"{"a":{"k":"v\"}","l":[{"m":null}]},"b":[1,"]"],"c":2}"#, #"{"a":{"n":1,},"b":1}"#,
+            #"{"a":"","b":0}"#, #"{"a":1 ,"b":2}"#, #"{"a":1,"b":2} "#, #"{"a":1,"b":2"#, #"{"a":1,"b":"open}"#, #"{"a":tru,"b":1}"#,
+            #"{"we\"ird":1,"b":2}"#, #"{"a":"東京","b":"é"}"#, #"{"a":1,"a":2}"#, "{}", #"{"":1}"#,
+        ].map { Array($0.utf8) }
+        func parse(_ line: [UInt8]) -> [JSONReader.Member]? {
+            var members: [JSONReader.Member] = []
+            return line.withUnsafeBufferPointer { (try? JSONReader.members(of: $0, maxDepth: 128, into: &members)) != nil } ? members : nil
+        }
+        func keys(_ line: [UInt8]) -> [[UInt8]] { (parse(line) ?? []).map { Array(line[$0.key]) } }
+        var matchedOnce = false
+        for (index, line) in lines.enumerated() {
+            for wanted in [keys(line), keys(lines[(index + 1) % lines.count]), Array(keys(line).dropLast())] {
+                var members: [JSONReader.Member] = [JSONReader.Member(key: 0..<0, value: 0..<0, kind: .null, keyEscaped: false, valueEscaped: false)]
+                let matched = line.withUnsafeBufferPointer { bytes in
+                    ShapeMatch.members(of: bytes, keys: { wanted[$0].withUnsafeBufferPointer { $0 } }, count: wanted.count, into: &members)
+                }
+                guard matched else {
+                    #expect(members.count == 1, "gave up leaving what it found: \(String(decoding: line, as: UTF8.self))")
+                    continue
+                }
+                matchedOnce = true
+                let parsed = parse(line)
+                #expect(parsed != nil, "matched a line that does not parse: \(String(decoding: line, as: UTF8.self))")
+                let found = Array(members.dropFirst())
+                #expect(found.map(\.key) == parsed?.map(\.key))
+                #expect(found.map(\.value) == parsed?.map(\.value))
+                #expect(found.map(\.kind) == parsed?.map(\.kind))
+                #expect(found.map(\.keyEscaped) == parsed?.map(\.keyEscaped))
+                #expect(found.map(\.valueEscaped) == parsed?.map(\.valueEscaped))
+            }
+        }
+        #expect(matchedOnce)
+    }
+
     @Test func aColumnOfManyValuesAndTimesOutOfOrderComeBack() throws {
         // Over 256 distinct values in a column (plain, not a dictionary), and rows not in time order.
         let rows = (0..<1_000).map { n in

@@ -9,6 +9,14 @@ extension JSONReader {
         /// Whether the key or (for a string) the value holds a backslash escape.
         package var keyEscaped: Bool
         package var valueEscaped: Bool
+
+        package init(key: Range<Int>, value: Range<Int>, kind: Kind, keyEscaped: Bool, valueEscaped: Bool) {
+            self.key = key
+            self.value = value
+            self.kind = kind
+            self.keyEscaped = keyEscaped
+            self.valueEscaped = valueEscaped
+        }
     }
 
     /// The members of the object `bytes` holds, in order (duplicates kept), appended to `members`; the whole text is

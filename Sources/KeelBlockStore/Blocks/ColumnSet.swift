@@ -62,11 +62,23 @@ struct ColumnSet {
     }
 
     mutating func add(_ row: EventBlock.Row) {
-        members.removeAll(keepingCapacity: true)
-        let parsed = row.line.withUnsafeBufferPointer { bytes in
-            (try? JSONReader.members(of: bytes, maxDepth: 128, into: &members)) != nil
+        // The members are found into the set's own buffer, taken out meanwhile.
+        var found: [JSONReader.Member] = []
+        swap(&found, &members)
+        found.removeAll(keepingCapacity: true)
+        // Most lines have the shape of the line before them: matched against it, they need no parse.
+        let previous = rowShapes.last ?? 0
+        let shape = previous > 0 ? shapes[previous - 1] : []
+        let matched = !shape.isEmpty && row.line.withUnsafeBufferPointer { bytes in
+            keyText.withUnsafeBufferPointer { text in
+                ShapeMatch.members(of: bytes, keys: { UnsafeBufferPointer(rebasing: text[keys[shape[$0]]]) }, count: shape.count, into: &found)
+            }
         }
-        guard parsed, Self.rebuilds(row.line, members) else {
+        let parsed = matched || row.line.withUnsafeBufferPointer { bytes in
+            (try? JSONReader.members(of: bytes, maxDepth: 128, into: &found)) != nil
+        }
+        swap(&found, &members)
+        guard parsed, matched || Self.rebuilds(row.line, members) else {
             rowShapes.append(0)
             verbatim.append(row.line)
             filter.add(line: row)
