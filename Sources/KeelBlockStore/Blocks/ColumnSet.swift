@@ -86,11 +86,13 @@ struct ColumnSet {
         }
         let base = text.count
         text.append(contentsOf: row.line)
-        row.line.withUnsafeBufferPointer { add(members: $0, base: base, timestamp: row.timestamp) }
+        row.line.withUnsafeBufferPointer { add(members: $0, base: base, timestamp: row.timestamp, shapeOfPrevious: matched) }
     }
 
     /// Files the values of `line`'s members (`members`), which lie at `base` in `text`, under their keys.
-    private mutating func add(members line: UnsafeBufferPointer<UInt8>, base: Int, timestamp: Int64) {
+    /// `shapeOfPrevious`: the members were matched against the previous line's shape (``ShapeMatch``), so their keys
+    /// are that shape's and need no looking up.
+    private mutating func add(members line: UnsafeBufferPointer<UInt8>, base: Int, timestamp: Int64, shapeOfPrevious: Bool) {
         shape.removeAll(keepingCapacity: true)
         // Lines of a block mostly share their shape: the previous line's key at each position is tried before the
         // dictionary of keys, and its shape before the dictionary of shapes.
@@ -100,7 +102,7 @@ struct ColumnSet {
             let member = members[position]
             let key = UnsafeBufferPointer(rebasing: line[member.key])
             var id = position < previousShape.count ? previousShape[position] : -1
-            if id < 0 || !isKey(id, key) {
+            if !shapeOfPrevious, id < 0 || !isKey(id, key) {
                 let text = Bytes(Array(key)[...])
                 if let known = keyIDs[text] {
                     id = known
@@ -116,7 +118,7 @@ struct ColumnSet {
                     if key.elementsEqual(Self.timestampKey) { timestampID = id }
                 }
             }
-            shape.append(id)
+            if !shapeOfPrevious { shape.append(id) }
             if let role = roles[id], member.kind == .string, !member.keyEscaped {
                 filter.add(role, value: member.value, of: line, timestamp: timestamp)
             }
@@ -125,7 +127,7 @@ struct ColumnSet {
                 timestampsAreRowTimes = rowTimes.matches(UnsafeBufferPointer(rebasing: line[member.value]), timestamp)
             }
         }
-        if previous > 0, shape == previousShape {
+        if shapeOfPrevious || previous > 0 && shape == previousShape {
             rowShapes.append(previous)
         } else if let known = shapeIDs[shape] {
             rowShapes.append(known)
