@@ -41,14 +41,16 @@ struct BlockFilterTests {
     }
 
     /// The filter a block gets from its columns' parse is the one its lines give read one by one, whatever they hold:
-    /// escapes, text beyond ASCII, empty and missing ids, a line kept whole, a message that repeats.
+    /// escapes, text beyond ASCII, empty and missing ids, a line kept whole, a message that repeats, an id that repeats
+    /// in the next line and further on.
     @Test func theFilterMadeWithTheColumnsIsTheFilterOfTheLines() throws {
         let lines = [
             #"{"message":"plain words","event_id":"e-1","request_id":"r-1","user_id":"u"}"#,
-            #"{"message":"plain words","event_id":"e-2","request_id":"r-2","trace_id":""}"#,
+            #"{"message":"plain words","event_id":"e-2","request_id":"r-2","trace_id":"","user_id":"u"}"#,
             #"{"message":"caf\u00e9 \"quoted\" ✓ Straße","event_id":"e-3","run_id":"run-\u0041"}"#,
             #"{ "message" : "kept whole", "event_id":"e-4", "request_id":"r-4" }"#,
-            #"{"message":"ÉCOLE","event_id":"e-5","request_id":"r-✓"}"#,
+            #"{"message":"ÉCOLE","event_id":"e-5","request_id":"r-✓","user_id":"u"}"#,
+            #"{"message":"ÉCOLE","event_id":"e-7","user_id":"v"}"#,
             #"{"level":"INFO","event_id":"e-6"}"#,
             "not json at all",
         ]
@@ -56,6 +58,7 @@ struct BlockFilterTests {
         let (_, filter) = try EventBlock.encodeWithFilter(rows)
         #expect(filter == BlockFilter(rows: rows))
         #expect(filter.mightContain(.runID, "run-A"))
+        #expect(filter.mightContain(.userID, "u") && filter.mightContain(.userID, "v"))
         #expect(filter.mightContain(text: "CAFÉ \"QUOTED\""))
         #expect(filter.mightContain(EventKey(timestamp: 21, eventID: "e-4")))
     }

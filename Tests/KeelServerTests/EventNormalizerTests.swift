@@ -55,6 +55,32 @@ struct EventNormalizerTests {
                 + #""redacted":["IPV4","SVC","EMAIL","SECRET"]}"#)
     }
 
+    /// One workspace serves a whole request: what one record's names meant, and which fields it filled, must not
+    /// leak into the next — records of the same names, of names in another order, of aliases where canonical names
+    /// stood, of fewer or more names, each come out as they do alone.
+    @Test func recordsOfChangingShapesComeOutAsTheyDoAlone() throws {
+        let texts = [
+            #"{"ts":1795435199,"msg":"first","lvl":"warn","request_id":"r-1","model":"m","status":200}"#,
+            #"{"ts":1795435199,"msg":"second","lvl":"warn","request_id":"r-2","model":"m","status":200}"#,
+            #"{"msg":"third","ts":1795435199,"lvl":"error","requestId":"r-3"}"#,
+            #"{"timestamp":"2026-11-23T11:59:59Z","message":"fourth","level":"INFO","request_id":"r-4","model":"m","status":"x"}"#,
+            #"{"timestamp":"2026-11-23T11:59:59Z","message":"fifth","level":"INFO","request_id":"r-5","model":"m","status":404,"error.type":"E","extra":1}"#,
+            #"{"timestamp":"2026-11-23T11:59:59Z","message":"sixth"}"#,
+            #"{"timestamp":"2026-11-23T11:59:59Z","message":"seventh","level":"INFO","request_id":"r-7","model":"m","status":200,"error.type":"E","extra":1}"#,
+        ]
+        let records = texts.enumerated().map { index, text in
+            let bytes = Array(text.utf8)
+            return IncomingRecord(object: bytes[...], identity: bytes[...], place: .line(index + 1))
+        }
+        let together = normalizer.normalize(records, tenant: "acme", now: now)
+        #expect(together.refused.isEmpty)
+        let alone = try records.map { record throws(IngestError) in try normalizer.normalize(record, tenant: "acme", now: now) }
+        #expect(together.events.map(\.line) == alone.map(\.line))
+        #expect(together.events.map(\.message) == ["first", "second", "third", "fourth", "fifth", "sixth", "seventh"])
+        #expect(together.events[3].line.contains(#""context":{"status":"x"}"#))
+        #expect(together.events[4].line.contains(#""error":{"type":"E"}"#) && !together.events[5].line.contains("error"))
+    }
+
     @Test func aCanonicalLineComesBackAsSentWithTheTokensTenant() throws {
         let line =
             #"{"timestamp":"2026-11-23T11:59:59.123456Z","level":"WARN","message":"request handled","event":"http.request","#

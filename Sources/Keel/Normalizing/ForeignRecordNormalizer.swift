@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 
 /// Makes a record another program wrote canonical: the one rule behind `keel serve`'s ingest (every format) and
 /// `keel pipe`.
@@ -83,7 +83,6 @@ package struct ForeignRecordNormalizer: Sendable {
         self.rules = rules
         defaults = FieldID.allCases.map { rules.defaults[$0] }
         hasDefaults = !rules.defaults.isEmpty
-        fieldNames = FieldCatalogue.fields.map(\.name)
         var text: [UInt8] = []
         keySpans = FieldCatalogue.fields.map { field in
             let start = text.count
@@ -91,11 +90,13 @@ package struct ForeignRecordNormalizer: Sendable {
             return start..<text.count
         }
         keyText = text
-        outsideEnvelope = FieldID.allCases.filter { !Self.envelope[Int($0.rawValue)] }
+        outsideEnvelope = FieldID.allCases.reduce(0) { Self.envelope[Int($1.rawValue)] ? $0 : $0 | 1 << $1.rawValue }
+        defaultFields = FieldID.allCases.reduce(0) { rules.defaults[$1] == nil ? $0 : $0 | 1 << $1.rawValue }
     }
 
-    /// The fields outside the envelope, in canonical order.
-    private let outsideEnvelope: [FieldID]
+    /// The fields outside the envelope, and the fields ``Rules/defaults`` gives values, as bits by raw value.
+    private let outsideEnvelope: UInt64
+    private let defaultFields: UInt64
 
     /// Each field's `"name":`, one after the other in `keyText` at `keySpans[raw value]`: written into
     /// every line, so read without a reference to an array of its own.
@@ -106,9 +107,6 @@ package struct ForeignRecordNormalizer: Sendable {
     private func appendKey(_ field: FieldID, to line: inout OutputBuffer) {
         keyText.withUnsafeBufferPointer { line.append(UnsafeBufferPointer(rebasing: $0[keySpans[Int(field.rawValue)]])) }
     }
-
-    /// Each field's name, by raw value.
-    private let fieldNames: [String]
 
     /// ``Rules/defaults``, by raw value.
     private let defaults: [String?]
@@ -161,10 +159,14 @@ package struct ForeignRecordNormalizer: Sendable {
         /// The record's members, then a `context` object's.
         var members: [JSONReader.Member] = []
         var nested: [JSONReader.Member] = []
+        /// What the last record's member names meant.
+        var meanings = NameMeanings()
         /// Which member, if any, became each canonical field (by raw value).
         private(set) var chosen = [Choice](repeating: .none, count: FieldID.count)
         /// The slots of `chosen` the record filled: the next record empties only those.
         private var filled: [Int] = []
+        /// The same slots as bits, for walking them in canonical order.
+        private(set) var filledFields: UInt64 = 0
         /// Members sent as parts of `error`, by ``ForeignVocabulary/ErrorPart``.
         var errorParts = [JSONReader.Member?](repeating: nil, count: ForeignVocabulary.ErrorPart.allCases.count)
         /// Members that go under `context`, in order.
@@ -183,8 +185,12 @@ package struct ForeignRecordNormalizer: Sendable {
         package init() {}
 
         /// Makes `choice` the record's member for the field in `slot`.
+        @inline(__always)
         mutating func choose(_ slot: Int, _ choice: Choice) {
-            if chosen[slot].isNone { filled.append(slot) }
+            if chosen[slot].isNone {
+                filled.append(slot)
+                filledFields |= 1 << slot
+            }
             chosen[slot] = choice
         }
 
@@ -192,6 +198,7 @@ package struct ForeignRecordNormalizer: Sendable {
         mutating func forgetChoices() {
             for slot in filled { chosen[slot] = .none }
             filled.removeAll(keepingCapacity: true)
+            filledFields = 0
         }
 
         deinit {
@@ -254,7 +261,7 @@ package struct ForeignRecordNormalizer: Sendable {
         var level: (value: Logger.Level, member: JSONReader.Member, canonical: Bool)?
         /// structlog's `event` is its message: an `event` that is not a dotted name, kept for a record without one.
         var eventText: JSONReader.Member?
-        for member in work.members {
+        for (position, member) in work.members.enumerated() {
             let key = UnsafeBufferPointer(rebasing: object[member.key])
             let meaning: ForeignVocabulary.Meaning?
             var name: String?
@@ -262,7 +269,7 @@ package struct ForeignRecordNormalizer: Sendable {
                 name = Self.string(object, member.key.lowerBound - 1..<member.key.upperBound + 1, escaped: true)
                 meaning = ForeignVocabulary.meaning(of: name!)
             } else {
-                meaning = ForeignVocabulary.meaning(utf8: key)
+                meaning = work.meanings.meaning(of: key, at: position)
             }
             let field: FieldID
             var isFallback = false
@@ -413,7 +420,12 @@ package struct ForeignRecordNormalizer: Sendable {
     private func gather(_ object: UnsafeBufferPointer<UInt8>, tenant: String?, work: inout Workspace) {
         work.free.removeAll()
         work.parts.removeAll(keepingCapacity: true)
-        for field in outsideEnvelope where !(field == .tenantID && tenant != nil) {
+        // The fields the record gave, `event` (which every line has), `error` and the defaults, which may be made.
+        var fields = (work.filledFields | Self.alwaysConsidered | defaultFields) & outsideEnvelope
+        if tenant != nil { fields &= ~(1 << FieldID.tenantID.rawValue) }
+        while fields != 0 {
+            let field = FieldID.unchecked(UInt8(fields.trailingZeroBitCount))
+            fields &= fields &- 1
             let start = work.free.count
             switch work.chosen[Int(field.rawValue)] {
             case .member(let member), .fallback(let member):
@@ -448,6 +460,9 @@ package struct ForeignRecordNormalizer: Sendable {
         }
     }
 
+    /// Fields that ``gather(_:tenant:work:)`` looks at even when the record did not give them.
+    private static let alwaysConsidered: UInt64 = 1 << FieldID.event.rawValue | 1 << FieldID.error.rawValue
+
     /// `{…}`, the error from the parts sent flat, with `message` (a plain `error` string) before a flat message.
     private static func writeError(_ object: UnsafeBufferPointer<UInt8>, message: JSONReader.Member?, work: inout Workspace) {
         work.free.append(UInt8(ascii: "{"))
@@ -469,7 +484,7 @@ package struct ForeignRecordNormalizer: Sendable {
     }
 
     /// The canonical line, in the library's key order: the envelope made here, the other fields redacted from where
-    /// their values lie (``RedactionEngine/member(named:valueAt:to:)``, as the engine redacts an object's members);
+    /// their values lie (``RedactionEngine/member(_:valueAt:to:)``, as the engine redacts an object's members);
     /// and the fields stores index, read from it. A field's name is the schema's: never redacted, and never a secret
     /// or a body by the key rules (``KeyRules``).
     // swiftlint:disable:next function_body_length
@@ -507,11 +522,10 @@ package struct ForeignRecordNormalizer: Sendable {
             appendKey(field, to: &work.line)
             let start = work.line.count
             do throws(JSONParser.Error) {
-                let name = fieldNames[Int(field.rawValue)]
                 let found =
                     part.made
-                    ? try Self.redact(part, named: name, with: &work.freeEngine!, to: &work.line)
-                    : try Self.redact(part, named: name, with: &work.recordEngine!, to: &work.line)
+                    ? try Self.redact(part, with: &work.freeEngine!, to: &work.line)
+                    : try Self.redact(part, with: &work.recordEngine!, to: &work.line)
                 note(found)
             } catch {
                 throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
@@ -573,10 +587,10 @@ package struct ForeignRecordNormalizer: Sendable {
     /// Writes `part`'s value, redacted by `engine` (whose text holds it), to `line`; returns what that removed which
     /// the engine had not removed before in this record.
     private static func redact(
-        _ part: Part, named name: String, with engine: inout RedactionEngine, to line: inout OutputBuffer
+        _ part: Part, with engine: inout RedactionEngine, to line: inout OutputBuffer
     ) throws(JSONParser.Error) -> ArraySlice<RedactionType> {
         let known = engine.types.count
-        try engine.member(named: name, valueAt: part.value.lowerBound, to: &line)
+        try engine.member(part.field, valueAt: part.value.lowerBound, to: &line)
         return engine.types[known...]
     }
 

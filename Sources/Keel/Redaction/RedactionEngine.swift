@@ -58,15 +58,15 @@ struct RedactionEngine {
         return types
     }
 
-    /// Writes the value at `offset` as ``run(to:)`` writes the value of a top-level member named `name` that the key
-    /// rules keep (a field of the schema: ``KeyRules``): for a caller that assembles one object from the members of
-    /// others (ingest's normaliser) without copying them into one text first. What it removes joins ``types``; on
-    /// an error `out` is left as it was.
-    mutating func member(named name: String, valueAt offset: Int, to out: inout OutputBuffer) throws(JSONParser.Error) {
+    /// Writes the value at `offset` as ``run(to:)`` writes the value of a top-level member named as `field` (which the
+    /// key rules keep: ``KeyRules``): for a caller that assembles one object from the members of others (ingest's
+    /// normaliser) without copying them into one text first. What it removes joins ``types``; on an error `out` is
+    /// left as it was.
+    mutating func member(_ field: FieldID, valueAt offset: Int, to out: inout OutputBuffer) throws(JSONParser.Error) {
         let redacting = !(tracksPaths && redactor.policy.allowedPaths.contains(""))
         let mark = out.count
         reader.skip(to: offset)
-        let allowed = tracksPaths && enter(name)
+        let allowed = tracksPaths && enter(FieldCatalogue.fields[Int(field.rawValue)].name)
         defer { if tracksPaths { paths.removeLast() } }
         do throws(JSONParser.Error) {
             try value(depth: 1, redacting: redacting && !allowed, to: &out)

@@ -120,7 +120,7 @@ struct ColumnSet {
             }
             if !shapeOfPrevious { shape.append(id) }
             if let role = roles[id], member.kind == .string, !member.keyEscaped {
-                filter.add(role, value: member.value, of: line, timestamp: timestamp)
+                filter.add(role, value: member.value, escaped: member.valueEscaped, of: line, timestamp: timestamp)
             }
             values[id].append(base + member.value.lowerBound..<base + member.value.upperBound)
             if id == timestampID, timestampsAreRowTimes {

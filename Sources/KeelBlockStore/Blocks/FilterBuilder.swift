@@ -9,35 +9,40 @@ struct FilterBuilder {
     /// What a member's value is to the filter.
     enum Role {
         case message, eventID
-        case id(IDField)
+        /// An id field, and its place in ``IDField/allCases``.
+        case id(IDField, slot: Int)
 
         init?(key: some Collection<UInt8>) {
             if key.elementsEqual("message".utf8) {
                 self = .message
             } else if key.elementsEqual("event_id".utf8) {
                 self = .eventID
-            } else if let field = IDField.allCases.first(where: { key.elementsEqual($0.rawValue.utf8) }) {
-                self = .id(field)
+            } else if let slot = IDField.allCases.firstIndex(where: { key.elementsEqual($0.rawValue.utf8) }) {
+                self = .id(IDField.allCases[slot], slot: slot)
             } else {
                 return nil
             }
         }
     }
 
-    /// The probes of ids and event keys, packed (``BloomFilter/Probe/packed``), repeats included: sorting them once
-    /// costs less than hashing each into a set.
+    /// The probes of ids and event keys, packed (``BloomFilter/Probe/packed``): a value equal to the one before it in
+    /// its field (a user's or a trace's run of events) is left out, other repeats are kept. The filter is sized for
+    /// all of them, so a repeat costs a few bits of room, never a false positive more; finding every repeat (a
+    /// sort, or a set) cost a block more than its room.
     private var probes: [UInt64] = []
+    /// The last probe of each id field, by ``IDField`` order.
+    private var lastIDs = [UInt64?](repeating: nil, count: IDField.allCases.count)
     private var messages: Set<BytesKey> = []
     private var lastMessage: [UInt8] = []
     private var scratch: [UInt8] = []
     private var members: [JSONReader.Member] = []
 
-    /// A string member's text, given as it stands in `line` (`value`, quotes included): its bytes when they are plain
-    /// ASCII without escapes, else the string read by the one JSON reader.
-    mutating func add(_ role: Role, value: Range<Int>, of line: UnsafeBufferPointer<UInt8>, timestamp: Int64) {
-        let inner = UnsafeBufferPointer(rebasing: line[(value.lowerBound + 1)..<(value.upperBound - 1)])
-        if inner.allSatisfy({ $0 < 0x80 && $0 != 0x5C }) {
-            add(role, text: inner, timestamp: timestamp)
+    /// A string member's text, given as it stands in `line` (`value`, quotes included): its bytes when it holds no
+    /// escape (a line a block is given is valid UTF-8: it was checked when it was acknowledged), else the string read
+    /// by the one JSON reader.
+    mutating func add(_ role: Role, value: Range<Int>, escaped: Bool, of line: UnsafeBufferPointer<UInt8>, timestamp: Int64) {
+        if !escaped {
+            add(role, text: UnsafeBufferPointer(rebasing: line[(value.lowerBound + 1)..<(value.upperBound - 1)]), timestamp: timestamp)
         } else {
             var reader = JSONReader(line, maxDepth: 1, repairUTF8: true)
             reader.skip(to: value.lowerBound)
@@ -66,23 +71,24 @@ struct FilterBuilder {
             scratch.removeAll(keepingCapacity: true)
             EventKey.probeBytes(timestamp: timestamp, eventID: text, into: &scratch)
             probes.append(scratch.withUnsafeBufferPointer { BloomFilter.Probe(token: $0) }.packed)
-        case .id(let field):
+        case .id(let field, let slot):
             guard !text.isEmpty else { return }
-            probes.append(BloomFilter.Probe(field, bytes: text).packed)
+            let probe = BloomFilter.Probe(field, bytes: text).packed
+            guard probe != lastIDs[slot] else { return }
+            lastIDs[slot] = probe
+            probes.append(probe)
         }
     }
 
-    /// The filter of everything added, sized for its distinct probes.
+    /// The filter of everything added, sized for its probes (the trigrams of distinct messages, themselves distinct).
     func filter() -> BlockFilter {
-        var probes = probes
+        var trigrams: Set<UInt64> = []
         for message in messages {
-            BlockFilter.trigrams(of: String(decoding: message.bytes, as: UTF8.self)) { probes.append(BloomFilter.Probe(token: $0).packed) }
+            BlockFilter.trigrams(of: String(decoding: message.bytes, as: UTF8.self)) { trigrams.insert(BloomFilter.Probe(token: $0).packed) }
         }
-        probes.sort()
-        var distinct = 0
-        for (index, probe) in probes.enumerated() where index == 0 || probe != probes[index - 1] { distinct += 1 }
-        var bloom = BloomFilter(capacity: max(distinct, 64), bitsPerValue: BlockFilter.bitsPerValue)
-        for (index, probe) in probes.enumerated() where index == 0 || probe != probes[index - 1] { bloom.insert(BloomFilter.Probe(packed: probe)) }
+        var bloom = BloomFilter(capacity: max(probes.count + trigrams.count, 64), bitsPerValue: BlockFilter.bitsPerValue)
+        for probe in probes { bloom.insert(BloomFilter.Probe(packed: probe)) }
+        for probe in trigrams { bloom.insert(BloomFilter.Probe(packed: probe)) }
         return BlockFilter(bloom: bloom)
     }
 }
