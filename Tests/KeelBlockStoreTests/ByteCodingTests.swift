@@ -15,23 +15,6 @@ struct ByteCodingTests {
         #expect(throws: BlockError.self) { try long.data() }
     }
 
-    /// Keys and values are compared as words when short: every length, a difference at every place.
-    @Test func bytesAreTheSameExactlyWhenEveryByteIs() {
-        for count in 0...40 {
-            let a = (0..<count).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
-            a.withUnsafeBufferPointer { a in
-                let copy = Array(a)
-                #expect(ByteSearch.equal(a, copy))
-                for place in 0..<count {
-                    var other = copy
-                    other[place] ^= 0x20
-                    #expect(!ByteSearch.equal(a, other), "\(count) bytes, differing at \(place)")
-                }
-                #expect(!ByteSearch.equal(a, copy + [0]))
-            }
-        }
-    }
-
     @Test func lengthsBecomeStartsAndRefuseWhatCannotBe() throws {
         var writer = ByteWriter()
         for length in [1, 200, 3] { writer.uvarint(length) }

@@ -328,12 +328,13 @@ package struct ForeignRecordNormalizer: Sendable {
             case .schemaVersion:
                 // The version Keel writes, sent again (a Keel line re-sent), says nothing new; another goes under
                 // `context`.
-                let same = member.kind == .number && object[member.value].elementsEqual(Self.schemaVersionText)
+                let same = member.kind == .number && Self.schemaVersionText.withUnsafeBufferPointer { Self.same(object, member.value, $0) }
                 if !same { work.context.append(member) }
             case .tenantID where tenant != nil:
+                var tenantText = tenant!
                 let same =
                     member.kind == .string && !member.valueEscaped
-                    && tenant!.utf8.elementsEqual(object[member.value.lowerBound + 1..<member.value.upperBound - 1])
+                    && tenantText.withUTF8 { Self.same(object, member.value.lowerBound + 1..<member.value.upperBound - 1, $0) }
                     || member.kind == .string && member.valueEscaped
                         && Self.string(object, member.value, escaped: true) == tenant
                 if !same { work.context.append(member) }
@@ -409,8 +410,16 @@ package struct ForeignRecordNormalizer: Sendable {
 
     /// Whether a member named `field` by its canonical name rather than an alias.
     private static func isCanonical(_ field: FieldID, key: UnsafeBufferPointer<UInt8>, name: String?) -> Bool {
-        let canonical = names[Int(field.rawValue)]
-        return name.map { $0.utf8.elementsEqual(canonical) } ?? key.elementsEqual(canonical)
+        names[Int(field.rawValue)].withUnsafeBufferPointer { canonical in
+            guard var name else { return same(key, key.indices, canonical) }
+            return name.withUTF8 { same($0, $0.indices, canonical) }
+        }
+    }
+
+    /// Whether the bytes of `text` at `range` are `expected`'s.
+    private static func same(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        range.count == expected.count
+            && (range.isEmpty || ByteSearch.same(text.baseAddress! + range.lowerBound, expected.baseAddress!, count: range.count))
     }
 
     private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The meanings (``ForeignVocabulary/meaning(utf8:)``) of the last record's member names, by position.
 ///
 /// A producer writes the same names in the same order record after record, so a name equal to the one at its place
@@ -28,7 +22,7 @@ struct NameMeanings: ~Copyable {
         if position < entries.count {
             let entry = entries[position]
             if entry.count == name.count,
-                name.isEmpty || names.withUnsafeBufferPointer({ memcmp($0.baseAddress! + entry.start, name.baseAddress!, name.count) }) == 0
+                name.isEmpty || names.withUnsafeBufferPointer({ ByteSearch.same($0.baseAddress! + entry.start, name.baseAddress!, count: name.count) })
             {
                 return entry.meaning
             }

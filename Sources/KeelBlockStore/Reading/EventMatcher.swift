@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import Keel
 import KeelStore
 
 /// Whether a stored row is one an ``EventQuery`` asks for, decided as cheaply as the row allows.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Keel
 
 /// A regular expression that must match a whole label value (`=~`, `!~`), as Loki anchors label matchers.
 ///
@@ -80,26 +76,5 @@ struct LinePattern: @unchecked Sendable {
         if let literal { return ByteSearch.contains(line, literal) }
         guard let regex else { return false }
         return (try? regex.firstMatch(in: String(decoding: line, as: UTF8.self))) != nil
-    }
-}
-
-/// Substring search on UTF-8 bytes, as Loki's line filters match (`String.contains` compares characters, and costs
-/// an order of magnitude more on a log line).
-enum ByteSearch {
-    static func contains(_ haystack: UnsafeBufferPointer<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard !needle.isEmpty else { return true }
-        return needle.withUnsafeBufferPointer { needle in
-            // memchr to each place the first byte is, memcmp for the rest (memmem is a GNU extension).
-            guard let base = haystack.baseAddress, let first = needle.first, haystack.count >= needle.count else { return false }
-            var at = 0
-            let last = haystack.count - needle.count
-            while at <= last {
-                guard let found = memchr(base + at, Int32(first), last - at + 1) else { return false }
-                at = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-                if memcmp(base + at, needle.baseAddress!, needle.count) == 0 { return true }
-                at += 1
-            }
-            return false
-        }
     }
 }

@@ -79,20 +79,17 @@ public struct EventNormalizer: Sendable {
     private func normalize(
         _ record: IncomingRecord, tenant: String, now: Int64, window: TimeWindow, work: inout ForeignRecordNormalizer.Workspace
     ) throws(IngestError) -> StoredEvent {
-        let outcome = record.object.withUnsafeBufferPointer { object in
-            record.identity.withUnsafeBufferPointer { identity in
-                Result { () throws(ForeignRecordNormalizer.Refusal) in
+        let normalized: ForeignRecordNormalizer.Normalized
+        do throws(ForeignRecordNormalizer.Refusal) {
+            normalized = try record.object.withUnsafeBufferPointer { object throws(ForeignRecordNormalizer.Refusal) in
+                try record.identity.withUnsafeBufferPointer { identity throws(ForeignRecordNormalizer.Refusal) in
                     try foreign.normalize(
                         object, envelopeTimestamp: record.envelopeTimestamp, identity: identity, tenant: tenant,
                         now: now, work: &work)
                 }
             }
-        }
-        let normalized: ForeignRecordNormalizer.Normalized
-        switch outcome {
-        case .success(let made): normalized = made
-        case .failure(let refusal):
-            throw refusal.isTooLarge ? .tooLarge(refusal.reason, refusal.message) : .badRequest(refusal.reason, refusal.message)
+        } catch {
+            throw error.isTooLarge ? .tooLarge(error.reason, error.message) : .badRequest(error.reason, error.message)
         }
         try window.check(normalized.time)
         var ids = EventIDs()
