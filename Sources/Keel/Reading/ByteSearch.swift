@@ -14,9 +14,9 @@ package enum ByteSearch {
     }
 
     /// Whether the `count` bytes at `a` and at `b` are the same. Keys and values of a block are mostly a few bytes
-    /// long and compared once a row each: up to 16 bytes are compared as two words that overlap, with no call;
-    /// longer ones by `memcmp`.
-    @inline(__always)
+    /// long and compared once a row each: up to 16 bytes are compared as two words that overlap, with no call (and
+    /// inlined into other modules: a call each had cost more than the compare); longer ones by `memcmp`.
+    @inlinable @inline(__always)
     package static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
         func word<T: FixedWidthInteger>(_ p: UnsafePointer<UInt8>, _ offset: Int, as: T.Type) -> T {
             UnsafeRawPointer(p + offset).loadUnaligned(as: T.self)

@@ -66,13 +66,22 @@ extension KeelServer {
         let timeout = configuration.bodyTimeout
         return try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
             group.addTask {
+                // Each part copied once, into room for the whole body when its length is given.
+                var bytes: [UInt8] = []
+                if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > 0, length <= limit {
+                    bytes.reserveCapacity(length)
+                }
                 do {
-                    return Array(try await request.body.collect(upTo: limit).readableBytesView)
+                    for try await part in request.body {
+                        guard part.readableBytes <= limit - bytes.count else {
+                            throw IngestError.tooLarge("body_too_large", "the body is larger than \(limit) bytes")
+                        }
+                        part.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
+                    }
                 } catch is CancellationError {
                     return nil
-                } catch {
-                    throw IngestError.tooLarge("body_too_large", "the body is larger than \(limit) bytes")
                 }
+                return bytes
             }
             group.addTask {
                 try? await Task.sleep(for: timeout)
