@@ -12,11 +12,12 @@ import Testing
     }
 
     @Test func anAddressInUseEndsTheProcessAtOnceSayingSo() async throws {
-        let first = try await CrashDurabilityTests.start(Self.temporaryDirectory())
+        let (held, refused) = (Self.temporaryDirectory(), Self.temporaryDirectory())
+        defer { for directory in [held, refused] { try? FileManager.default.removeItem(atPath: directory) } }
+        let first = try await CrashDurabilityTests.start(held)
         defer { first.kill9() }
         let started = ContinuousClock.now
-        let (status, _, err) = try await CommandLineTests.keel(
-            ["serve", "--data", Self.temporaryDirectory(), "--listen", "127.0.0.1:\(first.port)"])
+        let (status, _, err) = try await CommandLineTests.keel(["serve", "--data", refused, "--listen", "127.0.0.1:\(first.port)"])
         #expect(status != 0)
         #expect(err.contains("127.0.0.1:\(first.port) is already in use"), "\(err)")
         // Not a zombie: it ended by itself (the helper would kill it at 60 s) without a flood of retries. The bound is

@@ -5,14 +5,19 @@ import Logging
 import Testing
 
 /// Every sink Keel ships passes KeelTesting's ``LogSinkConformance``.
-@Suite struct LogSinkConformanceTests {
+@Suite final class LogSinkConformanceTests {
+    /// Where a test's files go; removed when the test ends.
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("keel-sink-\(UUID())")
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
     func temporaryPath(_ name: String) throws -> String {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-sink-\(UUID())")
+        let directory = root.appendingPathComponent(UUID().uuidString)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory.appendingPathComponent(name).path
     }
 
-    func lines(of path: String) throws -> [String] {
+    static func lines(of path: String) throws -> [String] {
         try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     }
 
@@ -34,7 +39,7 @@ import Testing
             let path = try temporaryPath("app.log")
             let diagnostics = Diagnostics()
             let sink = try FileSink(path: path, diagnostics: diagnostics)
-            return .init(sink: sink, written: { try lines(of: path) }, writesAfterClose: { diagnostics.writesAfterClose })
+            return .init(sink: sink, written: { try Self.lines(of: path) }, writesAfterClose: { diagnostics.writesAfterClose })
         }
     }
 
@@ -45,7 +50,7 @@ import Testing
             let sink = try AuditSink(
                 path: path, key: Array(repeating: 7, count: 32), service: "conformance", sync: .never,
                 classes: Set(StorageClass.all), diagnostics: diagnostics)
-            return .init(sink: sink, written: { try lines(of: path) }, writesAfterClose: { diagnostics.writesAfterClose })
+            return .init(sink: sink, written: { try Self.lines(of: path) }, writesAfterClose: { diagnostics.writesAfterClose })
         }
     }
 
@@ -56,7 +61,7 @@ import Testing
             let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o600)
             let diagnostics = Diagnostics()
             let sink = ConsoleSink(format: .json, streams: .stdoutOnly, stdoutFD: fd, stderrFD: fd, diagnostics: diagnostics)
-            return .init(sink: sink, written: { try lines(of: path) }, writesAfterClose: { diagnostics.writesAfterClose })
+            return .init(sink: sink, written: { try Self.lines(of: path) }, writesAfterClose: { diagnostics.writesAfterClose })
         }
     }
 }

@@ -121,12 +121,15 @@ struct LineReaderTests {
     }
 }
 
-struct FileFollowerTests {
+final class FileFollowerTests {
+    /// The test's directory; removed when the test ends.
     let dir: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-follow-\(UUID())").path
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }()
+
+    deinit { try? FileManager.default.removeItem(atPath: dir) }
 
     func append(_ path: String, _ text: String) {
         let handle = FileHandle(forWritingAtPath: path) ?? {
