@@ -76,8 +76,7 @@ package final class BlockPartition: Sendable {
         }
         // Widest first among those starting together, so that a merge's leftovers come right after what holds them.
         found.sort { ($0.firstSeq, -$0.lastSeq) < ($1.firstSeq, -$1.lastSeq) }
-        var kept: [Block] = []
-        var unreadable: [Damage] = []
+        var live: [BlockFile] = []
         var reach: Int64 = 0
         for file in found {
             if file.lastSeq <= reach {
@@ -85,10 +84,23 @@ package final class BlockPartition: Sendable {
                 continue
             }
             reach = file.lastSeq
-            do {
-                let (filter, header) = try BlockFile.index(directory + "/" + file.name)
+            live.append(file)
+        }
+        // Each block's filter and header, read on every core: a day of a million events is some 250 files, and the
+        // first query of a day waits for all of them.
+        let names = live.map { directory + "/" + $0.name }
+        let indexes = Mutex([Result<(filter: BlockFilter, header: EventBlock.Header), any Error>?](repeating: nil, count: live.count))
+        DispatchQueue.concurrentPerform(iterations: names.count) { index in
+            let read = Result { try BlockFile.index(names[index]) }
+            indexes.withLock { $0[index] = read }
+        }
+        var kept: [Block] = []
+        var unreadable: [Damage] = []
+        for (file, read) in zip(live, indexes.withLock { $0 }) {
+            switch read! {
+            case .success(let (filter, header)):
                 kept.append(Block(file: file, header: header, filter: filter, generation: Self.nextGeneration()))
-            } catch {
+            case .failure(let error):
                 unreadable.append((file.name, error))
             }
         }
