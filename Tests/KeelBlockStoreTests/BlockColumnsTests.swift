@@ -40,6 +40,18 @@ struct BlockColumnsTests {
         }
     }
 
+    /// An id written with an escape may be the id sought: a longer value with an escape is kept for the reader to
+    /// check its line; one as long as the id or shorter cannot stand for it (an escape is longer than what it stands
+    /// for) and is ruled out with the plain values that differ.
+    @Test func anIDWrittenWithAnEscapeIsKept() throws {
+        let ids = [#"req-9"#, #"req-\u0039"#, #"req-8"#, #"req-\/"#, #"req-99"#, #"r\u0065q-9"#, #"r\/-9"#]
+        let rows = ids.enumerated().map { index, id in
+            EventBlock.Row(timestamp: Int64(index), line: Array(#"{"message":"m","request_id":"\#(id)"}"#.utf8), seq: Int64(index + 1))
+        }
+        let wanted = try #require(try Self.columns(rows).rows(where: [.string(key: "request_id", is: "req-9")]))
+        #expect(wanted == [true, true, false, true, false, true, false])
+    }
+
     @Test func idAndTextTestsKeepEveryRowTheQueryWants() throws {
         let rows = Self.rowsWithPlainKeys(400)
         let columns = try Self.columns(rows)

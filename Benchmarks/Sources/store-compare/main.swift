@@ -118,7 +118,7 @@ for id in ids {
     lookups.append(seconds(clock.now - began) * 1000)
 }
 lookups.sort()
-print(String(format: "request_id lookup, warm (200 ids): p50 %.1f ms, p99 %.1f ms", lookups[100], lookups[197]))
+print(String(format: "request_id lookup, warm (200 ids): p50 %.2f ms, p99 %.2f ms", lookups[100], lookups[197]))
 
 // KEEL_COMPARE_LOOKUPS_ONLY=1 stops here: for profiling the lookups alone.
 if ProcessInfo.processInfo.environment["KEEL_COMPARE_LOOKUPS_ONLY"] == "1" { exit(0) }

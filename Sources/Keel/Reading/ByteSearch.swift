@@ -8,6 +8,7 @@ import Darwin
 /// values, and how line filters find text.
 package enum ByteSearch {
     /// Whether `value` is `bytes`.
+    @inlinable
     package static func equal(_ value: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> Bool {
         guard value.count == bytes.count, let base = value.baseAddress else { return value.count == bytes.count }
         return bytes.withUnsafeBufferPointer { same(base, $0.baseAddress!, count: bytes.count) }
@@ -15,7 +16,8 @@ package enum ByteSearch {
 
     /// Whether the `count` bytes at `a` and at `b` are the same. Keys and values of a block are mostly a few bytes
     /// long and compared once a row each: up to 16 bytes are compared as two words that overlap, with no call (and
-    /// inlined into other modules: a call each had cost more than the compare); longer ones by `memcmp`.
+    /// inlined into other modules: a call each had cost more than the compare); longer ones by their last eight bytes,
+    /// then `memcmp`.
     @inlinable @inline(__always)
     package static func same(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, count: Int) -> Bool {
         func word<T: FixedWidthInteger>(_ p: UnsafePointer<UInt8>, _ offset: Int, as: T.Type) -> T {
@@ -32,7 +34,8 @@ package enum ByteSearch {
             for index in 0..<count where a[index] != b[index] { return false }
             return true
         default:
-            return memcmp(a, b, count) == 0
+            // Ids and values that differ mostly differ at their ends (`req-00017`/`req-00018`): those are compared first.
+            return word(a, count - 8, as: UInt64.self) == word(b, count - 8, as: UInt64.self) && memcmp(a, b, count) == 0
         }
     }
 

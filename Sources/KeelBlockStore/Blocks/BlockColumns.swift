@@ -271,8 +271,12 @@ package struct BlockColumns: Sendable {
                 case .string(let key, let value):
                     let quoted = Array(("\"" + value + "\"").utf8)
                     // Each value compared: ids are much alike (`req-00…0417`), so searching a column's run for one
-                    // stops at almost every value anyway.
-                    passing = rows(ofKey: key, payload) { ByteSearch.equal($0, quoted) || ByteSearch.holdsEscape($0) }
+                    // stops at almost every value anyway. A value written with an escape may stand for the one sought
+                    // (its line is then checked whole) only when it is longer: an escape is longer than what it
+                    // stands for.
+                    passing = rows(ofKey: key, payload) {
+                        ByteSearch.equal($0, quoted) || $0.count > quoted.count && ByteSearch.holdsEscape($0)
+                    }
                 case .messageContains(let text):
                     passing = rows(ofKey: "message", payload) { value in
                         guard value.count >= 2, value[0] == UInt8(ascii: "\"") else { return false }

@@ -36,12 +36,20 @@ package struct BlockFilter: Equatable, Sendable {
     package var bytes: [UInt8] { bloom.bytes }
 
     /// Whether a message of the block may contain `text` (ignoring case); always for text under three bytes.
-    package func mightContain(text: String) -> Bool {
-        var all = true
-        Self.trigrams(of: text) { trigram in
-            if all, !bloom.mightContain(BloomFilter.Probe(token: trigram)) { all = false }
-        }
-        return all
+    package func mightContain(text: String) -> Bool { mightContain(all: Self.probes(ids: [], text: text)) }
+
+    /// The probes that ask a filter whether its block may hold an event with each of `ids` and a message containing
+    /// `text` (ignoring case; text under three bytes asks nothing): what a read tests every block's filter with, made
+    /// once.
+    package static func probes(ids: [(field: IDField, value: String)], text: String?) -> [BloomFilter.Probe] {
+        var probes = ids.map { BloomFilter.Probe($0.field, $0.value) }
+        if let text { trigrams(of: text) { probes.append(BloomFilter.Probe(token: $0)) } }
+        return probes
+    }
+
+    /// Whether the block may hold what each of `probes` (``probes(ids:text:)``) asks for.
+    package func mightContain(all probes: [BloomFilter.Probe]) -> Bool {
+        probes.allSatisfy { bloom.mightContain($0) }
     }
 
     /// Whether the block may hold an event with `value` in `field`.

@@ -314,10 +314,12 @@ package final class BlockPartition: Sendable {
     package struct Narrowing: Sendable {
         package var from: Int64?
         package var to: Int64?
-        package var ids: [(field: IDField, value: String)] = []
-        package var text: String?
+        package var ids: [(field: IDField, value: String)] = [] { didSet { probes = BlockFilter.probes(ids: ids, text: text) } }
+        package var text: String? { didSet { probes = BlockFilter.probes(ids: ids, text: text) } }
         package var lines: [String] = []
         package var arrivedAfter: Int64?
+        /// What every block's filter is asked (``BlockFilter/probes(ids:text:)``): made once a read, not once a block.
+        private var probes: [BloomFilter.Probe] = []
 
         package init(
             from: Int64? = nil, to: Int64? = nil, ids: [(field: IDField, value: String)] = [], text: String? = nil,
@@ -329,6 +331,7 @@ package final class BlockPartition: Sendable {
             self.text = text
             self.lines = lines
             self.arrivedAfter = arrivedAfter
+            probes = BlockFilter.probes(ids: ids, text: text)
         }
 
         /// Whether a block may hold an event the read wants.
@@ -336,9 +339,7 @@ package final class BlockPartition: Sendable {
             if let arrivedAfter, block.file.lastSeq <= arrivedAfter { return false }
             if let from, block.header.last < from { return false }
             if let to, block.header.first >= to { return false }
-            for (field, value) in ids where !block.filter.mightContain(field, value) { return false }
-            if let text, !block.filter.mightContain(text: text) { return false }
-            return true
+            return block.filter.mightContain(all: probes)
         }
 
         /// What a block's rows can be tested by on their columns, before their lines are built.
