@@ -6,6 +6,11 @@ public protocol LogStore: Sendable {
     /// not stored twice.
     func append(_ events: [StoredEvent]) throws -> AppendResult
 
+    /// Whether ``append(_:)`` reads an event's message, event name, error code and ids (a store that files them in
+    /// columns of their own does). When it does not, ingest does not make them: they are read from the line if
+    /// anything asks (``StoredEvent``). `true` unless a store says otherwise.
+    var appendReadsEventFields: Bool { get }
+
     /// A page of the events matching `query`: oldest first (by timestamp, then arrival), or in arrival order when
     /// the query asks for events that arrived after an ``EventQuery/arrivedAfter`` position (what a live tail reads).
     func events(_ query: EventQuery) throws -> EventPage
@@ -43,6 +48,10 @@ public protocol LogStore: Sendable {
 
     /// Bytes on disk.
     func sizeInBytes() -> Int64
+}
+
+extension LogStore {
+    public var appendReadsEventFields: Bool { true }
 }
 
 /// The order a ``LogStore/scan(_:order:_:)`` hands events over in.

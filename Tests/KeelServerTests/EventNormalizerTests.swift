@@ -81,6 +81,34 @@ struct EventNormalizerTests {
         #expect(together.events[4].line.contains(#""error":{"type":"E"}"#) && !together.events[5].line.contains("error"))
     }
 
+    /// For a store whose appends file lines only, ingest leaves each event's message, event name, error code and ids
+    /// unread: asked for, they are read from the line and are what the normaliser makes, so the events are equal;
+    /// setting one keeps the others as the line says.
+    @Test func fieldsLeftUnreadAreReadFromTheLine() throws {
+        let texts = [
+            #"{"msg":"caf\u00e9 \"quoted\"","event":"job.failed","error_code":"E42","request_id":"r-1","trace_id":"t-1","run_id":"run-1","user_id":"u-1"}"#,
+            #"{"message":"plain","request_id":""}"#,
+            #"{"level":"ERROR"}"#,
+        ]
+        let records = texts.map { text in
+            let bytes = Array(text.utf8)
+            return IncomingRecord(object: bytes[...], identity: bytes[...])
+        }
+        let read = normalizer.normalize(records, tenant: "acme", now: now)
+        let unread = normalizer.normalize(records, tenant: "acme", now: now, readingFields: false)
+        #expect(read.events == unread.events)
+        for (made, left) in zip(read.events, unread.events) {
+            #expect(made.message == left.message && made.event == left.event && made.errorCode == left.errorCode)
+            #expect(made.ids == left.ids && made.level == left.level)
+        }
+        #expect(unread.events[0].message == #"café "quoted""# && unread.events[0].ids[.runID] == "run-1")
+        #expect(unread.events[1].ids.isEmpty && unread.events[2].message == "")
+        var changed = unread.events[0]
+        changed.message = "other"
+        #expect(changed.message == "other" && changed.ids == read.events[0].ids && changed.errorCode == "E42")
+        #expect(changed != read.events[0])
+    }
+
     @Test func aCanonicalLineComesBackAsSentWithTheTokensTenant() throws {
         let line =
             #"{"timestamp":"2026-11-23T11:59:59.123456Z","level":"WARN","message":"request handled","event":"http.request","#

@@ -135,9 +135,10 @@ package struct ForeignRecordNormalizer: Sendable {
     ///   - identity: a stable text of what was sent, from which a missing `event_id` is derived.
     ///   - tenant: the tenant the record belongs to, whatever it says; `nil` keeps the record's own `tenant_id`.
     ///   - now: the time of arrival, in microseconds: the time of a record that gives none.
+    ///   - indexing: whether to read the fields stores index (``Normalized/message`` …) into the result.
     package func normalize(
         _ object: UnsafeBufferPointer<UInt8>, envelopeTimestamp: Int64? = nil, identity: UnsafeBufferPointer<UInt8>,
-        tenant: String?, now: Int64, work: inout Workspace
+        tenant: String?, now: Int64, indexing: Bool = true, work: inout Workspace
     ) throws(Refusal) -> Normalized {
         work.members.removeAll(keepingCapacity: true)
         try Self.scan(object, maxDepth: rules.maxDepth, into: &work.members)
@@ -151,7 +152,8 @@ package struct ForeignRecordNormalizer: Sendable {
             sentID.flatMap { EventIDGenerator.isUsable($0) ? $0 : nil }
             ?? EventIDGenerator.derived(from: identity, at: Timestamp(microsecondsSinceEpoch: time))
         gather(object, tenant: tenant, work: &work)
-        return try assemble(object, time: time, level: level ?? rules.defaultLevel, eventID: eventID, tenant: tenant, work: &work)
+        return try assemble(
+            object, time: time, level: level ?? rules.defaultLevel, eventID: eventID, tenant: tenant, indexing: indexing, work: &work)
     }
 
     /// Where one record's pieces are kept while it is made canonical; reused from record to record.
@@ -498,7 +500,8 @@ package struct ForeignRecordNormalizer: Sendable {
     /// or a body by the key rules (``KeyRules``).
     // swiftlint:disable:next function_body_length
     private func assemble(
-        _ object: UnsafeBufferPointer<UInt8>, time: Int64, level: Logger.Level, eventID: String, tenant: String?, work: inout Workspace
+        _ object: UnsafeBufferPointer<UInt8>, time: Int64, level: Logger.Level, eventID: String, tenant: String?, indexing: Bool,
+        work: inout Workspace
     ) throws(Refusal) -> Normalized {
         // `work.free` is not written while the engine reads it.
         let free = work.free.withUnsafeBytes { $0.bindMemory(to: UInt8.self) }
@@ -540,7 +543,7 @@ package struct ForeignRecordNormalizer: Sendable {
                 throw Refusal("invalid_event", "the event could not be redacted (\(error.description))")
             }
             // The fields stores index and routers read, as text.
-            Self.index(field, at: start..<work.line.count, of: work.line, into: &result)
+            if indexing { Self.index(field, at: start..<work.line.count, of: work.line, into: &result) }
         }
         for field in made[nextMade...] {
             appendMade(field, eventID: eventID, tenant: tenant, types: types, to: &work)

@@ -159,6 +159,9 @@ public final class BlockLogStore: LogStore {
 
     public func append(_ events: [StoredEvent]) throws -> AppendResult { try store(events, keepingArrivals: false) }
 
+    /// An append files lines; what a block's columns and filter hold is read from them.
+    public var appendReadsEventFields: Bool { false }
+
     /// Appends events another store holds, keeping their arrival numbers (``StoredEvent/arrival``): what a
     /// migration does, in arrival order, so that a tail resumes where it was.
     package func append(importing events: [StoredEvent]) throws -> AppendResult { try store(events, keepingArrivals: true) }

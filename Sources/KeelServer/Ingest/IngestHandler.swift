@@ -22,7 +22,9 @@ extension KeelServer {
             let decoded = try IngestBody.decode(
                 body, format: format, contentType: contentType, contentEncoding: request.headers[.contentEncoding], limits: limits)
             let now = Timestamp.now().microsecondsSinceEpoch
-            let normalized = normalizer.normalize(decoded.records, tenant: tenant, now: now, oldest: retentionHorizon(tenant: tenant, now: now))
+            let normalized = normalizer.normalize(
+                decoded.records, tenant: tenant, now: now, oldest: retentionHorizon(tenant: tenant, now: now),
+                readingFields: store.appendReadsEventFields)
             let refused = decoded.refused + normalized.refused
             for (reason, count) in Dictionary(refused.map { ($0.reason, 1) }, uniquingKeysWith: +) {
                 metrics.rejected(reason: reason, count: count)

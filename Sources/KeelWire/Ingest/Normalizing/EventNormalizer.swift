@@ -60,15 +60,20 @@ public struct EventNormalizer: Sendable {
 
     /// The canonical events of a request's records, and the records refused (each with its place and reason).
     /// `oldest` (microseconds since the epoch) is the tenant's retention horizon: older events are refused rather
-    /// than acknowledged and then dropped by the next retention run.
-    public func normalize(_ records: [IncomingRecord], tenant: String, now: Int64, oldest: Int64? = nil) -> NormalizedRecords {
+    /// than acknowledged and then dropped by the next retention run. Without `readingFields` (for a store whose
+    /// appends do not read them: ``LogStore/appendReadsEventFields``), each event's message, event name, error code
+    /// and ids are left to be read from its line.
+    public func normalize(
+        _ records: [IncomingRecord], tenant: String, now: Int64, oldest: Int64? = nil, readingFields: Bool = true
+    ) -> NormalizedRecords {
         var work = ForeignRecordNormalizer.Workspace()
         var batch = NormalizedRecords()
         batch.events.reserveCapacity(records.count)
         let window = TimeWindow(now: now, limits: limits, retentionHorizon: oldest)
         for record in records {
             do throws(IngestError) {
-                batch.events.append(try normalize(record, tenant: tenant, now: now, window: window, work: &work))
+                batch.events.append(
+                    try normalize(record, tenant: tenant, now: now, window: window, readingFields: readingFields, work: &work))
             } catch {
                 batch.refused.append(RecordRefusal(record.place, error))
             }
@@ -77,7 +82,8 @@ public struct EventNormalizer: Sendable {
     }
 
     private func normalize(
-        _ record: IncomingRecord, tenant: String, now: Int64, window: TimeWindow, work: inout ForeignRecordNormalizer.Workspace
+        _ record: IncomingRecord, tenant: String, now: Int64, window: TimeWindow, readingFields: Bool,
+        work: inout ForeignRecordNormalizer.Workspace
     ) throws(IngestError) -> StoredEvent {
         let normalized: ForeignRecordNormalizer.Normalized
         do throws(ForeignRecordNormalizer.Refusal) {
@@ -85,13 +91,17 @@ public struct EventNormalizer: Sendable {
                 try record.identity.withUnsafeBufferPointer { identity throws(ForeignRecordNormalizer.Refusal) in
                     try foreign.normalize(
                         object, envelopeTimestamp: record.envelopeTimestamp, identity: identity, tenant: tenant,
-                        now: now, work: &work)
+                        now: now, indexing: readingFields, work: &work)
                 }
             }
         } catch {
             throw error.isTooLarge ? .tooLarge(error.reason, error.message) : .badRequest(error.reason, error.message)
         }
         try window.check(normalized.time)
+        let line = work.line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) }
+        guard readingFields else {
+            return StoredEvent(eventID: normalized.eventID, timestamp: normalized.time, tenant: tenant, level: normalized.level.rank, line: line)
+        }
         var ids = EventIDs()
         ids[.requestID] = normalized.requestID
         ids[.traceID] = normalized.traceID
@@ -99,7 +109,6 @@ public struct EventNormalizer: Sendable {
         ids[.userID] = normalized.userID
         return StoredEvent(
             eventID: normalized.eventID, timestamp: normalized.time, tenant: tenant, level: normalized.level.rank,
-            event: normalized.event, errorCode: normalized.errorCode, ids: ids, message: normalized.message,
-            line: work.line.withUnsafeBytes { String(decoding: $0, as: UTF8.self) })
+            event: normalized.event, errorCode: normalized.errorCode, ids: ids, message: normalized.message, line: line)
     }
 }
