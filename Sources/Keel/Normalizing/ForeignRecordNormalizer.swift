@@ -330,13 +330,13 @@ package struct ForeignRecordNormalizer: Sendable {
             case .schemaVersion:
                 // The version Keel writes, sent again (a Keel line re-sent), says nothing new; another goes under
                 // `context`.
-                let same = member.kind == .number && Self.schemaVersionText.withUnsafeBufferPointer { Self.same(object, member.value, $0) }
+                let same = member.kind == .number && Self.schemaVersionText.withUnsafeBufferPointer { ByteSearch.equal(UnsafeBufferPointer(rebasing: object[member.value]), $0) }
                 if !same { work.context.append(member) }
             case .tenantID where tenant != nil:
                 var tenantText = tenant!
                 let same =
                     member.kind == .string && !member.valueEscaped
-                    && tenantText.withUTF8 { Self.same(object, member.value.lowerBound + 1..<member.value.upperBound - 1, $0) }
+                    && tenantText.withUTF8 { ByteSearch.equal(UnsafeBufferPointer(rebasing: object[member.value.lowerBound + 1..<member.value.upperBound - 1]), $0) }
                     || member.kind == .string && member.valueEscaped
                         && Self.string(object, member.value, escaped: true) == tenant
                 if !same { work.context.append(member) }
@@ -412,16 +412,8 @@ package struct ForeignRecordNormalizer: Sendable {
 
     /// Whether a member named `field` by its canonical name rather than an alias.
     private static func isCanonical(_ field: FieldID, key: UnsafeBufferPointer<UInt8>, name: String?) -> Bool {
-        names[Int(field.rawValue)].withUnsafeBufferPointer { canonical in
-            guard var name else { return same(key, key.indices, canonical) }
-            return name.withUTF8 { same($0, $0.indices, canonical) }
-        }
-    }
-
-    /// Whether the bytes of `text` at `range` are `expected`'s.
-    private static func same(_ text: UnsafeBufferPointer<UInt8>, _ range: Range<Int>, _ expected: UnsafeBufferPointer<UInt8>) -> Bool {
-        range.count == expected.count
-            && (range.isEmpty || ByteSearch.same(text.baseAddress! + range.lowerBound, expected.baseAddress!, count: range.count))
+        guard var name else { return ByteSearch.equal(key, names[Int(field.rawValue)]) }
+        return name.withUTF8 { ByteSearch.equal($0, names[Int(field.rawValue)]) }
     }
 
     private static func nonEmpty(_ text: String) -> String? { text.isEmpty ? nil : text }

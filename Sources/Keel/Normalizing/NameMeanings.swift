@@ -21,9 +21,7 @@ struct NameMeanings: ~Copyable {
     mutating func meaning(of name: UnsafeBufferPointer<UInt8>, at position: Int) -> ForeignVocabulary.Meaning? {
         if position < entries.count {
             let entry = entries[position]
-            if entry.count == name.count,
-                name.isEmpty || names.withUnsafeBufferPointer({ ByteSearch.same($0.baseAddress! + entry.start, name.baseAddress!, count: name.count) })
-            {
+            if names.withUnsafeBufferPointer({ ByteSearch.equal(UnsafeBufferPointer(rebasing: $0[entry.start..<entry.start + entry.count]), name) }) {
                 return entry.meaning
             }
             names.removeSubrange(entry.start...)

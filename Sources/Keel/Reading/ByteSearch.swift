@@ -10,8 +10,13 @@ package enum ByteSearch {
     /// Whether `value` is `bytes`.
     @inlinable
     package static func equal(_ value: UnsafeBufferPointer<UInt8>, _ bytes: [UInt8]) -> Bool {
-        guard value.count == bytes.count, let base = value.baseAddress else { return value.count == bytes.count }
-        return bytes.withUnsafeBufferPointer { same(base, $0.baseAddress!, count: bytes.count) }
+        bytes.withUnsafeBufferPointer { equal(value, $0) }
+    }
+
+    /// Whether `a` and `b` hold the same bytes (``same(_:_:count:)`` once their lengths agree).
+    @inlinable @inline(__always)
+    package static func equal(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.isEmpty || same(a.baseAddress!, b.baseAddress!, count: a.count))
     }
 
     /// Whether the `count` bytes at `a` and at `b` are the same. Keys and values of a block are mostly a few bytes
@@ -40,6 +45,7 @@ package enum ByteSearch {
     }
 
     /// Whether `value` holds a backslash (`memchr`): text written with an escape, which only its reader can compare.
+    @inlinable
     package static func holdsEscape(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = value.baseAddress else { return false }
         return memchr(base, 0x5C, value.count) != nil

@@ -140,9 +140,7 @@ struct ColumnSet {
 
     /// Whether key `id` is `key`.
     private func isKey(_ id: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
-        let span = keys[id]
-        guard span.count == key.count else { return false }
-        return span.isEmpty || keyText.withUnsafeBufferPointer { ByteSearch.same($0.baseAddress! + span.lowerBound, key.baseAddress!, count: key.count) }
+        keyText.withUnsafeBufferPointer { ByteSearch.equal(UnsafeBufferPointer(rebasing: $0[keys[id]]), key) }
     }
 
     /// Whether `{"key":value,…}` from `members` is `line` exactly (a compact line, as Keel writes them).
@@ -200,9 +198,7 @@ struct ColumnSet {
             return
         }
         func bytes(_ span: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[span]) }
-        func equal(_ a: Range<Int>, _ b: Range<Int>) -> Bool {
-            a.count == b.count && (a.isEmpty || ByteSearch.same(text.baseAddress! + a.lowerBound, text.baseAddress! + b.lowerBound, count: a.count))
-        }
+        func equal(_ a: Range<Int>, _ b: Range<Int>) -> Bool { ByteSearch.equal(bytes(a), bytes(b)) }
         // Each value's place among the distinct values, in one pass; a value equal to the one before is not looked
         // up (runs are common: a constant, a level). Values are found by a digest of their ends; the rare values
         // whose digests collide are told apart by comparing them with every distinct value.

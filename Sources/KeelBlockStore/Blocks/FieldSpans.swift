@@ -38,7 +38,7 @@ package struct FieldSpans: Sendable {
     static func slot(ofKey key: some Collection<UInt8>) -> Int? {
         switch FilterBuilder.Role(key: key) {
         case .message: message
-        case .id(let field, _): slot(of: field)
+        case .id(let field): slot(of: field)
         case .eventID, nil: nil
         }
     }

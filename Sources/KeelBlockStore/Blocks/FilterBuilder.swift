@@ -9,16 +9,15 @@ struct FilterBuilder {
     /// What a member's value is to the filter.
     enum Role {
         case message, eventID
-        /// An id field, and its place in ``IDField/allCases``.
-        case id(IDField, slot: Int)
+        case id(IDField)
 
         init?(key: some Collection<UInt8>) {
             if key.elementsEqual("message".utf8) {
                 self = .message
             } else if key.elementsEqual("event_id".utf8) {
                 self = .eventID
-            } else if let slot = IDField.allCases.firstIndex(where: { key.elementsEqual($0.rawValue.utf8) }) {
-                self = .id(IDField.allCases[slot], slot: slot)
+            } else if let field = IDField.allCases.first(where: { key.elementsEqual($0.rawValue.utf8) }) {
+                self = .id(field)
             } else {
                 return nil
             }
@@ -30,8 +29,8 @@ struct FilterBuilder {
     /// all of them, so a repeat costs a few bits of room, never a false positive more; finding every repeat (a
     /// sort, or a set) cost a block more than its room.
     private var probes: [UInt64] = []
-    /// The last probe of each id field, by ``IDField`` order.
-    private var lastIDs = [UInt64?](repeating: nil, count: IDField.allCases.count)
+    /// The last probe of each id field, by its slot in ``FieldSpans`` (``FieldSpans/slot(of:)``).
+    private var lastIDs = [UInt64?](repeating: nil, count: IDField.allCases.count + 1)
     private var messages: Set<BytesKey> = []
     private var lastMessage: [UInt8] = []
     private var scratch: [UInt8] = []
@@ -71,9 +70,10 @@ struct FilterBuilder {
             scratch.removeAll(keepingCapacity: true)
             EventKey.probeBytes(timestamp: timestamp, eventID: text, into: &scratch)
             probes.append(scratch.withUnsafeBufferPointer { BloomFilter.Probe(token: $0) }.packed)
-        case .id(let field, let slot):
+        case .id(let field):
             guard !text.isEmpty else { return }
             let probe = BloomFilter.Probe(field, bytes: text).packed
+            let slot = FieldSpans.slot(of: field)
             guard probe != lastIDs[slot] else { return }
             lastIDs[slot] = probe
             probes.append(probe)

@@ -36,7 +36,7 @@ enum ShapeMatch {
             let keyEnd = keyStart + key.count
             // `"key":` and at least one byte of value, before the closing brace.
             guard keyEnd + 2 < line.count, line[at] == UInt8(ascii: "\""), line[keyEnd] == UInt8(ascii: "\""),
-                line[keyEnd + 1] == UInt8(ascii: ":"), key.isEmpty || ByteSearch.same(base + keyStart, key.baseAddress!, count: key.count)
+                line[keyEnd + 1] == UInt8(ascii: ":"), ByteSearch.equal(UnsafeBufferPointer(rebasing: line[keyStart..<keyEnd]), key)
             else { return giveUp() }
             let valueStart = keyEnd + 2
             let kind: JSONReader.Kind
@@ -48,7 +48,7 @@ enum ShapeMatch {
                 guard from < line.count, let quote = memchr(base + from, 0x22, line.count - from) else { return giveUp() }
                 valueEnd = base.distance(to: quote.assumingMemoryBound(to: UInt8.self)) + 1
                 // An escape may hide a quote: such a string is the parser's to read.
-                if memchr(base + from, 0x5C, valueEnd - 1 - from) != nil { return giveUp() }
+                if ByteSearch.holdsEscape(UnsafeBufferPointer(rebasing: line[from..<valueEnd - 1])) { return giveUp() }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                 let first = line[valueStart]
                 kind = first == UInt8(ascii: "t") || first == UInt8(ascii: "f") ? .bool : first == UInt8(ascii: "n") ? .null : .number
@@ -81,7 +81,7 @@ enum ShapeMatch {
             members.append(
                 JSONReader.Member(
                     key: keyStart..<keyEnd, value: valueStart..<valueEnd, kind: kind,
-                    keyEscaped: memchr(base + keyStart, 0x5C, key.count) != nil, valueEscaped: false))
+                    keyEscaped: ByteSearch.holdsEscape(key), valueEscaped: false))
             at = valueEnd + 1
         }
         return true
