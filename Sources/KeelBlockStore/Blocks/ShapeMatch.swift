@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Keel
 
 /// Takes a line apart on the assumption that it has a shape already seen — the same keys, in the same order, as the
@@ -21,7 +16,7 @@ enum ShapeMatch {
     static func members(
         of line: UnsafeBufferPointer<UInt8>, keys: (Int) -> UnsafeBufferPointer<UInt8>, count: Int, into members: inout [JSONReader.Member]
     ) -> Bool {
-        guard count > 0, let base = line.baseAddress, line.count >= 2, line[0] == UInt8(ascii: "{"),
+        guard count > 0, line.count >= 2, line[0] == UInt8(ascii: "{"),
             line[line.count - 1] == UInt8(ascii: "}")
         else { return false }
         let kept = members.count
@@ -45,8 +40,9 @@ enum ShapeMatch {
             case UInt8(ascii: "\""):
                 kind = .string
                 let from = valueStart + 1
-                guard from < line.count, let quote = memchr(base + from, 0x22, line.count - from) else { return giveUp() }
-                valueEnd = base.distance(to: quote.assumingMemoryBound(to: UInt8.self)) + 1
+                let quote = line.next(0x22, from: from)
+                guard quote < line.count else { return giveUp() }
+                valueEnd = quote + 1
                 // An escape may hide a quote: such a string is the parser's to read.
                 if ByteSearch.holdsEscape(UnsafeBufferPointer(rebasing: line[from..<valueEnd - 1])) { return giveUp() }
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Keel
 import KeelStore
@@ -42,7 +39,7 @@ struct EventMatcher {
     func rejects(_ row: EventBlock.Row) -> Bool {
         guard !needles.isEmpty || text != nil else { return false }
         return row.line.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress, memchr(base, 0x5C, bytes.count) == nil else { return false }
+            guard !ByteSearch.holdsEscape(bytes) else { return false }
             for needle in needles {
                 if let slot = needle.slot, case .known(let span) = row.fields.place(slot) {
                     if !bytes[span].elementsEqual(needle.bytes) { return true }

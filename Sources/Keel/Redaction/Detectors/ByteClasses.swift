@@ -51,9 +51,9 @@ extension UnsafeBufferPointer where Element == UInt8 {
 
     /// The index of the first `byte` at or after `i`, or `count` when there is none. Detectors anchor on a rare byte
     /// (`@`, `=`, `_`) and jump between its occurrences with `memchr`, which reads many bytes per instruction,
-    /// instead of testing every byte.
+    /// instead of testing every byte. (Also how ingest splits NDJSON lines and blocks find a string's end.)
     @inline(__always)
-    func next(_ byte: UInt8, from i: Int) -> Int {
+    package func next(_ byte: UInt8, from i: Int) -> Int {
         guard i < count, let base = baseAddress else { return count }
         guard let found = memchr(base + i, Int32(byte), count - i) else { return count }
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))

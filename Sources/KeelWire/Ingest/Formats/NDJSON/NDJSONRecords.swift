@@ -1,9 +1,4 @@
 package import Keel
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `POST /v1/events`: one JSON object per line (Keel's own lines, or any structured logger's). Lines are handed on
 /// as slices of the body; the normaliser reads (and validates) each one. A line over the size limit is refused alone.
@@ -35,9 +30,6 @@ enum NDJSONRecords {
     /// Where the line that starts at `start` ends: its newline, or the body's end. Found with `memchr`, not a byte at
     /// a time: every ingested byte passes here.
     private static func lineEnd(in body: [UInt8], from start: Int) -> Int {
-        body.withUnsafeBufferPointer { bytes in
-            guard let base = bytes.baseAddress, let newline = memchr(base + start, 0x0A, bytes.count - start) else { return bytes.count }
-            return base.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-        }
+        body.withUnsafeBufferPointer { $0.next(0x0A, from: start) }
     }
 }
