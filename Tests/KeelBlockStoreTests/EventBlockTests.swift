@@ -65,7 +65,9 @@ struct EventBlockTests {
             for wanted in [keys(line), keys(lines[(index + 1) % lines.count]), Array(keys(line).dropLast())] {
                 var members: [JSONReader.Member] = [JSONReader.Member(key: 0..<0, value: 0..<0, kind: .null, keyEscaped: false, valueEscaped: false)]
                 let matched = line.withUnsafeBufferPointer { bytes in
-                    ShapeMatch.members(of: bytes, keys: { wanted[$0].withUnsafeBufferPointer { $0 } }, count: wanted.count, into: &members)
+                    ShapeMatch.members(
+                        of: bytes, keys: { wanted[$0].withUnsafeBufferPointer { ($0, ByteSearch.holdsEscape($0)) } }, count: wanted.count,
+                        into: &members)
                 }
                 guard matched else {
                     #expect(members.count == 1, "gave up leaving what it found: \(String(decoding: line, as: UTF8.self))")
@@ -92,6 +94,32 @@ struct EventBlockTests {
             return EventBlock.Row(timestamp: time, line: Self.line(time, #""message":"event \#(n)","n":\#(n),"user_id":"user_\#(n % 300)""#))
         }
         #expect(try EventBlock.decode(try EventBlock.encode(rows)) == rows)
+    }
+
+    @Test func aColumnOf256ValuesIsADictionaryAnd257ArePlain() throws {
+        // Long values alike but for their middles (so that they compare equal at their ends), repeated out of order:
+        // each comes back where it was, on either side of the dictionary's limit.
+        func rows(distinct: Int) -> [EventBlock.Row] {
+            (0..<4_000).map { n in
+                let time = Self.day0 + Int64(n) * 1_000
+                let value = "prefix-" + String((n * 7) % distinct) + "-" + String(repeating: "x", count: 40)
+                return EventBlock.Row(timestamp: time, line: Self.line(time, #""message":"same","route":"\#(value)""#))
+            }
+        }
+        let dictionary = rows(distinct: 256)
+        let plain = rows(distinct: 257)
+        let small = try EventBlock.encode(dictionary)
+        let large = try EventBlock.encode(plain)
+        #expect(try EventBlock.decode(small) == dictionary)
+        #expect(try EventBlock.decode(large) == plain)
+        // A dictionary writes each value once and a byte a row; plain columns write every value.
+        func columnsSize(_ rows: [EventBlock.Row]) -> Int {
+            var columns = ColumnSet(rows: rows.count)
+            for row in rows { columns.add(row) }
+            return columns.payload(rows).count
+        }
+        #expect(columnsSize(dictionary) < 4_000 * 10, "dictionary: \(columnsSize(dictionary))")
+        #expect(columnsSize(plain) > 4_000 * 40, "plain: \(columnsSize(plain))")
     }
 
     @Test func aBlockIsSmallForLinesThatRepeatThemselves() throws {

@@ -74,6 +74,36 @@ struct HeadTests {
         }
     }
 
+    /// An append's claims make its events duplicates at once — a key twice in one claim, a key another append
+    /// claimed, a key of an event here — and a flush meanwhile keeps them; an append takes them, and an append of
+    /// nothing, one whose log cannot be written, or a release gives them back.
+    @Test func claimedKeysAreDuplicatesUntilAppendedOrGivenBack() throws {
+        let path = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func key(_ n: Int64) -> EventKey { EventKey(timestamp: 1_000 + n, eventID: "e-\(n)") }
+        func record(_ n: Int64) -> HeadLogRecords.Record {
+            HeadLogRecords.Record(seq: n, timestamp: 1_000 + n, line: Array(#"{"event_id":"e-\#(n)"}"#.utf8))
+        }
+        let head = try Head(path: path, durability: .normal, flushedThrough: 0, now: 0)
+        try head.append((1...20).map(record), now: 0)
+        #expect(head.claim([key(5), key(21), key(22), key(21)]) == [false, true, true, false])
+        // A flush that drops most of the head files the keys left afresh: the claims are among them.
+        try head.flushed(through: 18, now: 1)
+        #expect(head.claim([key(21), key(22), key(19), key(5)]) == [false, false, false, true])
+        head.release([key(5)])
+        try head.append([record(21), record(22)], claimed: [key(21), key(22)], now: 2)
+        #expect(head.records.map(\.seq) == [19, 20, 21, 22])
+        #expect(head.holds(key(21)) && head.holds(key(22)) && !head.holds(key(5)))
+        #expect(head.claim([key(5)]) == [true], "released")
+        try head.append([], claimed: [], now: 3)
+        #expect(!head.holds(key(5)), "an append of nothing gives its claims back")
+
+        let unwritable = try Head(path: path + ".missing/head.log", durability: .normal, flushedThrough: 0, now: 0)
+        #expect(unwritable.claim([key(1), key(2)]) == [true, true])
+        #expect(throws: FileFailure.self) { try unwritable.append([record(1), record(2)], claimed: [key(1), key(2)], now: 0) }
+        #expect(unwritable.claim([key(1), key(2)]) == [true, true], "a failed append gives its claims back")
+    }
+
     @Test func theLogIsRewrittenOnceItsFlushedRecordsOutgrowWhatIsLeft() throws {
         let path = Self.path()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -27,6 +27,8 @@ struct ColumnSet {
     /// every member of every line, so read without taking a reference to an array of each).
     private var keyText: [UInt8] = []
     private var keys: [Range<Int>] = []
+    /// Whether each key holds an escape, by id.
+    private var keyEscapes: [Bool] = []
     private var keyIDs: [Bytes: Int] = [:]
     /// The id of the `timestamp` key, once seen.
     private var timestampID: Int?
@@ -34,8 +36,8 @@ struct ColumnSet {
     private var shapes: [[Int]] = []
     private var shapeIDs: [[Int]: Int] = [:]
     private var rowShapes: [Int] = []
-    /// Each key's values (their JSON text as written, a span of `text`), in row order.
-    private var values: [[Range<Int>]] = []
+    /// Each key's values, by key id.
+    private var values: [ColumnValues] = []
     private var verbatim: [[UInt8]] = []
     /// Whether every `timestamp` value so far is its row's time in the canonical form.
     private var timestampsAreRowTimes = true
@@ -71,7 +73,9 @@ struct ColumnSet {
         let shape = previous > 0 ? shapes[previous - 1] : []
         let matched = !shape.isEmpty && row.line.withUnsafeBufferPointer { bytes in
             keyText.withUnsafeBufferPointer { text in
-                ShapeMatch.members(of: bytes, keys: { UnsafeBufferPointer(rebasing: text[keys[shape[$0]]]) }, count: shape.count, into: &found)
+                ShapeMatch.members(
+                    of: bytes, keys: { (UnsafeBufferPointer(rebasing: text[keys[shape[$0]]]), keyEscapes[shape[$0]]) }, count: shape.count,
+                    into: &found)
             }
         }
         let parsed = matched || row.line.withUnsafeBufferPointer { bytes in
@@ -110,10 +114,9 @@ struct ColumnSet {
                     id = keys.count
                     keyIDs[text] = id
                     keys.append(keyText.count..<keyText.count + key.count)
+                    keyEscapes.append(member.keyEscaped)
                     keyText.append(contentsOf: key)
-                    var column: [Range<Int>] = []
-                    column.reserveCapacity(expectedRows)
-                    values.append(column)
+                    values.append(ColumnValues(capacity: expectedRows))
                     roles.append(FilterBuilder.Role(key: key))
                     if key.elementsEqual(Self.timestampKey) { timestampID = id }
                 }
@@ -122,7 +125,7 @@ struct ColumnSet {
             if let role = roles[id], member.kind == .string, !member.keyEscaped {
                 filter.add(role, value: member.value, escaped: member.valueEscaped, of: line, timestamp: timestamp)
             }
-            values[id].append(base + member.value.lowerBound..<base + member.value.upperBound)
+            text.withUnsafeBufferPointer { values[id].append(base + member.value.lowerBound..<base + member.value.upperBound, of: $0) }
             if id == timestampID, timestampsAreRowTimes {
                 timestampsAreRowTimes = rowTimes.matches(UnsafeBufferPointer(rebasing: line[member.value]), timestamp)
             }
@@ -192,56 +195,22 @@ struct ColumnSet {
 
     /// One column, its values spans of `text`; `asRowTimes` when it is the `timestamp` column and every value is its
     /// row's time.
-    private static func write(_ column: [Range<Int>], of text: UnsafeBufferPointer<UInt8>, asRowTimes: Bool, to out: inout ByteWriter) {
+    private static func write(_ column: ColumnValues, of text: UnsafeBufferPointer<UInt8>, asRowTimes: Bool, to out: inout ByteWriter) {
+        func bytes(_ span: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[span]) }
         if asRowTimes {
             out.bytes.append(ColumnEncoding.rowTime.rawValue)
-            return
-        }
-        func bytes(_ span: Range<Int>) -> UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(rebasing: text[span]) }
-        func equal(_ a: Range<Int>, _ b: Range<Int>) -> Bool { ByteSearch.equal(bytes(a), bytes(b)) }
-        // Each value's place among the distinct values, in one pass; a value equal to the one before is not looked
-        // up (runs are common: a constant, a level). Values are found by a digest of their ends; the rare values
-        // whose digests collide are told apart by comparing them with every distinct value.
-        var firstByDigest: [UInt64: Int] = [:]
-        var order: [Range<Int>] = []
-        var indexes: [UInt8] = []
-        indexes.reserveCapacity(column.count)
-        for (row, span) in column.enumerated() {
-            if row > 0, equal(span, column[row - 1]) {
-                indexes.append(indexes[row - 1])
-                continue
-            }
-            let digest = Bytes.digest(bytes(span))
-            if let known = firstByDigest[digest] {
-                if equal(order[known], span) {
-                    indexes.append(UInt8(known))
-                    continue
-                }
-                if let found = order.firstIndex(where: { equal($0, span) }) {
-                    indexes.append(UInt8(found))
-                    continue
-                }
-            }
-            guard order.count < 256 else {
-                order.append(span)
-                break
-            }
-            if firstByDigest[digest] == nil { firstByDigest[digest] = order.count }
-            indexes.append(UInt8(order.count))
-            order.append(span)
-        }
-        if order.count == 1 {
-            out.bytes.append(ColumnEncoding.constant.rawValue)
-            out.data(bytes(order[0]))
-        } else if order.count <= 256 {
-            out.bytes.append(ColumnEncoding.dictionary.rawValue)
-            out.uvarint(order.count)
-            for span in order { out.data(bytes(span)) }
-            out.bytes += indexes
-        } else {
+        } else if column.isPlain {
             out.bytes.append(ColumnEncoding.plain.rawValue)
-            for span in column { out.uvarint(span.count) }
-            for span in column { out.bytes.append(contentsOf: bytes(span)) }
+            for span in column.spans { out.uvarint(span.count) }
+            for span in column.spans { out.bytes.append(contentsOf: bytes(span)) }
+        } else if column.distinct.count == 1 {
+            out.bytes.append(ColumnEncoding.constant.rawValue)
+            out.data(bytes(column.distinct[0]))
+        } else {
+            out.bytes.append(ColumnEncoding.dictionary.rawValue)
+            out.uvarint(column.distinct.count)
+            for span in column.distinct { out.data(bytes(span)) }
+            out.bytes += column.indexes
         }
     }
 

@@ -11,10 +11,11 @@ import Keel
 /// every line a block is given was checked when it was acknowledged — what it finds is exactly what a parse finds
 /// (tests compare the two), so the block is the same either way.
 enum ShapeMatch {
-    /// The members of `line` if its keys are `keys` (each key's bytes as written between its quotes), in order, in
-    /// a compact object; `false` (and `members` as it was) otherwise.
+    /// The members of `line` if its keys are `keys` (each key's bytes as written between its quotes, and whether
+    /// they hold an escape), in order, in a compact object; `false` (and `members` as it was) otherwise.
     static func members(
-        of line: UnsafeBufferPointer<UInt8>, keys: (Int) -> UnsafeBufferPointer<UInt8>, count: Int, into members: inout [JSONReader.Member]
+        of line: UnsafeBufferPointer<UInt8>, keys: (Int) -> (bytes: UnsafeBufferPointer<UInt8>, escaped: Bool), count: Int,
+        into members: inout [JSONReader.Member]
     ) -> Bool {
         guard count > 0, line.count >= 2, line[0] == UInt8(ascii: "{"),
             line[line.count - 1] == UInt8(ascii: "}")
@@ -26,7 +27,7 @@ enum ShapeMatch {
         }
         var at = 1  // where the next member's key opens
         for index in 0..<count {
-            let key = keys(index)
+            let (key, keyEscaped) = keys(index)
             let keyStart = at + 1
             let keyEnd = keyStart + key.count
             // `"key":` and at least one byte of value, before the closing brace.
@@ -77,7 +78,7 @@ enum ShapeMatch {
             members.append(
                 JSONReader.Member(
                     key: keyStart..<keyEnd, value: valueStart..<valueEnd, kind: kind,
-                    keyEscaped: ByteSearch.holdsEscape(key), valueEscaped: false))
+                    keyEscaped: keyEscaped, valueEscaped: false))
             at = valueEnd + 1
         }
         return true

@@ -19,8 +19,11 @@ package final class Head: Sendable {
         var logged: Int
         /// When (µs, wall clock) the oldest event still here arrived.
         var oldestArrival: Int64?
-        /// The key of each event here, with its arrival number: an append's duplicate check.
-        var keys: [EventKey: Int64]
+        /// The key of each event here, and of each claimed by an append under way (``claim(_:)``): an append's
+        /// duplicate check.
+        var keys: Set<EventKey>
+        /// The keys claimed and not yet appended or released.
+        var claims: [EventKey] = []
 
         /// Keeps the records `kept` marks (one flag per record), and their keys; forgets the others' keys.
         mutating func keep(_ kept: [Bool]) {
@@ -29,13 +32,14 @@ package final class Head: Sendable {
             if !kept[dropped...].contains(false) {
                 for index in 0..<dropped { bytes -= records[index].line.count }
                 if dropped > records.count - dropped {
-                    // Fewer keys stay than go (a flush takes a block's worth): the stayers are filed afresh, in room
-                    // for the head to fill up again without growing.
-                    var staying = [EventKey: Int64](minimumCapacity: keys.capacity)
-                    for index in dropped..<records.count { staying[recordKeys[index]] = records[index].seq }
+                    // Fewer keys stay than go (a flush takes a block's worth): the stayers (and the claims of an
+                    // append under way) are filed afresh, in room for the head to fill up again without growing.
+                    var staying = Set<EventKey>(minimumCapacity: keys.capacity)
+                    for index in dropped..<records.count { staying.insert(recordKeys[index]) }
+                    for key in claims { staying.insert(key) }
                     keys = staying
                 } else {
-                    for index in 0..<dropped { keys.removeValue(forKey: recordKeys[index]) }
+                    for index in 0..<dropped { keys.remove(recordKeys[index]) }
                 }
                 records.removeFirst(dropped)
                 recordKeys.removeFirst(dropped)
@@ -48,7 +52,7 @@ package final class Head: Sendable {
                     left.append(record)
                     leftKeys.append(key)
                 } else {
-                    keys[key] = nil
+                    keys.remove(key)
                 }
             }
             records = left
@@ -73,8 +77,7 @@ package final class Head: Sendable {
         let log = try HeadLog(path: path, durability: durability)
         let kept = log.recovered.filter { $0.seq > flushedThrough }
         let recordKeys = kept.map { EventKey(timestamp: $0.timestamp, line: $0.line) }
-        var keys: [EventKey: Int64] = [:]
-        for (record, key) in zip(kept, recordKeys) { keys[key] = record.seq }
+        let keys = Set(recordKeys)
         let bytes = kept.reduce(0) { $0 + $1.line.count }
         state = Mutex(
             State(
@@ -82,16 +85,54 @@ package final class Head: Sendable {
                 oldestArrival: kept.isEmpty ? nil : now, keys: keys))
     }
 
-    /// Logs `records` (durably, as the log's durability says) and then keeps them, with their events' `keys` (one
-    /// per record, or none to read them from the lines); throws, keeping nothing, when the log cannot be written.
-    package func append(_ records: [HeadLogRecords.Record], keys: [EventKey] = [], now: Int64) throws(FileFailure) {
-        guard !records.isEmpty else { return }
+    /// Claims the keys of events an append is about to log: returns, for each, whether it is new — neither here nor
+    /// claimed before (in `keys`, or by an append under way). One lookup a key is the whole duplicate check of the
+    /// head, and an event claimed is a duplicate to any other append until it is appended
+    /// (``append(_:claimed:now:)``) or released (``release(_:)``).
+    package func claim(_ keys: [EventKey]) -> [Bool] {
+        state.withLock { state in
+            state.claims.reserveCapacity(state.claims.count + keys.count)
+            return keys.map { key in
+                guard state.keys.insert(key).inserted else { return false }
+                state.claims.append(key)
+                return true
+            }
+        }
+    }
+
+    /// Gives up claims of keys found stored elsewhere (in a block).
+    package func release(_ keys: [EventKey]) {
+        state.withLock { state in
+            for key in keys { state.keys.remove(key) }
+            let released = Set(keys)
+            state.claims.removeAll { released.contains($0) }
+        }
+    }
+
+    /// Logs `records` (durably, as the log's durability says) and then keeps them, with their events' keys: the
+    /// claimed ones (``claim(_:)``, one per record, every claim still held), or, when `nil`, those read from the
+    /// lines. Throws, keeping nothing and releasing the claims, when the log cannot be written.
+    package func append(_ records: [HeadLogRecords.Record], claimed: [EventKey]? = nil, now: Int64) throws(FileFailure) {
         try state.withLock { state throws(FileFailure) in
-            try state.log.append(records)
-            for (index, record) in records.enumerated() {
-                let key = index < keys.count ? keys[index] : EventKey(timestamp: record.timestamp, line: record.line)
-                state.keys[key] = record.seq
-                state.recordKeys.append(key)
+            defer { state.claims.removeAll(keepingCapacity: true) }
+            guard !records.isEmpty else {
+                for key in state.claims { state.keys.remove(key) }
+                return
+            }
+            do throws(FileFailure) {
+                try state.log.append(records)
+            } catch {
+                for key in state.claims { state.keys.remove(key) }
+                throw error
+            }
+            if let claimed {
+                state.recordKeys += claimed
+            } else {
+                for record in records {
+                    let key = EventKey(timestamp: record.timestamp, line: record.line)
+                    state.keys.insert(key)
+                    state.recordKeys.append(key)
+                }
             }
             state.records += records
             let bytes = records.reduce(0) { $0 + $1.line.count }
@@ -102,10 +143,7 @@ package final class Head: Sendable {
     }
 
     /// Whether an event with `key` is here.
-    package func holds(_ key: EventKey) -> Bool { state.withLock { $0.keys[key] != nil } }
-
-    /// Whether an event with each of `keys` is here, looked up under one lock.
-    package func holds(_ keys: [EventKey]) -> [Bool] { state.withLock { state in keys.map { state.keys[$0] != nil } } }
+    package func holds(_ key: EventKey) -> Bool { state.withLock { $0.keys.contains(key) } }
 
     /// How many events are here, and their lines' bytes.
     package var size: (events: Int, bytes: Int) { state.withLock { ($0.records.count, $0.bytes) } }

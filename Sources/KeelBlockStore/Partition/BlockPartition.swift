@@ -126,11 +126,31 @@ package final class BlockPartition: Sendable {
 
     // MARK: Writing
 
-    /// Appends `records` (durably, before returning) with their events' `keys`, then flushes if the policy says so
-    /// (unless `flushing` is false: the caller flushes in the background, ``needsFlush(now:)`` says when).
-    package func append(_ records: [HeadLogRecords.Record], keys: [EventKey] = [], now: Int64, flushing: Bool = true) throws {
-        try head.append(records, keys: keys, now: now)
+    /// Appends `records` (durably, before returning) with their events' keys — claimed by ``claim(_:)``, one per
+    /// record, or `nil` to read them from the lines — then flushes if the policy says so (unless `flushing` is false:
+    /// the caller flushes in the background, ``needsFlush(now:)`` says when). Throws, keeping nothing and releasing
+    /// the claims, when the head's log cannot be written.
+    package func append(_ records: [HeadLogRecords.Record], claimed: [EventKey]? = nil, now: Int64, flushing: Bool = true) throws {
+        try head.append(records, claimed: claimed, now: now)
         if flushing { try tick(now: now) }
+    }
+
+    /// Claims the keys of events an append is about to make: returns, for each, whether it is new — in no block, not
+    /// in the head, not claimed before (in `keys` or by another append). The claims are held until ``append(_:claimed:now:flushing:)``
+    /// takes them (every one of them, the new events), and an event claimed is a duplicate to any other append.
+    package func claim(_ keys: [EventKey]) -> [Bool] {
+        // The head first, then the blocks: a flush files its block before it drops the events from the head, so an
+        // event the head no longer has is in a block the time checked after sees.
+        var fresh = head.claim(keys)
+        // Most appends are of events newer than every block: no block need be looked at.
+        let latest = files.withLock { $0.latest }
+        var inBlocks: [EventKey] = []
+        for (index, key) in keys.enumerated() where fresh[index] && key.timestamp <= latest && blocksHold(key) {
+            fresh[index] = false
+            inBlocks.append(key)
+        }
+        if !inBlocks.isEmpty { head.release(inBlocks) }
+        return fresh
     }
 
     /// Whether the policy says to flush now.
@@ -146,20 +166,10 @@ package final class BlockPartition: Sendable {
         return size.events >= 2 * policy.maximumRows || size.bytes >= 2 * policy.maximumBytes
     }
 
-    /// Whether an event with `key` is stored here: in the head, or in a block whose range and filter admit it and
-    /// whose rows hold it.
-    package func holds(_ key: EventKey) -> Bool { holds([key])[0] }
-
-    /// Whether each of `keys` is stored here, as ``holds(_:)`` says: the head and the newest block's time are each
-    /// looked at once for all of them (an append asks about a whole batch).
-    package func holds(_ keys: [EventKey]) -> [Bool] {
-        var held = head.holds(keys)
-        // Most appends are of events newer than every block: no block need be looked at.
-        let latest = files.withLock { $0.latest }
-        for (index, key) in keys.enumerated() where !held[index] && key.timestamp <= latest {
-            held[index] = blocksHold(key)
-        }
-        return held
+    /// Whether an event with `key` is stored here (or claimed by an append under way): in the head, or in a block
+    /// whose range and filter admit it and whose rows hold it.
+    package func holds(_ key: EventKey) -> Bool {
+        head.holds(key) || key.timestamp <= files.withLock { $0.latest } && blocksHold(key)
     }
 
     /// Whether a block whose range and filter admit `key` holds it in its rows.

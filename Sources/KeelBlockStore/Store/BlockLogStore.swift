@@ -203,16 +203,14 @@ public final class BlockLogStore: LogStore {
                 var last = state.withLock { $0[key.tenant]?.lastArrival ?? 0 }
                 let members = groups[key]!
                 let candidates = members.map { EventKey(timestamp: events[$0].timestamp, eventID: events[$0].eventID) }
-                let stored = partition.holds(candidates)
+                // New events are claimed (a duplicate of a stored one, or of one before it in the batch, is not).
+                let fresh = partition.claim(candidates)
                 var records: [HeadLogRecords.Record] = []
                 var keys: [EventKey] = []
-                var batch: Set<EventKey> = []
                 records.reserveCapacity(members.count)
                 keys.reserveCapacity(members.count)
-                batch.reserveCapacity(members.count)
                 for (position, index) in members.enumerated() {
-                    let eventKey = candidates[position]
-                    guard !stored[position], batch.insert(eventKey).inserted else {
+                    guard fresh[position] else {
                         result.duplicates += 1
                         continue
                     }
@@ -224,11 +222,12 @@ public final class BlockLogStore: LogStore {
                         last += 1
                         seq = last
                     }
-                    records.append(HeadLogRecords.Record(seq: seq, timestamp: eventKey.timestamp, line: Array(events[index].line.utf8)))
-                    keys.append(eventKey)
+                    records.append(HeadLogRecords.Record(seq: seq, timestamp: candidates[position].timestamp, line: Array(events[index].line.utf8)))
+                    keys.append(candidates[position])
                 }
+                // Every claim is taken (or, with no new event, released) here.
+                try partition.append(records, claimed: keys, now: Self.now(), flushing: false)
                 guard !records.isEmpty else { continue }
-                try partition.append(records, keys: keys, now: Self.now(), flushing: false)
                 // In the head now: their arrival numbers are taken, whatever happens next.
                 state.withLock {
                     $0[key.tenant, default: Tenant()].days[key.day] = last
