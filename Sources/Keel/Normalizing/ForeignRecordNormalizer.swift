@@ -124,8 +124,14 @@ package struct ForeignRecordNormalizer: Sendable {
         [.timestamp, .level, .schemaVersion, .eventID, .redacted, .context].contains($0)
     }
 
-    /// Each field's name as UTF-8, by raw value: to tell a canonical name from an alias without a `String`.
-    static let names: [[UInt8]] = FieldCatalogue.fields.map { Array($0.name.utf8) }
+    /// Each field's name as UTF-8, by raw value: to tell a canonical name from an alias without a `String`. Kept for
+    /// the life of the process, so that comparing with one takes no reference to an array; never written after it is
+    /// made, so safe to read from any thread.
+    nonisolated(unsafe) static let names: [UnsafeBufferPointer<UInt8>] = FieldCatalogue.fields.map { field in
+        let bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: field.name.utf8.count)
+        _ = bytes.initialize(from: field.name.utf8)
+        return UnsafeBufferPointer(bytes)
+    }
 
     /// Makes the JSON object in `object` canonical into `work.line`.
     ///

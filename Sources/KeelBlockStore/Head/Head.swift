@@ -22,8 +22,8 @@ package final class Head: Sendable {
         /// The key of each event here, and of each claimed by an append under way (``claim(_:)``): an append's
         /// duplicate check.
         var keys: Set<EventKey>
-        /// The keys claimed and not yet appended or released.
-        var claims: [EventKey] = []
+        /// How many keys are claimed and not yet appended or released.
+        var claims = 0
 
         /// Keeps the records `kept` marks (one flag per record), and their keys; forgets the others' keys.
         mutating func keep(_ kept: [Bool]) {
@@ -31,12 +31,12 @@ package final class Head: Sendable {
             let dropped = kept.firstIndex(of: true) ?? kept.count
             if !kept[dropped...].contains(false) {
                 for index in 0..<dropped { bytes -= records[index].line.count }
-                if dropped > records.count - dropped {
-                    // Fewer keys stay than go (a flush takes a block's worth): the stayers (and the claims of an
-                    // append under way) are filed afresh, in room for the head to fill up again without growing.
+                if dropped > records.count - dropped, claims == 0 {
+                    // Fewer keys stay than go (a flush takes a block's worth): the stayers are filed afresh, in room
+                    // for the head to fill up again without growing. (Not while an append holds claims: they are
+                    // in the set only.)
                     var staying = Set<EventKey>(minimumCapacity: keys.capacity)
                     for index in dropped..<records.count { staying.insert(recordKeys[index]) }
-                    for key in claims { staying.insert(key) }
                     keys = staying
                 } else {
                     for index in 0..<dropped { keys.remove(recordKeys[index]) }
@@ -91,12 +91,9 @@ package final class Head: Sendable {
     /// (``append(_:claimed:now:)``) or released (``release(_:)``).
     package func claim(_ keys: [EventKey]) -> [Bool] {
         state.withLock { state in
-            state.claims.reserveCapacity(state.claims.count + keys.count)
-            return keys.map { key in
-                guard state.keys.insert(key).inserted else { return false }
-                state.claims.append(key)
-                return true
-            }
+            let fresh = keys.map { state.keys.insert($0).inserted }
+            state.claims += fresh.count { $0 }
+            return fresh
         }
     }
 
@@ -104,25 +101,21 @@ package final class Head: Sendable {
     package func release(_ keys: [EventKey]) {
         state.withLock { state in
             for key in keys { state.keys.remove(key) }
-            let released = Set(keys)
-            state.claims.removeAll { released.contains($0) }
+            state.claims -= keys.count
         }
     }
 
     /// Logs `records` (durably, as the log's durability says) and then keeps them, with their events' keys: the
-    /// claimed ones (``claim(_:)``, one per record, every claim still held), or, when `nil`, those read from the
+    /// claimed ones (``claim(_:)``, one per record: every claim not released), or, when `nil`, those read from the
     /// lines. Throws, keeping nothing and releasing the claims, when the log cannot be written.
     package func append(_ records: [HeadLogRecords.Record], claimed: [EventKey]? = nil, now: Int64) throws(FileFailure) {
         try state.withLock { state throws(FileFailure) in
-            defer { state.claims.removeAll(keepingCapacity: true) }
-            guard !records.isEmpty else {
-                for key in state.claims { state.keys.remove(key) }
-                return
-            }
+            state.claims -= claimed?.count ?? 0
+            guard !records.isEmpty else { return }
             do throws(FileFailure) {
                 try state.log.append(records)
             } catch {
-                for key in state.claims { state.keys.remove(key) }
+                for key in claimed ?? [] { state.keys.remove(key) }
                 throw error
             }
             if let claimed {

@@ -225,7 +225,7 @@ public final class BlockLogStore: LogStore {
                     records.append(HeadLogRecords.Record(seq: seq, timestamp: candidates[position].timestamp, line: Array(events[index].line.utf8)))
                     keys.append(candidates[position])
                 }
-                // Every claim is taken (or, with no new event, released) here.
+                // The claims left (of events in no block) are taken here, even by an append of none.
                 try partition.append(records, claimed: keys, now: Self.now(), flushing: false)
                 guard !records.isEmpty else { continue }
                 // In the head now: their arrival numbers are taken, whatever happens next.
