@@ -31,8 +31,9 @@ extension FieldCatalogue {
         switch (types[index], kind) {
         case (.string, .string?):
             if field == .event { return withText(isEventName) }
+            guard enumerated & (1 << field.rawValue) != 0 else { return true }
             let allowed = allowedValues[index]
-            return allowed.isEmpty || withText { text in allowed.contains { $0.elementsEqual(text) } }
+            return withText { text in allowed.contains { $0.elementsEqual(text) } }
         case (.integer, .number?): return withText(isInteger)
         case (.number, .number?), (.boolean, .boolean?), (.object, .object?), (.array, .array?): return true
         default: return false
@@ -42,6 +43,8 @@ extension FieldCatalogue {
     /// Each field's type and allowed values (as UTF-8) by raw value, so a check copies no ``FieldSpec``.
     private static let types: [JSONType] = fields.map(\.type)
     private static let allowedValues: [[[UInt8]]] = fields.map { $0.allowedValues.map { Array($0.utf8) } }
+    /// The fields with allowed values, as bits by raw value: most strings are accepted without a look at the list.
+    private static let enumerated: UInt64 = fields.indices.reduce(0) { $0 | (fields[$1].allowedValues.isEmpty ? 0 : 1 << UInt64($1)) }
 
     /// `event` names are dotted lower-case words: `http.request`, `usage.recorded`.
     package static func isEventName(_ name: String) -> Bool {

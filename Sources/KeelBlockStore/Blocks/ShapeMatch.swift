@@ -4,12 +4,12 @@ import Keel
 /// line before it in the block, which is nearly every line — instead of parsing it.
 ///
 /// A block's lines were checked as JSON when they were acknowledged; what a block needs of each is where its members
-/// lie. Given the keys to expect, each member is matched where it must be: `"key":` compared as bytes, a string value
-/// ended by the next quote (`memchr`), a number, `true`, `false` or `null` by the next `,` or `}`, an object or an
-/// array stepped over by ``JSONReader``. Anything else — a key not where it was expected, an escape in a string, a
-/// byte out of place — gives up, and the caller parses the line with ``JSONReader`` as before. For a compact line that is valid JSON —
-/// every line a block is given was checked when it was acknowledged — what it finds is exactly what a parse finds
-/// (tests compare the two), so the block is the same either way.
+/// lie. Given the keys to expect, each member is matched where it must be: `"key":` compared as bytes, a number,
+/// `true`, `false` or `null` ended by the next `,` or `}`, a string, an object or an array read by ``JSONReader``.
+/// Anything else — a key not where it was expected, a byte out of place — gives up, and the caller parses the line
+/// with ``JSONReader`` as before. For a compact line that is valid JSON — every line a block is given was checked
+/// when it was acknowledged — what it finds is exactly what a parse finds (tests compare the two), so the block is
+/// the same either way.
 enum ShapeMatch {
     /// The members of `line` if its keys are `keys` (each key's bytes as written between its quotes, and whether
     /// they hold an escape), in order, in a compact object; `false` (and `members` as it was) otherwise.
@@ -25,6 +25,7 @@ enum ShapeMatch {
             members.removeSubrange(kept...)
             return false
         }
+        var reader = JSONReader(line, maxDepth: 128, repairUTF8: false)
         var at = 1  // where the next member's key opens
         for index in 0..<count {
             let (key, keyEscaped) = keys(index)
@@ -37,15 +38,15 @@ enum ShapeMatch {
             let valueStart = keyEnd + 2
             let kind: JSONReader.Kind
             var valueEnd: Int
+            var valueEscaped = false
             switch line[valueStart] {
             case UInt8(ascii: "\""):
+                // Read by the one JSON reader: eight bytes at a time to its closing quote, escapes and all.
                 kind = .string
-                let from = valueStart + 1
-                let quote = line.next(0x22, from: from)
-                guard quote < line.count else { return giveUp() }
-                valueEnd = quote + 1
-                // An escape may hide a quote: such a string is the parser's to read.
-                if ByteSearch.holdsEscape(UnsafeBufferPointer(rebasing: line[from..<valueEnd - 1])) { return giveUp() }
+                reader.skip(to: valueStart)
+                guard let token = try? reader.string() else { return giveUp() }
+                valueEnd = reader.offset
+                valueEscaped = token.escaped
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                 let first = line[valueStart]
                 kind = first == UInt8(ascii: "t") || first == UInt8(ascii: "f") ? .bool : first == UInt8(ascii: "n") ? .null : .number
@@ -62,7 +63,6 @@ enum ShapeMatch {
                 }
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 // An object or an array (a `context`, an `error`): stepped over by the one JSON reader.
-                var reader = JSONReader(line, maxDepth: 128, repairUTF8: false)
                 reader.skip(to: valueStart)
                 guard let skipped = try? reader.skipValue(depth: 1) else { return giveUp() }
                 kind = skipped
@@ -78,7 +78,7 @@ enum ShapeMatch {
             members.append(
                 JSONReader.Member(
                     key: keyStart..<keyEnd, value: valueStart..<valueEnd, kind: kind,
-                    keyEscaped: keyEscaped, valueEscaped: false))
+                    keyEscaped: keyEscaped, valueEscaped: valueEscaped))
             at = valueEnd + 1
         }
         return true
