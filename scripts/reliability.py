@@ -5,7 +5,7 @@ Each check is bounded in count and time, talks to 127.0.0.1 only, stops every pr
 its figures, and the run ends with "N passed, N failed". docs/reliability.md says what each check promises.
 
     scripts/reliability                      # builds the release binary, then runs every check
-    scripts/reliability.py --binary B [--store blocks] [NAME…]
+    scripts/reliability.py --binary B [--store sqlite] [NAME…]
         # checks by name: kill9 disk_full slowloris sse_resume erasure corruption bombs
 """
 import argparse
@@ -25,7 +25,7 @@ import time
 import zlib
 
 BINARY = None
-STORE = "sqlite"  # --store of every server but the corruption check's (always blocks)
+STORE = "blocks"  # --store of every server but the corruption check's (always blocks): keel serve's default
 
 
 def free_port():
@@ -499,7 +499,7 @@ def main():
     global BINARY, STORE
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--binary", required=True)
-    parser.add_argument("--store", choices=["sqlite", "blocks"], default="sqlite", help="the store every check runs on")
+    parser.add_argument("--store", choices=["sqlite", "blocks"], default="blocks", help="the store every check runs on")
     parser.add_argument("checks", nargs="*", default=list(CHECKS))
     arguments = parser.parse_args()
     BINARY = os.path.abspath(arguments.binary)

@@ -9,9 +9,8 @@ public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
     public var dataDirectory = "keel-data"
-    /// Where events are kept: the SQLite store until the block store (v2) meets all of its targets (docs/server.md,
-    /// "The store").
-    public var store: StoreChoice = .sqlite
+    /// Where events are kept: the block store (v2), or the SQLite store it replaced (docs/server.md, "The store").
+    public var store: StoreChoice = .blocks
     public var durability: SQLiteLogStore.Durability = .normal
     /// Tenant-days the SQLite store keeps open at once (each holds a few file descriptors and up to 32 MiB of page
     /// cache).

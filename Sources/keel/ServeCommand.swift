@@ -39,8 +39,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "A tenant's own retention, TENANT=DAYS (repeatable).")
     var retention: [String] = []
 
-    @Option(help: "Where events are kept: sqlite (the default) or blocks (store v2: compressed columns, ~1/100 of the disk). A SQLite data directory opened with blocks is migrated on start.")
-    var store = "sqlite"
+    @Option(help: "Where events are kept: blocks (the default: compressed columns, ~1/100 of the disk of sqlite) or sqlite (the first store). A SQLite data directory opened with blocks is migrated on start.")
+    var store = "blocks"
 
     @Option(name: .customLong("block-rows"), help: "Events per block of the block store (16–65,536; compression grows with it).")
     var blockRows = 4_096

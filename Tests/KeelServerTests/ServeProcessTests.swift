@@ -45,6 +45,9 @@ import Testing
         let directory = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let serve = try await CrashDurabilityTests.start(directory)
+        // Without --store, events are kept by the block store.
+        #expect(FileManager.default.fileExists(atPath: directory + "/blocks"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/events"))
         kill(serve.process.processIdentifier, SIGTERM)
         for _ in 0..<100 where serve.process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
         #expect(!serve.process.isRunning, "still running 5 s after SIGTERM")

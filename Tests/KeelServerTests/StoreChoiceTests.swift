@@ -5,8 +5,8 @@ import KeelBlockStore
 import KeelStore
 import Testing
 
-/// `keel serve --store blocks` moves a SQLite data directory into the block store on start, and keeps serving when
-/// a block is damaged.
+/// `keel serve` (whose default is the block store) moves a SQLite data directory into the block store on start, and
+/// keeps serving when a block is damaged.
 struct StoreChoiceTests {
     static let day = Date(timeIntervalSince1970: 1_795_392_000)
 
@@ -16,13 +16,15 @@ struct StoreChoiceTests {
 
     static func ids(_ events: [JSONValue]) -> [String] { events.compactMap { $0["event_id"]?.stringValue } }
 
-    /// A directory written by the SQLite store is migrated on the first start with blocks: every event, in the same
-    /// order, under the same arrival numbers (a tail resumes where it was), and the old files are set aside.
+    /// A directory written by the SQLite store is migrated on the first start with the default store, blocks: every
+    /// event, in the same order, under the same arrival numbers (a tail resumes where it was), and the old files are
+    /// set aside.
     @Test func aSQLiteDataDirectoryIsMigratedIntoBlocksKeepingArrivalNumbers() async throws {
+        #expect(ServerConfiguration().store == .blocks)
         let sqlite = try TestServer { $0.store = .sqlite }
         defer { sqlite.remove() }
         var reconfigured = sqlite
-        reconfigured.configuration.store = .blocks
+        reconfigured.configuration.store = ServerConfiguration().store
         let server = reconfigured
         try await sqlite.run { client async throws in
             #expect(try await client.ingest(Self.lines(0..<30, prefix: "a"), token: server.ingestA).status == 200)

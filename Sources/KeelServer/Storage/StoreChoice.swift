@@ -7,9 +7,10 @@ import Synchronization
 
 /// Which store `keel serve` keeps events in (`--store`).
 public enum StoreChoice: String, Sendable, CaseIterable {
-    /// Store v2: compressed column blocks with filters, a head and its write-ahead log (``BlockLogStore``).
+    /// Store v2, the default: compressed column blocks with filters, a head and its write-ahead log
+    /// (``BlockLogStore``).
     case blocks
-    /// The first store, still the default: one SQLite database per tenant-day (``SQLiteLogStore``).
+    /// The first store: one SQLite database per tenant-day (``SQLiteLogStore``).
     case sqlite
 }
 
