@@ -15,6 +15,22 @@ struct ByteCodingTests {
         #expect(throws: BlockError.self) { try long.data() }
     }
 
+    /// A head log record's length is written before its body, from the lengths its numbers will take.
+    @Test func varintLengthsAreWhatIsWritten() throws {
+        for value: Int64 in [0, 1, -1, 63, 64, -64, -65, 127, 128, 8_191, 8_192, 1 << 40, -(1 << 40), .max, .min, .max - 1, .min + 1] {
+            var writer = ByteWriter()
+            writer.varint(value)
+            #expect(ByteWriter.varintLength(value) == writer.bytes.count, "\(value)")
+            var reader = ByteReader(writer.bytes)
+            #expect(try reader.varint() == value)
+        }
+        for value: UInt64 in [0, 127, 128, 16_383, 16_384, .max] {
+            var writer = ByteWriter()
+            writer.uvarint(value)
+            #expect(ByteWriter.uvarintLength(value) == writer.bytes.count, "\(value)")
+        }
+    }
+
     @Test func lengthsBecomeStartsAndRefuseWhatCannotBe() throws {
         var writer = ByteWriter()
         for length in [1, 200, 3] { writer.uvarint(length) }

@@ -23,13 +23,12 @@ final class EncodeScratch {
     @exclusivity(unchecked) var readingProvider = false
     /// Whether this is a background pipeline's writer thread.
     @exclusivity(unchecked) var isWriterThread = false
-    /// The second whose `YYYY-MM-DDTHH:MM:SS.` prefix is cached, and the prefix.
-    @exclusivity(unchecked) var cachedSecond: Int64 = .min
-    @exclusivity(unchecked) var cachedSecondPrefix = OutputBuffer(capacity: 32)
+    /// Times as RFC 3339, the date and time of day formatted once a second.
+    @exclusivity(unchecked) var timestamps = TimestampText()
 
     deinit {
         buffer.deallocate()
-        cachedSecondPrefix.deallocate()
+        timestamps.deallocate()
         slotStorage.0.deallocate()
         slotStorage.1.deallocate()
     }
@@ -82,14 +81,6 @@ final class EncodeScratch {
     /// Appends the timestamp, reusing the formatted date and time while the second has not changed.
     @inline(__always)
     func appendTimestamp(_ t: Timestamp, to out: inout OutputBuffer) {
-        let second = t.seconds
-        if second != cachedSecond {
-            cachedSecondPrefix.removeAll()
-            cachedSecondPrefix.appendRFC3339Seconds(t)
-            cachedSecond = second
-        }
-        cachedSecondPrefix.withUnsafeBytes { out.append($0) }
-        out.appendPadded(t.microsecondOfSecond, width: 6)
-        out.append(UInt8(ascii: "Z"))
+        timestamps.append(t, to: &out)
     }
 }

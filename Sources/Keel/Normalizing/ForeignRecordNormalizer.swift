@@ -189,6 +189,8 @@ package struct ForeignRecordNormalizer: Sendable {
         var freeEngine: RedactionEngine?
         /// The canonical line of the last record made canonical.
         package var line = OutputBuffer(capacity: 1024)
+        /// Line times, the date and time of day formatted once a second.
+        var timestamps = TimestampText()
 
         package init() {}
 
@@ -212,6 +214,7 @@ package struct ForeignRecordNormalizer: Sendable {
         deinit {
             free.deallocate()
             line.deallocate()
+            timestamps.deallocate()
             recordEngine?.deallocate()
             freeEngine?.deallocate()
         }
@@ -516,7 +519,7 @@ package struct ForeignRecordNormalizer: Sendable {
         let parts = work.parts
         work.line.removeAll()
         work.line.append("{\"timestamp\":\"")
-        work.line.appendRFC3339(Timestamp(microsecondsSinceEpoch: time))
+        work.timestamps.append(Timestamp(microsecondsSinceEpoch: time), to: &work.line)
         work.line.append("\",\"level\":")
         work.line.appendJSONString(level.canonicalName)
         // The fields made here go between the record's, each at its place in canonical order.

@@ -14,7 +14,15 @@ struct ByteWriter {
     mutating func uvarint(_ value: Int) { uvarint(UInt64(value)) }
 
     /// A signed number, zigzag encoded: small magnitudes of either sign take one byte.
-    mutating func varint(_ value: Int64) { uvarint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+    mutating func varint(_ value: Int64) { uvarint(Self.zigzag(value)) }
+
+    private static func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+
+    /// How many bytes ``uvarint(_:)-(UInt64)`` writes for `value`.
+    static func uvarintLength(_ value: UInt64) -> Int { max(1, (64 - value.leadingZeroBitCount + 6) / 7) }
+
+    /// How many bytes ``varint(_:)`` writes for `value`.
+    static func varintLength(_ value: Int64) -> Int { uvarintLength(zigzag(value)) }
 
     /// Numbers as zigzag deltas from the one before (from 0 for the first): times and arrival numbers that grow take
     /// a byte or two each.

@@ -22,24 +22,27 @@ package enum HeadLogRecords {
     /// A body longer than this is not a record this build wrote (a line is at most a few MiB).
     static let maximumBody = 64 << 20
 
-    /// `records` as log bytes, appended to `out`: each body is written in place, then its length and checksum before
-    /// it (every acknowledged event passes through here, so no record is put together in a buffer of its own).
+    /// `records` as log bytes, appended to `out`: each body is written in place, after its length and room for its
+    /// checksum, which is filled in once the body is there (every acknowledged event passes through here, so no
+    /// record is put together in a buffer of its own).
     package static func append(_ records: [Record], to out: inout [UInt8]) {
         out.reserveCapacity(out.count + records.reduce(0) { $0 + $1.line.count + 32 })
         var writer = ByteWriter()
         swap(&writer.bytes, &out)
         defer { swap(&writer.bytes, &out) }
-        var fields = ByteWriter()
-        fields.bytes.reserveCapacity(24)
         for (index, record) in records.enumerated() {
-            fields.bytes.removeAll(keepingCapacity: true)
-            fields.varint(record.seq)
-            fields.varint(record.timestamp)
-            fields.bytes.append(index == records.count - 1 ? 1 : 0)
-            writer.uvarint(fields.bytes.count + record.line.count)
-            writer.uint32(checksum(fields.bytes[...], record.line[...]))
-            writer.bytes.append(contentsOf: fields.bytes)
+            // The body: the arrival number and the time as varints, whether the record ends its append, the line.
+            let fields = ByteWriter.varintLength(record.seq) + ByteWriter.varintLength(record.timestamp) + 1
+            writer.uvarint(fields + record.line.count)
+            let sum = writer.bytes.count
+            writer.uint32(0)
+            let body = writer.bytes.count
+            writer.varint(record.seq)
+            writer.varint(record.timestamp)
+            writer.bytes.append(index == records.count - 1 ? 1 : 0)
             writer.bytes.append(contentsOf: record.line)
+            let value = checksum(writer.bytes[body...])
+            for byte in 0..<4 { writer.bytes[sum + byte] = UInt8(truncatingIfNeeded: value >> UInt32(8 * byte)) }
         }
     }
 
