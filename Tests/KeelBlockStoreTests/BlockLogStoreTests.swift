@@ -43,7 +43,7 @@ struct BlockLogStoreTests {
             if BlockFile(name: (name as NSString).lastPathComponent) != nil {
                 lines += try EventBlock.decode(try BlockFile.read(bytes).block).map { String(decoding: $0.line, as: UTF8.self) }
             } else if name.hasSuffix("head.log") {
-                lines += HeadLogRecords.read(bytes).records.map { String(decoding: $0.line, as: UTF8.self) }
+                lines += HeadLogRecords.read(bytes).records.map(\.line)
             }
         }
         #expect(lines.count == 76, "the other users' events are all still there")

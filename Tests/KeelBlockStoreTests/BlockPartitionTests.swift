@@ -13,7 +13,7 @@ struct BlockPartitionTests {
         seqs.map { seq in
             let time = 1_795_392_000_000_000 + (seq * 7919) % 1_000 * 1_000_000
             let line = #"{"timestamp":"\#(Timestamp(microsecondsSinceEpoch: time))","level":"INFO","message":"event \#(seq)","request_id":"r-\#(seq)"}"#
-            return HeadLogRecords.Record(seq: seq, timestamp: time, line: Array(line.utf8))
+            return HeadLogRecords.Record(seq: seq, timestamp: time, line: line)
         }
     }
 
@@ -56,7 +56,7 @@ struct BlockPartitionTests {
         let partition = try BlockPartition(directory: directory, durability: .full, policy: policy, now: 0)
         try partition.append(Self.records(1...30), now: 0)
         // As if the process died right after writing the block: the block file exists and the log still holds all 30.
-        let rows = Self.records(1...20).map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
+        let rows = Self.records(1...20).map { EventBlock.Row(timestamp: $0.timestamp, line: Array($0.line.utf8), seq: $0.seq) }
         try DurableFiles.write(try BlockFile.contents(rows), to: directory + "/1-20.kb")
         // And a temporary file a crash left half written.
         FileManager.default.createFile(atPath: directory + "/21-30.kb.tmp", contents: Data([1, 2, 3]))
@@ -146,7 +146,7 @@ struct BlockPartitionTests {
         #expect(try !partition.mergeSmallBlocks(), "nothing small is left to merge")
         #expect(Self.sorted(partition.events().events) == Self.records(1...150))
         // As if a merge had written its block and died before removing the ones it merged.
-        let leftover = Self.records(1...10).map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
+        let leftover = Self.records(1...10).map { EventBlock.Row(timestamp: $0.timestamp, line: Array($0.line.utf8), seq: $0.seq) }
             .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
         try DurableFiles.write(try BlockFile.contents(leftover), to: directory + "/1-10.kb")
         let reopened = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
@@ -187,7 +187,7 @@ struct BlockPartitionTests {
         let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
         let records = (1...25).map { seq in
             let line = #"{"timestamp":"2026-11-24T00:00:00Z","message":"m","event_id":"e-\#(seq)"}"#
-            return HeadLogRecords.Record(seq: Int64(seq), timestamp: Int64(seq), line: Array(line.utf8))
+            return HeadLogRecords.Record(seq: Int64(seq), timestamp: Int64(seq), line: line)
         }
         try partition.append(records, now: 0)
         #expect(partition.blockFiles.count == 2)
@@ -205,7 +205,7 @@ struct BlockPartitionTests {
         let policy = FlushPolicy(maximumRows: 30_000, maximumBytes: 64 << 20, maximumAge: .max / 2)
         let records = (1...30_000).map { seq in
             let line = #"{"timestamp":"2026-11-24T00:00:00Z","message":"m","event_id":"e-\#(seq)","request_id":"r-\#(seq)"}"#
-            return HeadLogRecords.Record(seq: Int64(seq), timestamp: Int64(seq), line: Array(line.utf8))
+            return HeadLogRecords.Record(seq: Int64(seq), timestamp: Int64(seq), line: line)
         }
         do {
             let partition = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
@@ -213,7 +213,7 @@ struct BlockPartitionTests {
             #expect(partition.blockFiles.count == 1)
         }
         let bytes = try DurableFiles.read(directory + "/1-30000.kb")
-        #expect(BlockFilter(rows: [EventBlock.Row(timestamp: 0, line: records[0].line)]).bytes.count < bytes.count)
+        #expect(BlockFilter(rows: [EventBlock.Row(timestamp: 0, line: Array(records[0].line.utf8))]).bytes.count < bytes.count)
         let reopened = try BlockPartition(directory: directory, durability: .normal, policy: policy, now: 0)
         let read = reopened.events(BlockPartition.Narrowing(ids: [(.requestID, "r-29999")]))
         #expect(read.damaged.isEmpty)

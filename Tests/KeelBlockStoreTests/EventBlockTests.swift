@@ -115,8 +115,8 @@ struct EventBlockTests {
         // A dictionary writes each value once and a byte a row; plain columns write every value.
         func columnsSize(_ rows: [EventBlock.Row]) -> Int {
             var columns = ColumnSet(rows: rows.count)
-            for row in rows { columns.add(row) }
-            return columns.payload(rows).count
+            for row in rows { row.line.withUnsafeBufferPointer { columns.add(line: $0, timestamp: row.timestamp) } }
+            return columns.payload(timestamps: rows.map(\.timestamp), seqs: rows.map(\.seq)).count
         }
         #expect(columnsSize(dictionary) < 4_000 * 10, "dictionary: \(columnsSize(dictionary))")
         #expect(columnsSize(plain) > 4_000 * 40, "plain: \(columnsSize(plain))")
@@ -182,7 +182,7 @@ struct EventBlockTests {
     }
 
     @Test func blocksOfNoRowsOrTooManyAreRefused() {
-        #expect(throws: BlockError.self) { try EventBlock.encode([]) }
+        #expect(throws: BlockError.self) { try EventBlock.encode([EventBlock.Row]()) }
         let row = EventBlock.Row(timestamp: 0, line: Array("{}".utf8))
         #expect(throws: BlockError.self) { try EventBlock.encode(Array(repeating: row, count: EventBlock.maximumRows + 1)) }
     }

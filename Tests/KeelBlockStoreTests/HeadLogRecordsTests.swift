@@ -4,7 +4,7 @@ import Testing
 /// What a crash leaves in a head's log is read up to the last whole append, and never past a damaged record.
 struct HeadLogRecordsTests {
     static let records = (0..<20).map { n in
-        HeadLogRecords.Record(seq: Int64(n + 1), timestamp: 1_795_392_000_000_000 + Int64(n) * 1_000, line: Array(#"{"message":"event \#(n) ✓"}"#.utf8))
+        HeadLogRecords.Record(seq: Int64(n + 1), timestamp: 1_795_392_000_000_000 + Int64(n) * 1_000, line: #"{"message":"event \#(n) ✓"}"#)
     }
 
     @Test func recordsComeBackInOrder() {

@@ -38,7 +38,7 @@ struct HeadLogTests {
         // Opened only to be read, a log creates no file; its first write says why it cannot.
         let log = try HeadLog(path: "/nonexistent-directory/head.log", durability: .normal)
         #expect(log.recovered.isEmpty)
-        let failure = try #require(throws: FileFailure.self) { try log.append([HeadLogRecords.Record(seq: 1, timestamp: 0, line: Array("{}".utf8))]) }
+        let failure = try #require(throws: FileFailure.self) { try log.append([HeadLogRecords.Record(seq: 1, timestamp: 0, line: "{}")]) }
         #expect(failure.code == ENOENT)
         #expect("\(failure)".contains("/nonexistent-directory/head.log"))
     }

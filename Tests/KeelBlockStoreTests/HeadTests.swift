@@ -6,7 +6,7 @@ import Testing
 struct HeadTests {
     static func record(_ seq: Int64) -> HeadLogRecords.Record {
         // Times not in arrival order: a block gets them sorted.
-        HeadLogRecords.Record(seq: seq, timestamp: 1_795_392_000_000_000 + (seq * 7919) % 50 * 1_000, line: Array(#"{"message":"event \#(seq)"}"#.utf8))
+        HeadLogRecords.Record(seq: seq, timestamp: 1_795_392_000_000_000 + (seq * 7919) % 50 * 1_000, line: #"{"message":"event \#(seq)"}"#)
     }
 
     static func path() -> String { FileManager.default.temporaryDirectory.appendingPathComponent("keel-head-\(UUID()).log").path }
@@ -82,7 +82,7 @@ struct HeadTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         func key(_ n: Int64) -> EventKey { EventKey(timestamp: 1_000 + n, eventID: "e-\(n)") }
         func record(_ n: Int64) -> HeadLogRecords.Record {
-            HeadLogRecords.Record(seq: n, timestamp: 1_000 + n, line: Array(#"{"event_id":"e-\#(n)"}"#.utf8))
+            HeadLogRecords.Record(seq: n, timestamp: 1_000 + n, line: #"{"event_id":"e-\#(n)"}"#)
         }
         let head = try Head(path: path, durability: .normal, flushedThrough: 0, now: 0)
         try head.append((1...20).map(record), now: 0)

@@ -20,7 +20,7 @@ package struct BlockFilter: Equatable, Sendable {
     /// key. (A block being encoded gets the same filter from its columns' parse: ``EventBlock/encode(_:)``.)
     package init(rows: [EventBlock.Row]) {
         var builder = FilterBuilder()
-        for row in rows { builder.add(line: row) }
+        for row in rows { row.line.withUnsafeBufferPointer { builder.add(line: $0, timestamp: row.timestamp) } }
         self = builder.filter()
     }
 

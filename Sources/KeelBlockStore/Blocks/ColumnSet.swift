@@ -63,7 +63,8 @@ struct ColumnSet {
         rowShapes.reserveCapacity(rows)
     }
 
-    mutating func add(_ row: EventBlock.Row) {
+    /// Adds a row: its `line` and its time.
+    mutating func add(line: UnsafeBufferPointer<UInt8>, timestamp: Int64) {
         // The members are found into the set's own buffer, taken out meanwhile.
         var found: [JSONReader.Member] = []
         swap(&found, &members)
@@ -71,26 +72,22 @@ struct ColumnSet {
         // Most lines have the shape of the line before them: matched against it, they need no parse.
         let previous = rowShapes.last ?? 0
         let shape = previous > 0 ? shapes[previous - 1] : []
-        let matched = !shape.isEmpty && row.line.withUnsafeBufferPointer { bytes in
-            keyText.withUnsafeBufferPointer { text in
-                ShapeMatch.members(
-                    of: bytes, keys: { (UnsafeBufferPointer(rebasing: text[keys[shape[$0]]]), keyEscapes[shape[$0]]) }, count: shape.count,
-                    into: &found)
-            }
+        let matched = !shape.isEmpty && keyText.withUnsafeBufferPointer { text in
+            ShapeMatch.members(
+                of: line, keys: { (UnsafeBufferPointer(rebasing: text[keys[shape[$0]]]), keyEscapes[shape[$0]]) }, count: shape.count,
+                into: &found)
         }
-        let parsed = matched || row.line.withUnsafeBufferPointer { bytes in
-            (try? JSONReader.members(of: bytes, maxDepth: 128, into: &found)) != nil
-        }
+        let parsed = matched || (try? JSONReader.members(of: line, maxDepth: 128, into: &found)) != nil
         swap(&found, &members)
-        guard parsed, matched || Self.rebuilds(row.line, members) else {
+        guard parsed, matched || Self.rebuilds(line, members) else {
             rowShapes.append(0)
-            verbatim.append(row.line)
-            filter.add(line: row)
+            verbatim.append(Array(line))
+            filter.add(line: line, timestamp: timestamp)
             return
         }
         let base = text.count
-        text.append(contentsOf: row.line)
-        row.line.withUnsafeBufferPointer { add(members: $0, base: base, timestamp: row.timestamp, shapeOfPrevious: matched) }
+        text.append(contentsOf: line)
+        add(members: line, base: base, timestamp: timestamp, shapeOfPrevious: matched)
     }
 
     /// Files the values of `line`'s members (`members`), which lie at `base` in `text`, under their keys.
@@ -147,7 +144,7 @@ struct ColumnSet {
     }
 
     /// Whether `{"key":value,…}` from `members` is `line` exactly (a compact line, as Keel writes them).
-    private static func rebuilds(_ line: [UInt8], _ members: [JSONReader.Member]) -> Bool {
+    private static func rebuilds(_ line: UnsafeBufferPointer<UInt8>, _ members: [JSONReader.Member]) -> Bool {
         guard line.first == UInt8(ascii: "{"), line.last == UInt8(ascii: "}") else { return false }
         var at = 1
         for (index, member) in members.enumerated() {
@@ -171,11 +168,12 @@ struct ColumnSet {
 
     // MARK: Writing
 
-    func payload(_ rows: [EventBlock.Row]) -> [UInt8] {
+    /// The block's payload, for rows of times `timestamps` and arrival numbers `seqs` (in the order they were added).
+    func payload(timestamps: [Int64], seqs: [Int64]) -> [UInt8] {
         var out = ByteWriter()
-        out.bytes.reserveCapacity(text.count + 64 * rows.count)
-        out.deltas(rows.map(\.timestamp))
-        out.deltas(rows.map(\.seq))
+        out.bytes.reserveCapacity(text.count + 64 * timestamps.count)
+        out.deltas(timestamps)
+        out.deltas(seqs)
         out.uvarint(keys.count)
         for key in keys { out.data(keyText[key]) }
         out.uvarint(shapes.count)

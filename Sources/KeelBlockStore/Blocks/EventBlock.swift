@@ -23,7 +23,7 @@ package enum EventBlock {
     static let longestHeader = 4 + 1 + 5 + 5 + 10 + 10 + 5 + 4
     static let version: UInt8 = 1
 
-    package struct Row: Equatable, Sendable {
+    package struct Row: Equatable, Sendable, Source {
         /// Microseconds since the epoch: what the store sorts and filters by.
         package var timestamp: Int64
         package var line: [UInt8]
@@ -42,6 +42,19 @@ package enum EventBlock {
 
         /// Rows are the same event when their time, line and arrival are; where its fields lie is a hint.
         package static func == (a: Row, b: Row) -> Bool { a.timestamp == b.timestamp && a.line == b.line && a.seq == b.seq }
+
+        package func withLine<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T { try line.withUnsafeBufferPointer(body) }
+    }
+
+    /// What a block is made of: rows read back from blocks, or the head's records. (A head's lines are the strings
+    /// ingest made: a block reads their bytes where they are.)
+    package protocol Source {
+        /// Microseconds since the epoch.
+        var timestamp: Int64 { get }
+        /// The event's place in its tenant's arrival order.
+        var seq: Int64 { get }
+        /// Calls `body` with the line's bytes.
+        func withLine<T>(_ body: (UnsafeBufferPointer<UInt8>) throws -> T) rethrows -> T
     }
 
     /// What a block's header says, read without decompressing it.
@@ -54,16 +67,16 @@ package enum EventBlock {
     // MARK: Writing
 
     /// `rows` (1 to ``maximumRows``, in the order they are to be read back) as one block.
-    package static func encode(_ rows: [Row]) throws(BlockError) -> [UInt8] { try encodeWithFilter(rows).block }
+    package static func encode(_ rows: [some Source]) throws(BlockError) -> [UInt8] { try encodeWithFilter(rows).block }
 
     /// `rows` as one block, and the block's filter, made from the same parse of each line.
-    package static func encodeWithFilter(_ rows: [Row]) throws(BlockError) -> (block: [UInt8], filter: BlockFilter) {
+    package static func encodeWithFilter(_ rows: [some Source]) throws(BlockError) -> (block: [UInt8], filter: BlockFilter) {
         guard !rows.isEmpty, rows.count <= maximumRows else {
             throw .invalidInput("a block holds 1 to \(maximumRows) events, not \(rows.count)")
         }
-        var columns = ColumnSet(rows: rows.count, bytes: rows.reduce(0) { $0 + $1.line.count })
-        for row in rows { columns.add(row) }
-        let payload = columns.payload(rows)
+        var columns = ColumnSet(rows: rows.count, bytes: rows.reduce(0) { total, row in total + row.withLine(\.count) })
+        for row in rows { row.withLine { columns.add(line: $0, timestamp: row.timestamp) } }
+        let payload = columns.payload(timestamps: rows.map(\.timestamp), seqs: rows.map(\.seq))
         guard payload.count <= maximumPayload else { throw .invalidInput("\(payload.count) bytes of columns is over the limit of \(maximumPayload)") }
         let compressed = try Zstd.compress(payload)
         var header = ByteWriter()

@@ -32,11 +32,20 @@ package struct EventKey: Hashable, Sendable {
     }
 
     /// The key of a stored line: its time and its `event_id` member.
-    package init(timestamp: Int64, line: [UInt8]) {
+    package init(timestamp: Int64, line: UnsafeBufferPointer<UInt8>) {
         var members: [JSONReader.Member] = []
         var found = ""
         LineStrings.each(of: line, keys: [Array("event_id".utf8)], into: &members) { _, value in found = value }
         self.init(timestamp: timestamp, eventID: found)
+    }
+
+    package init(timestamp: Int64, line: [UInt8]) {
+        self = line.withUnsafeBufferPointer { EventKey(timestamp: timestamp, line: $0) }
+    }
+
+    package init(timestamp: Int64, line: String) {
+        var line = line
+        self = line.withUTF8 { EventKey(timestamp: timestamp, line: $0) }
     }
 
     /// The key in a block's filter: the time's eight bytes, then 0xFF (never in UTF-8, so never in a message's

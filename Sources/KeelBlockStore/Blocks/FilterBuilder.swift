@@ -50,13 +50,13 @@ struct FilterBuilder {
         }
     }
 
-    /// A line the columns keep whole: its members read on their own.
-    mutating func add(line row: EventBlock.Row) {
+    /// A line the columns keep whole, of a row at `timestamp`: its members read on their own.
+    mutating func add(line: UnsafeBufferPointer<UInt8>, timestamp: Int64) {
         var found: [(Role, String)] = []
-        LineStrings.each(of: row.line, into: &members) { key, value in
+        LineStrings.each(of: line, into: &members) { key, value in
             if let role = Role(key: key.utf8) { found.append((role, value)) }
         }
-        for (role, var value) in found { value.withUTF8 { add(role, text: $0, timestamp: row.timestamp) } }
+        for (role, var value) in found { value.withUTF8 { add(role, text: $0, timestamp: timestamp) } }
     }
 
     private mutating func add(_ role: Role, text: UnsafeBufferPointer<UInt8>, timestamp: Int64) {

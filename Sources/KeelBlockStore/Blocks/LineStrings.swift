@@ -9,19 +9,18 @@ enum LineStrings {
 
     /// Gives `body` each top-level string member of `line` whose key is one of `keys` (as bytes), as key and text.
     static func each(
-        of line: [UInt8], keys: [[UInt8]] = filtered, into members: inout [JSONReader.Member], _ body: (String, String) -> Void
+        of line: UnsafeBufferPointer<UInt8>, keys: [[UInt8]] = filtered, into members: inout [JSONReader.Member],
+        _ body: (String, String) -> Void
     ) {
         members.removeAll(keepingCapacity: true)
-        line.withUnsafeBufferPointer { bytes in
-            guard (try? JSONReader.members(of: bytes, maxDepth: 128, into: &members)) != nil else { return }
-            for member in members where member.kind == .string && !member.keyEscaped {
-                let key = UnsafeBufferPointer(rebasing: bytes[member.key])
-                guard keys.contains(where: { $0.elementsEqual(key) }) else { continue }
-                var reader = JSONReader(bytes, maxDepth: 1, repairUTF8: true)
-                reader.skip(to: member.value.lowerBound)
-                guard let token = try? reader.string() else { continue }
-                body(String(decoding: UnsafeBufferPointer(rebasing: bytes[member.key]), as: UTF8.self), reader.text(of: token))
-            }
+        guard (try? JSONReader.members(of: line, maxDepth: 128, into: &members)) != nil else { return }
+        for member in members where member.kind == .string && !member.keyEscaped {
+            let key = UnsafeBufferPointer(rebasing: line[member.key])
+            guard keys.contains(where: { $0.elementsEqual(key) }) else { continue }
+            var reader = JSONReader(line, maxDepth: 1, repairUTF8: true)
+            reader.skip(to: member.value.lowerBound)
+            guard let token = try? reader.string() else { continue }
+            body(String(decoding: key, as: UTF8.self), reader.text(of: token))
         }
     }
 }

@@ -30,7 +30,7 @@ package final class Head: Sendable {
             // A flush drops the oldest arrivals: a run from the start, moved out of the arrays rather than copied.
             let dropped = kept.firstIndex(of: true) ?? kept.count
             if !kept[dropped...].contains(false) {
-                for index in 0..<dropped { bytes -= records[index].line.count }
+                for index in 0..<dropped { bytes -= records[index].length }
                 if dropped > records.count - dropped, claims == 0 {
                     // Fewer keys stay than go (a flush takes a block's worth): the stayers are filed afresh, in room
                     // for the head to fill up again without growing. (Not while an append holds claims: they are
@@ -57,7 +57,7 @@ package final class Head: Sendable {
             }
             records = left
             recordKeys = leftKeys
-            bytes = left.reduce(0) { $0 + $1.line.count }
+            bytes = left.reduce(0) { $0 + $1.length }
         }
     }
 
@@ -78,10 +78,10 @@ package final class Head: Sendable {
         let kept = log.recovered.filter { $0.seq > flushedThrough }
         let recordKeys = kept.map { EventKey(timestamp: $0.timestamp, line: $0.line) }
         let keys = Set(recordKeys)
-        let bytes = kept.reduce(0) { $0 + $1.line.count }
+        let bytes = kept.reduce(0) { $0 + $1.length }
         state = Mutex(
             State(
-                log: log, records: kept, recordKeys: recordKeys, bytes: bytes, logged: log.recovered.reduce(0) { $0 + $1.line.count },
+                log: log, records: kept, recordKeys: recordKeys, bytes: bytes, logged: log.recovered.reduce(0) { $0 + $1.length },
                 oldestArrival: kept.isEmpty ? nil : now, keys: keys))
     }
 
@@ -128,7 +128,7 @@ package final class Head: Sendable {
                 }
             }
             state.records += records
-            let bytes = records.reduce(0) { $0 + $1.line.count }
+            let bytes = records.reduce(0) { $0 + $1.length }
             state.bytes += bytes
             state.logged += bytes
             if state.oldestArrival == nil { state.oldestArrival = now }

@@ -33,7 +33,7 @@ package struct BlockFile: Equatable, Sendable {
     }
 
     /// The file's bytes for `rows` (arrival numbers `firstSeq...lastSeq`).
-    package static func contents(_ rows: [EventBlock.Row]) throws(BlockError) -> [UInt8] {
+    package static func contents(_ rows: [some EventBlock.Source]) throws(BlockError) -> [UInt8] {
         let (block, made) = try EventBlock.encodeWithFilter(rows)
         let filter = made.bytes
         var out = ByteWriter()

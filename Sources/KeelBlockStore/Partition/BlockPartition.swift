@@ -199,8 +199,7 @@ package final class BlockPartition: Sendable {
     package func flush(now: Int64) throws -> Bool {
         try changing.withLock { _ in
             guard let pending = head.pending(limit: policy.maximumRows) else { return false }
-            let rows = pending.records.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
-            let written = try write(rows, as: BlockFile(firstSeq: pending.records.map(\.seq).min()!, lastSeq: pending.through))
+            let written = try write(pending.records, as: BlockFile(firstSeq: pending.records.map(\.seq).min()!, lastSeq: pending.through))
             try files.withLock { files in
                 files.blocks.append(written)
                 try head.flushed(through: pending.through, now: now)
@@ -210,7 +209,7 @@ package final class BlockPartition: Sendable {
     }
 
     /// Writes `rows` durably as `file`, and returns what is kept in memory of it.
-    private func write(_ rows: [EventBlock.Row], as file: BlockFile) throws -> Block {
+    private func write(_ rows: [some EventBlock.Source], as file: BlockFile) throws -> Block {
         let contents = try BlockFile.contents(rows)
         try DurableFiles.write(contents, to: directory + "/" + file.name)
         let (filter, block) = try BlockFile.read(contents)
@@ -297,7 +296,9 @@ package final class BlockPartition: Sendable {
             for block in files.withLock({ $0.blocks }) {
                 let path = directory + "/" + block.file.name
                 let rows = try EventBlock.decode(try BlockFile.read(try DurableFiles.read(path)).block)
-                let kept = rows.filter { !doomed(HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: $0.line)) }
+                let kept = rows.filter {
+                    !doomed(HeadLogRecords.Record(seq: $0.seq, timestamp: $0.timestamp, line: String(decoding: $0.line, as: UTF8.self)))
+                }
                 guard kept.count < rows.count else { continue }
                 erased += rows.count - kept.count
                 if kept.isEmpty {
@@ -395,7 +396,7 @@ package final class BlockPartition: Sendable {
         }
         let fresh = headRecords.filter { $0.seq > (narrowing.arrivedAfter ?? 0) }
         if !fresh.isEmpty {
-            let rows = fresh.map { EventBlock.Row(timestamp: $0.timestamp, line: $0.line, seq: $0.seq) }
+            let rows = fresh.map { EventBlock.Row(timestamp: $0.timestamp, line: Array($0.line.utf8), seq: $0.seq) }
                 .sorted { ($0.timestamp, $0.seq) < ($1.timestamp, $1.seq) }
             runs.append(RowMerge.Run(first: rows.first!.timestamp, last: rows.last!.timestamp) { rows })
         }
@@ -413,7 +414,7 @@ package final class BlockPartition: Sendable {
     package func events(_ narrowing: Narrowing = Narrowing()) -> (events: [HeadLogRecords.Record], damaged: [Damage]) {
         var out: [HeadLogRecords.Record] = []
         let (_, damaged) = rows(narrowing, order: .any) { row in
-            out.append(HeadLogRecords.Record(seq: row.seq, timestamp: row.timestamp, line: row.line))
+            out.append(HeadLogRecords.Record(seq: row.seq, timestamp: row.timestamp, line: String(decoding: row.line, as: UTF8.self)))
             return true
         }
         return (out, damaged)
@@ -438,7 +439,7 @@ package final class BlockPartition: Sendable {
         }
         var picker = MemberPicker(names)
         for record in headRecords where range.contains(record.timestamp) {
-            guard record.line.withUnsafeBufferPointer({ picker.pick($0) { body(record.timestamp, $0) } }) else { return (false, damaged) }
+            guard record.withLine({ picker.pick($0) { body(record.timestamp, $0) } }) else { return (false, damaged) }
         }
         return (true, damaged)
     }

@@ -222,7 +222,7 @@ public final class BlockLogStore: LogStore {
                         last += 1
                         seq = last
                     }
-                    records.append(HeadLogRecords.Record(seq: seq, timestamp: candidates[position].timestamp, line: Array(events[index].line.utf8)))
+                    records.append(HeadLogRecords.Record(seq: seq, timestamp: candidates[position].timestamp, line: events[index].line))
                     keys.append(candidates[position])
                 }
                 // The claims left (of events in no block) are taken here, even by an append of none.
