@@ -140,6 +140,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            ],
+            // The web UI, compiled into the binary: `keel serve` needs no file beside it.
+            resources: [
+                .embedInCode("UI/Assets/index.html"), .embedInCode("UI/Assets/app.js"), .embedInCode("UI/Assets/app.css"),
             ]
         ),
         // The example service (a library, so that tests drive it over HTTP) and its command.

@@ -22,6 +22,8 @@ public final class KeelServer: Sendable {
     public let store: any LogStore
     public let tokens: TokenStore
     let authenticator: Authenticator
+    /// The web UI's sign-ins.
+    let sessions = SessionStore()
     let normalizer: EventNormalizer
     let metrics: ServerMetrics
     /// Wakes open tails when their tenant's events are stored.
@@ -60,14 +62,16 @@ public final class KeelServer: Sendable {
     }
 
     /// The routes, one group per area, each behind its own ``AuthenticationMiddleware``: `/healthz` answers without
-    /// a token and writes no log line; every other request needs a token of its group's role and writes one
+    /// a token and writes no log line; the web UI's page, files and sign-in answer without one (``addWebUI(to:)``);
+    /// every other request needs a token (or the UI's session) of its group's role. All but `/healthz` write one
     /// `http.request` event through Keel.
     public func makeRouter() -> Router<ServerRequestContext> {
         let router = Router(context: ServerRequestContext.self)
         router.get("/healthz") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ok\n"))) }
         let api = router.group().add(middleware: KeelRequestMiddleware())
+        addWebUI(to: api)
         func area(_ role: Role) -> RouterGroup<ServerRequestContext> {
-            api.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator, role: role) { [metrics] refusal in
+            api.group().add(middleware: AuthenticationMiddleware(authenticator: authenticator, role: role, sessions: sessions) { [metrics] refusal in
                 if role == .ingest { metrics.rejected(reason: refusal.status == .unauthorized ? "unauthorized" : "forbidden") }
             })
         }

@@ -173,8 +173,14 @@ struct TestServer {
 }
 
 enum HTTPMethodName {
-    case GET, POST
-    var nio: NIOHTTP1.HTTPMethod { self == .GET ? .GET : .POST }
+    case GET, POST, DELETE
+    var nio: NIOHTTP1.HTTPMethod {
+        switch self {
+        case .GET: .GET
+        case .POST: .POST
+        case .DELETE: .DELETE
+        }
+    }
 }
 
 /// A canonical line at `timestamp` (default: now), with an explicit event id.

@@ -7,7 +7,7 @@ import CZlib
 
 /// gzip-compresses a finished log file with the system zlib: `path` becomes `path.gz` (written to a temporary name,
 /// synced, then renamed, so a crash never leaves a truncated `.gz`), and the original is removed only after that.
-enum Gzip {
+package enum Gzip {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
@@ -26,37 +26,21 @@ enum Gzip {
             close(output)
             if !finished { unlink(temporary) }
         }
-        var stream = z_stream()
-        // windowBits 15 + 16: a gzip header and trailer rather than a raw zlib stream.
-        guard deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
-        else { throw Failure(description: "zlib could not start") }
-        defer { deflateEnd(&stream) }
+        let compressor = try Compressor(level: level)
         let chunk = 256 * 1024
-        let inBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
-        let outBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
-        defer {
-            inBuffer.deallocate()
-            outBuffer.deallocate()
-        }
+        let inBuffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 1)
+        defer { inBuffer.deallocate() }
         while true {
             let n = read(input, inBuffer, chunk)
             if n < 0 {
                 if errno == EINTR { continue }
                 throw Failure(description: "cannot read \(path): \(FileDescriptorIO.describe(errno))")
             }
-            stream.next_in = inBuffer
-            stream.avail_in = UInt32(n)
-            let flush = n == 0 ? Z_FINISH : Z_NO_FLUSH
-            repeat {
-                stream.next_out = outBuffer
-                stream.avail_out = UInt32(chunk)
-                let status = deflate(&stream, flush)
-                guard status != Z_STREAM_ERROR else { throw Failure(description: "zlib failed on \(path)") }
-                let produced = chunk - Int(stream.avail_out)
-                if let code = FileDescriptorIO.writeAll(output, UnsafeRawBufferPointer(start: outBuffer, count: produced)) {
+            try compressor.compress(UnsafeRawBufferPointer(start: inBuffer, count: n), finishing: n == 0) { produced throws(Failure) in
+                if let code = FileDescriptorIO.writeAll(output, produced) {
                     throw Failure(description: "cannot write \(temporary): \(FileDescriptorIO.describe(code))")
                 }
-            } while stream.avail_out == 0
+            }
             if n == 0 { break }
         }
         guard fsync(output) == 0 else { throw Failure(description: "cannot sync \(temporary): \(FileDescriptorIO.describe(errno))") }
@@ -65,5 +49,54 @@ enum Gzip {
         }
         finished = true
         unlink(path)
+    }
+
+    /// `bytes` gzip-compressed, in memory (what `keel serve` sends a browser of its web UI's files).
+    package static func compress(_ bytes: [UInt8], level: Int32 = 9) -> [UInt8] {
+        var out: [UInt8] = []
+        // zlib fails only when it cannot allocate its state: nothing to compress then is a bug, not an input.
+        guard let compressor = try? Compressor(level: level) else { preconditionFailure("zlib could not start") }
+        bytes.withUnsafeBytes { input in
+            try? compressor.compress(input, finishing: true) { (produced: UnsafeRawBufferPointer) throws(Failure) in out += produced }
+        }
+        return out
+    }
+
+    /// One gzip stream of zlib's, fed a chunk at a time. Its state is allocated where it stays: zlib checks that a
+    /// stream is where it was started.
+    private struct Compressor: ~Copyable {
+        private let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        private let output = UnsafeMutablePointer<UInt8>.allocate(capacity: 256 * 1024)
+
+        init(level: Int32) throws(Failure) {
+            stream.initialize(to: z_stream())
+            // windowBits 15 + 16: a gzip header and trailer rather than a raw zlib stream.
+            guard deflateInit2_(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK
+            else {
+                stream.deallocate()
+                output.deallocate()
+                throw Failure(description: "zlib could not start")
+            }
+        }
+
+        deinit {
+            deflateEnd(stream)
+            stream.deallocate()
+            output.deallocate()
+        }
+
+        /// Compresses `input`, handing each piece of output to `emit`; `finishing` ends the stream.
+        func compress(
+            _ input: UnsafeRawBufferPointer, finishing: Bool, emit: (UnsafeRawBufferPointer) throws(Failure) -> Void
+        ) throws(Failure) {
+            stream.pointee.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
+            stream.pointee.avail_in = UInt32(input.count)
+            repeat {
+                stream.pointee.next_out = output
+                stream.pointee.avail_out = UInt32(256 * 1024)
+                guard deflate(stream, finishing ? Z_FINISH : Z_NO_FLUSH) != Z_STREAM_ERROR else { throw Failure(description: "zlib failed") }
+                try emit(UnsafeRawBufferPointer(start: output, count: 256 * 1024 - Int(stream.pointee.avail_out)))
+            } while stream.pointee.avail_out == 0
+        }
     }
 }
