@@ -1,7 +1,18 @@
-// Keel's web UI. Everything a server sends is shown with textContent, never as markup: a message holding
-// "<script>" or terminal escapes is shown as those characters.
+// Keel's web UI. It reads through the same API as the command line and Grafana (Loki's query_range and query,
+// /v1/timeline). Everything a server sends is shown with textContent, never as markup: a message holding "<script>"
+// or terminal escapes is shown as those characters.
 const $ = (id) => document.getElementById(id);
+const SVG = 'http://www.w3.org/2000/svg';
+const PAGE = 100;
+const FACETS = ['service', 'level', 'event', 'route', 'status', 'error_code', 'model'];
+const STORY_IDS = ['request_id', 'trace_id', 'run_id'];
+const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'ERROR', 'CRITICAL'];
+const SPANS = { '15m': 900, '1h': 3600, '24h': 86400, '7d': 604800 };
 let csrf = null;
+let shown = [];   // the events listed, newest first
+let seen = new Set();
+
+// MARK: the API
 
 async function call(path, options = {}) {
   const headers = Object.assign({}, options.headers || {});
@@ -14,23 +25,28 @@ async function call(path, options = {}) {
   return body;
 }
 
-function show(signedIn, session) {
-  $('sign-in').hidden = signedIn;
-  $('search').hidden = !signedIn;
-  $('sign-out').hidden = !signedIn;
-  $('who').hidden = !signedIn;
-  $('who').textContent = signedIn ? `${session.tenant} · ${session.role}` : '';
-  if (signedIn) $('query').focus(); else $('token').focus();
+const seconds = (ms) => (ms / 1000).toFixed(3);
+
+// MARK: signing in
+
+function show(view, session) {
+  $('sign-in').hidden = view !== 'sign-in';
+  $('search').hidden = view !== 'search';
+  $('story').hidden = view !== 'story';
+  $('sign-out').hidden = view === 'sign-in';
+  $('who').hidden = view === 'sign-in';
+  if (session) $('who').textContent = `${session.tenant} · ${session.role}`;
+  if (view === 'sign-in') $('token').focus();
 }
 
 async function start() {
   try {
     const session = await call('/ui/session');
     csrf = session.csrf;
-    show(true, session);
+    show('search', session);
     restore();
   } catch {
-    show(false);
+    show('sign-in');
   }
 }
 
@@ -43,7 +59,8 @@ $('sign-in').addEventListener('submit', async (event) => {
     });
     $('token').value = '';
     csrf = session.csrf;
-    show(true, session);
+    show('search', session);
+    restore();
   } catch (error) {
     $('sign-in-error').textContent = error.message;
   }
@@ -53,72 +70,370 @@ $('sign-out').addEventListener('click', async () => {
   try { await call('/ui/session', { method: 'DELETE' }); } catch { /* signed out either way */ }
   csrf = null;
   $('results').replaceChildren();
-  show(false);
+  show('sign-in');
 });
 
-// The search's whole state lives in the URL, so a link can be shared and the browser's back button restores it.
-function restore() {
+// MARK: the search's state, all of it in the address (a link can be shared; Back restores it)
+
+function state() {
   const parameters = new URLSearchParams(location.search);
-  $('query').value = parameters.get('q') || '{service=~".+"}';
-  $('range').value = parameters.get('since') || '1h';
-  if (parameters.has('q')) search();
+  const q = parameters.get('q') || '{service=~".+"}';
+  const from = Number(parameters.get('from'));
+  const to = Number(parameters.get('to'));
+  if (from && to && from < to) return { q, from, to, since: null };
+  const since = SPANS[parameters.get('since')] ? parameters.get('since') : '1h';
+  const now = Date.now();
+  return { q, from: now - SPANS[since] * 1000, to: now, since };
+}
+
+function go(changes) {
+  const current = new URLSearchParams(location.search);
+  const next = new URLSearchParams();
+  next.set('q', changes.q ?? current.get('q') ?? $('query').value);
+  if (changes.from && changes.to) {
+    next.set('from', String(Math.round(changes.from)));
+    next.set('to', String(Math.round(changes.to)));
+  } else if (changes.since) {
+    next.set('since', changes.since);
+  } else if (current.has('from') && current.has('to')) {
+    next.set('from', current.get('from'));
+    next.set('to', current.get('to'));
+  } else {
+    next.set('since', current.get('since') || '1h');
+  }
+  history.pushState(null, '', `?${next}`);
+  restore();
+}
+
+function restore() {
+  const { q, since } = state();
+  $('query').value = q;
+  $('range').querySelector('option[value="custom"]').hidden = !!since;
+  $('range').value = since || 'custom';
+  if (!$('story').hidden || $('search').hidden) show('search');
+  search();
 }
 
 $('query-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  const parameters = new URLSearchParams({ q: $('query').value, since: $('range').value });
-  history.pushState(null, '', `?${parameters}`);
-  search();
+  const since = $('range').value;
+  go(since === 'custom' ? { q: $('query').value } : { q: $('query').value, since });
 });
-window.addEventListener('popstate', restore);
+$('range').addEventListener('change', () => { if ($('range').value !== 'custom') go({ since: $('range').value }); });
+window.addEventListener('popstate', () => { if (csrf !== null) restore(); });
+
+// MARK: searching
 
 async function search() {
+  const { q, from, to } = state();
   $('query-error').textContent = '';
   $('summary').textContent = 'Searching…';
-  const parameters = new URLSearchParams({ q: $('query').value, since: $('range').value, limit: '200' });
+  shown = [];
+  seen = new Set();
+  $('results').replaceChildren();
+  $('older').hidden = true;
   try {
-    const body = await call(`/v1/query?${parameters}`);
-    render(body.events || []);
+    await page(q, from, to);
   } catch (error) {
     $('summary').textContent = '';
     $('query-error').textContent = error.message;
+    $('histogram').replaceChildren();
+    $('facets').replaceChildren();
+    return;
   }
+  histogram(q, from, to).catch(() => $('histogram').replaceChildren());
+  facets(q, from, to).catch(() => $('facets').replaceChildren());
 }
 
-function render(lines) {
-  const events = lines.map((line) => (typeof line === 'string' ? JSON.parse(line) : line)).reverse();
-  $('summary').textContent = `${events.length} events, newest first`;
-  $('results').replaceChildren(...events.map(row));
+// One page of events, newest first, ending at `to` (ms): Loki's query_range, backward.
+async function page(q, from, to) {
+  const parameters = new URLSearchParams({
+    query: q, start: seconds(from), end: seconds(to), limit: String(PAGE), direction: 'backward',
+  });
+  const body = await call(`/loki/api/v1/query_range?${parameters}`);
+  if (body.data.resultType !== 'streams') throw new Error('a metric query: this page lists events; try it with keel query');
+  const found = [];
+  for (const stream of body.data.result) {
+    for (const [nanoseconds, line] of stream.values) found.push({ nanoseconds: BigInt(nanoseconds), line });
+  }
+  found.sort((a, b) => (a.nanoseconds < b.nanoseconds ? 1 : a.nanoseconds > b.nanoseconds ? -1 : 0));
+  const fresh = [];
+  for (const { nanoseconds, line } of found) {
+    let event;
+    try { event = JSON.parse(line); } catch { event = { message: line }; }
+    const key = event.event_id ? `${event.event_id}|${event.timestamp}` : `${nanoseconds}|${line}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    fresh.push({ nanoseconds, event });
+  }
+  shown.push(...fresh);
+  $('results').append(...fresh.map(({ event }) => row(event)));
+  $('summary').textContent = `${shown.length} event${shown.length === 1 ? '' : 's'}, newest first`;
+  // A full page may have more before it: ask again up to the oldest shown (its instant included: others may share it).
+  $('older').hidden = found.length < PAGE;
 }
+
+$('older').addEventListener('click', async () => {
+  const { q, from } = state();
+  const oldest = shown[shown.length - 1];
+  if (!oldest) return;
+  const before = shown.length;
+  try {
+    await page(q, from, Number(oldest.nanoseconds / 1000000n) + 1);
+  } catch (error) {
+    $('query-error').textContent = error.message;
+  }
+  if (shown.length === before) $('older').hidden = true;
+});
 
 function row(event) {
   const item = document.createElement('li');
   item.tabIndex = 0;
   const time = document.createElement('span');
   time.className = 'time';
-  time.textContent = new Date(event.timestamp).toLocaleString();
-  time.title = event.timestamp;
+  time.textContent = event.timestamp ? new Date(event.timestamp).toLocaleString() : '';
+  time.title = event.timestamp || '';
   const level = document.createElement('span');
-  level.className = 'level';
+  level.className = `level level-${event.level || ''}`;
   level.textContent = event.level || '';
   const message = document.createElement('span');
   message.textContent = `${event.service ? event.service + ' ' : ''}${event.message ?? ''}`;
   item.append(time, level, message);
+  for (const id of STORY_IDS) {
+    if (typeof event[id] === 'string') {
+      const link = document.createElement('button');
+      link.type = 'button';
+      link.className = 'value story-link';
+      link.textContent = ` ${id}=${event[id]}`;
+      link.title = `Every event of this ${id.replace('_id', '')}, from every service`;
+      link.addEventListener('click', (click) => { click.stopPropagation(); story(id, event[id]); });
+      item.append(link);
+    }
+  }
   const toggle = () => {
-    const open = item.querySelector('pre');
+    const open = item.querySelector('.details');
     if (open) { open.remove(); return; }
-    const pre = document.createElement('pre');
-    pre.textContent = JSON.stringify(event, null, 2);
-    item.append(pre);
+    item.append(details(event));
   };
-  item.addEventListener('click', toggle);
+  item.addEventListener('click', (click) => { if (!click.target.closest('.details')) toggle(); });
   item.addEventListener('keydown', (key) => {
+    if (key.target !== item) return;
     if (key.key === 'Enter') toggle();
-    if (key.key === 'ArrowDown') item.nextElementSibling?.focus();
-    if (key.key === 'ArrowUp') item.previousElementSibling?.focus();
+    if (key.key === 'ArrowDown') { key.preventDefault(); item.nextElementSibling?.focus(); }
+    if (key.key === 'ArrowUp') { key.preventDefault(); item.previousElementSibling?.focus(); }
   });
   return item;
 }
+
+// The whole event: each top-level field with its value, which adds `| field="value"` to the query (or, with its
+// ✕, `!=`); then the event as formatted JSON, with a button that copies it.
+function details(event) {
+  const box = document.createElement('div');
+  box.className = 'details';
+  const fields = document.createElement('dl');
+  for (const [field, value] of Object.entries(event)) {
+    if (value === null || typeof value === 'object') continue;
+    const term = document.createElement('dt');
+    term.textContent = field;
+    const description = document.createElement('dd');
+    const add = document.createElement('button');
+    add.type = 'button';
+    add.className = 'value';
+    add.textContent = String(value);
+    add.title = `Only events with ${field} = this`;
+    add.addEventListener('click', () => filter(field, value, '='));
+    const exclude = document.createElement('button');
+    exclude.type = 'button';
+    exclude.className = 'exclude';
+    exclude.textContent = '✕';
+    exclude.title = `Leave out events with ${field} = this`;
+    exclude.addEventListener('click', () => filter(field, value, '!='));
+    description.append(add, exclude);
+    fields.append(term, description);
+  }
+  const json = document.createElement('pre');
+  json.textContent = JSON.stringify(event, null, 2);
+  const copy = document.createElement('button');
+  copy.type = 'button';
+  copy.textContent = 'Copy JSON';
+  copy.addEventListener('click', () => navigator.clipboard?.writeText(json.textContent));
+  box.append(fields, copy, json);
+  return box;
+}
+
+function quoted(value) {
+  return `"${String(value).replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+function filter(field, value, operator) {
+  const { q } = state();
+  const test = typeof value === 'number' || typeof value === 'boolean' ? String(value) : quoted(value);
+  go({ q: `${q} | ${field}${operator}${test}` });
+}
+
+// MARK: the histogram: events per step over the range, stacked by level; drag across it to zoom
+
+function step(from, to) {
+  const wanted = (to - from) / 1000 / 60;
+  const nice = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  return nice.find((candidate) => candidate >= wanted) || 86400;
+}
+
+async function histogram(q, from, to) {
+  const width = step(from, to);
+  const parameters = new URLSearchParams({
+    query: `sum by (level) (count_over_time(${q} [${width}s]))`, start: seconds(from), end: seconds(to), step: `${width}s`,
+  });
+  const body = await call(`/loki/api/v1/query_range?${parameters}`);
+  const buckets = new Map();
+  for (const series of body.data.result) {
+    const level = series.metric.level || 'INFO';
+    for (const [time, value] of series.values) {
+      const bucket = buckets.get(time) || {};
+      bucket[level] = (bucket[level] || 0) + Number(value);
+      buckets.set(time, bucket);
+    }
+  }
+  drawHistogram([...buckets.entries()].sort((a, b) => a[0] - b[0]), from, to, width);
+}
+
+function drawHistogram(buckets, from, to, width) {
+  const figure = $('histogram');
+  const svg = document.createElementNS(SVG, 'svg');
+  const W = 1000;
+  const H = 100;
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
+  svg.setAttribute('preserveAspectRatio', 'none');
+  const highest = Math.max(1, ...buckets.map(([, levels]) => Object.values(levels).reduce((a, b) => a + b, 0)));
+  const x = (ms) => ((ms - from) / (to - from)) * W;
+  const barWidth = Math.max(1, x(from + width * 1000) - 1);
+  for (const [time, levels] of buckets) {
+    let top = H - 12;
+    for (const level of LEVELS.filter((name) => levels[name]).concat(Object.keys(levels).filter((name) => !LEVELS.includes(name)))) {
+      const height = (levels[level] / highest) * (H - 16);
+      const bar = document.createElementNS(SVG, 'rect');
+      // A window ends at its time: the bar covers (time − step, time].
+      bar.setAttribute('x', String(x(time * 1000 - width * 1000)));
+      bar.setAttribute('width', String(barWidth));
+      bar.setAttribute('y', String(top - height));
+      bar.setAttribute('height', String(height));
+      bar.setAttribute('class', `level-${level}`);
+      const title = document.createElementNS(SVG, 'title');
+      title.textContent = `${levels[level]} ${level} by ${new Date(time * 1000).toLocaleString()}`;
+      bar.append(title);
+      svg.append(bar);
+      top -= height;
+    }
+  }
+  for (const [at, anchor] of [[from, 'start'], [to, 'end']]) {
+    const label = document.createElementNS(SVG, 'text');
+    label.setAttribute('x', String(x(at)));
+    label.setAttribute('y', String(H - 1));
+    label.setAttribute('text-anchor', anchor);
+    label.setAttribute('class', 'axis');
+    label.textContent = new Date(at).toLocaleString();
+    svg.append(label);
+  }
+  const selection = document.createElementNS(SVG, 'rect');
+  selection.setAttribute('class', 'selection');
+  selection.setAttribute('y', '0');
+  selection.setAttribute('height', String(H));
+  selection.setAttribute('width', '0');
+  svg.append(selection);
+  let anchor = null;
+  const at = (pointer) => {
+    const box = svg.getBoundingClientRect();
+    return Math.min(W, Math.max(0, ((pointer.clientX - box.left) / box.width) * W));
+  };
+  svg.addEventListener('pointerdown', (pointer) => { anchor = at(pointer); svg.setPointerCapture(pointer.pointerId); });
+  svg.addEventListener('pointermove', (pointer) => {
+    if (anchor === null) return;
+    const here = at(pointer);
+    selection.setAttribute('x', String(Math.min(anchor, here)));
+    selection.setAttribute('width', String(Math.abs(here - anchor)));
+  });
+  svg.addEventListener('pointerup', (pointer) => {
+    if (anchor === null) return;
+    const [a, b] = [anchor, at(pointer)].sort((p, q) => p - q);
+    anchor = null;
+    if (b - a < 3) { selection.setAttribute('width', '0'); return; }
+    const time = (position) => from + (position / W) * (to - from);
+    go({ from: time(a), to: time(b) });
+  });
+  figure.replaceChildren(svg);
+}
+
+// MARK: facets: the top values of the labels teams look at, over the current query and range
+
+async function facets(q, from, to) {
+  const range = Math.max(1, Math.round((to - from) / 1000));
+  const lists = await Promise.all(FACETS.map(async (field) => {
+    const parameters = new URLSearchParams({
+      query: `topk(8, sum by (${field}) (count_over_time(${q} [${range}s])))`, time: seconds(to),
+    });
+    const body = await call(`/loki/api/v1/query?${parameters}`);
+    const values = body.data.result
+      .map((sample) => ({ value: sample.metric[field], count: Number(sample.value[1]) }))
+      .filter((entry) => entry.value !== undefined && entry.value !== '')
+      .sort((a, b) => b.count - a.count);
+    return { field, values };
+  }));
+  const parts = [];
+  for (const { field, values } of lists) {
+    if (!values.length) continue;
+    const heading = document.createElement('h3');
+    heading.textContent = field;
+    const list = document.createElement('ul');
+    for (const { value, count } of values) {
+      const item = document.createElement('li');
+      const add = document.createElement('button');
+      add.type = 'button';
+      add.textContent = value;
+      add.title = `Only events with ${field} = this`;
+      add.addEventListener('click', () => filter(field, value, '='));
+      const number = document.createElement('span');
+      number.className = 'count';
+      number.textContent = count.toLocaleString();
+      item.append(add, number);
+      list.append(item);
+    }
+    parts.push(heading, list);
+  }
+  $('facets').replaceChildren(...parts);
+}
+
+// MARK: a request's story: every event of one request, trace or run, from every service, in time order
+
+async function story(field, value) {
+  const body = await call(`/v1/timeline?${new URLSearchParams({ [field]: value })}`);
+  show('story');
+  $('story-title').textContent = `${field} ${value}`;
+  $('story-summary').textContent =
+    `${body.count} events over ${Number(body.duration_ms).toFixed(1)} ms, from ${(body.services || []).join(', ')}` +
+    (body.truncated ? ' (the first 10,000)' : '');
+  const total = Math.max(1, Number(body.duration_ms));
+  $('story-events').replaceChildren(...body.events.map((entry) => {
+    const item = document.createElement('li');
+    const event = entry.event;
+    if (['ERROR', 'CRITICAL'].includes(event.level) || event.error_code || event.error) item.classList.add('failed');
+    const offset = document.createElement('span');
+    offset.textContent = `+${Number(entry.offset_ms).toFixed(1)} ms`;
+    offset.title = entry.gap_ms ? `${Number(entry.gap_ms).toFixed(1)} ms idle before it` : '';
+    const text = document.createElement('div');
+    const bar = document.createElement('div');
+    bar.className = 'bar';
+    const duration = Number(entry.duration_ms || 0);
+    bar.style.marginLeft = `${Math.max(0, (Number(entry.offset_ms) - duration) / total) * 100}%`;
+    bar.style.width = `${Math.max(0.2, (duration / total) * 100)}%`;
+    const line = document.createElement('span');
+    line.textContent = `${event.service || ''} ${event.level || ''} ${event.message ?? ''}` + (duration ? ` (${duration} ms)` : '');
+    text.append(bar, line);
+    item.append(offset, text);
+    return item;
+  }));
+}
+
+$('story-close').addEventListener('click', () => show('search'));
 
 document.addEventListener('keydown', (key) => {
   if (key.key === '/' && document.activeElement !== $('query') && !$('search').hidden) {
