@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 from selenium import webdriver
@@ -40,10 +41,10 @@ def keel(binary, *arguments):
     return subprocess.run([binary, *arguments], check=True, capture_output=True, text=True).stdout.strip()
 
 
-def line(event_id, message, level="INFO", service="checkout"):
-    now = time.time()
+def line(event_id, message, level="INFO", service="checkout", ago=0.0, **fields):
+    now = time.time() - ago
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + ".%06dZ" % int((now % 1) * 1_000_000)
-    return json.dumps({"timestamp": stamp, "level": level, "message": message, "service": service, "event_id": event_id})
+    return json.dumps({"timestamp": stamp, "level": level, "message": message, "service": service, "event_id": event_id, **fields})
 
 
 def ingest(url, token, lines):
@@ -98,10 +99,15 @@ def main():
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.05)
         ingest(url, tokens[("tenant-a", "ingest")], [
-            line("ui-1", "order placed", service="checkout"),
-            line("ui-2", "payment declined", level="ERROR", service="payments"),
-            line("ui-3", HOSTILE, level="WARN", service="checkout"),
-        ])
+            line("ui-1", "order placed", service="checkout", ago=3),
+            line("ui-2", "payment declined", level="ERROR", service="payments", ago=2),
+            line("ui-3", HOSTILE, level="WARN", service="checkout", ago=1),
+            # One request's story, across two services.
+            line("story-1", "request received", service="gateway", ago=20.0, request_id="req-story"),
+            line("story-2", "ledger write failed", level="ERROR", service="ledger", ago=19.9, request_id="req-story",
+                 error_code="ledger_timeout", duration_ms=80.0),
+            line("story-3", "request answered", service="gateway", ago=19.8, request_id="req-story", duration_ms=200.0),
+        ] + [line(f"bulk-{n}", f"bulk event {n}", service="bulk", ago=600 + n) for n in range(150)])
         ingest(url, tokens[("tenant-b", "ingest")], [line("ui-canary", "tenant-b canary zebra")])
 
         options = webdriver.ChromeOptions()
@@ -136,11 +142,12 @@ def main():
         # Search: every event of the tenant, newest first; the hostile message is text.
         query = driver.find_element(By.ID, "query")
         query.clear()
-        query.send_keys('{service=~".+"}', Keys.ENTER)
+        query.send_keys('{service=~"checkout|payments"}', Keys.ENTER)
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 3)
         rows = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "#results li")]
         run.shot(driver, "2-search")
-        run.check("the search shows the tenant's three events", len(rows) == 3, str(rows))
+        run.check("the search shows the query's three events, newest first",
+                  len(rows) == 3 and "<script>" in rows[0] and "order placed" in rows[2], str(rows))
         run.check("another tenant's canary never appears", not any("zebra" in row for row in rows), str(rows))
         run.check("a hostile message shows as its characters",
                   any("<script>window.pwned=2</script>" in row for row in rows), str(rows))
@@ -166,7 +173,85 @@ def main():
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 1)
         driver.back()
         wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 3)
-        run.check("Back restores the previous search", driver.find_element(By.ID, "query").get_attribute("value") == '{service=~".+"}')
+        run.check("Back restores the previous search", driver.find_element(By.ID, "query").get_attribute("value") == '{service=~"checkout|payments"}')
+
+        # A field's value keeps or leaves out events that have it.
+        driver.find_elements(By.CSS_SELECTOR, "#results li")[0].click()
+        level_value = wait.until(lambda d: [b for b in d.find_elements(By.CSS_SELECTOR, "#results .details dd button.value") if b.text == "WARN"])
+        level_value[0].click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 1)
+        run.check("a field's value keeps only events with it",
+                  driver.find_element(By.ID, "query").get_attribute("value").endswith('| level="WARN"'),
+                  driver.find_element(By.ID, "query").get_attribute("value"))
+        driver.back()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 3)
+        driver.find_elements(By.CSS_SELECTOR, "#results li")[0].click()
+        excluded = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results .details dd button.exclude"))
+        pairs = driver.find_elements(By.CSS_SELECTOR, "#results .details dd")
+        service_index = [dt.text for dt in driver.find_elements(By.CSS_SELECTOR, "#results .details dt")].index("service")
+        pairs[service_index].find_element(By.CSS_SELECTOR, "button.exclude").click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 1)
+        run.check("its ✕ leaves them out", "payment declined" in driver.find_element(By.CSS_SELECTOR, "#results li").text)
+
+        # Everything: the facets count the tenant's events by label, and a facet's value filters.
+        query = driver.find_element(By.ID, "query")
+        query.clear()
+        query.send_keys('{service=~".+"}', Keys.ENTER)
+        def service_facet(d):
+            # Read in one script: the facets are drawn anew when a search ends.
+            return d.execute_script(
+                "return Object.fromEntries([...document.querySelectorAll('#facets ul:first-of-type li')]"
+                ".map(li => [li.querySelector('button').textContent, li.querySelector('.count').textContent]))")
+        facets = wait.until(lambda d: (lambda found: found if "bulk" in found else None)(service_facet(d)))
+        run.shot(driver, "5-facets")
+        run.check("the service facet counts every service's events",
+                  facets.get("bulk") == "150" and facets.get("checkout") == "2" and facets.get("gateway") == "2", str(facets))
+        histogram_bars = driver.find_elements(By.CSS_SELECTOR, "#histogram svg rect[class^='level-']")
+        run.check("the histogram draws bars by level", len(histogram_bars) >= 3, str(len(histogram_bars)))
+        [b for b in driver.find_elements(By.CSS_SELECTOR, "#facets li button") if b.text == "payments"][0].click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 1)
+        run.check("a facet's value filters the search", driver.find_element(By.ID, "query").get_attribute("value").endswith('| service="payments"'))
+
+        # Paging: a page of 100 newest first, then the 50 older ones, each once.
+        query = driver.find_element(By.ID, "query")
+        query.clear()
+        query.send_keys('{service="bulk"}', Keys.ENTER)
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 100)
+        run.check("a page holds the 100 newest", "bulk event 0" in driver.find_elements(By.CSS_SELECTOR, "#results li")[0].text)
+        driver.find_element(By.ID, "older").click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 150)
+        texts = [row.text.split("bulk event ")[-1] for row in driver.find_elements(By.CSS_SELECTOR, "#results li")]
+        run.check("Load older brings the rest, each once, in order", texts == [str(n) for n in range(150)], str(texts[95:105]))
+        run.check("and then there is nothing older", not driver.find_element(By.ID, "older").is_displayed())
+
+        # The histogram zooms: dragging across it makes the range its span.
+        svg = driver.find_element(By.CSS_SELECTOR, "#histogram svg")
+        size = svg.size
+        webdriver.ActionChains(driver).move_to_element_with_offset(svg, -size["width"] // 4, 0).click_and_hold() \
+            .move_by_offset(size["width"] // 2, 0).release().perform()
+        wait.until(lambda d: "from=" in d.current_url)
+        run.check("dragging across the histogram zooms to its span",
+                  "to=" in driver.current_url and driver.find_element(By.ID, "range").get_attribute("value") == "custom", driver.current_url)
+
+        # A request's story: every event of the request, from both services, the failure marked.
+        driver.get(url + "/?" + urllib.parse.urlencode({"q": '{service="gateway"}', "since": "1h"}))
+        link = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results .story-link"))
+        link[0].click()
+        visible("story")
+        story = [item.text for item in driver.find_elements(By.CSS_SELECTOR, "#story-events li")]
+        run.shot(driver, "6-story")
+        run.check("a request id opens its story, every service's events in order",
+                  len(story) == 3 and "request received" in story[0] and "request answered" in story[2], str(story))
+        run.check("the failed step is marked", len(driver.find_elements(By.CSS_SELECTOR, "#story-events li.failed")) == 1)
+        bars = driver.execute_script("return [...document.querySelectorAll('#story-events .bar')].map(b => [b.style.marginLeft, b.style.width])")
+        # The ledger's 80 ms began 20 ms into the 200 ms request: a bar from 10 % for 40 %.
+        near = lambda bar, left, width: abs(float(bar[0].rstrip("%")) - left) < 1 and abs(float(bar[1].rstrip("%")) - width) < 1
+        run.check("each step's bar runs from when its work began, for as long as it took",
+                  near(bars[1], 10, 40) and near(bars[2], 0, 100), str(bars))
+        run.check("the summary names both services", "gateway" in driver.find_element(By.ID, "story-summary").text and
+                  "ledger" in driver.find_element(By.ID, "story-summary").text, driver.find_element(By.ID, "story-summary").text)
+        driver.find_element(By.ID, "story-close").click()
+        visible("search")
 
         # A syntax error is shown, not swallowed.
         query = driver.find_element(By.ID, "query")

@@ -423,7 +423,8 @@ async function story(field, value) {
     const bar = document.createElement('div');
     bar.className = 'bar';
     const duration = Number(entry.duration_ms || 0);
-    bar.style.marginLeft = `${Math.max(0, (Number(entry.offset_ms) - duration) / total) * 100}%`;
+    // The offset is when the event's work began (its time less its duration): the bar runs from there for as long.
+    bar.style.marginLeft = `${Math.min(100, Math.max(0, Number(entry.offset_ms) / total) * 100)}%`;
     bar.style.width = `${Math.max(0.2, (duration / total) * 100)}%`;
     const line = document.createElement('span');
     line.textContent = `${event.service || ''} ${event.level || ''} ${event.message ?? ''}` + (duration ? ` (${duration} ms)` : '');
