@@ -82,7 +82,7 @@ public final class KeelServer: Sendable {
         let read = area(.read)
         read.get("/v1/events") { request, context in await self.reading(request, context, self.queryEvents) }
         read.get("/v1/timeline") { request, context in await self.reading(request, context, self.timeline) }
-        read.get("/v1/tail") { request, context in await self.reading(request, context, self.tail) }
+        read.get("/v1/tail") { request, context in await self.reading(request, context, also: ["query"], self.tail) }
         read.get("/v1/export") { request, context in await self.reading(request, context, self.export) }
         read.get("/v1/query") { request, context in await context.authenticated { await self.query(request, context, $0) } }
         // Loki's read API, for Grafana and logcli (Query/).

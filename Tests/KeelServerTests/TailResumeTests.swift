@@ -101,6 +101,33 @@ import Testing
         }
     }
 
+    /// With `query`, the tail follows a LogQL log query (what the web UI's live tail sends): only the lines it keeps,
+    /// as its pipeline makes them, each with its arrival number, resumable like any tail.
+    @Test func aTailFollowsALogQLQuery() async throws {
+        let fixture = try TestServer()
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let query = "query=" + #"{level="ERROR"} |= "disk""#.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+            let lines = [
+                keelLine("y-1", message: "disk full", level: "ERROR"), keelLine("y-2", message: "disk ok"),
+                keelLine("y-3", message: "cpu hot", level: "ERROR"), keelLine("y-4", message: "disk gone", level: "ERROR"),
+            ]
+            let events = try await client.tail(token: fixture.readA, query: query, count: 2) {
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await client.ingest(lines, token: fixture.ingestA)
+            }
+            #expect(ids(events) == ["y-1", "y-4"])
+            // Resumed after the first: the second again, and what came since.
+            let resumed = try await client.tail(token: fixture.readA, lastEventID: events[0].id, query: query, count: 2) {
+                try await Task.sleep(for: .milliseconds(100))
+                _ = try await client.ingest([keelLine("y-5", message: "disk again", level: "ERROR")], token: fixture.ingestA)
+            }
+            #expect(ids(resumed) == ["y-4", "y-5"])
+            #expect(try await client.send("/v1/tail?query=" + "sum(rate({level=\"ERROR\"}[1m]))".addingPercentEncoding(withAllowedCharacters: .alphanumerics)!, token: fixture.readA).status == 400)
+            #expect(try await client.send("/v1/tail?query=%7Blevel", token: fixture.readA).status == 400)
+        }
+    }
+
     @Test func aBadLastEventIDIsRefused() async throws {
         let fixture = try TestServer()
         defer { fixture.remove() }

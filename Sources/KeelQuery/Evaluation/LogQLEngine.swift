@@ -106,20 +106,36 @@ public struct LogQLEngine: Sendable {
     public func tail(
         _ selector: LogSelector, tenant: String, after arrival: Int64, limit: Int = 1000
     ) throws(QueryFailure) -> (streams: [LogStream], last: Int64) {
+        let (kept, last, _) = try tailRecords(selector, tenant: tenant, after: arrival, limit: limit)
+        return (Self.streams(kept.map(\.record)), last)
+    }
+
+    /// The same, line by line with each event's arrival number (what a Server-Sent Events tail hands out as ids);
+    /// `full` when `limit` events were read, so that more may follow `last` at once.
+    public func tailLines(
+        _ selector: LogSelector, tenant: String, after arrival: Int64, limit: Int = 1000
+    ) throws(QueryFailure) -> (lines: [(arrival: Int64, line: String)], last: Int64, full: Bool) {
+        let (kept, last, full) = try tailRecords(selector, tenant: tenant, after: arrival, limit: limit)
+        return (kept.map { ($0.arrival, $0.record.line) }, last, full)
+    }
+
+    private func tailRecords(
+        _ selector: LogSelector, tenant: String, after arrival: Int64, limit: Int
+    ) throws(QueryFailure) -> (kept: [(arrival: Int64, record: LogRecord)], last: Int64, full: Bool) {
         let compiled = try CompiledSelector(selector)
         var query = Self.storeQuery(selector, tenant: tenant, from: nil, to: nil)
         query.arrivedAfter = arrival
         query.limit = max(1, min(limit, 1000))
         let page: EventPage
         do { page = try store.events(query) } catch { throw .store(error) }
-        var kept: [LogRecord] = []
+        var kept: [(arrival: Int64, record: LogRecord)] = []
         for event in page.events {
             var line = event.line
             guard line.withUTF8({ compiled.prefilter($0) }) else { continue }
             var record = LogRecord(event)
-            if compiled.keeps(&record) { kept.append(record) }
+            if compiled.keeps(&record) { kept.append((event.arrival, record)) }
         }
-        return (Self.streams(kept), page.events.last?.arrival ?? arrival)
+        return (kept, page.events.last?.arrival ?? arrival, page.events.count == query.limit)
     }
 
     /// Records grouped into streams by their labels, each in the order given; streams by their first record.
