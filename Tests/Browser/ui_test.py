@@ -253,6 +253,29 @@ def main():
         driver.find_element(By.ID, "story-close").click()
         visible("search")
 
+        # The live tail: an event ingested now shows at the top; paused, arrivals are counted, not shown; resumed,
+        # they come in, newest first.
+        query = driver.find_element(By.ID, "query")
+        query.clear()
+        query.send_keys('{service="live"}', Keys.ENTER)
+        wait.until(lambda d: "0 events" in d.find_element(By.ID, "summary").text)
+        driver.find_element(By.ID, "live").click()
+        wait.until(lambda d: d.find_element(By.ID, "live-state").text == "live")
+        ingest(url, tokens[("tenant-a", "ingest")], [line("live-1", "arrived live", service="live")])
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 1)
+        run.check("the live tail shows an event as it arrives", "arrived live" in driver.find_element(By.CSS_SELECTOR, "#results li").text)
+        driver.find_element(By.ID, "pause").click()
+        ingest(url, tokens[("tenant-a", "ingest")], [line("live-2", "while paused 1", service="live"), line("live-3", "while paused 2", service="live")])
+        wait.until(lambda d: d.find_element(By.ID, "live-state").text == "paused: 2 new")
+        run.check("paused, arrivals are counted and not shown", len(driver.find_elements(By.CSS_SELECTOR, "#results li")) == 1)
+        driver.find_element(By.ID, "pause").click()
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 3)
+        live_rows = [row.text for row in driver.find_elements(By.CSS_SELECTOR, "#results li")]
+        run.shot(driver, "7-live")
+        run.check("resumed, they come in newest first", "while paused 2" in live_rows[0] and "arrived live" in live_rows[2], str(live_rows))
+        driver.find_element(By.ID, "live").click()
+        run.check("the live tail stops", driver.find_element(By.ID, "live-state").text == "" and not driver.find_element(By.ID, "pause").is_displayed())
+
         # A syntax error is shown, not swallowed.
         query = driver.find_element(By.ID, "query")
         query.clear()

@@ -8,6 +8,7 @@ const FACETS = ['service', 'level', 'event', 'route', 'status', 'error_code', 'm
 const STORY_IDS = ['request_id', 'trace_id', 'run_id'];
 const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'ERROR', 'CRITICAL'];
 const SPANS = { '15m': 900, '1h': 3600, '24h': 86400, '7d': 604800 };
+const LIVE_ROWS = 500;   // rows a live tail keeps in the page
 let csrf = null;
 let shown = [];   // the events listed, newest first
 let seen = new Set();
@@ -67,6 +68,7 @@ $('sign-in').addEventListener('submit', async (event) => {
 });
 
 $('sign-out').addEventListener('click', async () => {
+  stopLive();
   try { await call('/ui/session', { method: 'DELETE' }); } catch { /* signed out either way */ }
   csrf = null;
   $('results').replaceChildren();
@@ -125,6 +127,7 @@ window.addEventListener('popstate', () => { if (csrf !== null) restore(); });
 // MARK: searching
 
 async function search() {
+  stopLive();
   const { q, from, to } = state();
   $('query-error').textContent = '';
   $('summary').textContent = 'Searching…';
@@ -270,6 +273,76 @@ function filter(field, value, operator) {
   const test = typeof value === 'number' || typeof value === 'boolean' ? String(value) : quoted(value);
   go({ q: `${q} | ${field}${operator}${test}` });
 }
+
+// MARK: the live tail: the current query's events as they arrive (Server-Sent Events from /v1/tail, which the browser
+// resumes with Last-Event-ID by itself after a cut), newest at the top, at most LIVE_ROWS kept
+
+let live = null;
+let paused = false;
+let waiting = [];
+
+function startLive() {
+  const { q } = state();
+  live = new EventSource(`/v1/tail?${new URLSearchParams({ query: q })}`);
+  live.addEventListener('log', (message) => {
+    let event;
+    try { event = JSON.parse(message.data); } catch { event = { message: message.data }; }
+    if (paused) {
+      waiting.push(event);
+      if (waiting.length > LIVE_ROWS) waiting.shift();
+      $('live-state').textContent = `paused: ${waiting.length} new`;
+      return;
+    }
+    prepend([event]);
+  });
+  live.addEventListener('open', () => { if (!paused) $('live-state').textContent = 'live'; });
+  live.addEventListener('error', () => { $('live-state').textContent = 'reconnecting…'; });
+  $('live').textContent = 'Stop live tail';
+  $('live').setAttribute('aria-pressed', 'true');
+  $('pause').hidden = false;
+}
+
+function stopLive() {
+  if (live) live.close();
+  live = null;
+  paused = false;
+  waiting = [];
+  $('live').textContent = 'Live tail';
+  $('live').setAttribute('aria-pressed', 'false');
+  $('pause').hidden = true;
+  $('pause').textContent = 'Pause';
+  $('live-state').textContent = '';
+}
+
+function prepend(events) {
+  for (const event of events) {
+    const key = event.event_id ? `${event.event_id}|${event.timestamp}` : null;
+    if (key && seen.has(key)) continue;
+    if (key) seen.add(key);
+    shown.unshift({ nanoseconds: 0n, event });
+    $('results').prepend(row(event));
+  }
+  while ($('results').children.length > LIVE_ROWS) {
+    $('results').lastElementChild.remove();
+    shown.pop();
+    $('older').hidden = true;
+  }
+  $('summary').textContent = `${shown.length} event${shown.length === 1 ? '' : 's'}, newest first`;
+}
+
+$('live').addEventListener('click', () => (live ? stopLive() : startLive()));
+$('pause').addEventListener('click', () => {
+  paused = !paused;
+  $('pause').textContent = paused ? 'Resume' : 'Pause';
+  $('pause').setAttribute('aria-pressed', String(paused));
+  if (paused) {
+    $('live-state').textContent = 'paused: 0 new';
+  } else {
+    prepend(waiting);
+    waiting = [];
+    $('live-state').textContent = 'live';
+  }
+});
 
 // MARK: the histogram: events per step over the range, stacked by level; drag across it to zoom
 
