@@ -107,7 +107,16 @@ def main():
             line("story-2", "ledger write failed", level="ERROR", service="ledger", ago=19.9, request_id="req-story",
                  error_code="ledger_timeout", duration_ms=80.0),
             line("story-3", "request answered", service="gateway", ago=19.8, request_id="req-story", duration_ms=200.0),
-        ] + [line(f"bulk-{n}", f"bulk event {n}", service="bulk", ago=600 + n) for n in range(150)])
+        ] + [line(f"bulk-{n}", f"bulk event {n}", service="bulk", ago=600 + n) for n in range(150)]
+          # What the health page reads: requests by route, errors with codes, worker restarts, model usage.
+          + [line(f"http-{n}", "request handled", service="api", ago=30 + n, event="http.request", route="/v1/chat" if n % 2 else "/v1/models",
+                  method="GET", status=200, duration_ms=float(10 * (n + 1))) for n in range(10)]
+          + [line(f"err-{n}", "upstream failed", level="ERROR", service="api", ago=40 + n, error_code="upstream_timeout" if n < 2 else "bad_gateway")
+             for n in range(3)]
+          + [line(f"restart-{n}", "restarting", service="api", ago=50 + n, event="worker.restarting", worker_id="w-1", restart_count=n + 1,
+                  worker_state="restarting", backoff_ms=100) for n in range(2)]
+          + [line(f"usage-{n}", "model call", service="api", ago=60 + n, event="usage.recorded", storage_class="cost", provider="openai",
+                  model="gpt-4o-mini", tokens_prompt=500, tokens_response=100, cost_usd=0.25) for n in range(4)])
         ingest(url, tokens[("tenant-b", "ingest")], [line("ui-canary", "tenant-b canary zebra")])
 
         options = webdriver.ChromeOptions()
@@ -275,6 +284,32 @@ def main():
         run.check("resumed, they come in newest first", "while paused 2" in live_rows[0] and "arrived live" in live_rows[2], str(live_rows))
         driver.find_element(By.ID, "live").click()
         run.check("the live tail stops", driver.find_element(By.ID, "live-state").text == "" and not driver.find_element(By.ID, "pause").is_displayed())
+
+        # Service health: one service's panels over the range.
+        driver.get(url + "/?" + urllib.parse.urlencode({"view": "health", "service": "api", "since": "1h"}))
+        visible("health")
+        wait.until(lambda d: not [p for p in d.find_elements(By.CSS_SELECTOR, ".panel > div:nth-child(2)") if p.text == "Loading…"])
+        # Read as rendered text (scrolled into view or not), cells apart.
+        panels = driver.execute_script(
+            "return Object.fromEntries([...document.querySelectorAll('.panel')].map(p => [p.querySelector('h3').textContent,"
+            " [...p.querySelectorAll('h3, div > div, p, tr')].map(e => e.tagName === 'TR' ? [...e.cells].map(c => c.textContent).join(' ') : e.textContent).join('\\n')]))")
+        run.shot(driver, "8-health")
+        run.check("the health page has its six panels", len(panels) == 6, str(list(panels)))
+        run.check("error rate: 3 errors in 19 events", "3 errors in 19 events" in panels.get("Error rate", ""), panels.get("Error rate", ""))
+        run.check("top error codes, most first", "upstream_timeout 2" in panels.get("Top error codes", "") and
+                  panels.get("Top error codes", "").index("upstream_timeout") < panels.get("Top error codes", "").index("bad_gateway"),
+                  panels.get("Top error codes", ""))
+        run.check("latency by route", "/v1/chat" in panels.get("Latency by route (ms)", "") and "/v1/models" in panels.get("Latency by route (ms)", ""),
+                  panels.get("Latency by route (ms)", ""))
+        run.check("worker restarts", "w-1 2" in panels.get("Worker restarts", ""), panels.get("Worker restarts", ""))
+        run.check("tokens and cost by model", "gpt-4o-mini 2,000 400 $1" in panels.get("Tokens and cost by model", ""),
+                  panels.get("Tokens and cost by model", ""))
+        run.check("the events-by-level chart draws", len(driver.find_elements(By.CSS_SELECTOR, ".panel .chart svg rect[class^='level-']")) > 0)
+        [b for b in driver.find_elements(By.CSS_SELECTOR, ".panel .queries button") if "error_code" in b.text][0].click()
+        visible("search")
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 3)
+        run.check("a panel's query opens in search", driver.find_element(By.ID, "query").get_attribute("value") == '{service="api"} | error_code!=""',
+                  driver.find_element(By.ID, "query").get_attribute("value"))
 
         # A syntax error is shown, not swallowed.
         query = driver.find_element(By.ID, "query")

@@ -31,11 +31,12 @@ const seconds = (ms) => (ms / 1000).toFixed(3);
 // MARK: signing in
 
 function show(view, session) {
-  $('sign-in').hidden = view !== 'sign-in';
-  $('search').hidden = view !== 'search';
-  $('story').hidden = view !== 'story';
+  for (const name of ['sign-in', 'search', 'health', 'story']) $(name).hidden = view !== name;
   $('sign-out').hidden = view === 'sign-in';
   $('who').hidden = view === 'sign-in';
+  $('nav').hidden = view === 'sign-in';
+  $('to-search').setAttribute('aria-current', view === 'search' || view === 'story' ? 'page' : 'false');
+  $('to-health').setAttribute('aria-current', view === 'health' ? 'page' : 'false');
   if (session) $('who').textContent = `${session.tenant} · ${session.role}`;
   if (view === 'sign-in') $('token').focus();
 }
@@ -75,23 +76,29 @@ $('sign-out').addEventListener('click', async () => {
   show('sign-in');
 });
 
-// MARK: the search's state, all of it in the address (a link can be shared; Back restores it)
+// MARK: the page's state, all of it in the address (a link can be shared; Back restores it)
 
 function state() {
   const parameters = new URLSearchParams(location.search);
   const q = parameters.get('q') || '{service=~".+"}';
+  const view = parameters.get('view') === 'health' ? 'health' : 'search';
+  const service = parameters.get('service') || '';
   const from = Number(parameters.get('from'));
   const to = Number(parameters.get('to'));
-  if (from && to && from < to) return { q, from, to, since: null };
+  if (from && to && from < to) return { q, view, service, from, to, since: null };
   const since = SPANS[parameters.get('since')] ? parameters.get('since') : '1h';
   const now = Date.now();
-  return { q, from: now - SPANS[since] * 1000, to: now, since };
+  return { q, view, service, from: now - SPANS[since] * 1000, to: now, since };
 }
 
+// Goes to the state `changes` make of the current one: a new range replaces the old (`since`, or `from` and `to`).
 function go(changes) {
   const current = new URLSearchParams(location.search);
   const next = new URLSearchParams();
-  next.set('q', changes.q ?? current.get('q') ?? $('query').value);
+  const value = (name) => (name in changes ? changes[name] : current.get(name));
+  if (value('view') === 'health') next.set('view', 'health');
+  if (value('service')) next.set('service', value('service'));
+  next.set('q', value('q') ?? $('query').value);
   if (changes.from && changes.to) {
     next.set('from', String(Math.round(changes.from)));
     next.set('to', String(Math.round(changes.to)));
@@ -108,12 +115,20 @@ function go(changes) {
 }
 
 function restore() {
-  const { q, since } = state();
+  const { q, since, view } = state();
   $('query').value = q;
-  $('range').querySelector('option[value="custom"]').hidden = !!since;
-  $('range').value = since || 'custom';
-  if (!$('story').hidden || $('search').hidden) show('search');
-  search();
+  for (const picker of [$('range'), $('health-range')]) {
+    picker.querySelector('option[value="custom"]').hidden = !!since;
+    picker.value = since || 'custom';
+  }
+  if (view === 'health') {
+    stopLive();
+    show('health');
+    health();
+  } else {
+    show('search');
+    search();
+  }
 }
 
 $('query-form').addEventListener('submit', (event) => {
@@ -122,6 +137,10 @@ $('query-form').addEventListener('submit', (event) => {
   go(since === 'custom' ? { q: $('query').value } : { q: $('query').value, since });
 });
 $('range').addEventListener('change', () => { if ($('range').value !== 'custom') go({ since: $('range').value }); });
+$('health-range').addEventListener('change', () => { if ($('health-range').value !== 'custom') go({ since: $('health-range').value }); });
+$('service').addEventListener('change', () => go({ service: $('service').value }));
+$('to-search').addEventListener('click', () => go({ view: 'search' }));
+$('to-health').addEventListener('click', () => go({ view: 'health' }));
 window.addEventListener('popstate', () => { if (csrf !== null) restore(); });
 
 // MARK: searching
@@ -353,6 +372,12 @@ function step(from, to) {
 }
 
 async function histogram(q, from, to) {
+  const { buckets, width } = await levelSeries(q, from, to);
+  drawHistogram(buckets, from, to, width, $('histogram'));
+}
+
+// Events per step over the range by level, from `sum by (level) (count_over_time(…))`.
+async function levelSeries(q, from, to) {
   const width = step(from, to);
   const parameters = new URLSearchParams({
     query: `sum by (level) (count_over_time(${q} [${width}s]))`, start: seconds(from), end: seconds(to), step: `${width}s`,
@@ -367,11 +392,10 @@ async function histogram(q, from, to) {
       buckets.set(time, bucket);
     }
   }
-  drawHistogram([...buckets.entries()].sort((a, b) => a[0] - b[0]), from, to, width);
+  return { buckets: [...buckets.entries()].sort((a, b) => a[0] - b[0]), width };
 }
 
-function drawHistogram(buckets, from, to, width) {
-  const figure = $('histogram');
+function drawHistogram(buckets, from, to, width, figure) {
   const svg = document.createElementNS(SVG, 'svg');
   const W = 1000;
   const H = 100;
@@ -473,6 +497,158 @@ async function facets(q, from, to) {
     parts.push(heading, list);
   }
   $('facets').replaceChildren(...parts);
+}
+
+// MARK: service health: one service's panels over the range, each with the LogQL it is made of
+
+function lokiString(text) { return quoted(text); }
+
+async function instant(query, at) {
+  const body = await call(`/loki/api/v1/query?${new URLSearchParams({ query, time: seconds(at) })}`);
+  return body.data.result;
+}
+
+function panel(title, queries, logQuery) {
+  const box = document.createElement('section');
+  box.className = 'panel';
+  const heading = document.createElement('h3');
+  heading.textContent = title;
+  const content = document.createElement('div');
+  content.textContent = 'Loading…';
+  const footer = document.createElement('div');
+  footer.className = 'queries';
+  for (const query of queries) {
+    const item = document.createElement('div');
+    item.textContent = query;
+    footer.append(item);
+  }
+  const open = document.createElement('button');
+  open.type = 'button';
+  open.textContent = `Open ${logQuery} in search`;
+  open.addEventListener('click', () => go({ view: 'search', q: logQuery }));
+  footer.append(open);
+  box.append(heading, content, footer);
+  $('panels').append(box);
+  return content;
+}
+
+function table(headers, rows) {
+  if (!rows.length) {
+    const none = document.createElement('p');
+    none.className = 'empty';
+    none.textContent = 'Nothing in this range.';
+    return none;
+  }
+  const element = document.createElement('table');
+  const head = element.createTHead().insertRow();
+  for (const [index, text] of headers.entries()) {
+    const cell = document.createElement('th');
+    cell.textContent = text;
+    if (index > 0) cell.className = 'number';
+    head.append(cell);
+  }
+  const body = element.createTBody();
+  for (const row of rows) {
+    const line = body.insertRow();
+    for (const [index, value] of row.entries()) {
+      const cell = line.insertCell();
+      cell.textContent = value;
+      if (index > 0) cell.className = 'number';
+    }
+  }
+  return element;
+}
+
+const number = (value, digits = 0) => Number(value).toLocaleString(undefined, { maximumFractionDigits: digits });
+
+async function health() {
+  const { service: wanted, from, to } = state();
+  const services = (await call(`/loki/api/v1/label/service/values?${new URLSearchParams({ start: seconds(from), end: seconds(to) })}`)).data || [];
+  const service = services.includes(wanted) ? wanted : services[0] || '';
+  $('service').replaceChildren(...services.map((name) => new Option(name, name, false, name === service)));
+  $('panels').replaceChildren();
+  if (!service) {
+    const none = document.createElement('p');
+    none.className = 'empty';
+    none.textContent = 'No service has sent events in this range.';
+    $('panels').append(none);
+    return;
+  }
+  const selector = `{service=${lokiString(service)}}`;
+  const range = `${Math.max(1, Math.round((to - from) / 1000))}s`;
+  const width = step(from, to);
+  const fill = (content, element) => content.replaceChildren(element);
+  const failed = (content) => (error) => { content.textContent = error.message; content.className = 'error'; };
+
+  const byLevel = panel('Events by level', [`sum by (level) (count_over_time(${selector} [${width}s]))`], selector);
+  levelSeries(selector, from, to).then(({ buckets }) => {
+    const figure = document.createElement('div');
+    figure.className = 'chart';
+    drawHistogram(buckets, from, to, width, figure);
+    fill(byLevel, figure);
+  }).catch(failed(byLevel));
+
+  const errorSelector = `{service=${lokiString(service)}, level=~"ERROR|CRITICAL"}`;
+  const errors = `sum(count_over_time(${errorSelector} [${range}]))`;
+  const all = `sum(count_over_time(${selector} [${range}]))`;
+  const rate = panel('Error rate', [errors, all], errorSelector);
+  Promise.all([instant(errors, to), instant(all, to)]).then(([bad, total]) => {
+    const failures = Number(bad[0]?.value?.[1] || 0);
+    const count = Number(total[0]?.value?.[1] || 0);
+    const big = document.createElement('div');
+    big.className = 'big';
+    big.textContent = count ? `${number((failures / count) * 100, 2)} %` : '—';
+    const detail = document.createElement('div');
+    detail.textContent = `${number(failures)} errors in ${number(count)} events`;
+    rate.replaceChildren(big, detail);
+  }).catch(failed(rate));
+
+  const codesQuery = `topk(10, sum by (error_code) (count_over_time(${selector} | error_code!="" [${range}])))`;
+  const codes = panel('Top error codes', [codesQuery], `${selector} | error_code!=""`);
+  instant(codesQuery, to).then((result) => {
+    const sorted = [...result].sort((a, b) => Number(b.value[1]) - Number(a.value[1]));
+    fill(codes, table(['error_code', 'events'], sorted.map((sample) => [sample.metric.error_code, number(sample.value[1])])));
+  }).catch(failed(codes));
+
+  const requests = `{service=${lokiString(service)}, event="http.request"}`;
+  const quantiles = [0.5, 0.95, 0.99].map((q) => `quantile_over_time(${q}, ${requests} | unwrap duration_ms [${range}]) by (route)`);
+  const latency = panel('Latency by route (ms)', quantiles, requests);
+  Promise.all(quantiles.map((query) => instant(query, to))).then((results) => {
+    const routes = new Map();
+    results.forEach((result, index) => {
+      for (const sample of result) {
+        const route = sample.metric.route || '(none)';
+        const row = routes.get(route) || [route, '', '', ''];
+        row[index + 1] = number(sample.value[1], 1);
+        routes.set(route, row);
+      }
+    });
+    fill(latency, table(['route', 'p50', 'p95', 'p99'], [...routes.values()].sort((a, b) => a[0].localeCompare(b[0]))));
+  }).catch(failed(latency));
+
+  // worker_id is not a label: `| json` makes it one for `by`.
+  const restartsQuery = `sum by (worker_id) (count_over_time({service=${lokiString(service)}, event="worker.restarting"} | json [${range}]))`;
+  const restarts = panel('Worker restarts', [restartsQuery], `{service=${lokiString(service)}, event=~"worker[.].+"}`);
+  instant(restartsQuery, to).then((result) => {
+    fill(restarts, table(['worker', 'restarts'], result.map((sample) => [sample.metric.worker_id || '(none)', number(sample.value[1])])));
+  }).catch(failed(restarts));
+
+  const usageSelector = `{service=${lokiString(service)}, event="usage.recorded"}`;
+  const usage = ['tokens_prompt', 'tokens_response', 'cost_usd'].map((field) =>
+    `sum by (model) (sum_over_time(${usageSelector} | unwrap ${field} [${range}]))`);
+  const cost = panel('Tokens and cost by model', usage, usageSelector);
+  Promise.all(usage.map((query) => instant(query, to))).then((results) => {
+    const models = new Map();
+    results.forEach((result, index) => {
+      for (const sample of result) {
+        const model = sample.metric.model || '(none)';
+        const row = models.get(model) || [model, '0', '0', '0'];
+        row[index + 1] = index === 2 ? `$${number(sample.value[1], 4)}` : number(sample.value[1]);
+        models.set(model, row);
+      }
+    });
+    fill(cost, table(['model', 'prompt tokens', 'response tokens', 'cost'], [...models.values()]));
+  }).catch(failed(cost));
 }
 
 // MARK: a request's story: every event of one request, trace or run, from every service, in time order
