@@ -83,7 +83,7 @@ def main():
     binary = os.path.abspath(arguments.binary)
     tokens = {
         (tenant, role): keel(binary, "token", "create", "--data", data, "--tenant", tenant, "--role", role)
-        for tenant, role in [("tenant-a", "read"), ("tenant-a", "ingest"), ("tenant-b", "ingest")]
+        for tenant, role in [("tenant-a", "read"), ("tenant-a", "ingest"), ("tenant-b", "ingest"), ("tenant-a", "admin")]
     }
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -143,6 +143,7 @@ def main():
         visible("search")
         run.check("a read token signs in", "tenant-a" in driver.find_element(By.ID, "who").text, driver.find_element(By.ID, "who").text)
         run.check("signed in, the sign-in form is gone", not driver.find_element(By.ID, "sign-in").is_displayed())
+        run.check("a read token cannot switch tenant", not driver.find_element(By.ID, "tenant-form").is_displayed())
         cookie = driver.get_cookie("keel_session") or {}
         run.check("the session cookie is HttpOnly and SameSite=Strict", cookie.get("httpOnly") is True and cookie.get("sameSite") == "Strict", str(cookie))
         stored = driver.execute_script("return JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie")
@@ -316,7 +317,12 @@ def main():
         query.clear()
         query.send_keys('{service="payments"', Keys.ENTER)
         wait.until(lambda d: d.find_element(By.ID, "query-error").text != "")
-        run.check("a query that does not parse says why", driver.find_element(By.ID, "query-error").text != "")
+        shown_error = driver.find_element(By.ID, "query-error").text.split("\n")
+        run.shot(driver, "9-syntax-error")
+        # A caret under the column the parser names: the end of the query, where `}` is missing.
+        run.check("a query that does not parse says why, at its column",
+                  len(shown_error) == 2 and shown_error[0] == '{service="payments"' and shown_error[1].startswith(" " * 19 + "^ ")
+                  and "expecting }" in shown_error[1], str(shown_error))
 
         # The policy held: the browser reported no violation.
         try:
@@ -324,6 +330,41 @@ def main():
         except Exception:  # a driver without logs: nothing to read
             problems = []
         run.check("no Content-Security-Policy violation", not problems, str(problems))
+
+        # A custom range: only the bulk events lie 590–800 s ago.
+        driver.get(url + "/?" + urllib.parse.urlencode({"q": '{service=~".+"}', "since": "1h"}))
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 100)
+        Select = __import__("selenium.webdriver.support.select", fromlist=["Select"]).Select
+        Select(driver.find_element(By.ID, "range")).select_by_value("custom")
+        run.check("a custom range shows its pickers", driver.find_element(By.ID, "custom-range").is_displayed())
+        driver.execute_script(
+            "const local = ms => new Date(ms - new Date(ms).getTimezoneOffset() * 60000).toISOString().slice(0, 19);"
+            "document.getElementById('from').value = local(Date.now() - 800000);"
+            "document.getElementById('to').value = local(Date.now() - 590000);")
+        driver.find_element(By.CSS_SELECTOR, "#query-form button[type=submit]").click()
+        wait.until(lambda d: "from=" in d.current_url)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#results li") and
+                   all("bulk" in row.text for row in d.find_elements(By.CSS_SELECTOR, "#results li")))
+        run.check("a custom range shows only its events", all("bulk" in row.text for row in driver.find_elements(By.CSS_SELECTOR, "#results li")))
+
+        # An admin switches tenant: tenant-b's events, and only those.
+        driver.find_element(By.ID, "sign-out").click()
+        visible("sign-in")
+        driver.find_element(By.ID, "token").send_keys(tokens[("tenant-a", "admin")], Keys.ENTER)
+        visible("tenant-form")
+        tenant_field = driver.find_element(By.ID, "tenant")
+        tenant_field.clear()
+        tenant_field.send_keys("tenant-b", Keys.ENTER)
+        wait.until(lambda d: "tenant=tenant-b" in d.current_url)
+        Select(driver.find_element(By.ID, "range")).select_by_value("1h")
+        wait.until(lambda d: "since=1h" in d.current_url)
+        query = driver.find_element(By.ID, "query")
+        query.clear()
+        query.send_keys('{service=~".+"}', Keys.ENTER)
+        wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#results li")) == 1)
+        run.shot(driver, "10-other-tenant")
+        run.check("an admin reads another tenant when asked", "zebra" in driver.find_element(By.CSS_SELECTOR, "#results li").text
+                  and "tenant-b" in driver.find_element(By.ID, "who").text, driver.find_element(By.ID, "who").text)
 
         # Sign out: the page returns to sign-in, and the old cookie reads nothing.
         old = driver.get_cookie("keel_session")

@@ -10,12 +10,22 @@ const LEVELS = ['TRACE', 'DEBUG', 'INFO', 'NOTICE', 'WARN', 'ERROR', 'CRITICAL']
 const SPANS = { '15m': 900, '1h': 3600, '24h': 86400, '7d': 604800 };
 const LIVE_ROWS = 500;   // rows a live tail keeps in the page
 let csrf = null;
+let role = '';
+let home = '';   // the tenant of the token signed in with
 let shown = [];   // the events listed, newest first
 let seen = new Set();
 
 // MARK: the API
 
+// An admin may read another tenant: its name goes with every call (`tenant`, as the API takes it).
+function scoped(path) {
+  const tenant = new URLSearchParams(location.search).get('tenant');
+  if (!tenant) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}${new URLSearchParams({ tenant })}`;
+}
+
 async function call(path, options = {}) {
+  path = path.startsWith('/ui/') ? path : scoped(path);
   const headers = Object.assign({}, options.headers || {});
   if (csrf && options.method && options.method !== 'GET') headers['X-Keel-CSRF'] = csrf;
   const response = await fetch(path, Object.assign({}, options, { headers, credentials: 'same-origin' }));
@@ -37,7 +47,13 @@ function show(view, session) {
   $('nav').hidden = view === 'sign-in';
   $('to-search').setAttribute('aria-current', view === 'search' || view === 'story' ? 'page' : 'false');
   $('to-health').setAttribute('aria-current', view === 'health' ? 'page' : 'false');
-  if (session) $('who').textContent = `${session.tenant} · ${session.role}`;
+  if (session) {
+    role = session.role;
+    home = session.tenant;
+  }
+  const tenant = new URLSearchParams(location.search).get('tenant') || home;
+  $('who').textContent = `${tenant} · ${role}`;
+  $('tenant-form').hidden = view === 'sign-in' || role !== 'admin';
   if (view === 'sign-in') $('token').focus();
 }
 
@@ -96,6 +112,7 @@ function go(changes) {
   const current = new URLSearchParams(location.search);
   const next = new URLSearchParams();
   const value = (name) => (name in changes ? changes[name] : current.get(name));
+  if (value('tenant')) next.set('tenant', value('tenant'));
   if (value('view') === 'health') next.set('view', 'health');
   if (value('service')) next.set('service', value('service'));
   next.set('q', value('q') ?? $('query').value);
@@ -117,10 +134,15 @@ function go(changes) {
 function restore() {
   const { q, since, view } = state();
   $('query').value = q;
-  for (const picker of [$('range'), $('health-range')]) {
-    picker.querySelector('option[value="custom"]').hidden = !!since;
-    picker.value = since || 'custom';
+  for (const picker of [$('range'), $('health-range')]) picker.value = since || 'custom';
+  $('health-range').querySelector('option[value="custom"]').hidden = !!since;
+  $('custom-range').hidden = !!since;
+  if (!since) {
+    const { from, to } = state();
+    $('from').value = local(from);
+    $('to').value = local(to);
   }
+  $('tenant').value = new URLSearchParams(location.search).get('tenant') || home;
   if (view === 'health') {
     stopLive();
     show('health');
@@ -134,12 +156,34 @@ function restore() {
 $('query-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const since = $('range').value;
-  go(since === 'custom' ? { q: $('query').value } : { q: $('query').value, since });
+  if (since !== 'custom') { go({ q: $('query').value, since }); return; }
+  const from = new Date($('from').value).getTime();
+  const to = new Date($('to').value).getTime();
+  if (!(from < to)) { $('query-error').textContent = 'the range must start before it ends'; return; }
+  go({ q: $('query').value, from, to });
 });
-$('range').addEventListener('change', () => { if ($('range').value !== 'custom') go({ since: $('range').value }); });
+
 $('health-range').addEventListener('change', () => { if ($('health-range').value !== 'custom') go({ since: $('health-range').value }); });
 $('service').addEventListener('change', () => go({ service: $('service').value }));
 $('to-search').addEventListener('click', () => go({ view: 'search' }));
+$('tenant-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const tenant = $('tenant').value.trim();
+  go({ tenant: tenant && tenant !== home ? tenant : null });
+});
+// A custom range: the pickers show the current one, in the browser's time zone.
+function local(ms) {
+  const date = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+  return date.toISOString().slice(0, 19);
+}
+$('range').addEventListener('change', () => {
+  if ($('range').value !== 'custom') { go({ since: $('range').value }); return; }
+  const { from, to } = state();
+  $('from').value = local(from);
+  $('to').value = local(to);
+  $('custom-range').hidden = false;
+  $('from').focus();
+});
 $('to-health').addEventListener('click', () => go({ view: 'health' }));
 window.addEventListener('popstate', () => { if (csrf !== null) restore(); });
 
@@ -158,13 +202,28 @@ async function search() {
     await page(q, from, to);
   } catch (error) {
     $('summary').textContent = '';
-    $('query-error').textContent = error.message;
+    showQueryError(q, error.message);
     $('histogram').replaceChildren();
     $('facets').replaceChildren();
     return;
   }
   histogram(q, from, to).catch(() => $('histogram').replaceChildren());
   facets(q, from, to).catch(() => $('facets').replaceChildren());
+}
+
+// A query the server could not read: its message, and for a syntax error ("… at line 1, col 31: …") the query with a
+// caret under that column.
+function showQueryError(q, message) {
+  const place = /line (\d+), col (\d+)/.exec(message);
+  if (!place) { $('query-error').textContent = message; return; }
+  const line = q.split('\n')[Number(place[1]) - 1] ?? q;
+  const column = Math.max(1, Math.min(Number(place[2]), line.length + 1));
+  const pre = document.createElement('pre');
+  pre.className = 'caret';
+  pre.textContent = `${line}\n${' '.repeat(column - 1)}^ ${message.replace(/^.*?col \d+:\s*/, '')}`;
+  $('query-error').replaceChildren(pre);
+  $('query').focus();
+  $('query').setSelectionRange(column - 1, column - 1);
 }
 
 // One page of events, newest first, ending at `to` (ms): Loki's query_range, backward.
@@ -302,7 +361,7 @@ let waiting = [];
 
 function startLive() {
   const { q } = state();
-  live = new EventSource(`/v1/tail?${new URLSearchParams({ query: q })}`);
+  live = new EventSource(scoped(`/v1/tail?${new URLSearchParams({ query: q })}`));
   live.addEventListener('log', (message) => {
     let event;
     try { event = JSON.parse(message.data); } catch { event = { message: message.data }; }
