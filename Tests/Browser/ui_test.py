@@ -169,6 +169,16 @@ def main():
         driver.find_element(By.TAG_NAME, "body").click()
         driver.find_element(By.TAG_NAME, "body").send_keys("/")
         run.check("/ focuses the query bar", driver.switch_to.active_element == driver.find_element(By.ID, "query"))
+        # Completions: the names a query can use, for the word being typed; Tab takes the one marked.
+        query = driver.find_element(By.ID, "query")
+        query.send_keys(Keys.END)
+        query.send_keys(" | serv")
+        suggestions = wait.until(lambda d: [li.text for li in d.find_elements(By.CSS_SELECTOR, "#suggestions li")] or None)
+        run.check("the query bar offers the names that fit", "service" in suggestions, str(suggestions))
+        query.send_keys(Keys.TAB)
+        run.check("Tab takes the name", query.get_attribute("value").endswith(" | service"), query.get_attribute("value"))
+        query.clear()
+        query.send_keys('{service=~"checkout|payments"}')
         first = driver.find_elements(By.CSS_SELECTOR, "#results li")[0]
         driver.execute_script("arguments[0].focus()", first)
         first.send_keys(Keys.ENTER)
@@ -365,6 +375,19 @@ def main():
         run.shot(driver, "10-other-tenant")
         run.check("an admin reads another tenant when asked", "zebra" in driver.find_element(By.CSS_SELECTOR, "#results li").text
                   and "tenant-b" in driver.find_element(By.ID, "who").text, driver.find_element(By.ID, "who").text)
+
+        # The same page in dark mode, and on a phone's width: nothing wider than the screen.
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "dark"}]})
+        background = driver.execute_script("return getComputedStyle(document.body).backgroundColor")
+        run.shot(driver, "11-dark")
+        run.check("dark mode is dark", background == "rgb(13, 17, 23)", background)
+        driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": "light"}]})
+        driver.set_window_size(390, 844)
+        time.sleep(0.3)
+        overflow = driver.execute_script("return document.documentElement.scrollWidth - window.innerWidth")
+        run.shot(driver, "12-phone")
+        run.check("on a phone's width nothing is wider than the screen", overflow <= 0, str(overflow))
+        driver.set_window_size(1280, 800)
 
         # Sign out: the page returns to sign-in, and the old cookie reads nothing.
         old = driver.get_cookie("keel_session")

@@ -63,6 +63,7 @@ async function start() {
     csrf = session.csrf;
     show('search', session);
     restore();
+    loadNames();
   } catch {
     show('sign-in');
   }
@@ -79,6 +80,7 @@ $('sign-in').addEventListener('submit', async (event) => {
     csrf = session.csrf;
     show('search', session);
     restore();
+    loadNames();
   } catch (error) {
     $('sign-in-error').textContent = error.message;
   }
@@ -170,6 +172,7 @@ $('tenant-form').addEventListener('submit', (event) => {
   event.preventDefault();
   const tenant = $('tenant').value.trim();
   go({ tenant: tenant && tenant !== home ? tenant : null });
+  loadNames();
 });
 // A custom range: the pickers show the current one, in the browser's time zone.
 function local(ms) {
@@ -186,6 +189,71 @@ $('range').addEventListener('change', () => {
 });
 $('to-health').addEventListener('click', () => go({ view: 'health' }));
 window.addEventListener('popstate', () => { if (csrf !== null) restore(); });
+
+// MARK: completions: the names a query can use — the schema's labels and the fields the tenant's events carry
+// (Loki's /labels) — offered for the word being typed; Tab or Enter takes the one marked, Escape closes the list
+
+let names = [];
+let picked = 0;
+
+async function loadNames() {
+  try { names = ((await call('/loki/api/v1/labels')).data || []).sort(); } catch { names = []; }
+}
+
+function currentWord() {
+  const input = $('query');
+  const before = input.value.slice(0, input.selectionStart);
+  const match = /[A-Za-z_][A-Za-z0-9_]*$/.exec(before);
+  return match ? { word: match[0], start: before.length - match[0].length, end: input.selectionStart } : null;
+}
+
+function closeSuggestions() {
+  $('suggestions').hidden = true;
+  $('query').setAttribute('aria-expanded', 'false');
+}
+
+function suggest() {
+  const current = currentWord();
+  const found = current ? names.filter((name) => name.startsWith(current.word) && name !== current.word).slice(0, 8) : [];
+  if (!found.length) { closeSuggestions(); return; }
+  picked = 0;
+  $('suggestions').replaceChildren(...found.map((name, index) => {
+    const item = document.createElement('li');
+    item.setAttribute('role', 'option');
+    item.setAttribute('aria-selected', String(index === picked));
+    item.textContent = name;
+    item.addEventListener('mousedown', (event) => { event.preventDefault(); take(name); });
+    return item;
+  }));
+  $('suggestions').hidden = false;
+  $('query').setAttribute('aria-expanded', 'true');
+}
+
+function take(name) {
+  const current = currentWord();
+  if (!current) return;
+  const input = $('query');
+  input.value = input.value.slice(0, current.start) + name + input.value.slice(current.end);
+  input.setSelectionRange(current.start + name.length, current.start + name.length);
+  closeSuggestions();
+}
+
+$('query').addEventListener('input', suggest);
+$('query').addEventListener('blur', closeSuggestions);
+$('query').addEventListener('keydown', (key) => {
+  if ($('suggestions').hidden) return;
+  const items = [...$('suggestions').children];
+  if (key.key === 'ArrowDown' || key.key === 'ArrowUp') {
+    key.preventDefault();
+    picked = (picked + (key.key === 'ArrowDown' ? 1 : items.length - 1)) % items.length;
+    items.forEach((item, index) => item.setAttribute('aria-selected', String(index === picked)));
+  } else if (key.key === 'Tab' || key.key === 'Enter') {
+    key.preventDefault();
+    take(items[picked].textContent);
+  } else if (key.key === 'Escape') {
+    closeSuggestions();
+  }
+});
 
 // MARK: searching
 
