@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         // The embedded store of `keel serve` (SQLite, WAL, one writer and concurrent readers).
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // `keel serve`'s alerting rules: Prometheus/Loki rule files are YAML.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // The example service's streamed body (`.async` over an array).
         .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
         // Worker child processes (KeelSupervisor); swift-system for the executable's path.
@@ -140,6 +142,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "Yams", package: "Yams"),
             ],
             // The web UI, compiled into the binary: `keel serve` needs no file beside it.
             resources: [
