@@ -1,0 +1,37 @@
+import KeelQuery
+
+/// What one alerting rule's expression returns for a tenant at an instant, as the alerts' label sets: each series'
+/// labels, the rule's own labels over them, and `alertname` (as Prometheus labels its alerts). A comparison in the
+/// expression (`… > 1`) has already left out the series that do not pass; a scalar that passes is one alert with the
+/// rule's labels alone.
+enum AlertEvaluation {
+    /// The label sets and values `rule` returns for `tenant` at `time` (microseconds since the epoch), read through
+    /// `engine`; throws what the engine refuses (a failed evaluation changes no alert).
+    static func returned(
+        _ rule: RuleFile.AlertRule, engine: LogQLEngine, tenant: String, at time: Int64
+    ) throws -> [[String: String]: Double] {
+        guard case .metric(let expression) = try LogQLParser.parse(rule.expr) else {
+            throw RuleFile.Invalid(description: "alert \"\(rule.name)\": expr must be a metric query")
+        }
+        let (nanoseconds, overflow) = time.multipliedReportingOverflow(by: 1000)
+        guard !overflow else { throw RuleFile.Invalid(description: "alert \"\(rule.name)\": a time out of range") }
+        var returned: [[String: String]: Double] = [:]
+        switch try engine.instant(expression, tenant: tenant, at: nanoseconds) {
+        case .vector(let samples):
+            for sample in samples where !sample.value.isNaN { returned[labels(of: rule, over: sample.labels.dictionary)] = sample.value }
+        case .scalar(_, let value):
+            // A scalar expression is a comparison of numbers alone: it alerts when it holds (Prometheus: non-zero).
+            if !value.isNaN, value != 0 { returned[labels(of: rule, over: [:])] = value }
+        case .matrix, .streams:
+            throw RuleFile.Invalid(description: "alert \"\(rule.name)\": expr must give a vector at an instant")
+        }
+        return returned
+    }
+
+    private static func labels(of rule: RuleFile.AlertRule, over series: [String: String]) -> [String: String] {
+        var labels = series
+        for (name, value) in rule.labels { labels[name] = value }
+        labels["alertname"] = rule.name
+        return labels
+    }
+}
