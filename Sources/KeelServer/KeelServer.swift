@@ -28,6 +28,8 @@ public final class KeelServer: Sendable {
     let metrics: ServerMetrics
     /// Wakes open tails when their tenant's events are stored.
     let arrivals = ArrivalSignal()
+    /// The tenants' alerting rules and their alerts.
+    let ruler: Ruler
     let logger: Logger
 
     /// Opens the data directory's store (``ServerConfiguration/store``; migrating a SQLite directory into blocks)
@@ -49,6 +51,7 @@ public final class KeelServer: Sendable {
         self.authenticator = Authenticator(configuration.insecureSingleTenant ? .insecureSingleTenant : .tokens(tokens))
         self.normalizer = EventNormalizer(redactor: Redactor(policy: configuration.redaction), limits: configuration.limits)
         self.metrics = ServerMetrics(store: store, damage: damage)
+        self.ruler = Ruler(configuration.ruleFiles)
         self.logger = logger
     }
 
@@ -98,6 +101,8 @@ public final class KeelServer: Sendable {
         read.get("/loki/api/v1/index/stats") { request, context in await context.authenticated { await self.lokiIndexStats(request, context, $0) } }
         read.get("/loki/api/v1/index/volume") { request, context in await context.authenticated { await self.lokiVolume(request, context, $0, range: false) } }
         read.get("/loki/api/v1/index/volume_range") { request, context in await context.authenticated { await self.lokiVolume(request, context, $0, range: true) } }
+        read.get("/prometheus/api/v1/alerts") { _, context in await context.authenticated { self.alerts($0) } }
+        read.get("/prometheus/api/v1/rules") { _, context in await context.authenticated { self.rules($0) } }
         read.get("/loki/api/v1/status/buildinfo") { _, context in await context.authenticated { _ in self.lokiBuildInfo() } }
         let lifecycle = area(.admin)
         lifecycle.post("/v1/forget") { request, context in
@@ -131,7 +136,7 @@ public final class KeelServer: Sendable {
             router: makeRouter(),
             server: makeServerBuilder(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
-            services: [RetentionJob(server: self), StoreMaintenance(server: self)],
+            services: [RetentionJob(server: self), StoreMaintenance(server: self), RuleEvaluation(server: self)],
             logger: logger)
     }
 

@@ -22,6 +22,15 @@ public struct ServerConfiguration: Sendable {
     /// How often the block store flushes heads that have waited long enough and merges small blocks.
     public var maintenanceInterval: Duration = .seconds(1)
     /// No tokens: every request acts as an admin (local experiments only).
+    /// Each tenant's alerting rules (``loadRules(from:)``).
+    var ruleFiles: [String: RuleFile] = [:]
+
+    /// Reads the rule files of `directory` (`--rules`): one per tenant, `<tenant>.yaml`, in Loki's ruler format.
+    /// Throws, naming the file, group and rule, when any does not read.
+    public mutating func loadRules(from directory: String) throws {
+        ruleFiles = try Ruler.load(directory)
+    }
+
     public var insecureSingleTenant = false
     public var limits = IngestLimits()
     /// The redaction every ingested event goes through (the library's default policy unless told otherwise).

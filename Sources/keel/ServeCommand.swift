@@ -42,6 +42,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Where events are kept: blocks (the default: compressed columns, ~1/100 of the disk of sqlite) or sqlite (the first store). A SQLite data directory opened with blocks is migrated on start.")
     var store = "blocks"
 
+    @Option(help: "A directory of alerting rule files, one per tenant (<tenant>.yaml, Loki's ruler format).")
+    var rules: String?
+
     @Option(name: .customLong("block-rows"), help: "Events per block of the block store (16–65,536; compression grows with it).")
     var blockRows = 4_096
 
@@ -83,6 +86,9 @@ struct ServeCommand: AsyncParsableCommand {
         guard flushAfter >= 0.01, flushAfter <= 86_400 else { throw ValidationError("--flush-after takes 0.01 to 86400 seconds") }
         configuration.flushPolicy = FlushPolicy(maximumRows: blockRows, maximumAge: Int64(flushAfter * 1_000_000))
         configuration.maintenanceInterval = .milliseconds(Int(min(1, flushAfter) * 1000))
+        if let rules {
+            do { try configuration.loadRules(from: rules) } catch { throw ValidationError("\(error)") }
+        }
         switch store {
         case "blocks", "v2": configuration.store = .blocks
         case "sqlite", "v1": configuration.store = .sqlite

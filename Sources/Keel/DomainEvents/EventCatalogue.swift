@@ -140,12 +140,26 @@ public enum EventCatalogue {
         "`keel serve` erased a user's (or a whole tenant's) events on request: who asked (a token id), what and how "
             + "many. The user appears only as a SHA-256 prefix, never the id just erased.")
 
+    public static let alertPending = EventKind(
+        "alert.pending", .audit, .notice, context: ["alertname", "rule_group", "labels", "value", "active_at"],
+        "`keel serve`'s ruler: an alerting rule's expression returned a label set; it fires once it has for the rule's "
+            + "`for`. `labels` are the alert's, `value` the expression's.")
+    public static let alertFiring = EventKind(
+        "alert.firing", .audit, .warning, context: ["alertname", "rule_group", "labels", "value", "active_at"],
+        "An alert fires: its label set has been returned for the rule's `for` (at once without one).")
+    public static let alertResolved = EventKind(
+        "alert.resolved", .audit, .notice, context: ["alertname", "rule_group", "labels", "value", "active_at"],
+        "A firing alert's label set is no longer returned (for `keep_firing_for`, when the rule has one).")
+    public static let alertDropped = EventKind(
+        "alert.inactive", .audit, .info, context: ["alertname", "rule_group", "labels", "value", "active_at"],
+        "A pending alert's label set went missing before it fired: it is dropped, and nothing resolves.")
+
     /// Every kind, in the order the schema document lists them.
     public static let all: [EventKind] = [
         httpRequest, operationStarted, operationEnded, usageRecorded, toolCallStarted, toolCallEnded, toolCallFailed,
         flowStarted, flowEnded, stepStarted, stepEnded, agentDecision, statePulse, loginSucceeded, loginFailed,
         oauthAuthorized, oauthTokenRefreshed, oauthScopeChanged, oauthRevoked, accessDenied, workerSpawned, workerReady,
         workerExited, workerRestarting, workerCrashLoop, workerMaintenance, workerOutput, dropped, checkpoint,
-        dataForgotten,
+        dataForgotten, alertPending, alertFiring, alertResolved, alertDropped,
     ]
 }
