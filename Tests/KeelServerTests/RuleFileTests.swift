@@ -1,3 +1,7 @@
+import Foundation
+import Keel
+import KeelBlockStore
+import KeelQuery
 @testable import KeelServer
 import Testing
 
@@ -65,6 +69,28 @@ struct RuleFileTests {
             Issue.record("read a broken file: \(file)")
         } catch {
             #expect(error.description.contains(expected), "\(error.description)")
+        }
+    }
+}
+
+/// The example rules read, and the query engine takes every expression (on a store with nothing in it: no error).
+struct ExampleRulesTests {
+    @Test func theExampleRulesReadAndEvaluate() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let files = try Ruler.load(root.appendingPathComponent("examples/rules").path)
+        #expect(files.keys.sorted() == ["default"])
+        let alerts = files["default"]!.groups.flatMap(\.rules).compactMap { rule -> RuleFile.AlertRule? in
+            if case .alert(let alert) = rule { alert } else { nil }
+        }
+        #expect(alerts.map(\.name) == ["ErrorShare", "UpstreamTimeouts", "WorkerCrashLoop", "BillingSilent", "HourlyCostBudget"])
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-example-rules-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let engine = LogQLEngine(store: try BlockLogStore(directory: directory))
+        let now = Timestamp.now().microsecondsSinceEpoch
+        for alert in alerts {
+            let returned = try AlertEvaluation.returned(alert, engine: engine, tenant: "default", at: now)
+            // With no events, only the heartbeat's absence alerts.
+            #expect(returned.isEmpty == (alert.name != "BillingSilent"), "\(alert.name): \(returned)")
         }
     }
 }
