@@ -1,8 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Keel
 
 /// When and how often a worker that exited is started again.
@@ -42,9 +37,6 @@ public struct RestartPolicy: Sendable {
 
     /// The delay before restart number `attempt` (0 for the first since the worker was last stable).
     public func backoff(attempt: Int, random: Double = Double.random(in: 0...1)) -> Duration {
-        let base = initialBackoff.inMilliseconds * pow(multiplier, Double(min(attempt, 64)))
-        let capped = min(base, maximumBackoff.inMilliseconds)
-        let factor = 1 - jitter + 2 * jitter * random
-        return .microseconds(Int64(capped * factor * 1e3))
+        Backoff(initial: initialBackoff, maximum: maximumBackoff, multiplier: multiplier, jitter: jitter).delay(attempt: attempt, random: random)
     }
 }
