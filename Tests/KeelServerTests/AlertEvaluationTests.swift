@@ -62,7 +62,9 @@ struct AlertEvaluationTests {
         #expect(seen == ["3: api pending", "4: api firing", "6: api resolved"])
 
         // A rule whose expression is a comparison of numbers alone: one alert, with the rule's labels.
-        let scalar = RuleFile.AlertRule(name: "Always", expr: "vector(1) > 0", holdFor: 0, keepFiringFor: 0, labels: ["a": "b"], annotations: [:])
+        let scalar = RuleFile.AlertRule(
+            name: "Always", expr: "vector(1) > 0", expression: try RuleFile.metric("vector(1) > 0", place: "Always"), holdFor: 0,
+            keepFiringFor: 0, labels: ["a": "b"], annotations: [:])
         let always = try AlertEvaluation.returned(scalar, engine: engine, tenant: "t1", at: Self.start)
         #expect(always.keys.first?["alertname"] == "Always" && always.keys.first?["a"] == "b" && always.count == 1)
     }

@@ -71,6 +71,13 @@ public struct Authenticator: Sendable {
         }
     }
 
+    /// The principal of `token` sent alone as a bearer token (what a web UI session stands for).
+    func principal(token: String, needs role: Role) throws(Refusal) -> Principal {
+        var headers = HTTPFields()
+        headers[.authorization] = "Bearer " + token
+        return try principal(headers, needs: role)
+    }
+
     static func token(_ authorization: String?) -> String? {
         guard let authorization else { return nil }
         let parts = authorization.split(separator: " ", maxSplits: 1)

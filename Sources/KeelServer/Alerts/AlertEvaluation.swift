@@ -10,13 +10,10 @@ enum AlertEvaluation {
     static func returned(
         _ rule: RuleFile.AlertRule, engine: LogQLEngine, tenant: String, at time: Int64
     ) throws -> [[String: String]: Double] {
-        guard case .metric(let expression) = try LogQLParser.parse(rule.expr) else {
-            throw RuleFile.Invalid(description: "alert \"\(rule.name)\": expr must be a metric query")
-        }
         let (nanoseconds, overflow) = time.multipliedReportingOverflow(by: 1000)
         guard !overflow else { throw RuleFile.Invalid(description: "alert \"\(rule.name)\": a time out of range") }
         var returned: [[String: String]: Double] = [:]
-        switch try engine.instant(expression, tenant: tenant, at: nanoseconds) {
+        switch try engine.instant(rule.expression, tenant: tenant, at: nanoseconds) {
         case .vector(let samples):
             for sample in samples where !sample.value.isNaN { returned[labels(of: rule, over: sample.labels.dictionary)] = sample.value }
         case .scalar(_, let value):

@@ -37,6 +37,8 @@ struct RuleFile: Sendable, Equatable {
         var name: String
         /// A LogQL metric query; the label sets it returns (past its comparison, when it has one) are alerts.
         var expr: String
+        /// `expr`, parsed once when the file is read.
+        var expression: MetricExpression
         /// Microseconds an alert is pending before it fires, and is kept firing once its label set goes missing.
         var holdFor: Int64
         var keepFiringFor: Int64
@@ -97,15 +99,7 @@ struct RuleFile: Sendable, Equatable {
         }
         let place = "group \"\(group)\", rule \"\(name)\""
         guard let expr = rule["expr"].map({ "\($0)" }), !expr.isEmpty else { throw Invalid(description: "\(place): needs an expr") }
-        do {
-            guard case .metric = try LogQLParser.parse(expr) else {
-                throw Invalid(description: "\(place): expr must be a metric query (a log query returns lines, not numbers)")
-            }
-        } catch let invalid as Invalid {
-            throw invalid
-        } catch {
-            throw Invalid(description: "\(place): expr: \(error)")
-        }
+        let expression = try metric(expr, place: place)
         let labels = try strings(rule["labels"], what: "\(place): labels")
         if let record {
             for key in ["for", "keep_firing_for", "annotations"] where rule[key] != nil {
@@ -115,9 +109,19 @@ struct RuleFile: Sendable, Equatable {
         }
         return .alert(
             AlertRule(
-                name: name, expr: expr, holdFor: try duration(rule["for"], what: "\(place): for") ?? 0,
+                name: name, expr: expr, expression: expression, holdFor: try duration(rule["for"], what: "\(place): for") ?? 0,
                 keepFiringFor: try duration(rule["keep_firing_for"], what: "\(place): keep_firing_for") ?? 0,
                 labels: labels, annotations: try strings(rule["annotations"], what: "\(place): annotations")))
+    }
+
+    /// `expr` as a LogQL metric query, or why it is not one.
+    static func metric(_ expr: String, place: String) throws(Invalid) -> MetricExpression {
+        let parsed: LogQLExpression
+        do { parsed = try LogQLParser.parse(expr) } catch { throw Invalid(description: "\(place): expr: \(error)") }
+        guard case .metric(let expression) = parsed else {
+            throw Invalid(description: "\(place): expr must be a metric query (a log query returns lines, not numbers)")
+        }
+        return expression
     }
 
     /// A Prometheus duration (`30s`, `5m`, `1h30m`), in microseconds; `nil` when absent.

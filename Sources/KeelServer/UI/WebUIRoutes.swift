@@ -65,11 +65,9 @@ extension KeelServer {
         } catch {
             return Self.error(.contentTooLarge, "body_too_large", "the body is larger than 4 KiB")
         }
-        var headers = HTTPFields()
-        headers[.authorization] = "Bearer " + token
         let principal: Principal
         do throws(Authenticator.Refusal) {
-            principal = try authenticator.principal(headers, needs: .read)
+            principal = try authenticator.principal(token: token, needs: .read)
         } catch {
             return Self.refusal(error)
         }
@@ -87,10 +85,8 @@ extension KeelServer {
         guard let id = SessionStore.sessionID(in: request.headers[.cookie]), let session = sessions.session(id) else {
             return Self.refusal(.init(status: .unauthorized, message: "not signed in"))
         }
-        var headers = HTTPFields()
-        headers[.authorization] = "Bearer " + session.token
         do throws(Authenticator.Refusal) {
-            return Self.sessionAnswer(try authenticator.principal(headers, needs: .read), csrf: session.csrf)
+            return Self.sessionAnswer(try authenticator.principal(token: session.token, needs: .read), csrf: session.csrf)
         } catch {
             sessions.end(id)
             return Self.refusal(error)
