@@ -143,6 +143,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
                 .product(name: "Yams", package: "Yams"),
+                // Alert notifications to Alertmanagers and webhooks.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             // The web UI, compiled into the binary: `keel serve` needs no file beside it.
             resources: [
@@ -186,7 +189,7 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "CJemalloc",
+                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelQuery", "CJemalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

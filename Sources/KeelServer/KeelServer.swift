@@ -10,6 +10,7 @@ public import Logging
 import Keel
 import KeelHummingbird
 import NIOCore
+import Synchronization
 public import ServiceLifecycle
 
 /// `keel serve`: ingest, queries, timelines, the live tail, export, erasure and metrics over one ``LogStore``.
@@ -30,6 +31,10 @@ public final class KeelServer: Sendable {
     let arrivals = ArrivalSignal()
     /// The tenants' alerting rules and their alerts.
     let ruler: Ruler
+    /// Where alerts are sent.
+    let notifier: AlertNotifier
+    /// Changes through the rules API, one at a time.
+    let ruleChanges = Mutex(())
     let logger: Logger
 
     /// Opens the data directory's store (``ServerConfiguration/store``; migrating a SQLite directory into blocks)
@@ -51,7 +56,8 @@ public final class KeelServer: Sendable {
         self.authenticator = Authenticator(configuration.insecureSingleTenant ? .insecureSingleTenant : .tokens(tokens))
         self.normalizer = EventNormalizer(redactor: Redactor(policy: configuration.redaction), limits: configuration.limits)
         self.metrics = ServerMetrics(store: store, damage: damage)
-        self.ruler = Ruler(configuration.ruleFiles)
+        self.ruler = Self.openRuler(configuration, logger: logger)
+        self.notifier = AlertNotifier(settings: configuration.notifications, dataDirectory: configuration.dataDirectory, logger: logger)
         self.logger = logger
     }
 
@@ -101,10 +107,9 @@ public final class KeelServer: Sendable {
         read.get("/loki/api/v1/index/stats") { request, context in await context.authenticated { await self.lokiIndexStats(request, context, $0) } }
         read.get("/loki/api/v1/index/volume") { request, context in await context.authenticated { await self.lokiVolume(request, context, $0, range: false) } }
         read.get("/loki/api/v1/index/volume_range") { request, context in await context.authenticated { await self.lokiVolume(request, context, $0, range: true) } }
-        read.get("/prometheus/api/v1/alerts") { _, context in await context.authenticated { self.alerts($0) } }
-        read.get("/prometheus/api/v1/rules") { _, context in await context.authenticated { self.rules($0) } }
         read.get("/loki/api/v1/status/buildinfo") { _, context in await context.authenticated { _ in self.lokiBuildInfo() } }
         let lifecycle = area(.admin)
+        addRuleRoutes(read: read, admin: lifecycle)
         lifecycle.post("/v1/forget") { request, context in
             await context.authenticated { await self.forget(request, $0) }
         }
@@ -136,7 +141,9 @@ public final class KeelServer: Sendable {
             router: makeRouter(),
             server: makeServerBuilder(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "keel"),
-            services: [RetentionJob(server: self), StoreMaintenance(server: self), RuleEvaluation(server: self)],
+            services: [
+                RetentionJob(server: self), StoreMaintenance(server: self), RuleEvaluation(server: self), NotificationDelivery(server: self),
+            ],
             logger: logger)
     }
 

@@ -21,16 +21,32 @@ public struct ServerConfiguration: Sendable {
     public var flushPolicy = FlushPolicy()
     /// How often the block store flushes heads that have waited long enough and merges small blocks.
     public var maintenanceInterval: Duration = .seconds(1)
-    /// No tokens: every request acts as an admin (local experiments only).
-    /// Each tenant's alerting rules (``loadRules(from:)``).
-    var ruleFiles: [String: RuleFile] = [:]
+    /// The tenants' rule namespaces read from `--rules` (``loadRules(from:)``); those sent to the rules API are kept
+    /// in the data directory.
+    var ruleFiles: [RuleNamespace] = []
 
-    /// Reads the rule files of `directory` (`--rules`): one per tenant, `<tenant>.yaml`, in Loki's ruler format.
-    /// Throws, naming the file, group and rule, when any does not read.
+    /// Reads the rule files of `directory` (`--rules`): `<tenant>.yaml`, or `<tenant>/<namespace>.yaml`, in Loki's
+    /// ruler format. Throws, naming the file, group and rule, when any does not read.
     public mutating func loadRules(from directory: String) throws {
-        ruleFiles = try Ruler.load(directory)
+        ruleFiles = try RuleDirectory.load(directory)
     }
 
+    /// Where alert notifications go (`--alertmanager`, `--alert-webhook`, `--alert-slack`).
+    public var alertReceivers: [AlertReceiver] {
+        get { notifications.receivers }
+        set { notifications.receivers = newValue }
+    }
+    /// How often a firing alert is sent to an Alertmanager again.
+    public var alertResendDelay: Duration {
+        get { notifications.resendDelay }
+        set { notifications.resendDelay = newValue }
+    }
+    /// How notifications are queued and retried.
+    var notifications = AlertNotifier.Settings()
+    /// The web UI's address as people reach it, for links in notifications (default `http://HOST:PORT`).
+    public var externalURL: String?
+
+    /// No tokens: every request acts as an admin (local experiments only).
     public var insecureSingleTenant = false
     public var limits = IngestLimits()
     /// The redaction every ingested event goes through (the library's default policy unless told otherwise).

@@ -5,6 +5,7 @@ import ArgumentParser
 import Foundation
 import Keel
 import KeelBlockStore
+import KeelQuery
 import KeelServer
 import KeelStore
 import KeelSQLiteStore
@@ -42,8 +43,23 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Where events are kept: blocks (the default: compressed columns, ~1/100 of the disk of sqlite) or sqlite (the first store). A SQLite data directory opened with blocks is migrated on start.")
     var store = "blocks"
 
-    @Option(help: "A directory of alerting rule files, one per tenant (<tenant>.yaml, Loki's ruler format).")
+    @Option(help: "A directory of alerting rule files in Loki's ruler format: <tenant>.yaml, or <tenant>/<namespace>.yaml.")
     var rules: String?
+
+    @Option(help: "An Alertmanager to send alerts to, http(s)://HOST:PORT (repeatable): POST /api/v2/alerts.")
+    var alertmanager: [String] = []
+
+    @Option(name: .customLong("alert-webhook"), help: "A URL to POST each alert's firing and resolution to, as JSON (repeatable).")
+    var alertWebhook: [String] = []
+
+    @Option(name: .customLong("alert-slack"), help: "A Slack incoming webhook URL to post each alert's firing and resolution to (repeatable).")
+    var alertSlack: [String] = []
+
+    @Option(name: .customLong("alert-resend-delay"), help: "How often a firing alert is sent to the Alertmanagers again: 1m, 30s.")
+    var alertResendDelay = "1m"
+
+    @Option(name: .customLong("external-url"), help: "The web UI's address as people reach it, for the links in alerts (default http://LISTEN).")
+    var externalURL: String?
 
     @Option(name: .customLong("block-rows"), help: "Events per block of the block store (16–65,536; compression grows with it).")
     var blockRows = 4_096
@@ -88,6 +104,24 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maintenanceInterval = .milliseconds(Int(min(1, flushAfter) * 1000))
         if let rules {
             do { try configuration.loadRules(from: rules) } catch { throw ValidationError("\(error)") }
+        }
+        for (kind, urls) in [(AlertReceiver.Kind.alertmanager, alertmanager), (.webhook, alertWebhook), (.slack, alertSlack)] {
+            for url in urls {
+                guard let parsed = URLComponents(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host?.isEmpty == false else {
+                    throw ValidationError("--\(kind == .alertmanager ? "alertmanager" : "alert-\(kind.rawValue)") takes an http(s) URL: \(url.prefix(80))")
+                }
+                configuration.alertReceivers.append(AlertReceiver(kind: kind, url: url))
+            }
+        }
+        guard let resend = LogQLDuration.nanoseconds(alertResendDelay), resend >= 1_000_000_000 else {
+            throw ValidationError("--alert-resend-delay takes a duration of at least 1s: 30s, 1m")
+        }
+        configuration.alertResendDelay = .nanoseconds(resend)
+        if let externalURL {
+            guard let parsed = URLComponents(string: externalURL), ["http", "https"].contains(parsed.scheme ?? "") else {
+                throw ValidationError("--external-url takes an http(s) URL")
+            }
+            configuration.externalURL = externalURL
         }
         switch store {
         case "blocks", "v2": configuration.store = .blocks

@@ -64,7 +64,7 @@ struct AlertEvaluationTests {
         // A rule whose expression is a comparison of numbers alone: one alert, with the rule's labels.
         let scalar = RuleFile.AlertRule(
             name: "Always", expr: "vector(1) > 0", expression: try RuleFile.metric("vector(1) > 0", place: "Always"), holdFor: 0,
-            keepFiringFor: 0, labels: ["a": "b"], annotations: [:])
+            keepFiringFor: 0, labels: ["a": "b"], annotations: [:], templates: [:])
         let always = try AlertEvaluation.returned(scalar, engine: engine, tenant: "t1", at: Self.start)
         #expect(always.keys.first?["alertname"] == "Always" && always.keys.first?["a"] == "b" && always.count == 1)
     }

@@ -77,9 +77,9 @@ struct RuleFileTests {
 struct ExampleRulesTests {
     @Test func theExampleRulesReadAndEvaluate() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let files = try Ruler.load(root.appendingPathComponent("examples/rules").path)
-        #expect(files.keys.sorted() == ["default"])
-        let alerts = files["default"]!.groups.flatMap(\.rules).compactMap { rule -> RuleFile.AlertRule? in
+        let files = try RuleDirectory.load(root.appendingPathComponent("examples/rules").path)
+        #expect(files.map(\.tenant) == ["default"] && files.map(\.name) == ["default"])
+        let alerts = files[0].file.groups.flatMap(\.rules).compactMap { rule -> RuleFile.AlertRule? in
             if case .alert(let alert) = rule { alert } else { nil }
         }
         #expect(alerts.map(\.name) == ["ErrorShare", "UpstreamTimeouts", "WorkerCrashLoop", "BillingSilent", "HourlyCostBudget"])

@@ -19,7 +19,7 @@ struct RulerTests {
 
     @Test func anErrorSpikeFiresIsListedAuditedAndResolves() async throws {
         let file = try RuleFile.parse(Self.rules)
-        let server = try TestServer { $0.ruleFiles = ["tenant-a": file] }
+        let server = try TestServer { $0.ruleFiles = [RuleNamespace(tenant: "tenant-a", name: "errors", file: file)] }
         defer { server.remove() }
         try await server.run { client async throws in
             let spike = (0..<5).map { keelLine("spike-\($0)", message: "upstream failed", level: "ERROR", extra: #""service":"api""#) }
@@ -71,13 +71,13 @@ struct RulerTests {
         try Self.rules.write(toFile: directory + "/tenant-a.yaml", atomically: true, encoding: .utf8)
         var configuration = ServerConfiguration()
         try configuration.loadRules(from: directory)
-        #expect(configuration.ruleFiles.keys.sorted() == ["tenant-a"])
+        #expect(configuration.ruleFiles.map(\.tenant) == ["tenant-a"])
         try Self.rules.replacingOccurrences(of: "> 3", with: "> ").write(toFile: directory + "/tenant-b.yml", atomically: true, encoding: .utf8)
         #expect {
             try configuration.loadRules(from: directory)
         } throws: { error in
             "\(error)".contains("tenant-b.yml") && "\(error)".contains("group \"errors\", rule \"ErrorSpike\"")
         }
-        #expect(configuration.ruleFiles.keys.sorted() == ["tenant-a"], "a broken file replaces nothing")
+        #expect(configuration.ruleFiles.map(\.tenant) == ["tenant-a"], "a broken file replaces nothing")
     }
 }

@@ -153,6 +153,14 @@ public enum EventCatalogue {
     public static let alertDropped = EventKind(
         "alert.inactive", .audit, .info, context: ["alertname", "rule_group", "labels", "value", "active_at"],
         "A pending alert's label set went missing before it fired: it is dropped, and nothing resolves.")
+    public static let alertNotified = EventKind(
+        "alert.notified", .audit, .info, context: ["alertnames", "receiver", "status", "attempts"],
+        "A notification of alerts reached its receiver (an Alertmanager, a webhook, Slack: its kind and host, never "
+            + "its address, which may hold a secret); `attempts` counts the tries it took.")
+    public static let alertNotifyFailed = EventKind(
+        "alert.notify_failed", .audit, .error, context: ["alertnames", "receiver", "status", "attempts", "reason"],
+        "A notification of alerts was given up: the receiver refused it (a 4xx), kept failing for the attempts allowed, "
+            + "or it was dropped from a full queue. `reason` says which.")
 
     /// Every kind, in the order the schema document lists them.
     public static let all: [EventKind] = [
@@ -161,5 +169,6 @@ public enum EventCatalogue {
         oauthAuthorized, oauthTokenRefreshed, oauthScopeChanged, oauthRevoked, accessDenied, workerSpawned, workerReady,
         workerExited, workerRestarting, workerCrashLoop, workerMaintenance, workerOutput, dropped, checkpoint,
         dataForgotten, alertPending, alertFiring, alertResolved, alertDropped,
+        alertNotified, alertNotifyFailed,
     ]
 }

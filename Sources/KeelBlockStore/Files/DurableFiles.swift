@@ -19,12 +19,12 @@ extension FileFailure: StoreError {
 
 /// Files of the store, read and written whole, and written so that a crash leaves the old state or the new one: to
 /// a temporary name, fsync'd, renamed into place, and the directory fsync'd.
-enum DurableFiles {
-    typealias Failure = FileFailure
+package enum DurableFiles {
+    package typealias Failure = FileFailure
 
-    static func write(_ bytes: [UInt8], to path: String) throws(Failure) {
+    package static func write(_ bytes: [UInt8], to path: String, mode: UInt32 = 0o644) throws(Failure) {
         let temporary = path + ".tmp"
-        let file = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        let file = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode_t(mode))
         guard file >= 0 else { throw Failure(what: "open \(temporary)", code: errno) }
         do {
             try writeAll(bytes, to: file, path: temporary)
@@ -62,7 +62,7 @@ enum DurableFiles {
     }
 
     /// The whole file at `path`; an empty one when there is none and `missingIsEmpty`.
-    static func read(_ path: String, missingIsEmpty: Bool = false) throws(Failure) -> [UInt8] {
+    package static func read(_ path: String, missingIsEmpty: Bool = false) throws(Failure) -> [UInt8] {
         let file = open(path, O_RDONLY | O_CLOEXEC)
         if file < 0, errno == ENOENT, missingIsEmpty { return [] }
         guard file >= 0 else { throw Failure(what: "open \(path)", code: errno) }

@@ -6,7 +6,20 @@ import KeelQuery
 /// rule's labels alone.
 enum AlertEvaluation {
     /// The label sets and values `rule` returns for `tenant` at `time` (microseconds since the epoch), read through
-    /// `engine`; throws what the engine refuses (a failed evaluation changes no alert).
+    /// `engine`; throws what the engine refuses (a failed evaluation changes no alert). A recording rule is evaluated
+    /// for its health alone: Keel keeps no metric series to record its samples in.
+    static func returned(_ rule: RuleFile.Rule, engine: LogQLEngine, tenant: String, at time: Int64) throws -> [[String: String]: Double] {
+        switch rule {
+        case .alert(let rule):
+            return try returned(rule, engine: engine, tenant: tenant, at: time)
+        case .record(let record):
+            let (nanoseconds, overflow) = time.multipliedReportingOverflow(by: 1000)
+            guard !overflow else { throw RuleFile.Invalid(description: "record \"\(record.name)\": a time out of range") }
+            _ = try engine.instant(record.expression, tenant: tenant, at: nanoseconds)
+            return [:]
+        }
+    }
+
     static func returned(
         _ rule: RuleFile.AlertRule, engine: LogQLEngine, tenant: String, at time: Int64
     ) throws -> [[String: String]: Double] {

@@ -8,11 +8,11 @@
 /// A pure state machine: each evaluation is handed in with its time (microseconds since the epoch), and what changed
 /// comes out as ``Transition``s; no clock, no I/O (the evaluator and the notifier do those).
 struct AlertStates: Sendable {
-    enum State: String, Sendable {
+    enum State: String, Sendable, Codable {
         case pending, firing, resolved
     }
 
-    struct Alert: Sendable, Equatable {
+    struct Alert: Sendable, Equatable, Codable {
         let labels: [String: String]
         var state: State
         /// The expression's value at the last evaluation that returned it.
@@ -23,6 +23,8 @@ struct AlertStates: Sendable {
         var resolvedAt: Int64?
         /// The last evaluation that returned it.
         var lastSeenAt: Int64
+        /// When it was last handed to the notifier for an Alertmanager (``sendable(at:resendDelay:)``).
+        var lastSentAt: Int64?
     }
 
     /// What an evaluation changed for one alert (each is audited and may be notified).
@@ -42,10 +44,31 @@ struct AlertStates: Sendable {
     /// The alerts, by label set.
     private(set) var alerts: [[String: String]: Alert] = [:]
 
-    init(holdFor: Int64, keepFiringFor: Int64 = 0, resolvedKept: Int64 = 15 * 60 * 1_000_000) {
+    init(
+        holdFor: Int64, keepFiringFor: Int64 = 0, resolvedKept: Int64 = 15 * 60 * 1_000_000, restoring alerts: [Alert] = []
+    ) {
         self.holdFor = max(0, holdFor)
         self.keepFiringFor = max(0, keepFiringFor)
         self.resolvedKept = max(0, resolvedKept)
+        self.alerts = Dictionary(alerts.map { ($0.labels, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// The alerts an Alertmanager is to be sent at `now`, as Prometheus decides it: a firing alert when it was never
+    /// sent or `resendDelay` has passed since; a resolved one when it resolved after it was last sent, or
+    /// `resendDelay` has passed since (while it is kept). A pending alert is never sent. Marks those returned sent.
+    mutating func sendable(at now: Int64, resendDelay: Int64) -> [Alert] {
+        var sent: [Alert] = []
+        for (labels, var alert) in alerts where alert.state != .pending {
+            if let last = alert.lastSentAt {
+                let resolvedSince = alert.state == .resolved && (alert.resolvedAt ?? .min) > last
+                let (due, overflow) = last.addingReportingOverflow(resendDelay)
+                guard resolvedSince || (!overflow && due <= now) else { continue }
+            }
+            alert.lastSentAt = now
+            alerts[labels] = alert
+            sent.append(alert)
+        }
+        return sent.sorted { Self.order($0.labels) < Self.order($1.labels) }
     }
 
     /// One evaluation at `now`: the label sets the expression returned (those past its threshold), with their values.

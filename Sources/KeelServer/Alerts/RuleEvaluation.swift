@@ -2,12 +2,11 @@ import Foundation
 import Keel
 import KeelQuery
 import KeelStore
-import KeelWire
 import Logging
 import ServiceLifecycle
 
-/// Evaluates the ruler's due groups every second and writes each alert's transition into its tenant's store as an
-/// `alert.*` event of storage class `audit` (so a query, a tail or the UI sees it like any event).
+/// Evaluates the ruler's due groups every second; each alert's transition is stored in its tenant's store as an
+/// `alert.*` audit event, and notifications are queued for the receivers.
 struct RuleEvaluation: Service {
     let server: KeelServer
 
@@ -24,59 +23,53 @@ struct RuleEvaluation: Service {
 }
 
 extension KeelServer {
-    /// One pass of the ruler at `now` (µs): the groups due are evaluated, and each transition is stored as an audit
-    /// event in its tenant's store.
+    /// One pass of the ruler at `now` (µs): the groups due are evaluated; each transition is stored as an audit event
+    /// and, firing or resolved, sent to the webhooks; the Alertmanagers are sent the alerts due to them
+    /// (``AlertStates/sendable(at:resendDelay:)``); and the alerts' states are written down for a restart.
     func evaluateRules(now: Int64) async {
         let engine = LogQLEngine(store: store)
         let ruler = self.ruler
-        guard let changes = try? await blocking({ ruler.evaluate(now: now, engine: engine) }), !changes.isEmpty else { return }
-        var events: [StoredEvent] = []
-        for change in changes {
-            do {
-                events.append(try alertEvent(change, now: now))
-            } catch {
-                logger.error("an alert's transition could not be made into an event", metadata: ["error": "\(error)"])
+        let changes = (try? await blocking { ruler.evaluate(now: now, engine: engine) }) ?? []
+        let base = externalURL
+        var outgoing: [AlertNotifier.Outgoing] = []
+        for change in changes where change.transition.to == .firing || change.transition.to == .resolved {
+            let notification = AlertNotification(
+                tenant: change.tenant, group: change.group, rule: change.rule, alert: change.transition.alert, externalURL: base)
+            for receiver in configuration.alertReceivers {
+                let body: String
+                switch receiver.kind {
+                case .alertmanager: continue
+                case .webhook: body = notification.webhookBody(now: now)
+                case .slack: body = notification.slackBody(now: now)
+                }
+                outgoing.append(.init(receiver: receiver, tenant: change.tenant, status: notification.status, alertnames: [change.rule.name], body: body))
             }
         }
-        do {
-            let store = self.store
-            let batch = events
-            _ = try await blocking { try store.append(batch) }
-            for tenant in Set(events.map(\.tenant)) { arrivals.notify(tenant: tenant) }
-        } catch {
-            logger.error("alert transitions could not be stored", metadata: ["error": "\(error)", "transitions": "\(events.count)"])
-        }
-    }
-
-    /// The `alert.*` audit event of a transition, made canonical by the same normaliser as any event.
-    private func alertEvent(_ change: Ruler.Change, now: Int64) throws -> StoredEvent {
-        let transition = change.transition
-        let kind: EventKind =
-            switch transition.to {
-            case .pending?: EventCatalogue.alertPending
-            case .firing?: EventCatalogue.alertFiring
-            case .resolved?: EventCatalogue.alertResolved
-            case nil: EventCatalogue.alertDropped
+        let alertmanagers = configuration.alertReceivers.filter { $0.kind == .alertmanager }
+        let resend = Int64(configuration.alertResendDelay / .microseconds(1))
+        if !alertmanagers.isEmpty {
+            for (tenant, due) in ruler.sendable(at: now, resendDelay: resend) {
+                let batch = due.map {
+                    AlertNotification(tenant: tenant, group: $0.group, rule: $0.rule, alert: $0.alert, externalURL: base)
+                }
+                // Valid for four resend delays (or intervals): an Alertmanager resolves what Keel stops sending.
+                let body = JSONValue.array(zip(batch, due).map { notification, due in
+                    notification.alertmanagerAlert(validFor: 4 * max(resend, due.interval), now: now)
+                }).jsonText
+                let status = batch.contains { $0.status == "firing" } ? "firing" : "resolved"
+                let names = Array(Set(batch.map(\.rule.name))).sorted()
+                for receiver in alertmanagers {
+                    outgoing.append(.init(receiver: receiver, tenant: tenant, status: status, alertnames: names, body: body, key: tenant))
+                }
             }
-        let alert = transition.alert
-        let name = alert.labels["alertname"] ?? ""
-        let labels = JSONValue.object(alert.labels.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
-        let context: [(key: String, value: JSONValue)] = [
-            ("alertname", .string(name)), ("rule_group", .string(change.group)), ("labels", labels),
-            ("value", .number(Self.number(alert.value))),
-            ("active_at", .string(Timestamp(microsecondsSinceEpoch: alert.activeAt).description)),
-        ]
-        let id = EventIDGenerator.next(at: Timestamp(microsecondsSinceEpoch: now))
-        let record = IncomingRecord(
-            members: [
-                ("level", .string(kind.level.canonicalName)), ("message", .string("\(name) \(transition.to?.rawValue ?? "inactive")")),
-                ("event", .string(kind.name)), ("storage_class", .string("audit")), ("service", .string("keel-server")),
-                ("context", .object(context)),
-            ],
-            identity: Array("\(id.high)-\(id.low)".utf8))
-        return try normalizer.normalize(record, tenant: change.tenant, now: now)
+        }
+        var events = changes.compactMap { change in auditing { try alertEvent(change, now: now) } }
+        let dropped = notifier.enqueue(outgoing, at: now)
+        events += dropped.compactMap { notification in
+            auditing { try notificationEvent(notification, failure: "dropped: the notification queue was full", now: now) }
+        }
+        metrics.notificationsDropped(dropped.count)
+        if !changes.isEmpty || !outgoing.isEmpty { saveAlertStates() }
+        await storeAudit(events)
     }
-
-    /// A value as JSON's number text (NaN and infinities have none: 0).
-    static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "0" }
 }

@@ -26,11 +26,34 @@ struct RuleFile: Sendable, Equatable {
         /// Microseconds between evaluations (default a minute).
         var interval: Int64
         var rules: [Rule]
+        /// The group as it was written, in YAML: what the rules API answers and keeps.
+        var definition: String
     }
 
     enum Rule: Sendable, Equatable {
         case alert(AlertRule)
         case record(RecordingRule)
+
+        var name: String {
+            switch self {
+            case .alert(let rule): rule.name
+            case .record(let rule): rule.name
+            }
+        }
+
+        var expr: String {
+            switch self {
+            case .alert(let rule): rule.expr
+            case .record(let rule): rule.expr
+            }
+        }
+
+        var expression: MetricExpression {
+            switch self {
+            case .alert(let rule): rule.expression
+            case .record(let rule): rule.expression
+            }
+        }
     }
 
     struct AlertRule: Sendable, Equatable {
@@ -44,11 +67,19 @@ struct RuleFile: Sendable, Equatable {
         var keepFiringFor: Int64
         var labels: [String: String]
         var annotations: [String: String]
+        /// `annotations`, each read as a template once when the file is read.
+        var templates: [String: AlertTemplate]
+
+        /// The annotations with an alert's labels and value in place.
+        func renderedAnnotations(labels: [String: String], value: Double) -> [String: String] {
+            templates.mapValues { $0.render(labels: labels, value: value) }
+        }
     }
 
     struct RecordingRule: Sendable, Equatable {
         var name: String
         var expr: String
+        var expression: MetricExpression
         var labels: [String: String]
     }
 
@@ -74,21 +105,52 @@ struct RuleFile: Sendable, Equatable {
         var parsed: [Group] = []
         var names: Set<String> = []
         for (index, item) in groups.enumerated() {
-            guard let group = item as? [String: Any], let name = group["name"] as? String, !name.isEmpty else {
-                throw Invalid(description: "group \(index + 1): needs a name")
-            }
-            guard names.insert(name).inserted else { throw Invalid(description: "group \"\(name)\": the name is used twice") }
-            let interval = try duration(group["interval"], what: "group \"\(name)\": interval") ?? defaultInterval
-            guard interval > 0 else { throw Invalid(description: "group \"\(name)\": interval must be more than 0") }
-            guard let rules = group["rules"] as? [Any], !rules.isEmpty else {
-                throw Invalid(description: "group \"\(name)\": needs rules")
-            }
-            parsed.append(Group(name: name, interval: interval, rules: try rules.enumerated().map { (position, rule) throws(Invalid) in
-                try Self.rule(rule, at: position, in: name)
-            }))
+            let group = try Self.group(item, at: index)
+            guard names.insert(group.name).inserted else { throw Invalid(description: "group \"\(group.name)\": the name is used twice") }
+            parsed.append(group)
         }
         return RuleFile(groups: parsed)
     }
+
+    /// One group, as the rules API is sent it (`name`, `interval`, `rules` in YAML), checked like a file's.
+    static func parseGroup(_ yaml: String) throws(Invalid) -> Group {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: yaml)
+        } catch {
+            throw Invalid(description: "not YAML: \(error)")
+        }
+        return try group(document as Any, at: 0)
+    }
+
+    private static func group(_ item: Any, at index: Int) throws(Invalid) -> Group {
+        guard let group = item as? [String: Any], let name = group["name"] as? String, !name.isEmpty else {
+            throw Invalid(description: "group \(index + 1): needs a name")
+        }
+        let interval = try duration(group["interval"], what: "group \"\(name)\": interval") ?? defaultInterval
+        guard interval > 0 else { throw Invalid(description: "group \"\(name)\": interval must be more than 0") }
+        guard let rules = group["rules"] as? [Any], !rules.isEmpty else {
+            throw Invalid(description: "group \"\(name)\": needs rules")
+        }
+        let parsed = try rules.enumerated().map { (position, rule) throws(Invalid) in try Self.rule(rule, at: position, in: name) }
+        let definition: String
+        do { definition = try Yams.dump(object: group, sortKeys: true) } catch {
+            throw Invalid(description: "group \"\(name)\": cannot be written back as YAML: \(error)")
+        }
+        return Group(name: name, interval: interval, rules: parsed, definition: definition)
+    }
+
+    /// The file as YAML: its groups as they were written.
+    func yaml() -> String {
+        (try? Yams.dump(object: ["groups": groupObjects], sortKeys: true)) ?? "groups: []\n"
+    }
+
+    /// Namespaces as Loki's rules API lists them: `namespace: [groups]`.
+    static func namespacesYAML(_ namespaces: [String: RuleFile]) -> String {
+        (try? Yams.dump(object: namespaces.mapValues(\.groupObjects), sortKeys: true)) ?? "{}\n"
+    }
+
+    private var groupObjects: [Any] { groups.compactMap { try? Yams.load(yaml: $0.definition) } }
 
     private static func rule(_ item: Any, at position: Int, in group: String) throws(Invalid) -> Rule {
         guard let rule = item as? [String: Any] else { throw Invalid(description: "group \"\(group)\", rule \(position + 1): not a map") }
@@ -105,13 +167,21 @@ struct RuleFile: Sendable, Equatable {
             for key in ["for", "keep_firing_for", "annotations"] where rule[key] != nil {
                 throw Invalid(description: "\(place): a recording rule takes no \(key)")
             }
-            return .record(RecordingRule(name: record, expr: expr, labels: labels))
+            return .record(RecordingRule(name: record, expr: expr, expression: expression, labels: labels))
+        }
+        for (key, value) in labels where value.contains("{{") {
+            throw Invalid(description: "\(place): label \(key): Keel does not template labels (annotations only)")
+        }
+        let annotations = try strings(rule["annotations"], what: "\(place): annotations")
+        var templates: [String: AlertTemplate] = [:]
+        for (key, text) in annotations {
+            do { templates[key] = try AlertTemplate(text) } catch { throw Invalid(description: "\(place): annotation \(key): \(error)") }
         }
         return .alert(
             AlertRule(
                 name: name, expr: expr, expression: expression, holdFor: try duration(rule["for"], what: "\(place): for") ?? 0,
                 keepFiringFor: try duration(rule["keep_firing_for"], what: "\(place): keep_firing_for") ?? 0,
-                labels: labels, annotations: try strings(rule["annotations"], what: "\(place): annotations")))
+                labels: labels, annotations: annotations, templates: templates))
     }
 
     /// `expr` as a LogQL metric query, or why it is not one.

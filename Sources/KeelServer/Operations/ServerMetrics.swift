@@ -49,6 +49,21 @@ public final class ServerMetrics: Sendable {
         ).increment(by: Int64(count))
     }
 
+    /// Alert notifications that reached their receiver, were tried again, or were given up, by receiver kind.
+    func notified(_ kind: AlertReceiver.Kind, outcome: String) {
+        registry.makeCounter(
+            name: "keel_alert_notifications_total", labels: [("receiver", kind.rawValue), ("outcome", outcome)],
+            help: "Attempts to send alert notifications, by receiver kind and outcome (delivered, retried, failed)."
+        ).increment()
+    }
+
+    /// Alert notifications dropped from a full queue.
+    func notificationsDropped(_ count: Int) {
+        let counter = registry.makeCounter(
+            name: "keel_alert_notifications_dropped_total", help: "Alert notifications dropped because the queue was full.")
+        if count > 0 { counter.increment(by: Int64(count)) }
+    }
+
     /// The text exposition, with the store's size read now.
     func exposition() -> [UInt8] {
         storeBytes.set(Double(store.sizeInBytes()))
