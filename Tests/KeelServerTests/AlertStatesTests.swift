@@ -103,3 +103,40 @@ struct AlertStatesTests {
         _ = quick.evaluate([:], at: .max)
     }
 }
+
+/// What an Alertmanager is sent, as Prometheus decides it, and alerts put back after a restart.
+struct AlertStatesSendingTests {
+    static let minute: Int64 = 60_000_000
+    static let api = ["service": "api"]
+
+    @Test func firingIsSentAtOnceThenEveryResendDelayAndAResolutionAtOnce() {
+        var states = AlertStates(holdFor: Self.minute)
+        _ = states.evaluate([Self.api: 1], at: 0)
+        #expect(states.sendable(at: 0, resendDelay: Self.minute).isEmpty, "pending is never sent")
+        _ = states.evaluate([Self.api: 1], at: Self.minute)
+        #expect(states.sendable(at: Self.minute, resendDelay: Self.minute).map(\.state) == [.firing])
+        #expect(states.sendable(at: Self.minute + 1, resendDelay: Self.minute).isEmpty, "not again before the resend delay")
+        #expect(states.sendable(at: 2 * Self.minute, resendDelay: Self.minute).map(\.state) == [.firing])
+        _ = states.evaluate([:], at: 2 * Self.minute + 5)
+        #expect(states.sendable(at: 2 * Self.minute + 5, resendDelay: Self.minute).map(\.state) == [.resolved], "a resolution does not wait")
+        #expect(states.sendable(at: 2 * Self.minute + 6, resendDelay: Self.minute).isEmpty)
+        #expect(states.sendable(at: 3 * Self.minute + 5, resendDelay: Self.minute).map(\.state) == [.resolved], "and is sent again while kept")
+    }
+
+    @Test func restoredAlertsCarryOnWithoutFiringAgain() {
+        var before = AlertStates(holdFor: Self.minute)
+        _ = before.evaluate([Self.api: 1], at: 0)
+        _ = before.evaluate([Self.api: 1], at: Self.minute)
+        _ = before.sendable(at: Self.minute, resendDelay: Self.minute)
+        var after = AlertStates(holdFor: Self.minute, restoring: Array(before.alerts.values))
+        #expect(after.evaluate([Self.api: 2], at: 2 * Self.minute).isEmpty, "still firing: no transition")
+        #expect(after.sendable(at: 2 * Self.minute - 1, resendDelay: Self.minute).isEmpty, "the last send is remembered")
+        #expect(after.evaluate([:], at: 3 * Self.minute).map(\.to) == [.resolved])
+
+        // A pending alert keeps the time it became active: it fires when its `for` is up, not a `for` after the restart.
+        var pending = AlertStates(holdFor: 2 * Self.minute)
+        _ = pending.evaluate([Self.api: 1], at: 0)
+        var restored = AlertStates(holdFor: 2 * Self.minute, restoring: Array(pending.alerts.values))
+        #expect(restored.evaluate([Self.api: 1], at: 2 * Self.minute).map(\.to) == [.firing])
+    }
+}

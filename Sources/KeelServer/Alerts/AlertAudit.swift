@@ -28,7 +28,7 @@ extension KeelServer {
     }
 
     /// The event of a notification delivered (`failure` nil) or given up.
-    func notificationEvent(_ notification: NotificationQueue.Notification, failure: String?, now: Int64) throws -> StoredEvent {
+    func notificationEvent(_ notification: AlertOutbox.Notification, failure: String?, now: Int64) throws -> StoredEvent {
         var context: [(key: String, value: JSONValue)] = [
             ("alertnames", .array(notification.alertnames.map { .string($0) })),
             ("receiver", .string(AlertNotifier.shown(notification.receiver))), ("status", .string(notification.status)),

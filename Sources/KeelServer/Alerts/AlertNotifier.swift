@@ -7,7 +7,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Sends alert notifications to the configured receivers: queued (``NotificationQueue``) as the ruler's evaluations
+/// Sends alert notifications to the configured receivers: queued (``AlertOutbox``) as the ruler's evaluations
 /// make them, sent in order per receiver, retried as ``DeliveryRetry`` decides, and kept in the data directory
 /// (`alerts/notifications.json`, written after every change) so that what waits is sent after a restart.
 final class AlertNotifier: Sendable {
@@ -23,7 +23,7 @@ final class AlertNotifier: Sendable {
     }
 
     let settings: Settings
-    private let queue: Mutex<NotificationQueue>
+    private let queue: Mutex<AlertOutbox>
     private let path: String
     private let logger: Logger
 
@@ -31,10 +31,10 @@ final class AlertNotifier: Sendable {
         self.settings = settings
         self.path = dataDirectory + "/alerts/notifications.json"
         self.logger = logger
-        var queue = NotificationQueue(capacity: settings.capacity)
+        var queue = AlertOutbox(capacity: settings.capacity)
         if let bytes = try? DurableFiles.read(path, missingIsEmpty: true), !bytes.isEmpty {
             do {
-                let saved = try JSONDecoder().decode(NotificationQueue.self, from: Data(bytes))
+                let saved = try JSONDecoder().decode(AlertOutbox.self, from: Data(bytes))
                 queue = saved.keeping(receivers: Set(settings.receivers), capacity: settings.capacity)
                 if queue.items.count < saved.items.count {
                     logger.warning(
@@ -48,11 +48,11 @@ final class AlertNotifier: Sendable {
         self.queue = Mutex(queue)
     }
 
-    var waiting: [NotificationQueue.Notification] { queue.withLock { $0.items } }
+    var waiting: [AlertOutbox.Notification] { queue.withLock { $0.items } }
     var dropped: Int { queue.withLock { $0.dropped } }
 
     /// Queues notifications made at `now`; returns those dropped to make room.
-    func enqueue(_ notifications: [Outgoing], at now: Int64) -> [NotificationQueue.Notification] {
+    func enqueue(_ notifications: [Outgoing], at now: Int64) -> [AlertOutbox.Notification] {
         guard !notifications.isEmpty else { return [] }
         let dropped = queue.withLock { queue in
             notifications.flatMap {
@@ -76,7 +76,7 @@ final class AlertNotifier: Sendable {
     }
 
     /// Sends what is due at `now` (at most one per receiver, all receivers at once) and settles each attempt.
-    func deliverDue(client: HTTPClient, now: Int64) async -> [NotificationQueue.Settlement] {
+    func deliverDue(client: HTTPClient, now: Int64) async -> [AlertOutbox.Settlement] {
         let due = queue.withLock { $0.due(at: now) }
         guard !due.isEmpty else { return [] }
         let outcomes = await withTaskGroup(of: (UInt64, DeliveryRetry.Outcome).self) { group in
@@ -96,7 +96,7 @@ final class AlertNotifier: Sendable {
         return settled
     }
 
-    private func send(_ notification: NotificationQueue.Notification, client: HTTPClient) async -> DeliveryRetry.Outcome {
+    private func send(_ notification: AlertOutbox.Notification, client: HTTPClient) async -> DeliveryRetry.Outcome {
         var request = HTTPClientRequest(url: Self.address(of: notification.receiver))
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -149,10 +149,10 @@ final class AlertNotifier: Sendable {
     }
 }
 
-extension NotificationQueue {
+extension AlertOutbox {
     /// What was saved, less notifications for receivers no longer configured, within `capacity` (and the dropped
     /// counted).
-    func keeping(receivers: Set<AlertReceiver>, capacity: Int) -> NotificationQueue {
+    func keeping(receivers: Set<AlertReceiver>, capacity: Int) -> AlertOutbox {
         var kept = self
         kept.retain { receivers.contains($0.receiver) }
         kept.resize(capacity)

@@ -27,7 +27,7 @@ public struct AlertReceiver: Sendable, Codable, Hashable, CustomStringConvertibl
 /// and each retried as ``DeliveryRetry`` decides. A notification with a `key` replaces a waiting one of the same
 /// receiver and key: an Alertmanager is sent a tenant's whole state, so only the latest matters. Codable, so that
 /// what waits survives a restart.
-struct NotificationQueue: Sendable, Codable, Equatable {
+struct AlertOutbox: Sendable, Codable, Equatable {
     struct Notification: Sendable, Codable, Equatable {
         let id: UInt64
         let receiver: AlertReceiver
