@@ -77,6 +77,31 @@ import Testing
         }
     }
 
+    @Test func alertsFromTheCommandLine() async throws {
+        let fixture = try TestServer { $0.ruleFiles = [RuleNamespace(tenant: "tenant-a", name: "team", file: try! RuleFile.parse(RulerTests.rules))] }
+        defer { fixture.remove() }
+        try await fixture.run { client in
+            let server = ["--server", "http://127.0.0.1:\(client.port)", "--token", fixture.readA]
+            let (quietStatus, quiet, quietErr) = try await Self.keel(["alerts", "--firing"] + server)
+            #expect(quietStatus == 0, "\(quietErr)")
+            #expect(quiet == "No rule has an alert firing.\n", "\(quiet)")
+
+            let spike = (0..<5).map { keelLine("s\($0)", level: "ERROR", extra: #""service":"api""#) }
+            #expect(try await client.ingest(spike, token: fixture.ingestA).status == 200)
+            await client.server.evaluateRules(now: Timestamp.now().microsecondsSinceEpoch + 61_000_000)
+            let (status, out, err) = try await Self.keel(["alerts"] + server)
+            #expect(status == 0, "\(err)")
+            let lines = out.split(separator: "\n").map(String.init)
+            #expect(lines.first?.hasPrefix("NAMESPACE/GROUP  RULE        STATE   HEALTH  LAST EVALUATION") == true, "\(out)")
+            #expect(lines.dropFirst().first?.hasPrefix("team/errors      ErrorSpike  firing  ok      20") == true, "\(out)")
+            #expect(lines.dropFirst(2).first?.hasPrefix("    firing  service=api severity=page  value 5  since 20") == true, "\(out)")
+            #expect(lines.dropFirst(2).first?.hasSuffix("— api is failing") == true, "\(out)")
+
+            let (otherStatus, other, _) = try await Self.keel(["alerts", "--server", "http://127.0.0.1:\(client.port)", "--token", fixture.readB])
+            #expect(otherStatus == 0 && other.hasPrefix("No rules."), "another tenant has none: \(other)")
+        }
+    }
+
     @Test func queryExportAndForgetFromTheCommandLine() async throws {
         let fixture = try TestServer()
         defer { fixture.remove() }
