@@ -85,10 +85,22 @@ def main():
         (tenant, role): keel(binary, "token", "create", "--data", data, "--tenant", tenant, "--role", role)
         for tenant, role in [("tenant-a", "read"), ("tenant-a", "ingest"), ("tenant-b", "ingest"), ("tenant-a", "admin")]
     }
+    # One alerting rule for tenant-a, evaluated every second: a service with more than two errors in the hour.
+    rules = tempfile.mkdtemp(prefix="keel-ui-rules-")
+    with open(os.path.join(rules, "tenant-a.yaml"), "w") as file:
+        file.write("""groups:
+  - name: errors
+    interval: 1s
+    rules:
+      - alert: ErrorBurst
+        expr: sum by (service) (count_over_time({level="ERROR"}[1h])) > 2
+        labels: {severity: page}
+        annotations: {summary: "{{ $labels.service }} logged {{ $value }} errors in the hour"}
+""")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
-        [binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"],
+        [binary, "serve", "--data", data, "--listen", f"127.0.0.1:{port}", "--rules", rules],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     driver = None
     try:
@@ -322,6 +334,24 @@ def main():
         run.check("a panel's query opens in search", driver.find_element(By.ID, "query").get_attribute("value") == '{service="api"} | error_code!=""',
                   driver.find_element(By.ID, "query").get_attribute("value"))
 
+        # Alerts: the rule fires for api alone (three errors), with its summary, and the transition is listed.
+        time.sleep(1.5)
+        driver.find_element(By.ID, "to-alerts").click()
+        visible("alerts")
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".rule.firing"))
+        card = driver.find_element(By.CSS_SELECTOR, ".rule.firing")
+        run.shot(driver, "10-alerts")
+        run.check("the Alerts page shows the rule firing", "FIRING" in card.text.upper() and "ErrorBurst" in card.text, card.text)
+        run.check("with its alert's labels and rendered summary, api alone",
+                  "service=api severity=page" in card.text and "api logged 3 errors in the hour" in card.text and "payments" not in card.text, card.text)
+        run.check("the Alerts button counts what fires", driver.find_element(By.ID, "firing-count").text == "1")
+        wait.until(lambda d: "alert.firing" in d.find_element(By.ID, "alert-transitions").text)
+        run.check("recent transitions list the firing", "ErrorBurst firing" in driver.find_element(By.ID, "alert-transitions").text,
+                  driver.find_element(By.ID, "alert-transitions").text)
+        run.check("the view is in the address", "view=alerts" in driver.current_url, driver.current_url)
+        driver.find_element(By.ID, "to-search").click()
+        visible("search")
+
         # A syntax error is shown, not swallowed.
         query = driver.find_element(By.ID, "query")
         query.clear()
@@ -415,6 +445,7 @@ def main():
         except subprocess.TimeoutExpired:
             server.kill()
         shutil.rmtree(data, ignore_errors=True)
+        shutil.rmtree(rules, ignore_errors=True)
     print(f"{run.passed} passed, {run.failed} failed")
     sys.exit(1 if run.failed else 0)
 

@@ -41,12 +41,13 @@ const seconds = (ms) => (ms / 1000).toFixed(3);
 // MARK: signing in
 
 function show(view, session) {
-  for (const name of ['sign-in', 'search', 'health', 'story']) $(name).hidden = view !== name;
+  for (const name of ['sign-in', 'search', 'health', 'alerts', 'story']) $(name).hidden = view !== name;
   $('sign-out').hidden = view === 'sign-in';
   $('who').hidden = view === 'sign-in';
   $('nav').hidden = view === 'sign-in';
   $('to-search').setAttribute('aria-current', view === 'search' || view === 'story' ? 'page' : 'false');
   $('to-health').setAttribute('aria-current', view === 'health' ? 'page' : 'false');
+  $('to-alerts').setAttribute('aria-current', view === 'alerts' ? 'page' : 'false');
   if (session) {
     role = session.role;
     home = session.tenant;
@@ -64,6 +65,7 @@ async function start() {
     show('search', session);
     restore();
     loadNames();
+    refreshFiring();
   } catch {
     show('sign-in');
   }
@@ -81,6 +83,7 @@ $('sign-in').addEventListener('submit', async (event) => {
     show('search', session);
     restore();
     loadNames();
+    refreshFiring();
   } catch (error) {
     $('sign-in-error').textContent = error.message;
   }
@@ -99,7 +102,7 @@ $('sign-out').addEventListener('click', async () => {
 function state() {
   const parameters = new URLSearchParams(location.search);
   const q = parameters.get('q') || '{service=~".+"}';
-  const view = parameters.get('view') === 'health' ? 'health' : 'search';
+  const view = ['health', 'alerts'].includes(parameters.get('view')) ? parameters.get('view') : 'search';
   const service = parameters.get('service') || '';
   const from = Number(parameters.get('from'));
   const to = Number(parameters.get('to'));
@@ -115,7 +118,7 @@ function go(changes) {
   const next = new URLSearchParams();
   const value = (name) => (name in changes ? changes[name] : current.get(name));
   if (value('tenant')) next.set('tenant', value('tenant'));
-  if (value('view') === 'health') next.set('view', 'health');
+  if (['health', 'alerts'].includes(value('view'))) next.set('view', value('view'));
   if (value('service')) next.set('service', value('service'));
   next.set('q', value('q') ?? $('query').value);
   if (changes.from && changes.to) {
@@ -149,6 +152,10 @@ function restore() {
     stopLive();
     show('health');
     health();
+  } else if (view === 'alerts') {
+    stopLive();
+    show('alerts');
+    alerts();
   } else {
     show('search');
     search();
@@ -188,6 +195,7 @@ $('range').addEventListener('change', () => {
   $('from').focus();
 });
 $('to-health').addEventListener('click', () => go({ view: 'health' }));
+$('to-alerts').addEventListener('click', () => go({ view: 'alerts' }));
 window.addEventListener('popstate', () => { if (csrf !== null) restore(); });
 
 // MARK: completions: the names a query can use — the schema's labels and the fields the tenant's events carry
@@ -776,6 +784,113 @@ async function health() {
     });
     fill(cost, table(['model', 'prompt tokens', 'response tokens', 'cost'], [...models.values()]));
   }).catch(failed(cost));
+}
+
+// MARK: alerts: the tenant's rules with their states, health and alerts (Prometheus's /rules, as Grafana reads it),
+// and the ruler's recent transitions and notifications (its alert.* audit events)
+
+async function alerts() {
+  $('alerts-error').textContent = '';
+  let groups = [];
+  try {
+    groups = (await call('/prometheus/api/v1/rules')).data.groups || [];
+  } catch (error) {
+    $('alerts-error').textContent = error.message;
+  }
+  const rules = groups.flatMap((group) => group.rules.map((rule) => ({ group, rule })));
+  countFiring(rules);
+  if (!rules.length) {
+    const none = document.createElement('p');
+    none.className = 'empty';
+    none.textContent = 'No rules yet: start keel serve with --rules DIR, or POST a group to /loki/api/v1/rules/NAMESPACE (docs/alerts.md).';
+    $('alert-rules').replaceChildren(none);
+  } else {
+    $('alert-rules').replaceChildren(...rules.map(({ group, rule }) => ruleCard(group, rule)));
+  }
+  const to = Date.now();
+  const parameters = new URLSearchParams({
+    query: '{event=~"alert[.].+"}', start: seconds(to - 86400000), end: seconds(to), limit: '50', direction: 'backward',
+  });
+  let lines = [];
+  try {
+    const body = await call(`/loki/api/v1/query_range?${parameters}`);
+    lines = body.data.result.flatMap((stream) => stream.values).sort((a, b) => (BigInt(a[0]) < BigInt(b[0]) ? 1 : -1));
+  } catch (error) {
+    $('alerts-error').textContent = error.message;
+  }
+  $('alert-transitions').replaceChildren(...lines.map(([, line]) => {
+    let event;
+    try { event = JSON.parse(line); } catch { event = { message: line }; }
+    const item = document.createElement('li');
+    item.className = `transition ${(event.event || '').replace('alert.', '')}`;
+    const time = document.createElement('time');
+    time.textContent = new Date(event.timestamp).toLocaleString();
+    const text = document.createElement('span');
+    text.textContent = ` ${event.event || ''} ${event.message || ''}`;
+    item.append(time, text);
+    return item;
+  }));
+  if (!lines.length) {
+    const none = document.createElement('li');
+    none.className = 'empty';
+    none.textContent = 'No transitions in the last 24 hours.';
+    $('alert-transitions').append(none);
+  }
+}
+
+function ruleCard(group, rule) {
+  const card = document.createElement('section');
+  card.className = `rule ${rule.type === 'recording' ? 'recording' : rule.state}`;
+  const heading = document.createElement('h3');
+  const state = document.createElement('span');
+  state.className = 'state';
+  state.textContent = rule.type === 'recording' ? 'recording' : rule.state;
+  heading.append(state, ` ${rule.name}`);
+  const where = document.createElement('p');
+  where.className = 'where';
+  const evaluated = rule.lastEvaluation && !rule.lastEvaluation.startsWith('0001')
+    ? `evaluated ${new Date(rule.lastEvaluation).toLocaleTimeString()}` : 'not evaluated yet';
+  where.textContent = `${group.file} / ${group.name} · every ${group.interval}s · ${evaluated} · ${rule.health}`;
+  const query = document.createElement('code');
+  query.textContent = rule.query;
+  card.append(heading, where, query);
+  if (rule.lastError) {
+    const error = document.createElement('p');
+    error.className = 'error';
+    error.textContent = rule.lastError;
+    card.append(error);
+  }
+  if (rule.alerts && rule.alerts.length) {
+    card.append(table(['labels', 'state', 'value', 'active since'], rule.alerts.map((alert) => [
+      Object.entries(alert.labels).filter(([name]) => name !== 'alertname').map(([name, value]) => `${name}=${value}`).join(' '),
+      alert.state, alert.value, new Date(alert.activeAt).toLocaleString(),
+    ])));
+    for (const alert of rule.alerts) {
+      if (!alert.annotations.summary) continue;
+      const summary = document.createElement('p');
+      summary.className = 'summary';
+      summary.textContent = alert.annotations.summary;
+      card.append(summary);
+    }
+  }
+  return card;
+}
+
+// The badge, refreshed each half minute wherever the page is.
+async function refreshFiring() {
+  if (csrf === null) return;
+  try {
+    const groups = (await call('/prometheus/api/v1/rules')).data.groups || [];
+    countFiring(groups.flatMap((group) => group.rules.map((rule) => ({ group, rule }))));
+  } catch { /* the Alerts page says why */ }
+}
+setInterval(refreshFiring, 30000);
+
+// The number of firing alerts beside the Alerts button.
+function countFiring(rules) {
+  const firing = rules.reduce((sum, { rule }) => sum + (rule.alerts || []).filter((alert) => alert.state === 'firing').length, 0);
+  $('firing-count').textContent = String(firing);
+  $('firing-count').hidden = firing === 0;
 }
 
 // MARK: a request's story: every event of one request, trace or run, from every service, in time order
