@@ -26,7 +26,8 @@ let kind = arguments[1]
 let directory = arguments[2]
 let total = arguments.count > 3 ? Int(arguments[3]) ?? 1_000_000 : 1_000_000
 let tenants = arguments.count > 4 ? Int(arguments[4]) ?? 10 : 10
-let start: Int64 = 1_795_392_000_000_000  // 2026-11-23T00:00:00Z
+// 2026-11-23T00:00:00Z, or KEEL_COMPARE_START (µs since the epoch): a day that ends now, for the ruler's load.
+let start: Int64 = ProcessInfo.processInfo.environment["KEEL_COMPARE_START"].flatMap { Int64($0) } ?? 1_795_392_000_000_000
 let day: Int64 = 86_400_000_000
 let step = max(1, day / Int64(total))
 let clock = ContinuousClock()
