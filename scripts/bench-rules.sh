@@ -31,7 +31,7 @@ if [ "${KEEL_RULES_REUSE:-0}" != 1 ] || [ ! -d "$store" ]; then
     start=$(( ($(date +%s) - 23 * 3600) * 1000000 ))
     echo "loading $events events for $tenants tenants…"
     KEEL_COMPARE_START=$start KEEL_COMPARE_REUSE=1 KEEL_COMPARE_COLD_ONLY=1 "$bin/store-compare" blocks "$store" "$events" "$tenants" >"$root/load.txt"
-    grep -E "events/s|append" "$root/load.txt" | head -3 || true
+    grep -E "^append|^disk, merged" "$root/load.txt" || true
 fi
 
 # The rule files: tenant-N.yaml, RULES rules in groups of ten, every group each minute.
@@ -69,7 +69,7 @@ run() {  # run NAME [serve args]: CPU seconds of a server over $seconds, from 5 
     before=$(cpu)
     sleep "$seconds"
     after=$(cpu)
-    echo "$name: $(echo "$after - $before" | bc -l) CPU s in ${seconds} s"
+    echo "$name: $(echo "$after - $before" | bc -l) CPU s in ${seconds} s" >&2
     if [ "$name" = rules ]; then
         local token
         token=$("$bin/keel" token create --data "$store" --tenant tenant-0 --role read --expires 1h 2>/dev/null)
@@ -77,15 +77,16 @@ run() {  # run NAME [serve args]: CPU seconds of a server over $seconds, from 5 
 import json, sys
 groups = json.load(sys.stdin)["data"]["groups"]
 rules = [r for g in groups for r in g["rules"]]
-print(f"tenant-0: {len(groups)} groups, {len(rules)} rules, health {sorted(set(r[\"health\"] for r in rules))}, "
-      f"last pass {sum(g[\"evaluationTime\"] for g in groups) * 1000:.0f} ms of evaluation (wall)")
+health = sorted(set(r["health"] for r in rules))
+seconds = sum(g["evaluationTime"] for g in groups)
+print(f"tenant-0: {len(groups)} groups, {len(rules)} rules, health {health}, last pass {seconds * 1000:.0f} ms of evaluation (wall)")
 errors = [r["lastError"] for r in rules if r["lastError"]]
-if errors: print("errors:", errors[:3])'
+if errors: print("errors:", errors[:3])' >&2
     fi
     stop
     echo "$after - $before" | bc -l
 }
 
-quiet=$(run "no rules" | tee /dev/stderr | tail -1)
-loaded=$(run rules --rules "$root/rules" | tee /dev/stderr | tail -1)
+quiet=$(run "no rules")
+loaded=$(run rules --rules "$root/rules")
 echo "rules: $(( tenants * rules )) evaluated each minute: $(echo "($loaded - $quiet) / $seconds * 100" | bc -l | cut -c1-5) % of one core"

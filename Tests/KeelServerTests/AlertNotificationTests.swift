@@ -123,6 +123,31 @@ import Testing
         }
     }
 
+    @Test func aNotificationWaitingAtAStopIsSentAfterTheRestartOnce() async throws {
+        let receiver = TestReceiver()
+        receiver.fail("/hook", times: 1_000)
+        try await receiver.application().test(.live) { receiverClient in
+            let server = try TestServer {
+                try? Self.configure(&$0, receiver: receiverClient.port!, window: "1m")
+                $0.alertReceivers = [AlertReceiver(kind: .webhook, url: "http://127.0.0.1:\(receiverClient.port!)/hook")]
+            }
+            defer { server.remove() }
+            try await server.run { client async throws in
+                #expect(try await client.ingest(Self.spike(4), token: server.ingestA).status == 200)
+                // Fired, and refused by the receiver at least once: it waits in the queue.
+                for _ in 0..<200 where receiver.answered("/hook", status: 503) == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(receiver.answered("/hook", status: 503) > 0)
+                #expect(client.server.notifier.waiting.map(\.status) == ["firing"])
+            }
+            receiver.fail("/hook", times: 0)
+            try await server.run { _ async throws in
+                _ = try await receiver.wait(for: "/hook") { $0.body?["status"]?.stringValue == "firing" }
+                try await Task.sleep(for: .seconds(1.5))
+            }
+            #expect(receiver.delivered("/hook").count == 1, "sent once, from the queue kept in the data directory")
+        }
+    }
+
     @Test func aFullQueueDropsTheOldestAndAuditsIt() async throws {
         // No receiver listens here: every notification waits, and a queue of one drops the older.
         let server = try TestServer {

@@ -62,6 +62,12 @@ struct RuleFileTests {
         ("groups: [{name: g, rules: [{record: r, expr: 'sum(rate({a=\"b\"}[1m]))', for: 5m}]}]", "a recording rule takes no for"),
         ("groups: [{name: g, rules: [{alert: A, expr: 'sum(rate({a=\"b\"}[1m]))', labels: [a, b]}]}]", "rule \"A\": labels: must be a map"),
         ("groups: [{name: g, rules: [{alert: A, expr: 'sum(rate({a=\"b\"}[1m]))', annotations: {a: [1]}}]}]", "annotations: a must be text"),
+        ("groups: [{name: g, rules: [{alert: A, expr: 'sum(rate({a=\"b\"}[1m]))', labels: {a: '{{ $value }}'}}]}]", "does not template labels"),
+        // Anchors and aliases: a few lines that would make a hundred million values.
+        ("a: &a [x, x, x, x, x, x, x, x, x, x]\n" + ["b", "c", "d", "e", "f", "g", "h"].enumerated().map { index, name in
+            let previous = ["a", "b", "c", "d", "e", "f", "g"][index]
+            return "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
+        }.joined() + "groups: [{name: g, rules: [{alert: A, expr: 'sum(rate({a=\"b\"}[1m]))', labels: {x: *h}}]}]", "at most 100,000 YAML values"),
     ])
     func aBrokenFileIsRefusedSayingWhereAndWhy(yaml: String, expected: String) {
         do {
@@ -70,6 +76,24 @@ struct RuleFileTests {
         } catch {
             #expect(error.description.contains(expected), "\(error.description)")
         }
+    }
+}
+
+/// `--rules DIR`: both layouts, and names that cannot be a tenant or a namespace refused naming the file.
+struct RuleDirectoryTests {
+    @Test func bothLayoutsReadAndBadNamesAreRefused() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("keel-rule-dir-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try FileManager.default.createDirectory(atPath: directory + "/tenant-b", withIntermediateDirectories: true)
+        let group = "groups: [{name: g, rules: [{alert: A, expr: 'sum(rate({a=\"b\"}[1m]))'}]}]"
+        try group.write(toFile: directory + "/tenant-a.yaml", atomically: true, encoding: .utf8)
+        try group.write(toFile: directory + "/tenant-b/team.one.yml", atomically: true, encoding: .utf8)
+        try "not rules".write(toFile: directory + "/README.md", atomically: true, encoding: .utf8)
+        let read = try RuleDirectory.load(directory)
+        #expect(read.map { "\($0.tenant)/\($0.name)" } == ["tenant-a/tenant-a", "tenant-b/team.one"])
+        try group.write(toFile: directory + "/bad tenant.yaml", atomically: true, encoding: .utf8)
+        #expect { try RuleDirectory.load(directory) } throws: { "\($0)".contains("bad tenant.yaml") && "\($0)".contains("a tenant is") }
+        #expect { try RuleDirectory.load(directory + "/missing") } throws: { "\($0)".contains("not a directory") }
     }
 }
 

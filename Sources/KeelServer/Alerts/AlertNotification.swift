@@ -33,7 +33,8 @@ struct AlertNotification {
 
     /// The Alertmanager API's alert; `validFor` (µs) is how long a firing alert stands without being sent again.
     func alertmanagerAlert(validFor: Int64, now: Int64) -> JSONValue {
-        let ends = alert.resolvedAt ?? now.addingReportingOverflow(validFor).partialValue
+        let (later, overflow) = now.addingReportingOverflow(validFor)
+        let ends = alert.resolvedAt ?? (overflow ? now : later)
         return .object([
             ("labels", Self.object(labels)), ("annotations", Self.object(annotations)),
             ("startsAt", .string(Self.time(alert.activeAt))), ("endsAt", .string(Self.time(ends))),

@@ -1,5 +1,6 @@
 import Foundation
 import KeelBlockStore
+import KeelStore
 
 /// Rule namespaces on disk, one YAML file each in Loki's ruler format: `DIR/<tenant>/<namespace>.yaml` (the layout of
 /// Loki's local rule storage), or `DIR/<tenant>.yaml` for a tenant's one namespace, named like the tenant. `--rules
@@ -24,6 +25,10 @@ enum RuleDirectory {
             }
         }
         return found.map { file, tenant, namespace in
+            guard TenantName.isValid(tenant), RuleNamespace.isValidName(namespace) else {
+                return (file, .failure(RuleFile.Invalid(
+                    description: "\(file): a tenant is 1–64 of A–Z a–z 0–9 _ - and a namespace 1–128 of those and \".\"")))
+            }
             guard let text = try? String(contentsOfFile: directory + "/" + file, encoding: .utf8) else {
                 return (file, .failure(RuleFile.Invalid(description: "\(file): cannot be read as UTF-8 text")))
             }

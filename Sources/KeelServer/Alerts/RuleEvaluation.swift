@@ -52,9 +52,10 @@ extension KeelServer {
                 let batch = due.map {
                     AlertNotification(tenant: tenant, group: $0.group, rule: $0.rule, alert: $0.alert, externalURL: base)
                 }
-                // Valid for four resend delays (or intervals): an Alertmanager resolves what Keel stops sending.
+                // Valid for four resend delays (or intervals, up to six hours each): an Alertmanager resolves what Keel
+                // stops sending.
                 let body = JSONValue.array(zip(batch, due).map { notification, due in
-                    notification.alertmanagerAlert(validFor: 4 * max(resend, due.interval), now: now)
+                    notification.alertmanagerAlert(validFor: 4 * min(max(resend, due.interval), 6 * 3_600_000_000), now: now)
                 }).jsonText
                 let status = batch.contains { $0.status == "firing" } ? "firing" : "resolved"
                 let names = Array(Set(batch.map(\.rule.name))).sorted()

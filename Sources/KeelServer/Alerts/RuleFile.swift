@@ -93,12 +93,7 @@ struct RuleFile: Sendable, Equatable {
 
     /// The rules of `yaml`, every one checked; or why not, naming the group and the rule.
     static func parse(_ yaml: String) throws(Invalid) -> RuleFile {
-        let document: Any?
-        do {
-            document = try Yams.load(yaml: yaml)
-        } catch {
-            throw Invalid(description: "not YAML: \(error)")
-        }
+        let document = try Self.document(yaml)
         guard let root = document as? [String: Any], let groups = root["groups"] as? [Any] else {
             throw Invalid(description: "a rule file is a map with a list of groups: groups: [{name, interval, rules}]")
         }
@@ -114,13 +109,39 @@ struct RuleFile: Sendable, Equatable {
 
     /// One group, as the rules API is sent it (`name`, `interval`, `rules` in YAML), checked like a file's.
     static func parseGroup(_ yaml: String) throws(Invalid) -> Group {
-        let document: Any?
+        return try group(try Self.document(yaml) as Any, at: 0)
+    }
+
+    /// The YAML document of `yaml`, read as a tree of at most 100,000 nodes (aliases counted as what they stand
+    /// for): a few lines of aliases cannot make the server build, or write back, a billion values.
+    private static func document(_ yaml: String) throws(Invalid) -> Any? {
+        let node: Node?
         do {
-            document = try Yams.load(yaml: yaml)
+            node = try Yams.compose(yaml: yaml)
         } catch {
             throw Invalid(description: "not YAML: \(error)")
         }
-        return try group(document as Any, at: 0)
+        guard let node else { return nil }
+        var budget = 100_000
+        guard bounded(node, budget: &budget) else {
+            throw Invalid(description: "a rule file is at most 100,000 YAML values (anchors and aliases counted as expanded)")
+        }
+        return Constructor.default.any(from: node)
+    }
+
+    private static func bounded(_ node: Node, budget: inout Int) -> Bool {
+        budget -= 1
+        guard budget >= 0 else { return false }
+        switch node {
+        case .scalar:
+            return true
+        case .mapping(let mapping):
+            return mapping.allSatisfy { bounded($0.key, budget: &budget) && bounded($0.value, budget: &budget) }
+        case .sequence(let sequence):
+            return sequence.allSatisfy { bounded($0, budget: &budget) }
+        case .alias:
+            return false
+        }
     }
 
     private static func group(_ item: Any, at index: Int) throws(Invalid) -> Group {
