@@ -6,8 +6,10 @@
 #   swift build -c release --package-path Benchmarks --scratch-path .build-bench --product keel
 #   swift build -c release --package-path Benchmarks --scratch-path .build-bench --product store-compare
 #   scripts/bench-rules.sh [SECONDS=180] [EVENTS=10000000] [TENANTS=100] [RULES=100]
-# The rules are the shapes of examples/rules over W1's fields (rates, counts of a substring, a quantile of an
-# unwrapped field, a sum over an hour, an absence), each with its own threshold, in 10 groups per tenant.
+# The rules are ten shapes of examples/rules over W1's fields (rates, counts of a substring or of a status, a quantile
+# of an unwrapped field, a sum, an absence, a line regex) in 10 groups per tenant. By default a shape has two windows
+# (5m, 15m) with five thresholds each, so a tenant's 100 rules hold 20 distinct range aggregations (the ruler reads
+# each once a pass); KEEL_RULES_SHAPES=distinct gives every rule its own window, 100 distinct aggregations.
 # Data goes under ${BENCH_DIR:-/tmp/keel-bench-rules}; the store is kept for a rerun with KEEL_RULES_REUSE=1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,20 +38,20 @@ fi
 
 # The rule files: tenant-N.yaml, RULES rules in groups of ten, every group each minute.
 rm -rf "$root/rules"; mkdir -p "$root/rules"
-python3 - "$root/rules" "$tenants" "$rules" <<'EOF'
+python3 - "$root/rules" "$tenants" "$rules" "${KEEL_RULES_SHAPES:-shared}" <<'EOF'
 import sys
-directory, tenants, rules = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+directory, tenants, rules, mode = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 shapes = [
-    'sum by (service) (rate({service="api"}[5m])) > {t}',
-    'sum by (service) (count_over_time({level="ERROR"}[5m])) > {t}',
-    'sum(count_over_time({service="api"} |= "upstream timeout" [10m])) > {t}',
-    'quantile_over_time(0.99, {service="api"} | unwrap duration_ms [5m]) by (route) > {t}',
-    'sum by (model) (sum_over_time({service="api"} | unwrap tokens_prompt [1h])) > {t}000',
-    'absent_over_time({service="billing"}[10m])',
-    'sum by (route) (count_over_time({service="api"} | status >= 500 [5m])) > {t}',
-    'sum by (service) (count_over_time({service="api"} | retryable="true" [15m])) > {t}',
-    'max by (host) (max_over_time({service="api"} | unwrap duration_ms [5m])) > {t}',
-    'sum(rate({service="api"} |~ "timeout|refused" [5m])) > {t}',
+    'sum by (service) (rate({service="api"}[{r}])) > {t}',
+    'sum by (service) (count_over_time({level="ERROR"}[{r}])) > {t}',
+    'sum(count_over_time({service="api"} |= "upstream timeout" [{r}])) > {t}',
+    'quantile_over_time(0.99, {service="api"} | unwrap duration_ms [{r}]) by (route) > {t}',
+    'sum by (model) (sum_over_time({service="api"} | unwrap tokens_prompt [{r}])) > {t}000',
+    'absent_over_time({service="billing"}[{r}])',
+    'sum by (route) (count_over_time({service="api"} | status >= 500 [{r}])) > {t}',
+    'sum by (service) (count_over_time({service="api"} | retryable="true" [{r}])) > {t}',
+    'max by (host) (max_over_time({service="api"} | unwrap duration_ms [{r}])) > {t}',
+    'sum(rate({service="api"} |~ "timeout|refused" [{r}])) > {t}',
 ]
 for tenant in range(tenants):
     with open(f"{directory}/tenant-{tenant}.yaml", "w") as file:
@@ -57,7 +59,11 @@ for tenant in range(tenants):
         for group in range((rules + 9) // 10):
             file.write(f"  - name: group-{group}\n    interval: 1m\n    rules:\n")
             for n in range(group * 10, min(rules, group * 10 + 10)):
-                expr = shapes[n % len(shapes)].replace("{t}", str(1 + n // len(shapes)))
+                variant = n // len(shapes)
+                # shared: two windows per shape (5m, 15m), each with five thresholds, as warning and critical rules
+                # share an aggregation; distinct: every rule its own window (5m, 6m, … 14m), nothing shared.
+                window = f"{5 + variant}m" if mode == "distinct" else ("5m" if variant % 2 == 0 else "15m")
+                expr = shapes[n % len(shapes)].replace("{r}", window).replace("{t}", str(1 + variant))
                 file.write(f"      - alert: Rule{n}\n        expr: '{expr}'\n        for: 5m\n")
 EOF
 

@@ -275,6 +275,34 @@ struct LogQLEngineTests {
         #expect(other == .streams([]))
     }
 
+    /// Expressions evaluated with one memo share their range aggregations, and answer as they do alone; another
+    /// instant or tenant is another aggregation.
+    @Test func aMemoSharesRangeAggregationsAndChangesNoAnswer() throws {
+        let events = Self.events()
+        let (engine, directory) = try Self.makeEngine(events)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let at = Self.origin + 120 * Self.minute
+        let texts = [
+            #"sum by (service) (count_over_time({level="ERROR"}[1h])) > 3"#,
+            #"sum by (service) (count_over_time({level="ERROR"}[1h])) > 10"#,
+            #"sum by (service) (count_over_time({level="ERROR"}[1h])) / sum by (service) (count_over_time({service=~".+"}[1h]))"#,
+            #"sum by (service) (count_over_time({level="ERROR"}[30m]))"#,
+        ]
+        let expressions = try texts.map { text -> MetricExpression in
+            guard case .metric(let metric) = try LogQLParser.parse(text) else { throw LogQLError("not a metric query", line: 1, column: 1) }
+            return metric
+        }
+        let alone = try expressions.map { try engine.instant($0, tenant: "t1", at: at) }
+        var shared = engine
+        shared.memo = RangeMemo()
+        let together = try expressions.map { try shared.instant($0, tenant: "t1", at: at) }
+        #expect(together == alone)
+        #expect(shared.memo?.count == 3, "the 1h error count once, the 1h count of all events, the 30m error count")
+        #expect(try shared.instant(expressions[0], tenant: "t1", at: at + Self.minute) == engine.instant(expressions[0], tenant: "t1", at: at + Self.minute))
+        #expect(try shared.instant(expressions[0], tenant: "t2", at: at) == engine.instant(expressions[0], tenant: "t2", at: at))
+        #expect(shared.memo?.count == 5)
+    }
+
     @Test func instantQueriesAndTheGrafanaHealthCheck() throws {
         let events = Self.events()
         let (engine, directory) = try Self.makeEngine(events)

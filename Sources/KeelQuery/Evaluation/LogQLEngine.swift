@@ -15,6 +15,8 @@ public struct LogQLEngine: Sendable {
     /// Polled while a query reads: `true` stops it with ``QueryFailure/cancelled`` (a server passes whether the
     /// query's client has gone, so that nobody's abandoned query keeps reading the store).
     public var isCancelled: @Sendable () -> Bool
+    /// Range aggregations already evaluated, shared by the queries that use this engine value (``RangeMemo``).
+    package var memo: RangeMemo?
 
     public init(store: any LogStore, limits: QueryLimits = QueryLimits(), isCancelled: @escaping @Sendable () -> Bool = { false }) {
         self.store = store

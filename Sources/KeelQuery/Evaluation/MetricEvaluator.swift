@@ -36,6 +36,15 @@ struct MetricEvaluator {
     /// Each of `aggregation`'s series, by its labels — or, with `labelsBy`, the lines counted straight into the
     /// groups of those labels (``summedByGroup(_:)``).
     private func rangeAggregation(_ aggregation: RangeAggregation, labelsBy: [String]? = nil) throws(QueryFailure) -> [LabelSet: [Double?]] {
+        guard let memo = engine.memo else { return try evaluateRange(aggregation, labelsBy: labelsBy) }
+        let key = "\(tenant)\u{0}\(MetricExpression.range(aggregation))\u{0}\(labelsBy ?? ["\u{0}"])\u{0}\(steps)"
+        if let known = memo.value(key) { return known }
+        let value = try evaluateRange(aggregation, labelsBy: labelsBy)
+        memo.remember(value, for: key)
+        return value
+    }
+
+    private func evaluateRange(_ aggregation: RangeAggregation, labelsBy: [String]?) throws(QueryFailure) -> [LabelSet: [Double?]] {
         // Windows are (t - range, t]: the scan's lower bound is exclusive, its upper inclusive.
         let from = steps[0] &- aggregation.offset &- aggregation.range &+ 1
         let to = steps[steps.count - 1] &- aggregation.offset &+ 1

@@ -114,8 +114,15 @@ final class Ruler: Sendable {
             }
         }
         var changes: [Change] = []
+        // One tenant's groups at a time, sharing the range aggregations their rules have in common (``RangeMemo``).
+        var engine = engine
+        var memoTenant: String?
         for (tenant, namespace, name) in due.sorted(by: { ($0.0, $0.1, $0.2) < ($1.0, $1.1, $1.2) }) {
             let started = Date()
+            if tenant != memoTenant {
+                engine.memo = RangeMemo()
+                memoTenant = tenant
+            }
             guard let group = tenants.withLock({ $0[tenant]?.first { $0.namespace == namespace && $0.group.name == name } }) else {
                 continue  // deleted meanwhile
             }
