@@ -113,6 +113,8 @@ struct MetricEvaluator {
         // is tried first (lines come in runs of the same labels): no label set is built for a line of a known group.
         var byValues: [[String?]: Int] = [:]
         var previous: (values: [String?], at: Int)?
+        var byStream: [[UInt8]: Int] = [:]
+        var previousStream: (key: [UInt8], at: Int)?
         var failure: QueryFailure?
         func newSeries(_ labels: LabelSet) -> Int? {
             guard series.count < engine.limits.maxSeries else {
@@ -163,15 +165,30 @@ struct MetricEvaluator {
             if let labelsBy {
                 return add(record.timestamp, value, group: labelsBy.map { record.label($0) }) { record.labels(named: labelsBy) }
             }
-            let labels = record.seriesLabels(aggregation.grouping)
+            if let grouping = aggregation.grouping, !grouping.without {
+                // `… by (a, b)`: the group by the values, as with `labelsBy`.
+                return add(record.timestamp, value, group: grouping.labels.map { record.value(of: $0) }) { record.seriesLabels(grouping) }
+            }
+            // Without a grouping, a line's series is its stream: found by the stream's bytes, the stream of the line
+            // before tried first, so that a label set is built once a stream (not once a line).
+            let stream = aggregation.grouping == nil ? record.streamKey : nil
             let at: Int
-            if let found = byLabels[labels] {
+            if let stream, let previousStream, previousStream.key == stream {
+                at = previousStream.at
+            } else if let stream, let found = byStream[stream] {
                 at = found
             } else {
-                guard let added = newSeries(labels) else { return false }
-                byLabels[labels] = added
-                at = added
+                let labels = record.seriesLabels(aggregation.grouping)
+                if let found = byLabels[labels] {
+                    at = found
+                } else {
+                    guard let added = newSeries(labels) else { return false }
+                    byLabels[labels] = added
+                    at = added
+                }
+                if let stream { byStream[stream] = at }
             }
+            if let stream { previousStream = (stream, at) }
             series[at].points.append((record.timestamp, value))
             return true
         }
