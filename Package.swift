@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "KeelBlockStore", targets: ["KeelBlockStore"]),
         .library(name: "KeelQuery", targets: ["KeelQuery"]),
         .library(name: "KeelServer", targets: ["KeelServer"]),
+        .library(name: "KeelShipping", targets: ["KeelShipping"]),
         .executable(name: "keel", targets: ["keel"]),
         .executable(name: "keel-example", targets: ["keel-example"]),
     ],
@@ -152,6 +153,12 @@ let package = Package(
                 .embedInCode("UI/Assets/index.html"), .embedInCode("UI/Assets/app.js"), .embedInCode("UI/Assets/app.css"),
             ]
         ),
+        // Shipping from the library to where logs live (issue 20): network sinks over a disk spool. In progress: the
+        // spool is built; the sinks are not.
+        .target(
+            name: "KeelShipping",
+            dependencies: ["Keel", "CZlib"]
+        ),
         // The example service (a library, so that tests drive it over HTTP) and its command.
         .target(
             name: "ExampleService",
@@ -244,6 +251,10 @@ let package = Package(
                 "KeelQuery", "KeelStore", "KeelSQLiteStore", "KeelBlockStore", "KeelTesting", "Keel",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
+        ),
+        .testTarget(
+            name: "KeelShippingTests",
+            dependencies: ["KeelShipping", "Keel"]
         ),
         .testTarget(
             name: "KeelBlockStoreTests",
