@@ -153,11 +153,17 @@ let package = Package(
                 .embedInCode("UI/Assets/index.html"), .embedInCode("UI/Assets/app.js"), .embedInCode("UI/Assets/app.css"),
             ]
         ),
-        // Shipping from the library to where logs live (issue 20): network sinks over a disk spool. In progress: the
-        // spool is built; the sinks are not.
+        // Shipping from the library to where logs live (issue 20, in progress): network sinks over a disk spool, on
+        // async-http-client (the core stays light).
         .target(
             name: "KeelShipping",
-            dependencies: ["Keel", "CZlib"]
+            dependencies: [
+                "Keel", "CZlib",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
         ),
         // The example service (a library, so that tests drive it over HTTP) and its command.
         .target(
@@ -267,7 +273,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelTools", "Keel", "CZlib",
+                "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelTools", "KeelShipping", "Keel", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

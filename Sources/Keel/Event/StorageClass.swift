@@ -41,7 +41,7 @@ public struct StorageClass: Hashable, Sendable, CustomStringConvertible {
 
     private init(code: Code) { self.storage = code }
 
-    /// One byte, for queue records.
-    var code: UInt8 { storage.rawValue }
-    init(code: UInt8) { self.storage = Code(rawValue: code) ?? .ops }
+    /// One byte, for queue and spool records.
+    package var code: UInt8 { storage.rawValue }
+    package init(code: UInt8) { self.storage = Code(rawValue: code) ?? .ops }
 }

@@ -1,0 +1,151 @@
+import AsyncHTTPClient
+import Foundation
+import Keel
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// What a ``ShippingSink`` has done since it started.
+public struct ShippingStatistics: Sendable, Equatable {
+    /// Lines the server acknowledged.
+    public var sent = 0
+    /// Attempts that failed and were tried again (network errors, timeouts, 429, 5xx).
+    public var retried = 0
+    /// Lines dropped: refused by the server with a 4xx (ops), or pushed out of a full spool.
+    public var dropped = 0
+    /// Audit and cost lines the server refused with a 4xx, kept in the spool's `dead-letter.ndjson`.
+    public var deadLettered = 0
+}
+
+/// Sends a spool's batches to a destination, one at a time and in order: a batch is acknowledged in the spool only
+/// once the server answered 2xx; a network error, a timeout, a 429 or a 5xx is retried with backoff (as
+/// ``DeliveryRetry`` decides, without limit: the spool holds the lines meanwhile); any other status drops the batch —
+/// its audit and cost lines into the dead-letter file — since sending it again cannot change the answer.
+final class BatchSender: Sendable {
+    let spool: DiskSpool
+    let destination: ShippingDestination
+    let options: ShippingOptions
+    let statistics = Mutex(ShippingStatistics())
+    private let retry: DeliveryRetry
+    private let running = Mutex<Task<Void, Never>?>(nil)
+    /// Its own client: a server that is down is told in a second or two (the shared client keeps trying to connect
+    /// for as long as the request's deadline), and stopping the sender closes its connections.
+    private let client = HTTPClient(
+        eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(2))))
+    /// Why the last batch was refused, reported once per kind of refusal.
+    private let reported = Mutex<Set<Int>>([])
+
+    init(spool: DiskSpool, destination: ShippingDestination, options: ShippingOptions) {
+        self.spool = spool
+        self.destination = destination
+        self.options = options
+        self.retry = DeliveryRetry(backoff: Backoff(initial: options.retryInitial, maximum: options.retryMaximum), maximumAttempts: nil)
+    }
+
+    func start() {
+        running.withLock { task in
+            guard task == nil else { return }
+            task = Task.detached { [self] in await run() }
+        }
+    }
+
+    /// Stops after the batch in flight (what is left stays in the spool for the next start).
+    func stop() async {
+        let task = running.withLock { task -> Task<Void, Never>? in
+            defer { task = nil }
+            return task
+        }
+        task?.cancel()
+        await task?.value
+        try? await client.shutdown()
+    }
+
+    private func run() async {
+        while !Task.isCancelled {
+            guard let batch = spool.batch(after: nil, maxRecords: options.batchMaxLines, maxBytes: options.batchMaxBytes) else {
+                try? await Task.sleep(for: .milliseconds(50))
+                continue
+            }
+            await deliver(batch)
+        }
+    }
+
+    private func deliver(_ batch: DiskSpool.Batch) async {
+        let body = Self.body(batch)
+        var attempt = 0
+        while !Task.isCancelled {
+            let outcome = await send(body)
+            switch retry.decide(outcome, attempt: attempt, random: Double.random(in: 0...1)) {
+            case .delivered:
+                spool.acknowledge(batch)
+                statistics.withLock { $0.sent += batch.lines.count }
+                return
+            case .retry(let wait):
+                statistics.withLock { $0.retried += 1 }
+                attempt = attempt == .max ? attempt : attempt + 1
+                try? await Task.sleep(for: wait)
+            case .giveUp(let reason):
+                refuse(batch, reason: reason, outcome: outcome)
+                spool.acknowledge(batch)
+                return
+            }
+        }
+    }
+
+    /// A batch the server will not take: ops lines are dropped (counted), audit and cost lines kept aside.
+    private func refuse(_ batch: DiskSpool.Batch, reason: String, outcome: DeliveryRetry.Outcome) {
+        var kept: [UInt8] = []
+        var keptLines = 0
+        for (line, code) in zip(batch.lines, batch.storageClasses) where !StorageClass(code: code).isDroppable {
+            kept += line + [0x0A]
+            keptLines += 1
+        }
+        if keptLines > 0 {
+            let path = options.spoolDirectory + "/dead-letter.ndjson"
+            if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+            if let handle = FileHandle(forWritingAtPath: path) {
+                handle.seekToEndOfFile()
+                handle.write(Data(kept))
+                try? handle.synchronize()
+                try? handle.close()
+            }
+        }
+        statistics.withLock {
+            $0.dropped += batch.lines.count - keptLines
+            $0.deadLettered += keptLines
+        }
+        if case .status(let status, _) = outcome, reported.withLock({ $0.insert(status).inserted }) {
+            FileHandle.standardError.write(Data(
+                "keel: \(destination.endpoint) refused a batch of \(batch.lines.count) lines (\(reason)); ops lines dropped, audit and cost lines kept in \(options.spoolDirectory)/dead-letter.ndjson\n".utf8))
+        }
+    }
+
+    private func send(_ body: [UInt8]) async -> DeliveryRetry.Outcome {
+        var request = HTTPClientRequest(url: destination.endpoint)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/x-ndjson")
+        request.headers.add(name: "Content-Encoding", value: "gzip")
+        request.headers.add(name: "User-Agent", value: "keel-shipping")
+        if let token = destination.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        do {
+            let response = try await client.execute(request, timeout: .nanoseconds(Int64(options.timeout / .nanoseconds(1))))
+            _ = try? await response.body.collect(upTo: 1 << 20)
+            let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds(max(0, $0)) }
+            return .status(Int(response.status.code), retryAfter: retryAfter)
+        } catch {
+            return .failed
+        }
+    }
+
+    /// The lines as NDJSON, gzip'd.
+    static func body(_ batch: DiskSpool.Batch) -> [UInt8] {
+        var text: [UInt8] = []
+        text.reserveCapacity(batch.lines.reduce(0) { $0 + $1.count + 1 })
+        for line in batch.lines {
+            text += line
+            text.append(0x0A)
+        }
+        return Gzip.compress(text, level: 6)
+    }
+}

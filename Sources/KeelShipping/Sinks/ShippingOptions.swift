@@ -1,0 +1,25 @@
+/// How a ``ShippingSink`` buffers, batches and retries.
+public struct ShippingOptions: Sendable {
+    /// Where the disk spool lives. With one, lines survive the process and the server being down; every line is
+    /// spooled before it is sent.
+    public var spoolDirectory: String
+    /// Most bytes the spool keeps; past it the oldest ops lines are dropped (and counted), while audit and cost
+    /// lines wait for room (``blocksWhenFull``).
+    public var spoolCapacity: Int = 256 << 20
+    /// Whether a full spool makes the writer wait rather than drop: on when the sink takes audit or cost events.
+    public var blocksWhenFull: Bool = false
+    /// When appended lines are forced to disk (milliseconds between fsyncs; 0: every line).
+    public var fsyncIntervalMilliseconds: Int = 500
+    /// Lines are sent within about 50 ms of being written, in batches of at most this many lines and bytes.
+    public var batchMaxLines: Int = 1000
+    public var batchMaxBytes: Int = 1 << 20
+    /// How long one attempt may take.
+    public var timeout: Duration = .seconds(10)
+    /// The first retry's wait, and the longest.
+    public var retryInitial: Duration = .milliseconds(200)
+    public var retryMaximum: Duration = .seconds(30)
+
+    public init(spoolDirectory: String) {
+        self.spoolDirectory = spoolDirectory
+    }
+}

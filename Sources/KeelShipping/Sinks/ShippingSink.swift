@@ -1,0 +1,69 @@
+import Foundation
+public import Keel
+public import Logging
+import Synchronization
+
+/// A sink that ships lines to a log server (``ShippingDestination``) through a disk spool: `write` appends to the
+/// spool and returns — the service's logging never waits on the network — and a sender delivers the spool's batches
+/// in order, removing them only once the server acknowledged them. Lines written while the server is down, slow or
+/// refusing (5xx, 429) wait in the spool, across restarts of the process too, and are sent when it is back; a batch
+/// sent twice (a crash after the server stored it and before the spool heard) is stored once, by `event_id`.
+public final class ShippingSink: LogSink {
+    public let destination: ShippingDestination
+    public let options: ShippingOptions
+    private let spool: DiskSpool
+    private let sender: BatchSender
+    private let classes: Set<StorageClass>
+
+    /// Opens (or recovers) the spool and starts sending. `classes` are the storage classes it takes.
+    public init(destination: ShippingDestination, options: ShippingOptions, classes: Set<StorageClass> = Set(StorageClass.all)) throws {
+        self.destination = destination
+        self.options = options
+        self.classes = classes
+        let blocks = options.blocksWhenFull || classes.contains(.audit) || classes.contains(.cost)
+        spool = try DiskSpool(DiskSpool.Options(
+            directory: options.spoolDirectory, capacity: options.spoolCapacity, segmentSize: max(64 << 10, min(8 << 20, options.spoolCapacity / 16)),
+            whenFull: blocks ? .block : .dropOldest,
+            fsync: options.fsyncIntervalMilliseconds <= 0 ? .always : .interval(.milliseconds(options.fsyncIntervalMilliseconds))))
+        sender = BatchSender(spool: spool, destination: destination, options: options)
+        sender.start()
+    }
+
+    public func accepts(_ storageClass: StorageClass) -> Bool { classes.contains(storageClass) }
+    public var isDurable: Bool { true }
+    public var name: String { "ship:\(destination.format.rawValue):\(URLComponents(string: destination.url)?.host ?? destination.url)" }
+
+    public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
+        switch spool.append(line, storageClass: storageClass.code) {
+        case .spooled: break
+        case .spooledDropping(let records): sender.statistics.withLock { $0.dropped += records }
+        case .refused: sender.statistics.withLock { $0.dropped += 1 }
+        }
+    }
+
+    /// What it has sent, retried and dropped, and what waits.
+    public var statistics: ShippingStatistics { sender.statistics.withLock { $0 } }
+    /// Lines in the spool not yet acknowledged by the server, and the spool's bytes on disk.
+    public var pendingLines: Int { spool.pendingRecords }
+    public var spooledBytes: Int { spool.bytes }
+
+    /// Forces the spool to disk, then waits up to the options' timeout for the server to have everything.
+    public func flush() {
+        spool.sync()
+        let deadline = ContinuousClock.now + options.timeout
+        while !spool.isDrained, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
+    /// Flushes, then stops sending; what the server does not have yet stays in the spool for the next start.
+    public func close() {
+        flush()
+        let sender = self.sender
+        let done = DispatchSemaphore(value: 0)
+        Task.detached {
+            await sender.stop()
+            done.signal()
+        }
+        done.wait()
+        spool.close()
+    }
+}

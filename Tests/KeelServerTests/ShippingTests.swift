@@ -1,0 +1,87 @@
+import Foundation
+import Glibc
+import Keel
+import KeelShipping
+import Logging
+@testable import KeelServer
+import Testing
+
+/// The shipping sink against a real `keel serve`: every line arrives; lines written while the server is down wait in
+/// the spool and arrive when it is back, also across a restart of the logging process; a refusal (4xx) drops ops
+/// lines, counted, and keeps audit lines aside.
+@Suite(.serialized) struct ShippingTests {
+    static func freePort() throws -> Int {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { Glibc.close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(socket, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socket, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static func write(_ sink: ShippingSink, _ ids: Range<Int>, storageClass: StorageClass = .ops) {
+        for n in ids {
+            let line = keelLine("ship-\(n)", message: "event \(n)", extra: #""storage_class":"\#(storageClass.name)""#)
+            Array(line.utf8).withUnsafeBytes { sink.write($0, level: .info, storageClass: storageClass) }
+        }
+    }
+
+    static func options(_ directory: String) -> ShippingOptions {
+        var options = ShippingOptions(spoolDirectory: directory + "-spool")
+        options.retryInitial = .milliseconds(50)
+        options.retryMaximum = .milliseconds(300)
+        options.timeout = .seconds(2)
+        return options
+    }
+
+    @Test func linesWrittenWhileTheServerIsDownArriveWhenItIsBackAcrossARestartOfTheSender() async throws {
+        let server = try TestServer()
+        defer {
+            server.remove()
+            try? FileManager.default.removeItem(atPath: server.directory + "-spool")
+        }
+        // Nothing listens on this port: the server is down, and every line waits in the spool.
+        let down = ShippingDestination(url: "http://127.0.0.1:\(try Self.freePort())", token: server.ingestA)
+        var sink: ShippingSink? = try ShippingSink(destination: down, options: Self.options(server.directory))
+        Self.write(sink!, 0..<1_500)
+        for _ in 0..<100 where sink!.statistics.retried == 0 { try await Task.sleep(for: .milliseconds(50)) }
+        #expect(sink!.statistics.sent == 0 && sink!.pendingLines == 1_500 && sink!.statistics.retried > 0, "\(sink!.statistics)")
+        // The logging process stops (its spool stays), and starts again once the server is up.
+        sink!.close()
+        sink = nil
+        try await server.run { client async throws in
+            let up = ShippingDestination(url: "http://127.0.0.1:\(client.port)", token: server.ingestA)
+            let reopened = try ShippingSink(destination: up, options: Self.options(server.directory))
+            Self.write(reopened, 1_500..<2_000)
+            reopened.flush()
+            #expect(reopened.pendingLines == 0 && reopened.statistics.sent == 2_000, "\(reopened.statistics)")
+            let stored = Set(try await client.events(token: server.readA, query: "since=1h").compactMap { $0["event_id"]?.stringValue })
+            let missing = Set((0..<2_000).map { "ship-\($0)" }).subtracting(stored)
+            #expect(stored.count == 2_000 && missing.isEmpty, "\(missing.count) missing, e.g. \(missing.sorted().prefix(5))")
+            reopened.close()
+        }
+    }
+
+    @Test func aRefusalDropsOpsLinesCountedAndKeepsAuditLinesAside() async throws {
+        let server = try TestServer()
+        defer {
+            server.remove()
+            try? FileManager.default.removeItem(atPath: server.directory + "-spool")
+        }
+        try await server.run { client async throws in
+            // A read token cannot ingest: 403, which sending again cannot change.
+            let destination = ShippingDestination(url: "http://127.0.0.1:\(client.port)", token: server.readA)
+            let sink = try ShippingSink(destination: destination, options: Self.options(server.directory))
+            Self.write(sink, 0..<10)
+            Self.write(sink, 10..<13, storageClass: .audit)
+            sink.flush()
+            #expect(sink.statistics.dropped == 10 && sink.statistics.deadLettered == 3 && sink.pendingLines == 0, "\(sink.statistics)")
+            let kept = try String(contentsOfFile: server.directory + "-spool/dead-letter.ndjson", encoding: .utf8)
+            #expect(kept.split(separator: "\n").count == 3 && kept.contains("ship-12"))
+            sink.close()
+        }
+    }
+}
