@@ -14,6 +14,12 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable, Equa
     public let accepted: String
 
     public var description: String { "\(variable)=\(value.debugDescription) is not valid; accepted: \(accepted)" }
+
+    package init(variable: String, value: String, accepted: String) {
+        self.variable = variable
+        self.value = value
+        self.accepted = accepted
+    }
 }
 
 extension KeelConfiguration {

@@ -1,0 +1,34 @@
+import Keel
+import KeelShipping
+import Testing
+
+/// Shipping from the environment: off without LOG_SHIP_URL, every variable read, and a value not accepted named with
+/// what is.
+struct ShippingEnvironmentTests {
+    @Test func theVariablesDescribeTheDestinationAndTheSpool() throws {
+        #expect(try KeelConfiguration.shipping(fromEnvironment: [:]) == nil)
+        let (destination, options) = try #require(try KeelConfiguration.shipping(fromEnvironment: [
+            "LOG_SHIP_URL": "https://logs.example.com", "LOG_SHIP_FORMAT": "KEEL", "LOG_SHIP_TOKEN": "keel_abc",
+            "LOG_SHIP_SPOOL_DIR": "/var/spool/app", "LOG_SHIP_SPOOL_MAX": "64MB",
+        ]))
+        #expect(destination == ShippingDestination(url: "https://logs.example.com", format: .keel, token: "keel_abc"))
+        #expect(options.spoolDirectory == "/var/spool/app" && options.spoolCapacity == 64 << 20)
+        let defaults = try #require(try KeelConfiguration.shipping(fromEnvironment: ["LOG_SHIP_URL": "http://127.0.0.1:8080"]))
+        #expect(defaults.1.spoolDirectory == "keel-spool" && defaults.1.spoolCapacity == 256 << 20 && defaults.0.token == nil)
+    }
+
+    @Test(arguments: [
+        (["LOG_SHIP_URL": "logs.example.com"], "LOG_SHIP_URL"),
+        (["LOG_SHIP_URL": "http://x", "LOG_SHIP_FORMAT": "syslog"], "LOG_SHIP_FORMAT"),
+        (["LOG_SHIP_URL": "http://x", "LOG_SHIP_SPOOL_MAX": "lots"], "LOG_SHIP_SPOOL_MAX"),
+        (["LOG_SHIP_URL": "http://x", "LOG_SHIP_SPOOL_MAX": "10KB"], "LOG_SHIP_SPOOL_MAX"),
+    ])
+    func aValueNotAcceptedIsNamedWithWhatIs(environment: [String: String], variable: String) {
+        #expect {
+            _ = try KeelConfiguration.shipping(fromEnvironment: environment)
+        } throws: { error in
+            guard let error = error as? ConfigurationError else { return false }
+            return error.variable == variable && !error.accepted.isEmpty && error.description.contains(variable)
+        }
+    }
+}
