@@ -158,7 +158,7 @@ let package = Package(
         .target(
             name: "KeelShipping",
             dependencies: [
-                "Keel", "CZlib",
+                "Keel", "KeelWire", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,7 +1,7 @@
 import Foundation
 import Glibc
 import Keel
-import KeelShipping
+@testable import KeelShipping
 import Logging
 @testable import KeelServer
 import Testing
@@ -62,6 +62,36 @@ import Testing
             let missing = Set((0..<2_000).map { "ship-\($0)" }).subtracting(stored)
             #expect(stored.count == 2_000 && missing.isEmpty, "\(missing.count) missing, e.g. \(missing.sorted().prefix(5))")
             reopened.close()
+        }
+    }
+
+    @Test func lokiPushArrivesWithItsStreamLabelsAndEveryLineWhole() async throws {
+        let server = try TestServer()
+        defer {
+            server.remove()
+            try? FileManager.default.removeItem(atPath: server.directory + "-spool")
+        }
+        try await server.run { client async throws in
+            // keel serve's Loki endpoint reads the real wire format: protobuf in snappy's block format.
+            let destination = ShippingDestination(url: "http://127.0.0.1:\(client.port)", format: .loki, token: server.ingestA)
+            let sink = try ShippingSink(destination: destination, options: Self.options(server.directory))
+            for n in 0..<300 {
+                let level = n % 10 == 0 ? "ERROR" : "INFO"
+                let service = n % 2 == 0 ? "api" : "worker"
+                let line = keelLine("loki-\(n)", message: "event \(n)", level: level, extra: #""service":"\#(service)","request_id":"req-\#(n)""#)
+                Array(line.utf8).withUnsafeBytes { sink.write($0, level: .info, storageClass: .ops) }
+            }
+            sink.flush()
+            #expect(sink.statistics.sent == 300 && sink.pendingLines == 0, "\(sink.statistics)")
+            let stored = try await client.events(token: server.readA, query: "since=1h")
+            #expect(Set(stored.compactMap { $0["event_id"]?.stringValue }) == Set((0..<300).map { "loki-\($0)" }))
+            let one = stored.first { $0["event_id"]?.stringValue == "loki-10" }
+            #expect(one?["level"]?.stringValue == "ERROR" && one?["service"]?.stringValue == "api" && one?["request_id"]?.stringValue == "req-10")
+            // The labels group the lines into streams: api and worker INFO, api ERROR (every tenth line is an error, and
+            // an even one).
+            let streams = BatchEncoding.lokiStreams(stored.map { Array($0.jsonText.utf8) }, labels: destination.lokiLabels)
+            #expect(streams.map(\.labels).sorted() == [#"{level="ERROR", service="api"}"#, #"{level="INFO", service="api"}"#, #"{level="INFO", service="worker"}"#])
+            sink.close()
         }
     }
 

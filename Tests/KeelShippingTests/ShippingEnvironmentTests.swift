@@ -13,6 +13,12 @@ struct ShippingEnvironmentTests {
         ]))
         #expect(destination == ShippingDestination(url: "https://logs.example.com", format: .keel, token: "keel_abc"))
         #expect(options.spoolDirectory == "/var/spool/app" && options.spoolCapacity == 64 << 20)
+        let cloud = try #require(try KeelConfiguration.shipping(fromEnvironment: [
+            "LOG_SHIP_URL": "https://logs-prod.grafana.net", "LOG_SHIP_FORMAT": "loki", "LOG_SHIP_USER": "123456",
+            "LOG_SHIP_TOKEN": "glc_x", "LOG_SHIP_TENANT": "team-a",
+        ]))
+        #expect(cloud.0.format == .loki && cloud.0.basicAuth?.user == "123456" && cloud.0.basicAuth?.password == "glc_x")
+        #expect(cloud.0.token == nil && cloud.0.tenant == "team-a")
         let defaults = try #require(try KeelConfiguration.shipping(fromEnvironment: ["LOG_SHIP_URL": "http://127.0.0.1:8080"]))
         #expect(defaults.1.spoolDirectory == "keel-spool" && defaults.1.spoolCapacity == 256 << 20 && defaults.0.token == nil)
     }
@@ -22,6 +28,7 @@ struct ShippingEnvironmentTests {
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_FORMAT": "syslog"], "LOG_SHIP_FORMAT"),
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_SPOOL_MAX": "lots"], "LOG_SHIP_SPOOL_MAX"),
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_SPOOL_MAX": "10KB"], "LOG_SHIP_SPOOL_MAX"),
+        (["LOG_SHIP_URL": "http://x", "LOG_SHIP_USER": "me"], "LOG_SHIP_TOKEN"),
     ])
     func aValueNotAcceptedIsNamedWithWhatIs(environment: [String: String], variable: String) {
         #expect {

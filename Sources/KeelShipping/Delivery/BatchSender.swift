@@ -71,7 +71,14 @@ final class BatchSender: Sendable {
     }
 
     private func deliver(_ batch: DiskSpool.Batch) async {
-        let body = Self.body(batch)
+        let body: BatchEncoding
+        do {
+            body = try BatchEncoding.encode(batch.lines, for: destination)
+        } catch {
+            refuse(batch, reason: "it could not be encoded: \(error)", outcome: .failed)
+            spool.acknowledge(batch)
+            return
+        }
         var attempt = 0
         while !Task.isCancelled {
             let outcome = await send(body)
@@ -120,14 +127,19 @@ final class BatchSender: Sendable {
         }
     }
 
-    private func send(_ body: [UInt8]) async -> DeliveryRetry.Outcome {
+    private func send(_ body: BatchEncoding) async -> DeliveryRetry.Outcome {
         var request = HTTPClientRequest(url: destination.endpoint)
         request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-ndjson")
-        request.headers.add(name: "Content-Encoding", value: "gzip")
+        request.headers.add(name: "Content-Type", value: body.contentType)
+        if let encoding = body.contentEncoding { request.headers.add(name: "Content-Encoding", value: encoding) }
         request.headers.add(name: "User-Agent", value: "keel-shipping")
-        if let token = destination.token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(ByteBuffer(bytes: body))
+        if let (user, password) = destination.basicAuth {
+            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+        } else if let token = destination.token {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
+        if let tenant = destination.tenant { request.headers.add(name: "X-Scope-OrgID", value: tenant) }
+        request.body = .bytes(ByteBuffer(bytes: body.body))
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(Int64(options.timeout / .nanoseconds(1))))
             _ = try? await response.body.collect(upTo: 1 << 20)
@@ -136,16 +148,5 @@ final class BatchSender: Sendable {
         } catch {
             return .failed
         }
-    }
-
-    /// The lines as NDJSON, gzip'd.
-    static func body(_ batch: DiskSpool.Batch) -> [UInt8] {
-        var text: [UInt8] = []
-        text.reserveCapacity(batch.lines.reduce(0) { $0 + $1.count + 1 })
-        for line in batch.lines {
-            text += line
-            text.append(0x0A)
-        }
-        return Gzip.compress(text, level: 6)
     }
 }

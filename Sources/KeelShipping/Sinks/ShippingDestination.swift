@@ -4,26 +4,45 @@ public struct ShippingDestination: Sendable, Equatable {
         /// `keel serve`'s `POST /v1/events`: the canonical lines as NDJSON, gzip'd, with a bearer token. Lines carry
         /// their `event_id`, so a batch sent twice is stored once.
         case keel
+        /// Grafana Loki's `POST /loki/api/v1/push`: protobuf in snappy's block format. Each line is kept whole (it
+        /// is already canonical JSON, ids and all); a few low-cardinality fields are its stream's labels
+        /// (``lokiLabels``).
+        case loki
     }
 
     /// The server's address: for `keel`, its base (`http://logs:8080`) or the full `/v1/events` URL.
     public var url: String
     public var format: Format
-    /// A bearer token (an ingest token of `keel serve`).
+    /// A bearer token (an ingest token of `keel serve`, a Loki gateway's token).
     public var token: String?
+    /// Basic authentication instead (Grafana Cloud: the instance id and an access policy token).
+    public var basicAuth: (user: String, password: String)?
+    /// `X-Scope-OrgID`: the tenant of a multi-tenant Loki (or an admin token's tenant on `keel serve`).
+    public var tenant: String?
+    /// For Loki: the fields whose values make a line's stream labels. Keep them few and of few values each — ids
+    /// and the like stay in the line, where Loki's parsers read them.
+    public var lokiLabels: [String] = ["service", "env", "level"]
 
-    public init(url: String, format: Format = .keel, token: String? = nil) {
+    public init(url: String, format: Format = .keel, token: String? = nil, tenant: String? = nil) {
         self.url = url
         self.format = format
         self.token = token
+        self.tenant = tenant
+    }
+
+    public static func == (a: ShippingDestination, b: ShippingDestination) -> Bool {
+        a.url == b.url && a.format == b.format && a.token == b.token && a.basicAuth?.user == b.basicAuth?.user
+            && a.basicAuth?.password == b.basicAuth?.password && a.tenant == b.tenant && a.lokiLabels == b.lokiLabels
     }
 
     /// The URL batches are posted to.
     var endpoint: String {
-        switch format {
-        case .keel:
-            let base = url.hasSuffix("/") ? String(url.dropLast()) : url
-            return base.hasSuffix("/v1/events") ? base : base + "/v1/events"
-        }
+        let base = url.hasSuffix("/") ? String(url.dropLast()) : url
+        let path =
+            switch format {
+            case .keel: "/v1/events"
+            case .loki: "/loki/api/v1/push"
+            }
+        return base.hasSuffix(path) ? base : base + path
     }
 }

@@ -6,8 +6,10 @@ import Foundation
 /// | variable | accepts | meaning |
 /// | --- | --- | --- |
 /// | `LOG_SHIP_URL` | an http(s) URL | where to ship; shipping is off without it |
-/// | `LOG_SHIP_FORMAT` | `keel` | the server's format (default `keel`) |
-/// | `LOG_SHIP_TOKEN` | a token | sent as `Authorization: Bearer …` |
+/// | `LOG_SHIP_FORMAT` | `keel`, `loki` | the server's format (default `keel`) |
+/// | `LOG_SHIP_TOKEN` | a token | sent as `Authorization: Bearer …`, or the password with `LOG_SHIP_USER` |
+/// | `LOG_SHIP_USER` | a user name | basic authentication (Grafana Cloud: the instance id) |
+/// | `LOG_SHIP_TENANT` | a tenant | sent as `X-Scope-OrgID` |
 /// | `LOG_SHIP_SPOOL_DIR` | a directory | the disk spool (default `keel-spool` in the working directory) |
 /// | `LOG_SHIP_SPOOL_MAX` | a size: `256MB`, `1GiB` | the spool's bound (default 256 MiB) |
 extension KeelConfiguration {
@@ -15,7 +17,9 @@ extension KeelConfiguration {
     public static let shippingEnvironmentVariables: [(name: String, accepts: String, meaning: String)] = [
         ("LOG_SHIP_URL", "an http or https URL", "ship every line to this server; off when unset"),
         ("LOG_SHIP_FORMAT", ShippingDestination.Format.allCases.map(\.rawValue).joined(separator: ", "), "the server's format; default keel"),
-        ("LOG_SHIP_TOKEN", "a token", "sent as a bearer token"),
+        ("LOG_SHIP_TOKEN", "a token", "sent as a bearer token, or as the password with LOG_SHIP_USER"),
+        ("LOG_SHIP_USER", "a user name", "basic authentication with LOG_SHIP_TOKEN (Grafana Cloud: the instance id)"),
+        ("LOG_SHIP_TENANT", "a tenant name", "sent as X-Scope-OrgID (a multi-tenant Loki)"),
         ("LOG_SHIP_SPOOL_DIR", "a directory path", "the disk spool; default keel-spool in the working directory"),
         ("LOG_SHIP_SPOOL_MAX", "a size of at least 1MiB: 268435456, 256MB, 1GiB …", "the most the spool keeps; default 256 MiB"),
     ]
@@ -58,6 +62,12 @@ extension KeelConfiguration {
             guard let bytes = ByteSize.parse(text), bytes >= 1 << 20 else { throw fail("LOG_SHIP_SPOOL_MAX") }
             options.spoolCapacity = bytes
         }
-        return (ShippingDestination(url: url, format: format, token: value("LOG_SHIP_TOKEN")), options)
+        var destination = ShippingDestination(url: url, format: format, token: value("LOG_SHIP_TOKEN"), tenant: value("LOG_SHIP_TENANT"))
+        if let user = value("LOG_SHIP_USER") {
+            guard let password = destination.token else { throw fail("LOG_SHIP_TOKEN") }
+            destination.basicAuth = (user, password)
+            destination.token = nil
+        }
+        return (destination, options)
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import Keel
+import KeelWire
+
+/// A batch of canonical lines as a destination's format takes it: the body and its headers.
+struct BatchEncoding {
+    let body: [UInt8]
+    let contentType: String
+    let contentEncoding: String?
+
+    /// `lines` (canonical JSON, one event each) for `destination`.
+    static func encode(_ lines: [[UInt8]], for destination: ShippingDestination) throws -> BatchEncoding {
+        switch destination.format {
+        case .keel:
+            var text: [UInt8] = []
+            text.reserveCapacity(lines.reduce(0) { $0 + $1.count + 1 })
+            for line in lines {
+                text += line
+                text.append(0x0A)
+            }
+            return BatchEncoding(body: Gzip.compress(text, level: 6), contentType: "application/x-ndjson", contentEncoding: "gzip")
+        case .loki:
+            return BatchEncoding(body: try LokiPushEncoder.body(lokiStreams(lines, labels: destination.lokiLabels)),
+                contentType: "application/x-protobuf", contentEncoding: nil)
+        }
+    }
+
+    /// Lines grouped into streams by the values of `labels`, each stream's entries in the lines' order (Loki wants
+    /// a stream's entries in order; a batch keeps the spool's).
+    static func lokiStreams(_ lines: [[UInt8]], labels: [String]) -> [LokiPushEncoder.Stream] {
+        var streams: [LokiPushEncoder.Stream] = []
+        var index: [String: Int] = [:]
+        for bytes in lines {
+            let line = String(decoding: bytes, as: UTF8.self)
+            let event = try? JSONParser.parse(bytes)
+            var pairs: [(String, String)] = []
+            for name in labels {
+                if let value = event?[name]?.stringValue, !value.isEmpty { pairs.append((name, value)) }
+            }
+            if pairs.isEmpty { pairs = [("service", "unknown")] }
+            let key = LokiPushEncoder.labels(pairs)
+            let time = event?["timestamp"]?.stringValue.flatMap { Timestamp(rfc3339: $0) } ?? Timestamp.now()
+            let (nanoseconds, overflow) = time.microsecondsSinceEpoch.multipliedReportingOverflow(by: 1000)
+            let entry = (nanoseconds: overflow ? 0 : nanoseconds, line: line)
+            if let at = index[key] {
+                streams[at].entries.append(entry)
+            } else {
+                index[key] = streams.count
+                streams.append(LokiPushEncoder.Stream(labels: key, entries: [entry]))
+            }
+        }
+        return streams
+    }
+}
