@@ -95,6 +95,35 @@ import Testing
         }
     }
 
+    @Test func otlpArrivesWithItsResourceSeverityIdsAndAttributes() async throws {
+        let server = try TestServer()
+        defer {
+            server.remove()
+            try? FileManager.default.removeItem(atPath: server.directory + "-spool")
+        }
+        try await server.run { client async throws in
+            // keel serve's OTLP endpoint reads the real wire format: ExportLogsServiceRequest in protobuf, here gzip'd.
+            let destination = ShippingDestination(url: "http://127.0.0.1:\(client.port)", format: .otlp, token: server.ingestA)
+            let sink = try ShippingSink(destination: destination, options: Self.options(server.directory))
+            let trace = "4bf92f3577b34da6a3ce929d0e0e4736"
+            for n in 0..<200 {
+                let level = n % 4 == 0 ? "WARN" : "INFO"
+                let extra = #""service":"billing","env":"staging","request_id":"req-\#(n)","trace_id":"\#(trace)","status":\#(200 + n % 3),"retryable":true"#
+                let line = keelLine("otlp-\(n)", message: "charge \(n)", level: level, extra: extra)
+                Array(line.utf8).withUnsafeBytes { sink.write($0, level: .info, storageClass: .ops) }
+            }
+            sink.flush()
+            #expect(sink.statistics.sent == 200 && sink.pendingLines == 0, "\(sink.statistics)")
+            let stored = try await client.events(token: server.readA, query: "since=1h")
+            #expect(Set(stored.compactMap { $0["event_id"]?.stringValue }) == Set((0..<200).map { "otlp-\($0)" }))
+            let one = stored.first { $0["event_id"]?.stringValue == "otlp-4" }
+            #expect(one?["service"]?.stringValue == "billing" && one?["env"]?.stringValue == "staging", "\(String(describing: one))")
+            #expect(one?["level"]?.stringValue == "WARN" && one?["message"]?.stringValue == "charge 4" && one?["trace_id"]?.stringValue == trace)
+            #expect(one?["request_id"]?.stringValue == "req-4" && one?["status"] == .number("201"))
+            sink.close()
+        }
+    }
+
     @Test func aRefusalDropsOpsLinesCountedAndKeepsAuditLinesAside() async throws {
         let server = try TestServer()
         defer {

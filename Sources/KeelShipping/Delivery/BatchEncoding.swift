@@ -22,6 +22,10 @@ struct BatchEncoding {
         case .loki:
             return BatchEncoding(body: try LokiPushEncoder.body(lokiStreams(lines, labels: destination.lokiLabels)),
                 contentType: "application/x-protobuf", contentEncoding: nil)
+        case .otlp:
+            let events = lines.map { (try? JSONParser.parse($0)) ?? .string(String(decoding: $0, as: UTF8.self)) }
+            return BatchEncoding(body: Gzip.compress(try OTLPLogsEncoder.body(events), level: 6), contentType: "application/x-protobuf",
+                contentEncoding: "gzip")
         }
     }
 

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Keel
+import KeelWire
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -81,11 +82,16 @@ final class BatchSender: Sendable {
         }
         var attempt = 0
         while !Task.isCancelled {
-            let outcome = await send(body)
+            let (outcome, answer) = await send(body)
             switch retry.decide(outcome, attempt: attempt, random: Double.random(in: 0...1)) {
             case .delivered:
                 spool.acknowledge(batch)
-                statistics.withLock { $0.sent += batch.lines.count }
+                // A collector may take a batch and refuse some of it (OTLP's partial_success): those are not sent again.
+                let refused = destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0
+                statistics.withLock {
+                    $0.sent += batch.lines.count - min(refused, batch.lines.count)
+                    $0.dropped += min(refused, batch.lines.count)
+                }
                 return
             case .retry(let wait):
                 statistics.withLock { $0.retried += 1 }
@@ -127,7 +133,8 @@ final class BatchSender: Sendable {
         }
     }
 
-    private func send(_ body: BatchEncoding) async -> DeliveryRetry.Outcome {
+    /// One attempt, and the start of the answer's body.
+    private func send(_ body: BatchEncoding) async -> (DeliveryRetry.Outcome, [UInt8]) {
         var request = HTTPClientRequest(url: destination.endpoint)
         request.method = .POST
         request.headers.add(name: "Content-Type", value: body.contentType)
@@ -142,11 +149,11 @@ final class BatchSender: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body.body))
         do {
             let response = try await client.execute(request, timeout: .nanoseconds(Int64(options.timeout / .nanoseconds(1))))
-            _ = try? await response.body.collect(upTo: 1 << 20)
+            let answer = (try? await response.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds(max(0, $0)) }
-            return .status(Int(response.status.code), retryAfter: retryAfter)
+            return (.status(Int(response.status.code), retryAfter: retryAfter), answer)
         } catch {
-            return .failed
+            return (.failed, [])
         }
     }
 }

@@ -8,6 +8,11 @@ public struct ShippingDestination: Sendable, Equatable {
         /// is already canonical JSON, ids and all); a few low-cardinality fields are its stream's labels
         /// (``lokiLabels``).
         case loki
+        /// OTLP/HTTP logs (`POST /v1/logs`, an OpenTelemetry Collector's or `keel serve`'s): protobuf
+        /// `ExportLogsServiceRequest`, gzip'd; `service`, `env` and `version` as the resource's attributes, the
+        /// level as severity, trace and span ids as bytes, the other fields as attributes. A `partial_success` the
+        /// collector answers is counted as dropped.
+        case otlp
     }
 
     /// The server's address: for `keel`, its base (`http://logs:8080`) or the full `/v1/events` URL.
@@ -42,6 +47,7 @@ public struct ShippingDestination: Sendable, Equatable {
             switch format {
             case .keel: "/v1/events"
             case .loki: "/loki/api/v1/push"
+            case .otlp: "/v1/logs"
             }
         return base.hasSuffix(path) ? base : base + path
     }
