@@ -1,5 +1,7 @@
 import Foundation
 import Glibc
+import Hummingbird
+import HummingbirdTesting
 import Keel
 @testable import KeelShipping
 import Logging
@@ -62,6 +64,55 @@ import Testing
             let missing = Set((0..<2_000).map { "ship-\($0)" }).subtracting(stored)
             #expect(stored.count == 2_000 && missing.isEmpty, "\(missing.count) missing, e.g. \(missing.sorted().prefix(5))")
             reopened.close()
+        }
+    }
+
+    /// 20,000 events with unique ids written at a steady pace while a proxy cycles through 503 storms with
+    /// Retry-After, stalls past the client's timeout and lost acknowledgements: every event arrives, once, and
+    /// whatever was sent twice was stored once (by `event_id`).
+    @Test func nothingIsLostThroughStormsStallsAndLostAcknowledgements() async throws {
+        let server = try TestServer()
+        defer {
+            server.remove()
+            try? FileManager.default.removeItem(atPath: server.directory + "-spool")
+        }
+        try await server.run { client async throws in
+            let proxy = FaultProxy(target: "http://127.0.0.1:\(client.port)")
+            try await proxy.application().test(.live) { proxyClient in
+                let destination = ShippingDestination(url: "http://127.0.0.1:\(proxyClient.port!)", token: server.ingestA)
+                var options = Self.options(server.directory)
+                options.batchMaxLines = 500
+                options.timeout = .seconds(1)
+                let sink = try ShippingSink(destination: destination, options: options)
+                let modes: [FaultProxy.Mode] = [.pass, .unavailable, .acknowledgementLost, .stall(.seconds(2)), .pass, .acknowledgementLost, .unavailable, .pass]
+                var slowest: Duration = .zero
+                for (step, mode) in modes.enumerated() {
+                    proxy.mode = mode
+                    // 2,500 events a step, written over about half a second.
+                    for chunk in 0..<10 {
+                        let start = step * 2_500 + chunk * 250
+                        let began = ContinuousClock.now
+                        Self.write(sink, start..<(start + 250))
+                        slowest = max(slowest, ContinuousClock.now - began)
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                proxy.mode = .pass
+                sink.flush()
+                for _ in 0..<200 where sink.pendingLines > 0 { try await Task.sleep(for: .milliseconds(50)) }
+                #expect(sink.pendingLines == 0, "\(sink.statistics), proxy \(proxy.counts)")
+                let stored = try await client.events(token: server.readA, query: "since=1h")
+                let ids = stored.compactMap { $0["event_id"]?.stringValue }
+                let missing = Set((0..<20_000).map { "ship-\($0)" }).subtracting(ids)
+                #expect(missing.isEmpty, "\(missing.count) lost, e.g. \(missing.sorted().prefix(5))")
+                #expect(ids.count == Set(ids).count && ids.count == 20_000, "each stored once: \(ids.count)")
+                // The faults happened: refused, stalled and unacknowledged batches were sent again.
+                let statistics = sink.statistics
+                #expect(statistics.retried > 0 && statistics.sent >= 20_000 && statistics.dropped == 0, "\(statistics)")
+                #expect((proxy.counts["acknowledgementLost"] ?? 0) > 0 && (proxy.counts["unavailable"] ?? 0) > 0, "\(proxy.counts)")
+                print("shipping through faults: \(statistics), proxy \(proxy.counts), slowest 250 writes \(slowest)")
+                sink.close()
+            }
         }
     }
 
