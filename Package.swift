@@ -202,7 +202,7 @@ let package = Package(
         .executableTarget(
             name: "keel",
             dependencies: [
-                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelQuery", "CJemalloc",
+                "Keel", "KeelTools", "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelQuery", "KeelShipping", "CJemalloc",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

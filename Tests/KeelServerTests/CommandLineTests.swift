@@ -102,6 +102,62 @@ import Testing
         }
     }
 
+    /// `keel ship`: a file's lines reach the server; after a rotation by rename while it was stopped, the rest of the
+    /// old file and the new one; after a copytruncate, the new lines; nothing lost, nothing twice.
+    @Test func shipFollowsFilesThroughRotationsAndRestarts() async throws {
+        let fixture = try TestServer()
+        let work = fixture.directory + "-ship"
+        defer {
+            fixture.remove()
+            try? FileManager.default.removeItem(atPath: work)
+        }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let log = work + "/app.log"
+        @Sendable func append(_ range: Range<Int>) throws {
+            let text = range.map { n in
+                n % 3 == 0 ? "plain line \(n)\n" : keelLine("line-\(n)", message: "json line \(n)", extra: #""service":"shop""#) + "\n"
+            }.joined()
+            if !FileManager.default.fileExists(atPath: log) { FileManager.default.createFile(atPath: log, contents: nil) }
+            let handle = try #require(FileHandle(forWritingAtPath: log))
+            handle.seekToEndOfFile()
+            handle.write(Data(text.utf8))
+            handle.closeFile()
+        }
+        try await fixture.run { client in
+            let arguments = [log, "--to", "http://127.0.0.1:\(client.port)", "--token", fixture.ingestA, "--once",
+                             "--spool", work + "/spool", "--positions", work + "/positions.json"]
+            func shipped() async throws -> [String] {
+                try await client.events(token: fixture.readA, query: "since=1h").compactMap { $0["message"]?.stringValue }
+            }
+            try append(0..<100)
+            var (status, _, err) = try await Self.keel(["ship"] + arguments)
+            #expect(status == 0, "\(err)")
+            #expect(Set(try await shipped()).count == 100)
+
+            // Rotated by rename while keel ship was stopped: 20 more lines in the old file, 30 in a new one.
+            try append(100..<120)
+            try FileManager.default.moveItem(atPath: log, toPath: log + ".1")
+            try append(120..<150)
+            (status, _, err) = try await Self.keel(["ship"] + arguments)
+            #expect(status == 0, "\(err)")
+            var messages = try await shipped()
+            #expect(messages.count == 150 && Set(messages).count == 150, "\(messages.count) shipped")
+
+            // Truncated in place after a copy (copytruncate): the new lines only.
+            try append(150..<160)
+            (status, _, err) = try await Self.keel(["ship"] + arguments)
+            try FileManager.default.copyItem(atPath: log, toPath: log + ".2")
+            try Data().write(to: URL(fileURLWithPath: log))
+            try append(160..<165)
+            (status, _, err) = try await Self.keel(["ship"] + arguments)
+            #expect(status == 0, "\(err)")
+            messages = try await shipped()
+            let expected = Set((0..<165).map { $0 % 3 == 0 ? "plain line \($0)" : "json line \($0)" })
+            #expect(messages.count == 165 && Set(messages) == expected, "\(messages.count) shipped, missing \(expected.subtracting(messages).sorted().prefix(5))")
+            #expect(err.contains("ship: ") && err.contains("sent"), "progress is printed: \(err)")
+        }
+    }
+
     @Test func queryExportAndForgetFromTheCommandLine() async throws {
         let fixture = try TestServer()
         defer { fixture.remove() }

@@ -47,6 +47,10 @@ public final class ShippingSink: LogSink {
     public var pendingLines: Int { spool.pendingRecords }
     public var spooledBytes: Int { spool.bytes }
 
+    /// Forces what was written to the spool's files on disk: after it, the lines survive the machine losing power (a
+    /// file shipper commits its read positions after this).
+    public func sync() { spool.sync() }
+
     /// Forces the spool to disk, then waits up to the options' timeout for the server to have everything.
     public func flush() {
         spool.sync()

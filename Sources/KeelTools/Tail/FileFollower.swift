@@ -13,6 +13,28 @@ import Darwin
 /// its start; when the file got shorter (`copytruncate`) reading restarts at its beginning. A missing file is
 /// waited for. No thread and no sleep inside: the caller decides how often to poll.
 package final class FileFollower {
+    /// Where a follower is in its file: the file (device and inode, so that a rotation is told apart from a
+    /// file that grew) and the offset just past the last whole line delivered.
+    package struct Position: Sendable, Codable, Equatable {
+        package var device: UInt64
+        package var inode: UInt64
+        package var offset: Int64
+
+        package init(device: UInt64, inode: UInt64, offset: Int64) {
+            self.device = device
+            self.inode = inode
+            self.offset = offset
+        }
+    }
+
+    /// Where to start reading the file now at the path, given where reading stopped before: the same file (same
+    /// device and inode) at least as long as the offset is read on from there; another file (rotated meanwhile), or
+    /// the same one shorter than the offset (truncated), from its start.
+    package static func resumeOffset(saved: Position?, device: UInt64, inode: UInt64, size: Int64) -> Int64 {
+        guard let saved, saved.device == device, saved.inode == inode, saved.offset >= 0, saved.offset <= size else { return 0 }
+        return saved.offset
+    }
+
     package let path: String
     private var fd: Int32 = -1
     private var identity: (dev: UInt64, ino: UInt64)?
@@ -25,6 +47,23 @@ package final class FileFollower {
         if open(), fromEnd {
             offset = Int64(lseek(fd, 0, SEEK_END))
         }
+    }
+
+    /// Resumes at `position` (from ``position`` before a restart), as ``resumeOffset(saved:device:inode:size:)`` decides.
+    package init(path: String, resumingAt position: Position?) {
+        self.path = path
+        if open() {
+            var st = stat()
+            fstat(fd, &st)
+            offset = Self.resumeOffset(saved: position, device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: Int64(st.st_size))
+            lseek(fd, off_t(offset), SEEK_SET)
+        }
+    }
+
+    /// Where reading is: the file, and the offset past the last whole line delivered. `nil` while there is no file.
+    package var position: Position? {
+        guard fd >= 0, let identity else { return nil }
+        return Position(device: identity.dev, inode: identity.ino, offset: offset - Int64(reader.pendingBytes))
     }
 
     deinit { if fd >= 0 { close(fd) } }

@@ -71,6 +71,9 @@ package struct LineReader {
     /// Whether part of a line is waiting for its newline.
     package var hasPartialLine: Bool { !pending.isEmpty }
 
+    /// The bytes of a line read but not yet delivered (it waits for its newline).
+    package var pendingBytes: Int { pending.count }
+
     /// Delivers a final line that has no newline.
     package mutating func finish(onLine: (UnsafeRawBufferPointer) -> Void) {
         guard !pending.isEmpty else { return }
