@@ -297,7 +297,7 @@ let package = Package(
         .testTarget(
             name: "DocExampleTests",
             dependencies: [
-                "Keel", "KeelHummingbird", "KeelSupervisor",
+                "Keel", "KeelHummingbird", "KeelSupervisor", "KeelShipping",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -4,6 +4,7 @@
 import Hummingbird
 import Keel
 import KeelHummingbird
+import KeelShipping
 import KeelSupervisor
 import Logging
 
@@ -79,5 +80,16 @@ enum DocExamples {
             "display_name": "\(name, attributes: { $0[Sensitivity.self] = .sensitive })",
             "user_id": .attributed(userID, attributes: [Sensitivity.sensitive]),
         ])
+    }
+
+    /// docs/shipping.md, example 1.
+    static func docs_shipping_1() async throws {
+        let token = "keel_…"
+
+        var config = try KeelConfiguration.fromEnvironment()
+        config.extraSinks.append(try ShippingSink(
+            destination: ShippingDestination(url: "http://logs.internal:8080", format: .keel, token: token),
+            options: ShippingOptions(spoolDirectory: "/var/spool/my-service")))
+        try Keel.bootstrap(config)
     }
 }

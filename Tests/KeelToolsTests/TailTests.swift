@@ -194,3 +194,40 @@ final class FileFollowerTests {
         #expect(poll(follower) == ["hello"])
     }
 }
+
+/// Where a follower resumes after a restart: the same file goes on at its offset; another file at the path (rotated
+/// meanwhile) or the same one shorter than the offset (truncated) starts over; a resumed follower reports where it is.
+struct FileFollowerResumeTests {
+    @Test(arguments: [
+        (FileFollower.Position(device: 1, inode: 7, offset: 100), UInt64(1), UInt64(7), Int64(150), Int64(100)),
+        (FileFollower.Position(device: 1, inode: 7, offset: 100), 1, 7, 100, 100),
+        (FileFollower.Position(device: 1, inode: 7, offset: 100), 1, 8, 500, 0),  // rotated: a new file
+        (FileFollower.Position(device: 1, inode: 7, offset: 100), 2, 7, 500, 0),  // another device
+        (FileFollower.Position(device: 1, inode: 7, offset: 100), 1, 7, 40, 0),  // truncated
+        (FileFollower.Position(device: 1, inode: 7, offset: -5), 1, 7, 40, 0),
+    ])
+    func resumeOffsetDecides(saved: FileFollower.Position, device: UInt64, inode: UInt64, size: Int64, expected: Int64) {
+        #expect(FileFollower.resumeOffset(saved: saved, device: device, inode: inode, size: size) == expected)
+        #expect(FileFollower.resumeOffset(saved: nil, device: device, inode: inode, size: size) == 0)
+    }
+
+    @Test func aResumedFollowerReadsOnFromItsPositionAndReportsIt() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("keel-resume-\(UUID()).log").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "one\ntwo\nthr".write(toFile: path, atomically: false, encoding: .utf8)
+        let first = FileFollower(path: path, resumingAt: nil)
+        var lines: [String] = []
+        first.poll { lines.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(lines == ["one", "two"])
+        let position = try #require(first.position)
+        #expect(position.offset == 8, "past the last whole line, not the partial one")
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        handle.write(Data("ee\nfour\n".utf8))
+        handle.closeFile()
+        let resumed = FileFollower(path: path, resumingAt: position)
+        lines = []
+        resumed.poll { lines.append(String(decoding: $0, as: UTF8.self)) }
+        #expect(lines == ["three", "four"])
+    }
+}
