@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import Keel
 @testable import KeelShipping
+import KeelTools
 import Logging
 @testable import KeelServer
 import Testing
@@ -113,6 +114,49 @@ import Testing
                 print("shipping through faults: \(statistics), proxy \(proxy.counts), slowest 250 writes \(slowest)")
                 sink.close()
             }
+        }
+    }
+
+    /// A logging process (`keel ship`) killed with SIGKILL while the server is down: every line it had taken is in its
+    /// spool, and arrives when it starts again with the server up; none twice.
+    @Test func aLoggingProcessKilledMidOutageLosesNothing() async throws {
+        let server = try TestServer()
+        let work = server.directory + "-kill"
+        defer {
+            server.remove()
+            try? FileManager.default.removeItem(atPath: work)
+        }
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let log = work + "/app.log"
+        let lines = (0..<3_000).map { keelLine("kill-\($0)", message: "event \($0)") + "\n" }.joined()
+        try lines.write(toFile: log, atomically: true, encoding: .utf8)
+        let size = lines.utf8.count
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CrashDurabilityTests.binary)
+        process.arguments = ["ship", log, "--to", "http://127.0.0.1:\(try Self.freePort())", "--token", server.ingestA,
+                             "--spool", work + "/spool", "--positions", work + "/positions.json"]
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Every line read and in the spool (the positions are written after the spool is on disk), then SIGKILL.
+        var read = 0
+        for _ in 0..<200 where read < size {
+            try await Task.sleep(for: .milliseconds(50))
+            let data = FileManager.default.contents(atPath: work + "/positions.json") ?? Data()
+            read = Int((try? JSONDecoder().decode([String: FileFollower.Position].self, from: data))?[log]?.offset ?? 0)
+        }
+        #expect(read == size, "keel ship read the whole file: \(read) of \(size)")
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal)
+
+        try await server.run { client async throws in
+            let (status, _, err) = try await CommandLineTests.keel([
+                "ship", log, "--to", "http://127.0.0.1:\(client.port)", "--token", server.ingestA, "--spool", work + "/spool",
+                "--positions", work + "/positions.json", "--once",
+            ])
+            #expect(status == 0, "\(err)")
+            let ids = try await client.events(token: server.readA, query: "since=1h").compactMap { $0["event_id"]?.stringValue }
+            #expect(ids.count == 3_000 && Set(ids) == Set((0..<3_000).map { "kill-\($0)" }), "\(ids.count) stored")
         }
     }
 
