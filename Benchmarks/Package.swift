@@ -48,6 +48,14 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Shipping (issue 20): W1-async's caller cost with a ShippingSink beside the file, and delivery latency.
+        .executableTarget(
+            name: "ship-load",
+            dependencies: [
+                "W1Workload", .product(name: "Keel", package: keel), .product(name: "KeelShipping", package: keel),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The embedded store at 10,000,000 events: ingest rate as the store grows, then id lookups and text search.
         .executableTarget(
             name: "store-load",

@@ -27,6 +27,8 @@ final class BatchSender: Sendable {
     let destination: ShippingDestination
     let options: ShippingOptions
     let statistics = Mutex(ShippingStatistics())
+    /// From a line's write to its acknowledgement.
+    let latency: Mutex<DeliveryLatency>
     private let retry: DeliveryRetry
     private let running = Mutex<Task<Void, Never>?>(nil)
     /// Its own client: a server that is down is told in a second or two (the shared client keeps trying to connect
@@ -40,6 +42,7 @@ final class BatchSender: Sendable {
         self.spool = spool
         self.destination = destination
         self.options = options
+        self.latency = Mutex(DeliveryLatency(recovered: spool.recovery.pendingRecords))
         self.retry = DeliveryRetry(backoff: Backoff(initial: options.retryInitial, maximum: options.retryMaximum), maximumAttempts: nil)
     }
 
@@ -78,6 +81,7 @@ final class BatchSender: Sendable {
         } catch {
             refuse(batch, reason: "it could not be encoded: \(error)", outcome: .failed)
             spool.acknowledge(batch)
+            latency.withLock { $0.forgot(batch.lines.count) }
             return
         }
         var attempt = 0
@@ -86,6 +90,7 @@ final class BatchSender: Sendable {
             switch retry.decide(outcome, attempt: attempt, random: Double.random(in: 0...1)) {
             case .delivered:
                 spool.acknowledge(batch)
+                latency.withLock { $0.acknowledged(batch.lines.count, at: DispatchTime.now().uptimeNanoseconds) }
                 // A collector may take a batch and refuse some of it (OTLP's partial_success): those are not sent again.
                 let refused = destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0
                 statistics.withLock {
@@ -100,6 +105,7 @@ final class BatchSender: Sendable {
             case .giveUp(let reason):
                 refuse(batch, reason: reason, outcome: outcome)
                 spool.acknowledge(batch)
+                latency.withLock { $0.forgot(batch.lines.count) }
                 return
             }
         }

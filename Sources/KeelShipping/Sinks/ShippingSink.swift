@@ -35,14 +35,29 @@ public final class ShippingSink: LogSink {
 
     public func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) {
         switch spool.append(line, storageClass: storageClass.code) {
-        case .spooled: break
-        case .spooledDropping(let records): sender.statistics.withLock { $0.dropped += records }
-        case .refused: sender.statistics.withLock { $0.dropped += 1 }
+        case .spooled:
+            sender.latency.withLock { $0.wrote(at: DispatchTime.now().uptimeNanoseconds) }
+        case .spooledDropping(let records):
+            sender.statistics.withLock { $0.dropped += records }
+            sender.latency.withLock {
+                $0.forgot(records)
+                $0.wrote(at: DispatchTime.now().uptimeNanoseconds)
+            }
+        case .refused:
+            sender.statistics.withLock { $0.dropped += 1 }
         }
     }
 
     /// What it has sent, retried and dropped, and what waits.
     public var statistics: ShippingStatistics { sender.statistics.withLock { $0 } }
+    /// From each line's write to its acknowledgement (a histogram: `latency.quantile(0.99)`), and how long the oldest
+    /// line waiting has waited (`latency.oldestWaiting(now:)`).
+    public var latency: DeliveryLatency { sender.latency.withLock { $0 } }
+
+    /// How long the oldest line still waiting has waited, in milliseconds (`nil`: none waits, or it was written
+    /// before this process started).
+    public var oldestWaitingMilliseconds: Int? { sender.latency.withLock { $0.oldestWaiting(now: DispatchTime.now().uptimeNanoseconds) } }
+
     /// Lines in the spool not yet acknowledged by the server, and the spool's bytes on disk.
     public var pendingLines: Int { spool.pendingRecords }
     public var spooledBytes: Int { spool.bytes }
