@@ -160,6 +160,7 @@ let package = Package(
             dependencies: [
                 "Keel", "KeelWire", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -260,7 +261,10 @@ let package = Package(
         ),
         .testTarget(
             name: "KeelShippingTests",
-            dependencies: ["KeelShipping", "Keel"]
+            dependencies: [
+                "KeelShipping", "Keel", .product(name: "Logging", package: "swift-log"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ]
         ),
         .testTarget(
             name: "KeelBlockStoreTests",

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import Foundation
 import Keel
 import KeelWire
@@ -38,8 +39,11 @@ final class BatchSender: Sendable {
     /// Why the last batch was refused, reported once per kind of refusal.
     private let reported = Mutex<Set<Int>>([])
 
-    init(spool: DiskSpool, destination: ShippingDestination, options: ShippingOptions) {
+    let metrics: ShippingMetrics
+
+    init(spool: DiskSpool, destination: ShippingDestination, options: ShippingOptions, metrics: ShippingMetrics) {
         self.spool = spool
+        self.metrics = metrics
         self.destination = destination
         self.options = options
         self.latency = Mutex(DeliveryLatency(recovered: spool.recovery.pendingRecords))
@@ -66,6 +70,7 @@ final class BatchSender: Sendable {
 
     private func run() async {
         while !Task.isCancelled {
+            report()
             guard let batch = spool.batch(after: nil, maxRecords: options.batchMaxLines, maxBytes: options.batchMaxBytes) else {
                 try? await Task.sleep(for: .milliseconds(50))
                 continue
@@ -97,9 +102,13 @@ final class BatchSender: Sendable {
                     $0.sent += batch.lines.count - min(refused, batch.lines.count)
                     $0.dropped += min(refused, batch.lines.count)
                 }
+                metrics.sent.increment(by: Int64(batch.lines.count - min(refused, batch.lines.count)))
+                if refused > 0 { metrics.dropped.increment(by: Int64(min(refused, batch.lines.count))) }
                 return
             case .retry(let wait):
                 statistics.withLock { $0.retried += 1 }
+                metrics.retried.increment()
+                report()
                 attempt = attempt == .max ? attempt : attempt + 1
                 try? await Task.sleep(for: wait)
             case .giveUp(let reason):
@@ -109,6 +118,14 @@ final class BatchSender: Sendable {
                 return
             }
         }
+    }
+
+    /// The spool's gauges, as they are now.
+    private func report() {
+        metrics.spoolBytes.record(spool.bytes)
+        metrics.waiting.record(spool.pendingRecords)
+        let oldest = latency.withLock { $0.oldestWaiting(now: DispatchTime.now().uptimeNanoseconds) }
+        metrics.oldestWaiting.record(Double(oldest ?? 0) / 1000)
     }
 
     /// A batch the server will not take: ops lines are dropped (counted), audit and cost lines kept aside.
@@ -133,6 +150,8 @@ final class BatchSender: Sendable {
             $0.dropped += batch.lines.count - keptLines
             $0.deadLettered += keptLines
         }
+        if batch.lines.count > keptLines { metrics.dropped.increment(by: Int64(batch.lines.count - keptLines)) }
+        if keptLines > 0 { metrics.deadLettered.increment(by: Int64(keptLines)) }
         if case .status(let status, _) = outcome, reported.withLock({ $0.insert(status).inserted }) {
             FileHandle.standardError.write(Data(
                 "keel: \(destination.endpoint) refused a batch of \(batch.lines.count) lines (\(reason)); ops lines dropped, audit and cost lines kept in \(options.spoolDirectory)/dead-letter.ndjson\n".utf8))

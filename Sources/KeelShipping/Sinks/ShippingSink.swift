@@ -2,6 +2,7 @@ import Foundation
 public import Keel
 public import Logging
 import Synchronization
+package import CoreMetrics
 
 /// A sink that ships lines to a log server (``ShippingDestination``) through a disk spool: `write` appends to the
 /// spool and returns — the service's logging never waits on the network — and a sender delivers the spool's batches
@@ -16,7 +17,12 @@ public final class ShippingSink: LogSink {
     private let classes: Set<StorageClass>
 
     /// Opens (or recovers) the spool and starts sending. `classes` are the storage classes it takes.
-    public init(destination: ShippingDestination, options: ShippingOptions, classes: Set<StorageClass> = Set(StorageClass.all)) throws {
+    public convenience init(destination: ShippingDestination, options: ShippingOptions, classes: Set<StorageClass> = Set(StorageClass.all)) throws {
+        try self.init(destination: destination, options: options, classes: classes, metricsFactory: MetricsSystem.factory)
+    }
+
+    /// With the swift-metrics factory its counters and gauges are made by (``ShippingMetrics``).
+    package init(destination: ShippingDestination, options: ShippingOptions, classes: Set<StorageClass>, metricsFactory: any MetricsFactory) throws {
         self.destination = destination
         self.options = options
         self.classes = classes
@@ -25,7 +31,8 @@ public final class ShippingSink: LogSink {
             directory: options.spoolDirectory, capacity: options.spoolCapacity, segmentSize: max(64 << 10, min(8 << 20, options.spoolCapacity / 16)),
             whenFull: blocks ? .block : .dropOldest,
             fsync: options.fsyncIntervalMilliseconds <= 0 ? .always : .interval(.milliseconds(options.fsyncIntervalMilliseconds))))
-        sender = BatchSender(spool: spool, destination: destination, options: options)
+        sender = BatchSender(spool: spool, destination: destination, options: options, metrics: ShippingMetrics(
+            sink: "ship:\(destination.format.rawValue):\(URLComponents(string: destination.url)?.host ?? destination.url)", factory: metricsFactory))
         sender.start()
     }
 
@@ -39,12 +46,14 @@ public final class ShippingSink: LogSink {
             sender.latency.withLock { $0.wrote(at: DispatchTime.now().uptimeNanoseconds) }
         case .spooledDropping(let records):
             sender.statistics.withLock { $0.dropped += records }
+            sender.metrics.dropped.increment(by: Int64(records))
             sender.latency.withLock {
                 $0.forgot(records)
                 $0.wrote(at: DispatchTime.now().uptimeNanoseconds)
             }
         case .refused:
             sender.statistics.withLock { $0.dropped += 1 }
+            sender.metrics.dropped.increment()
         }
     }
 
