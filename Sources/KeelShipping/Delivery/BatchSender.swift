@@ -19,8 +19,9 @@ public struct ShippingStatistics: Sendable, Equatable {
     public var deadLettered = 0
 }
 
-/// Sends a spool's batches to a destination, one at a time and in order: a batch is acknowledged in the spool only
-/// once the server answered 2xx; a network error, a timeout, a 429 or a 5xx is retried with backoff (as
+/// Sends a spool's batches to a destination, one at a time and in order, on a thread of its own (never on Swift's
+/// cooperative pool, which a service's tasks — or a test's — may be holding): a batch is acknowledged in the spool
+/// only once the server answered 2xx; a network error, a timeout, a 429 or a 5xx is retried with backoff (as
 /// ``DeliveryRetry`` decides, without limit: the spool holds the lines meanwhile); any other status drops the batch —
 /// its audit and cost lines into the dead-letter file — since sending it again cannot change the answer.
 final class BatchSender: Sendable {
@@ -30,56 +31,65 @@ final class BatchSender: Sendable {
     let statistics = Mutex(ShippingStatistics())
     /// From a line's write to its acknowledgement.
     let latency: Mutex<DeliveryLatency>
+    let metrics: ShippingMetrics
     private let retry: DeliveryRetry
-    private let running = Mutex<Task<Void, Never>?>(nil)
-    /// Its own client: a server that is down is told in a second or two (the shared client keeps trying to connect
-    /// for as long as the request's deadline), and stopping the sender closes its connections.
+    private let stopping = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Its own client: a server that is down is told in a second or two, and stopping the sender closes its
+    /// connections.
     private let client = HTTPClient(
         eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: HTTPClient.Configuration(timeout: .init(connect: .seconds(2))))
     /// Why the last batch was refused, reported once per kind of refusal.
     private let reported = Mutex<Set<Int>>([])
 
-    let metrics: ShippingMetrics
-
     init(spool: DiskSpool, destination: ShippingDestination, options: ShippingOptions, metrics: ShippingMetrics) {
         self.spool = spool
-        self.metrics = metrics
         self.destination = destination
         self.options = options
+        self.metrics = metrics
         self.latency = Mutex(DeliveryLatency(recovered: spool.recovery.pendingRecords))
         self.retry = DeliveryRetry(backoff: Backoff(initial: options.retryInitial, maximum: options.retryMaximum), maximumAttempts: nil)
     }
 
     func start() {
-        running.withLock { task in
-            guard task == nil else { return }
-            task = Task.detached { [self] in await run() }
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        let thread = Thread { [self] in
+            run()
+            finished.signal()
         }
+        thread.name = "keel-ship"
+        thread.start()
     }
 
-    /// Stops after the batch in flight (what is left stays in the spool for the next start).
-    func stop() async {
-        let task = running.withLock { task -> Task<Void, Never>? in
-            defer { task = nil }
-            return task
-        }
-        task?.cancel()
-        await task?.value
-        try? await client.shutdown()
+    /// Stops after the attempt in flight (what is left stays in the spool for the next start), and closes the
+    /// client's connections.
+    func stop() {
+        guard started.load(ordering: .acquiring), !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
+        finished.wait()
+        try? client.syncShutdown()
     }
 
-    private func run() async {
-        while !Task.isCancelled {
+    private var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    /// Sleeps `duration`, a slice at a time, unless the sender is stopped meanwhile.
+    private func pause(_ duration: Duration) {
+        let end = ContinuousClock.now + duration
+        while !isStopping, ContinuousClock.now < end { Thread.sleep(forTimeInterval: min(0.05, max(0, (end - ContinuousClock.now) / .seconds(1)))) }
+    }
+
+    private func run() {
+        while !isStopping {
             report()
             guard let batch = spool.batch(after: nil, maxRecords: options.batchMaxLines, maxBytes: options.batchMaxBytes) else {
-                try? await Task.sleep(for: .milliseconds(50))
+                pause(.milliseconds(50))
                 continue
             }
-            await deliver(batch)
+            deliver(batch)
         }
     }
 
-    private func deliver(_ batch: DiskSpool.Batch) async {
+    private func deliver(_ batch: DiskSpool.Batch) {
         let body: BatchEncoding
         do {
             body = try BatchEncoding.encode(batch.lines, for: destination)
@@ -90,27 +100,27 @@ final class BatchSender: Sendable {
             return
         }
         var attempt = 0
-        while !Task.isCancelled {
-            let (outcome, answer) = await send(body)
+        while !isStopping {
+            let (outcome, answer) = send(body)
             switch retry.decide(outcome, attempt: attempt, random: Double.random(in: 0...1)) {
             case .delivered:
                 spool.acknowledge(batch)
                 latency.withLock { $0.acknowledged(batch.lines.count, at: DispatchTime.now().uptimeNanoseconds) }
                 // A collector may take a batch and refuse some of it (OTLP's partial_success): those are not sent again.
-                let refused = destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0
+                let refused = min(batch.lines.count, destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0)
                 statistics.withLock {
-                    $0.sent += batch.lines.count - min(refused, batch.lines.count)
-                    $0.dropped += min(refused, batch.lines.count)
+                    $0.sent += batch.lines.count - refused
+                    $0.dropped += refused
                 }
-                metrics.sent.increment(by: Int64(batch.lines.count - min(refused, batch.lines.count)))
-                if refused > 0 { metrics.dropped.increment(by: Int64(min(refused, batch.lines.count))) }
+                metrics.sent.increment(by: Int64(batch.lines.count - refused))
+                if refused > 0 { metrics.dropped.increment(by: Int64(refused)) }
                 return
             case .retry(let wait):
                 statistics.withLock { $0.retried += 1 }
                 metrics.retried.increment()
                 report()
                 attempt = attempt == .max ? attempt : attempt + 1
-                try? await Task.sleep(for: wait)
+                pause(wait)
             case .giveUp(let reason):
                 refuse(batch, reason: reason, outcome: outcome)
                 spool.acknowledge(batch)
@@ -158,23 +168,23 @@ final class BatchSender: Sendable {
         }
     }
 
-    /// One attempt, and the start of the answer's body.
-    private func send(_ body: BatchEncoding) async -> (DeliveryRetry.Outcome, [UInt8]) {
-        var request = HTTPClientRequest(url: destination.endpoint)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: body.contentType)
-        if let encoding = body.contentEncoding { request.headers.add(name: "Content-Encoding", value: encoding) }
-        request.headers.add(name: "User-Agent", value: "keel-shipping")
+    /// One attempt (blocking this thread for at most the options' timeout), and the start of the answer's body.
+    private func send(_ body: BatchEncoding) -> (DeliveryRetry.Outcome, [UInt8]) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: body.contentType)
+        if let encoding = body.contentEncoding { headers.add(name: "Content-Encoding", value: encoding) }
+        headers.add(name: "User-Agent", value: "keel-shipping")
         if let (user, password) = destination.basicAuth {
-            request.headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+            headers.add(name: "Authorization", value: "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
         } else if let token = destination.token {
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            headers.add(name: "Authorization", value: "Bearer \(token)")
         }
-        if let tenant = destination.tenant { request.headers.add(name: "X-Scope-OrgID", value: tenant) }
-        request.body = .bytes(ByteBuffer(bytes: body.body))
+        if let tenant = destination.tenant { headers.add(name: "X-Scope-OrgID", value: tenant) }
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(options.timeout / .nanoseconds(1))))
-            let answer = (try? await response.body.collect(upTo: 1 << 20)).map { Array($0.readableBytesView) } ?? []
+            let request = try HTTPClient.Request(url: destination.endpoint, method: .POST, headers: headers, body: .bytes(body.body))
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(options.timeout / .nanoseconds(1)))
+            let response = try client.execute(request: request, deadline: deadline).wait()
+            let answer = response.body.map { Array($0.readableBytesView.prefix(1 << 20)) } ?? []
             let retryAfter = response.headers.first(name: "Retry-After").flatMap(Int.init).map { Duration.seconds(max(0, $0)) }
             return (.status(Int(response.status.code), retryAfter: retryAfter), answer)
         } catch {

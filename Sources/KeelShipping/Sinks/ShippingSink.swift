@@ -85,13 +85,7 @@ public final class ShippingSink: LogSink {
     /// Flushes, then stops sending; what the server does not have yet stays in the spool for the next start.
     public func close() {
         flush()
-        let sender = self.sender
-        let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            await sender.stop()
-            done.signal()
-        }
-        done.wait()
+        sender.stop()
         spool.close()
     }
 }
