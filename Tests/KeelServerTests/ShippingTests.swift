@@ -37,6 +37,8 @@ import Testing
         options.retryInitial = .milliseconds(50)
         options.retryMaximum = .milliseconds(300)
         options.timeout = .seconds(2)
+        // The whole suite runs beside these tests on 2 cores: the server may take a while.
+        options.flushTimeout = .seconds(30)
         return options
     }
 
@@ -48,7 +50,9 @@ import Testing
         }
         // Nothing listens on this port: the server is down, and every line waits in the spool.
         let down = ShippingDestination(url: "http://127.0.0.1:\(try Self.freePort())", token: server.ingestA)
-        var sink: ShippingSink? = try ShippingSink(destination: down, options: Self.options(server.directory))
+        var whileDown = Self.options(server.directory)
+        whileDown.flushTimeout = .milliseconds(200)  // closing while the server is down: nothing to wait for
+        var sink: ShippingSink? = try ShippingSink(destination: down, options: whileDown)
         Self.write(sink!, 0..<1_500)
         for _ in 0..<100 where sink!.statistics.retried == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(sink!.statistics.sent == 0 && sink!.pendingLines == 1_500 && sink!.statistics.retried > 0, "\(sink!.statistics)")
@@ -59,7 +63,7 @@ import Testing
             let up = ShippingDestination(url: "http://127.0.0.1:\(client.port)", token: server.ingestA)
             let reopened = try ShippingSink(destination: up, options: Self.options(server.directory))
             Self.write(reopened, 1_500..<2_000)
-            reopened.flush()
+            _ = await reopened.delivered(within: .seconds(30))
             #expect(reopened.pendingLines == 0 && reopened.statistics.sent == 2_000, "\(reopened.statistics)")
             let stored = Set(try await client.events(token: server.readA, query: "since=1h").compactMap { $0["event_id"]?.stringValue })
             let missing = Set((0..<2_000).map { "ship-\($0)" }).subtracting(stored)
@@ -99,7 +103,7 @@ import Testing
                     }
                 }
                 proxy.mode = .pass
-                sink.flush()
+                _ = await sink.delivered(within: .seconds(30))
                 for _ in 0..<200 where sink.pendingLines > 0 { try await Task.sleep(for: .milliseconds(50)) }
                 #expect(sink.pendingLines == 0, "\(sink.statistics), proxy \(proxy.counts)")
                 let stored = try await client.events(token: server.readA, query: "since=1h")
@@ -176,7 +180,7 @@ import Testing
                 let line = keelLine("loki-\(n)", message: "event \(n)", level: level, extra: #""service":"\#(service)","request_id":"req-\#(n)""#)
                 Array(line.utf8).withUnsafeBytes { sink.write($0, level: .info, storageClass: .ops) }
             }
-            sink.flush()
+            _ = await sink.delivered(within: .seconds(30))
             #expect(sink.statistics.sent == 300 && sink.pendingLines == 0, "\(sink.statistics)")
             let stored = try await client.events(token: server.readA, query: "since=1h")
             #expect(Set(stored.compactMap { $0["event_id"]?.stringValue }) == Set((0..<300).map { "loki-\($0)" }))
@@ -207,7 +211,7 @@ import Testing
                 let line = keelLine("otlp-\(n)", message: "charge \(n)", level: level, extra: extra)
                 Array(line.utf8).withUnsafeBytes { sink.write($0, level: .info, storageClass: .ops) }
             }
-            sink.flush()
+            _ = await sink.delivered(within: .seconds(30))
             #expect(sink.statistics.sent == 200 && sink.pendingLines == 0, "\(sink.statistics)")
             let stored = try await client.events(token: server.readA, query: "since=1h")
             #expect(Set(stored.compactMap { $0["event_id"]?.stringValue }) == Set((0..<200).map { "otlp-\($0)" }))
@@ -231,7 +235,7 @@ import Testing
             let sink = try ShippingSink(destination: destination, options: Self.options(server.directory))
             Self.write(sink, 0..<10)
             Self.write(sink, 10..<13, storageClass: .audit)
-            sink.flush()
+            _ = await sink.delivered(within: .seconds(30))
             #expect(sink.statistics.dropped == 10 && sink.statistics.deadLettered == 3 && sink.pendingLines == 0, "\(sink.statistics)")
             let kept = try String(contentsOfFile: server.directory + "-spool/dead-letter.ndjson", encoding: .utf8)
             #expect(kept.split(separator: "\n").count == 3 && kept.contains("ship-12"))

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 @testable import KeelShipping
 import Testing
 
@@ -110,15 +111,22 @@ struct DiskSpoolTests {
         for n in 0..<4 { #expect(Self.append(spool, "audit \(n)") == .spooled) }  // 16 bytes each: 3 a segment
         #expect(spool.bytes == 64)
         let started = ContinuousClock.now
-        let writer = Task.detached { (0..<6).map { Self.append(spool, "more \($0)") } }
+        // The writer waits in `append`, blocking its thread: a thread of its own, not one of Swift's few pool threads.
+        let results = Mutex<[DiskSpool.Appended]>([])
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            let appended = (0..<6).map { Self.append(spool, "more \($0)") }
+            results.withLock { $0 = appended }
+            done.signal()
+        }.start()
         try await Task.sleep(for: .milliseconds(200))
         // Acknowledge what the server has, until the writer got through.
         for _ in 0..<50 {
             if let batch = spool.batch(after: nil, maxRecords: 3, maxBytes: 1 << 20) { spool.acknowledge(batch) }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let results = await writer.value
-        #expect(results.allSatisfy { $0 == .spooled }, "nothing dropped: it waited")
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(results.withLock { $0.count == 6 && $0.allSatisfy { $0 == .spooled } }, "nothing dropped: it waited")
         #expect(ContinuousClock.now - started >= .milliseconds(200))
         spool.close()
         #expect(Self.append(spool, "closed") == .refused)

@@ -16,6 +16,7 @@ struct ShippingMetricsTests {
         options.retryInitial = .milliseconds(20)
         options.retryMaximum = .milliseconds(50)
         options.timeout = .milliseconds(300)
+        options.flushTimeout = .milliseconds(300)
         // Port 9 (discard) on 127.0.0.1: nothing answers there in the tests' sandboxes.
         let sink = try ShippingSink(
             destination: ShippingDestination(url: "http://127.0.0.1:9"), options: options, classes: Set(StorageClass.all),

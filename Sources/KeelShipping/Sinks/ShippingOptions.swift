@@ -15,6 +15,9 @@ public struct ShippingOptions: Sendable {
     public var batchMaxBytes: Int = 1 << 20
     /// How long one attempt may take.
     public var timeout: Duration = .seconds(10)
+    /// How long ``ShippingSink/flush()`` (and so `Keel.flush()` and closing) waits for the server to have every line;
+    /// what it does not get meanwhile stays in the spool.
+    public var flushTimeout: Duration = .seconds(10)
     /// The first retry's wait, and the longest.
     public var retryInitial: Duration = .milliseconds(200)
     public var retryMaximum: Duration = .seconds(30)

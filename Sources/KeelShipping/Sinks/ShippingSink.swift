@@ -75,11 +75,20 @@ public final class ShippingSink: LogSink {
     /// file shipper commits its read positions after this).
     public func sync() { spool.sync() }
 
-    /// Forces the spool to disk, then waits up to the options' timeout for the server to have everything.
+    /// Forces the spool to disk, then waits up to the options' `flushTimeout` for the server to have everything.
     public func flush() {
         spool.sync()
-        let deadline = ContinuousClock.now + options.timeout
+        let deadline = ContinuousClock.now + options.flushTimeout
         while !spool.isDrained, ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
+    /// Forces the spool to disk, then waits (without holding a thread) up to `timeout` for the server to have every
+    /// line; whether it has. What an async caller uses instead of ``flush()``, which blocks its thread.
+    public func delivered(within timeout: Duration) async -> Bool {
+        spool.sync()
+        let deadline = ContinuousClock.now + timeout
+        while !spool.isDrained, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+        return spool.isDrained
     }
 
     /// Flushes, then stops sending; what the server does not have yet stays in the spool for the next start.
