@@ -95,8 +95,8 @@ final class BatchSender: Sendable {
             body = try BatchEncoding.encode(batch.lines, for: destination)
         } catch {
             refuse(batch, reason: "it could not be encoded: \(error)", outcome: .failed)
-            spool.acknowledge(batch)
             latency.withLock { $0.forgot(batch.lines.count) }
+            spool.acknowledge(batch)
             return
         }
         var attempt = 0
@@ -104,7 +104,7 @@ final class BatchSender: Sendable {
             let (outcome, answer) = send(body)
             switch retry.decide(outcome, attempt: attempt, random: Double.random(in: 0...1)) {
             case .delivered:
-                spool.acknowledge(batch)
+                // Counted before the spool lets go of the batch: whoever sees the spool drained sees the batch counted.
                 latency.withLock { $0.acknowledged(batch.lines.count, at: DispatchTime.now().uptimeNanoseconds) }
                 // A collector may take a batch and refuse some of it (OTLP's partial_success): those are not sent again.
                 let refused = min(batch.lines.count, destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0)
@@ -114,6 +114,7 @@ final class BatchSender: Sendable {
                 }
                 metrics.sent.increment(by: Int64(batch.lines.count - refused))
                 if refused > 0 { metrics.dropped.increment(by: Int64(refused)) }
+                spool.acknowledge(batch)
                 return
             case .retry(let wait):
                 statistics.withLock { $0.retried += 1 }
@@ -123,8 +124,8 @@ final class BatchSender: Sendable {
                 pause(wait)
             case .giveUp(let reason):
                 refuse(batch, reason: reason, outcome: outcome)
-                spool.acknowledge(batch)
                 latency.withLock { $0.forgot(batch.lines.count) }
+                spool.acknowledge(batch)
                 return
             }
         }
