@@ -4,6 +4,7 @@ import Glibc
 import ArgumentParser
 import Foundation
 import Keel
+import KeelBlockStore
 import KeelShipping
 import KeelTools
 import Logging
@@ -111,8 +112,8 @@ enum ShipSignals {
     }
 }
 
-/// `keel ship`'s read positions: a JSON file of each path's file identity and offset, written whole to a new file and
-/// renamed over the old.
+/// `keel ship`'s read positions: a JSON file of each path's file identity and offset, written durably (a new file,
+/// fsync'd, renamed over the old).
 enum ShipPositions {
     static func read(_ path: String) -> [String: FileFollower.Position] {
         guard let data = FileManager.default.contents(atPath: path) else { return [:] }
@@ -123,9 +124,7 @@ enum ShipPositions {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(positions) else { return }
-        let temporary = path + ".tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: data) else { return }
-        rename(temporary, path)
+        try? DurableFiles.write(Array(data), to: path)
     }
 
     /// When `path` now names another file than `position`'s, and a file of the same directory is `position`'s (the
