@@ -19,11 +19,12 @@ public struct ShippingStatistics: Sendable, Equatable {
     public var deadLettered = 0
 }
 
-/// Sends a spool's batches to a destination, one at a time and in order, on a thread of its own (never on Swift's
-/// cooperative pool, which a service's tasks — or a test's — may be holding): a batch is acknowledged in the spool
-/// only once the server answered 2xx; a network error, a timeout, a 429 or a 5xx is retried with backoff (as
-/// ``DeliveryRetry`` decides, without limit: the spool holds the lines meanwhile); any other status drops the batch —
-/// its audit and cost lines into the dead-letter file — since sending it again cannot change the answer.
+/// Sends a spool's batches to a destination on threads of its own (never on Swift's cooperative pool, which a
+/// service's tasks — or a test's — may be holding), up to the options' `concurrency` batches at once, each read after
+/// the one before and acknowledged in the spool in that order (``SendWindow``) and only once the server answered
+/// 2xx; a network error, a timeout, a 429 or a 5xx is retried with backoff (as ``DeliveryRetry`` decides, without
+/// limit: the spool holds the lines meanwhile); any other status drops the batch — its audit and cost lines into the
+/// dead-letter file — since sending it again cannot change the answer.
 final class BatchSender: Sendable {
     let spool: DiskSpool
     let destination: ShippingDestination
@@ -36,6 +37,9 @@ final class BatchSender: Sendable {
     private let stopping = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
+    /// The batches being sent; locked while one is read from the spool and while finished ones are acknowledged, so
+    /// both happen in order.
+    private let window: Mutex<SendWindow<(batch: DiskSpool.Batch, result: Result)>>
     /// Its own client: a server that is down is told in a second or two, and stopping the sender closes its
     /// connections.
     private let client = HTTPClient(
@@ -49,24 +53,28 @@ final class BatchSender: Sendable {
         self.options = options
         self.metrics = metrics
         self.latency = Mutex(DeliveryLatency(recovered: spool.recovery.pendingRecords))
+        self.window = Mutex(SendWindow(limit: options.concurrency))
         self.retry = DeliveryRetry(backoff: Backoff(initial: options.retryInitial, maximum: options.retryMaximum), maximumAttempts: nil)
     }
 
     func start() {
         guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        let thread = Thread { [self] in
-            run()
-            finished.signal()
+        for _ in 0..<window.withLock({ $0.limit }) {
+            let thread = Thread { [self] in
+                run()
+                finished.signal()
+            }
+            thread.name = "keel-ship"
+            thread.start()
         }
-        thread.name = "keel-ship"
-        thread.start()
     }
 
     /// Stops after the attempt in flight (what is left stays in the spool for the next start), and closes the
     /// client's connections.
     func stop() {
         guard started.load(ordering: .acquiring), !stopping.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        finished.wait()
+        for _ in 0..<window.withLock({ $0.limit }) { finished.wait() }
+        window.withLock { $0.reset() }
         try? client.syncShutdown()
     }
 
@@ -78,44 +86,54 @@ final class BatchSender: Sendable {
         while !isStopping, ContinuousClock.now < end { Thread.sleep(forTimeInterval: min(0.05, max(0, (end - ContinuousClock.now) / .seconds(1)))) }
     }
 
+    /// One sending thread: takes the next batch while the window has room, sends it until it is delivered or given
+    /// up, and hands it back to be acknowledged in order.
     private func run() {
         while !isStopping {
             report()
-            guard let batch = spool.batch(after: nil, maxRecords: options.batchMaxLines, maxBytes: options.batchMaxBytes) else {
+            guard let batch = take() else {
                 pause(.milliseconds(50))
                 continue
             }
-            deliver(batch)
+            guard let result = deliver(batch) else { return }  // stopping: the batch stays in the spool
+            finish(batch, result)
         }
     }
 
-    private func deliver(_ batch: DiskSpool.Batch) {
+    /// The batch after the last one taken, when the window has room and the spool has one.
+    private func take() -> DiskSpool.Batch? {
+        window.withLock { window in
+            guard window.hasRoom,
+                let batch = spool.batch(after: window.next, maxRecords: options.batchMaxLines, maxBytes: options.batchMaxBytes)
+            else { return nil }
+            window.took(end: batch.end)
+            return batch
+        }
+    }
+
+    /// How a batch ended: the server has it (all but `refused` lines, which a collector refused), or it was given up.
+    private enum Result: Sendable {
+        case delivered(refused: Int)
+        case givenUp
+    }
+
+    /// Sends `batch` until the server has it or will never take it; `nil` when the sender stops first.
+    private func deliver(_ batch: DiskSpool.Batch) -> Result? {
         let body: BatchEncoding
         do {
             body = try BatchEncoding.encode(batch.lines, for: destination)
         } catch {
             refuse(batch, reason: "it could not be encoded: \(error)", outcome: .failed)
-            latency.withLock { $0.forgot(batch.lines.count) }
-            spool.acknowledge(batch)
-            return
+            return .givenUp
         }
         var attempt = 0
         while !isStopping {
             let (outcome, answer) = send(body)
             switch retry.decide(outcome, attempt: attempt, random: Double.random(in: 0...1)) {
             case .delivered:
-                // Counted before the spool lets go of the batch: whoever sees the spool drained sees the batch counted.
-                latency.withLock { $0.acknowledged(batch.lines.count, at: DispatchTime.now().uptimeNanoseconds) }
                 // A collector may take a batch and refuse some of it (OTLP's partial_success): those are not sent again.
-                let refused = min(batch.lines.count, destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0)
-                statistics.withLock {
-                    $0.sent += batch.lines.count - refused
-                    $0.dropped += refused
-                }
-                metrics.sent.increment(by: Int64(batch.lines.count - refused))
-                if refused > 0 { metrics.dropped.increment(by: Int64(refused)) }
-                spool.acknowledge(batch)
-                return
+                let refused = destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0
+                return .delivered(refused: min(batch.lines.count, refused))
             case .retry(let wait):
                 statistics.withLock { $0.retried += 1 }
                 metrics.retried.increment()
@@ -124,9 +142,30 @@ final class BatchSender: Sendable {
                 pause(wait)
             case .giveUp(let reason):
                 refuse(batch, reason: reason, outcome: outcome)
-                latency.withLock { $0.forgot(batch.lines.count) }
-                spool.acknowledge(batch)
-                return
+                return .givenUp
+            }
+        }
+        return nil
+    }
+
+    /// `batch` is done with: it, and the batches after it already done, are counted and acknowledged in the spool
+    /// once every batch before them is — counted first, so whoever sees the spool drained sees them counted.
+    private func finish(_ batch: DiskSpool.Batch, _ result: Result) {
+        window.withLock { window in
+            for (done, result) in window.finished(end: batch.end, (batch, result)) {
+                switch result {
+                case .delivered(let refused):
+                    latency.withLock { $0.acknowledged(done.lines.count, at: DispatchTime.now().uptimeNanoseconds) }
+                    statistics.withLock {
+                        $0.sent += done.lines.count - refused
+                        $0.dropped += refused
+                    }
+                    metrics.sent.increment(by: Int64(done.lines.count - refused))
+                    if refused > 0 { metrics.dropped.increment(by: Int64(refused)) }
+                case .givenUp:
+                    latency.withLock { $0.forgot(done.lines.count) }
+                }
+                spool.acknowledge(done)
             }
         }
     }

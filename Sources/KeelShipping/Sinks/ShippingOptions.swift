@@ -13,6 +13,10 @@ public struct ShippingOptions: Sendable {
     /// Lines are sent within about 50 ms of being written, in batches of at most this many lines and bytes.
     public var batchMaxLines: Int = 1000
     public var batchMaxBytes: Int = 1 << 20
+    /// Batches sent at once (each acknowledged in the spool in order): two let encoding, the network and the
+    /// server's work overlap. 1 keeps every stream's entries strictly in order at a Loki that refuses out-of-order
+    /// writes (Loki accepts them by default since 2.4).
+    public var concurrency: Int = 2
     /// How long one attempt may take.
     public var timeout: Duration = .seconds(10)
     /// How long ``ShippingSink/flush()`` (and so `Keel.flush()` and closing) waits for the server to have every line;

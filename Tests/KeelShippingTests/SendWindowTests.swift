@@ -1,0 +1,53 @@
+import Testing
+
+@testable import KeelShipping
+
+@Suite struct SendWindowTests {
+    func at(_ offset: Int) -> SpoolPosition { SpoolPosition(segment: 1, offset: offset) }
+
+    @Test func batchesAreAcknowledgedInTheOrderTheyWereTakenWhateverOrderTheyFinish() {
+        var window = SendWindow<String>(limit: 3)
+        window.took(end: at(10))
+        window.took(end: at(20))
+        window.took(end: at(30))
+        #expect(!window.hasRoom)
+        #expect(window.next == at(30))
+        // The last answered first: nothing can be acknowledged before the first is.
+        #expect(window.finished(end: at(30), "c").isEmpty)
+        #expect(window.finished(end: at(20), "b").isEmpty)
+        #expect(!window.hasRoom)
+        #expect(window.finished(end: at(10), "a") == ["a", "b", "c"])
+        #expect(window.inFlight == 0)
+        #expect(window.hasRoom)
+    }
+
+    @Test func aFinishedPrefixIsAcknowledgedAndFreesItsRoomWhileALaterBatchIsStillOut() {
+        var window = SendWindow<Int>(limit: 2)
+        window.took(end: at(10))
+        window.took(end: at(20))
+        #expect(window.finished(end: at(10), 1) == [1])
+        #expect(window.hasRoom)
+        window.took(end: at(30))
+        #expect(window.finished(end: at(30), 3).isEmpty)
+        #expect(window.finished(end: at(20), 2) == [2, 3])
+    }
+
+    @Test func unknownOrRepeatedFinishesChangeNothing() {
+        var window = SendWindow<Int>(limit: 2)
+        window.took(end: at(10))
+        #expect(window.finished(end: at(99), 9).isEmpty)
+        #expect(window.finished(end: at(10), 1) == [1])
+        #expect(window.finished(end: at(10), 1).isEmpty)
+        #expect(window.inFlight == 0)
+    }
+
+    @Test func aResetReadsFromTheAcknowledgedPositionAgainAndALimitBelowOneIsOne() {
+        var window = SendWindow<Int>(limit: 0)
+        #expect(window.limit == 1)
+        window.took(end: at(10))
+        #expect(!window.hasRoom)
+        window.reset()
+        #expect(window.next == nil)
+        #expect(window.hasRoom)
+    }
+}
