@@ -50,7 +50,10 @@ struct ShipCommand: ParsableCommand {
         }
         let sink: ShippingSink
         do {
-            sink = try ShippingSink(destination: destination, options: ShippingOptions(spoolDirectory: spool))
+            var options = ShippingOptions(spoolDirectory: spool)
+            // Lines are read again from the files after a crash (positions follow the spool's sync): gather writes.
+            options.spoolWriteBuffer = 256 << 10
+            sink = try ShippingSink(destination: destination, options: options)
         } catch {
             throw ValidationError("the spool \(spool) cannot be opened: \(error)")
         }

@@ -49,6 +49,41 @@ struct DiskSpoolTests {
         #expect(Self.read(reopened).last == "after")
     }
 
+    @Test func gatheredAppendsReachTheFileOnSyncAndAreReadBeforeThenToo() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let options = DiskSpool.Options(directory: directory, fsync: .never, writeBuffer: 4096)
+        let spool = try DiskSpool(options)
+        for n in 0..<10 { #expect(Self.append(spool, "gathered \(n)") == .spooled) }
+        let segment = directory + "/000000000001.seg"
+        #expect((try FileManager.default.attributesOfItem(atPath: segment)[.size] as? Int) == 0)
+        // A reader sees them (they are written first).
+        #expect(Self.read(spool) == (0..<10).map { "gathered \($0)" })
+        for n in 10..<20 { _ = Self.append(spool, "gathered \(n)") }
+        spool.sync()
+        let onDisk = try #require(FileManager.default.attributesOfItem(atPath: segment)[.size] as? Int)
+        #expect(onDisk == spool.bytes)
+        spool.close()
+        #expect(Self.read(try DiskSpool(options)) == (0..<20).map { "gathered \($0)" })
+    }
+
+    @Test func aRecordLongerThanABatchComesBackWhole() throws {
+        let directory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let spool = try DiskSpool(DiskSpool.Options(directory: directory, fsync: .never))
+        let long = String(repeating: "x", count: 300 << 10)
+        _ = Self.append(spool, "short")
+        _ = Self.append(spool, long)
+        _ = Self.append(spool, "after")
+        var position: SpoolPosition?
+        var batches: [[String]] = []
+        while let batch = spool.batch(after: position, maxRecords: 100, maxBytes: 1024) {
+            batches.append(batch.lines.map { String(decoding: $0, as: UTF8.self) })
+            position = batch.end
+        }
+        #expect(batches == [["short"], [long], ["after"]])
+    }
+
     @Test func aTornTailIsCutOffAndCountedAndAppendsGoOn() throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

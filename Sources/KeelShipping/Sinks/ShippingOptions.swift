@@ -10,6 +10,9 @@ public struct ShippingOptions: Sendable {
     public var blocksWhenFull: Bool = false
     /// When appended lines are forced to disk (milliseconds between fsyncs; 0: every line).
     public var fsyncIntervalMilliseconds: Int = 500
+    /// Bytes of lines gathered in memory before they are written to the spool's file (0: each line written as it
+    /// comes). Only for a writer that can read its lines again after a crash, as `keel ship` does from its files.
+    package var spoolWriteBuffer: Int = 0
     /// Lines are sent within about 50 ms of being written, in batches of at most this many lines and bytes.
     public var batchMaxLines: Int = 1000
     public var batchMaxBytes: Int = 1 << 20

@@ -30,7 +30,8 @@ public final class ShippingSink: LogSink {
         spool = try DiskSpool(DiskSpool.Options(
             directory: options.spoolDirectory, capacity: options.spoolCapacity, segmentSize: max(64 << 10, min(8 << 20, options.spoolCapacity / 16)),
             whenFull: blocks ? .block : .dropOldest,
-            fsync: options.fsyncIntervalMilliseconds <= 0 ? .always : .interval(.milliseconds(options.fsyncIntervalMilliseconds))))
+            fsync: options.fsyncIntervalMilliseconds <= 0 ? .always : .interval(.milliseconds(options.fsyncIntervalMilliseconds)),
+            writeBuffer: options.spoolWriteBuffer))
         sender = BatchSender(spool: spool, destination: destination, options: options, metrics: ShippingMetrics(
             sink: "ship:\(destination.format.rawValue):\(URLComponents(string: destination.url)?.host ?? destination.url)", factory: metricsFactory))
         sender.start()

@@ -33,16 +33,22 @@ package final class DiskSpool: @unchecked Sendable {
         package var segmentSize: Int
         package var whenFull: SpoolWhenFull
         package var fsync: Fsync
+        /// Bytes of records gathered in memory before they are written to the file (0: each record written as it
+        /// comes, so a process killed right after an append keeps it). A reader that can read its input again after
+        /// a crash — a file shipper committing its positions only after ``DiskSpool/sync()`` — gathers, and saves a
+        /// system call per line.
+        package var writeBuffer: Int
 
         package init(
             directory: String, capacity: Int = 256 << 20, segmentSize: Int = 8 << 20, whenFull: SpoolWhenFull = .dropOldest,
-            fsync: Fsync = .interval(.milliseconds(500))
+            fsync: Fsync = .interval(.milliseconds(500)), writeBuffer: Int = 0
         ) {
             self.directory = directory
             self.capacity = capacity
             self.segmentSize = segmentSize
             self.whenFull = whenFull
             self.fsync = fsync
+            self.writeBuffer = max(0, writeBuffer)
         }
     }
 
@@ -79,6 +85,8 @@ package final class DiskSpool: @unchecked Sendable {
     private let condition = NSCondition()
     private var ledger: SpoolLedger
     private var file: Int32 = -1
+    /// Records appended and not yet written to `file` (only with a ``Options/writeBuffer``).
+    private var gathered: [UInt8] = []
     private var lastSync = ContinuousClock.now
     private var unsynced = false
     private var closed = false
@@ -123,6 +131,7 @@ package final class DiskSpool: @unchecked Sendable {
     }
 
     deinit {
+        _ = writeGathered()
         if file >= 0 { Glibc.close(file) }
     }
 
@@ -144,10 +153,16 @@ package final class DiskSpool: @unchecked Sendable {
                 continue
             case .append(_, let roll, let dropping, let dropped):
                 if let roll {
+                    guard writeGathered() else { return .refused }
                     syncFile()
                     do { try openForWriting(roll) } catch { return .refused }
                 }
-                guard writeAll(record) else { return .refused }
+                if options.writeBuffer > 0 {
+                    gathered += record
+                    if gathered.count >= options.writeBuffer { guard writeGathered() else { return .refused } }
+                } else {
+                    guard writeAll(record) else { return .refused }
+                }
                 ledger.appended(decision, size: record.count)
                 for id in dropping { unlink(Self.path(options.directory, id)) }
                 unsynced = true
@@ -163,6 +178,7 @@ package final class DiskSpool: @unchecked Sendable {
     package func sync() {
         condition.lock()
         defer { condition.unlock() }
+        _ = writeGathered()
         syncFile()
     }
 
@@ -172,6 +188,7 @@ package final class DiskSpool: @unchecked Sendable {
     /// (at least one record), all of one segment; `nil` when there is nothing after it.
     package func batch(after position: SpoolPosition?, maxRecords: Int, maxBytes: Int) -> Batch? {
         condition.lock()
+        _ = writeGathered()
         var start = max(position ?? ledger.acknowledged, ledger.acknowledged)
         let segments = ledger.segments
         condition.unlock()
@@ -184,33 +201,46 @@ package final class DiskSpool: @unchecked Sendable {
             start = SpoolPosition(segment: segments[index].id, offset: 0)
         }
         let segment = segments[index]
-        let length = segment.bytes - start.offset
         let fd = open(Self.path(options.directory, segment.id), O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { Glibc.close(fd) }
-        var buffer = [UInt8](repeating: 0, count: length)
-        var filled = 0
-        while filled < length {
-            let got = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + filled, length - filled, off_t(start.offset + filled)) }
-            if got < 0, errno == EINTR { continue }
-            guard got > 0 else { break }
-            filled += got
-        }
+        // About a batch's bytes are read, more only when the first record is longer.
+        let available = segment.bytes - start.offset
+        var wanted = min(available, maxBytes + 64 << 10)
         var lines: [[UInt8]] = []
         var classes: [UInt8] = []
-        var taken = 0
-        let (end, _) = buffer.withUnsafeBytes { raw in
-            SpoolRecord.scan(UnsafeRawBufferPointer(rebasing: raw[..<filled]), from: 0) { read in
-                lines.append(Array(raw[read.line]))
-                classes.append(read.storageClass)
-                taken += read.end - read.offset
-                return lines.count < maxRecords && taken < maxBytes
+        var end = 0
+        while lines.isEmpty {
+            let buffer = Self.read(fd, at: start.offset, count: wanted)
+            var taken = 0
+            end = buffer.withUnsafeBytes { raw in
+                SpoolRecord.scan(raw, from: 0) { read in
+                    lines.append(Array(raw[read.line]))
+                    classes.append(read.storageClass)
+                    taken += read.end - read.offset
+                    return lines.count < maxRecords && taken < maxBytes
+                }.end
             }
+            guard lines.isEmpty, buffer.count == wanted, wanted < available else { break }
+            wanted = min(available, wanted * 2)
         }
         guard !lines.isEmpty else { return nil }
         return Batch(
             segment: segment.id, start: start, end: SpoolPosition(segment: segment.id, offset: start.offset + end), lines: lines,
             storageClasses: classes)
+    }
+
+    /// Up to `count` bytes of `fd` from `offset` (fewer at its end).
+    private static func read(_ fd: Int32, at offset: Int, count: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: count) { buffer, filled in
+            filled = 0
+            while filled < count {
+                let got = pread(fd, buffer.baseAddress! + filled, count - filled, off_t(offset + filled))
+                if got < 0, errno == EINTR { continue }
+                guard got > 0 else { break }
+                filled += got
+            }
+        }
     }
 
     /// The server has the records of `batch` (and everything before it): written down in the checkpoint, then the
@@ -239,6 +269,7 @@ package final class DiskSpool: @unchecked Sendable {
     package func close() {
         condition.lock()
         defer { condition.unlock() }
+        _ = writeGathered()
         syncFile()
         closed = true
         if file >= 0 { Glibc.close(file) }
@@ -271,6 +302,14 @@ package final class DiskSpool: @unchecked Sendable {
             written += result
         }
         return true
+    }
+
+    /// Writes the gathered records to the file; false when it fails (they are dropped: the spool's ledger counted
+    /// them, and the next start reads what the file holds).
+    private func writeGathered() -> Bool {
+        guard !gathered.isEmpty else { return true }
+        defer { gathered.removeAll(keepingCapacity: true) }
+        return writeAll(gathered)
     }
 
     private func syncIfDue() {
