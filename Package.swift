@@ -153,12 +153,12 @@ let package = Package(
                 .embedInCode("UI/Assets/index.html"), .embedInCode("UI/Assets/app.js"), .embedInCode("UI/Assets/app.css"),
             ]
         ),
-        // Shipping from the library to where logs live (issue 20, in progress): network sinks over a disk spool, on
-        // async-http-client (the core stays light).
+        // Shipping from the library to where logs live: network sinks over a disk spool, on async-http-client (the
+        // core stays light); zlib for gzip'd bodies, ISA-L for the spool records' CRC-32.
         .target(
             name: "KeelShipping",
             dependencies: [
-                "Keel", "KeelWire", "CZlib",
+                "Keel", "KeelWire", "CZlib", "CIsal",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -49,6 +49,12 @@ struct DiskSpoolTests {
         #expect(Self.read(reopened).last == "after")
     }
 
+    @Test func recordChecksumsAreZlibsCRC32SoSpoolsWrittenBeforeReadTheSame() {
+        // The CRC-32 check value: a spool written when the sum was zlib's reads back unchanged.
+        #expect(Array("123456789".utf8).withUnsafeBytes { SpoolRecord.checksum($0) } == 0xCBF4_3926)
+        #expect(SpoolRecord.checksum(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+    }
+
     @Test func gatheredAppendsReachTheFileOnSyncAndAreReadBeforeThenToo() throws {
         let directory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
