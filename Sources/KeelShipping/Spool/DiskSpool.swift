@@ -85,6 +85,9 @@ package final class DiskSpool: @unchecked Sendable {
     private let condition = NSCondition()
     private var ledger: SpoolLedger
     private var file: Int32 = -1
+    /// The checkpoint file, kept open (``SpoolCheckpoint``), and how many checkpoints were written to it.
+    private var checkpointFile: Int32 = -1
+    private var checkpointSequence: UInt64 = 0
     /// Records appended and not yet written to `file` (only with a ``Options/writeBuffer``).
     private var gathered: [UInt8] = []
     private var lastSync = ContinuousClock.now
@@ -94,7 +97,11 @@ package final class DiskSpool: @unchecked Sendable {
     package init(_ options: Options) throws {
         self.options = options
         try FileManager.default.createDirectory(atPath: options.directory, withIntermediateDirectories: true)
-        let checkpoint = Self.readCheckpoint(options.directory + "/checkpoint")
+        checkpointFile = open(options.directory + "/checkpoint", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard checkpointFile >= 0 else { throw CocoaError(.fileWriteNoPermission) }
+        let stored = SpoolCheckpoint.read(Self.read(checkpointFile, at: 0, count: 2 * SpoolCheckpoint.slotSize))
+        let checkpoint = stored?.position
+        checkpointSequence = stored.map { $0.sequence &+ 1 } ?? 0
         var segments: [SpoolLedger.Segment] = []
         var recovery = Recovery()
         let ids = ((try? FileManager.default.contentsOfDirectory(atPath: options.directory)) ?? [])
@@ -133,6 +140,7 @@ package final class DiskSpool: @unchecked Sendable {
     deinit {
         _ = writeGathered()
         if file >= 0 { Glibc.close(file) }
+        if checkpointFile >= 0 { Glibc.close(checkpointFile) }
     }
 
     // MARK: writing
@@ -252,7 +260,7 @@ package final class DiskSpool: @unchecked Sendable {
         var next = ledger
         let deleted = next.acknowledge(upTo: batch.end, records: batch.lines.count)
         // The checkpoint first: a crash between the two leaves segments the checkpoint says are done, never the reverse.
-        Self.writeCheckpoint(next.acknowledged, to: options.directory + "/checkpoint")
+        writeCheckpoint(next.acknowledged)
         ledger = next
         for id in deleted { unlink(Self.path(options.directory, id)) }
         condition.broadcast()
@@ -327,33 +335,10 @@ package final class DiskSpool: @unchecked Sendable {
         lastSync = .now
     }
 
-    private static func readCheckpoint(_ path: String) -> SpoolPosition? {
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)), data.count == 20 else { return nil }
-        return data.withUnsafeBytes { raw in
-            let segment = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
-            let offset = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: Int64.self))
-            let stored = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self))
-            guard stored == Self.checkpointSum(segment, offset), offset >= 0 else { return nil }
-            return SpoolPosition(segment: segment, offset: Int(offset))
-        }
-    }
-
-    private static func writeCheckpoint(_ position: SpoolPosition, to path: String) {
-        var data = Data()
-        withUnsafeBytes(of: position.segment.littleEndian) { data.append(contentsOf: $0) }
-        withUnsafeBytes(of: Int64(position.offset).littleEndian) { data.append(contentsOf: $0) }
-        withUnsafeBytes(of: checkpointSum(position.segment, Int64(position.offset)).littleEndian) { data.append(contentsOf: $0) }
-        let temporary = path + ".tmp"
-        guard (try? data.write(to: URL(fileURLWithPath: temporary))) != nil else { return }
-        rename(temporary, path)
-    }
-
-    /// A checksum of a checkpoint's two numbers: a damaged checkpoint reads as none (everything is sent again).
-    private static func checkpointSum(_ segment: UInt64, _ offset: Int64) -> UInt32 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in withUnsafeBytes(of: segment.littleEndian, Array.init) + withUnsafeBytes(of: offset.littleEndian, Array.init) {
-            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
-        }
-        return UInt32(truncatingIfNeeded: hash ^ (hash >> 32))
+    /// One slot of the checkpoint file, in one write (``SpoolCheckpoint``).
+    private func writeCheckpoint(_ position: SpoolPosition) {
+        let (bytes, offset) = SpoolCheckpoint.slot(position, sequence: checkpointSequence)
+        checkpointSequence &+= 1
+        _ = bytes.withUnsafeBytes { pwrite(checkpointFile, $0.baseAddress!, $0.count, off_t(offset)) }
     }
 }
