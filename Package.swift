@@ -219,6 +219,12 @@ let package = Package(
             dependencies: ["Keel", .product(name: "Logging", package: "swift-log")],
             path: "Examples/HelloKeel"
         ),
+        // The shipping soak's logging process (Tests/Soak/ship_soak.py): a service shipping through faults.
+        .executableTarget(
+            name: "keel-soak-logger",
+            dependencies: ["Keel", "KeelShipping", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/Soak/Logger"
+        ),
         // The fuzz targets of every parser that reads client bytes (Tests/Fuzz/README.md). A plain build replays
         // files through them (`keel-fuzz TARGET FILE…`); scripts/fuzz builds them for libFuzzer.
         .executableTarget(

@@ -51,3 +51,19 @@ import Testing
         #expect(window.hasRoom)
     }
 }
+
+/// What a server's answer to an accepted batch says about its lines.
+@Suite struct AnswerAccountingTests {
+    @Test func keelServesAnswerGivesItsRefusedAndDuplicateCountsAndNonsenseCountsNothing() {
+        func accounting(_ text: String) -> (Int, Int) {
+            let (refused, duplicates) = BatchSender.accounting(of: Array(text.utf8), format: .keel)
+            return (refused, duplicates)
+        }
+        #expect(accounting(#"{"stored":7,"duplicates":3,"refused":2,"errors":[]}"#) == (2, 3))
+        #expect(accounting(#"{"stored":10,"duplicates":0,"refused":0}"#) == (0, 0))
+        #expect(accounting(#"{"duplicates":-4,"refused":1e300}"#) == (Int(1e15), 0))
+        #expect(accounting("not json") == (0, 0))
+        #expect(accounting("") == (0, 0))
+        #expect(BatchSender.accounting(of: Array(#"{"duplicates":3}"#.utf8), format: .loki) == (0, 0))
+    }
+}

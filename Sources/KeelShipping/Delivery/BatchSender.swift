@@ -17,6 +17,9 @@ public struct ShippingStatistics: Sendable, Equatable {
     public var dropped = 0
     /// Audit and cost lines the server refused with a 4xx, kept in the spool's `dead-letter.ndjson`.
     public var deadLettered = 0
+    /// Lines `keel serve` answered it already had (a batch sent again after its acknowledgement was lost, or after
+    /// a crash before the spool's checkpoint): stored once, counted here (also in ``sent``).
+    public var duplicates = 0
 }
 
 /// Sends a spool's batches to a destination on threads of its own (never on Swift's cooperative pool, which a
@@ -111,9 +114,10 @@ final class BatchSender: Sendable {
         }
     }
 
-    /// How a batch ended: the server has it (all but `refused` lines, which a collector refused), or it was given up.
+    /// How a batch ended: the server has it (all but `refused` lines, which it refused alone; `duplicates` it had
+    /// already), or it was given up.
     private enum Result: Sendable {
-        case delivered(refused: Int)
+        case delivered(refused: Int, duplicates: Int)
         case givenUp
     }
 
@@ -131,9 +135,10 @@ final class BatchSender: Sendable {
             let (outcome, answer) = send(body)
             switch retry.decide(outcome, attempt: attempt, random: Double.random(in: 0...1)) {
             case .delivered:
-                // A collector may take a batch and refuse some of it (OTLP's partial_success): those are not sent again.
-                let refused = destination.format == .otlp ? Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0) : 0
-                return .delivered(refused: min(batch.lines.count, refused))
+                // A server may take a batch and refuse some of its lines (OTLP's partial_success, keel serve's
+                // `refused`): those are not sent again.
+                let (refused, duplicates) = Self.accounting(of: answer, format: destination.format)
+                return .delivered(refused: min(batch.lines.count, refused), duplicates: min(batch.lines.count, duplicates))
             case .retry(let wait):
                 statistics.withLock { $0.retried += 1 }
                 metrics.retried.increment()
@@ -154,11 +159,12 @@ final class BatchSender: Sendable {
         window.withLock { window in
             for (done, result) in window.finished(end: batch.end, (batch, result)) {
                 switch result {
-                case .delivered(let refused):
+                case .delivered(let refused, let duplicates):
                     latency.withLock { $0.acknowledged(done.lines.count, at: DispatchTime.now().uptimeNanoseconds) }
                     statistics.withLock {
                         $0.sent += done.lines.count - refused
                         $0.dropped += refused
+                        $0.duplicates += duplicates
                     }
                     metrics.sent.increment(by: Int64(done.lines.count - refused))
                     if refused > 0 { metrics.dropped.increment(by: Int64(refused)) }
@@ -167,6 +173,25 @@ final class BatchSender: Sendable {
                 }
                 spool.acknowledge(done)
             }
+        }
+    }
+
+    /// Lines of an accepted batch the server refused alone, and lines it already had, from its answer: OTLP's
+    /// `partial_success`, keel serve's `{"stored":…,"duplicates":…,"refused":…}`; Loki says neither.
+    static func accounting(of answer: [UInt8], format: ShippingDestination.Format) -> (refused: Int, duplicates: Int) {
+        switch format {
+        case .otlp:
+            return (Int(clamping: OTLPLogsEncoder.rejected(answer)?.records ?? 0), 0)
+        case .keel:
+            guard let object = try? JSONParser.parse(answer) else { return (0, 0) }
+            // A count the server sent: whole, not negative, and small enough to be an Int (the caller caps it at the batch).
+            func count(_ name: String) -> Int {
+                guard let value = object[name]?.doubleValue, value.isFinite, value >= 0 else { return 0 }
+                return Int(min(value, 1e15))
+            }
+            return (count("refused"), count("duplicates"))
+        case .loki:
+            return (0, 0)
         }
     }
 
