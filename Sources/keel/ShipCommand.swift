@@ -22,6 +22,7 @@ struct ShipCommand: ParsableCommand {
             file renamed by a rotation meanwhile:
               keel ship /var/log/app/*.log --to http://logs:8080 --token $INGEST_TOKEN
               keel ship app.log --to https://logs-prod.grafana.net --format loki --user 123456 --token $GRAFANA_TOKEN
+            A file ending in .gz (a rotated, compressed log) is read once, to its end, and not again.
             """)
 
     @Argument(help: "The files to follow.") var files: [String]
@@ -72,14 +73,35 @@ struct ShipCommand: ParsableCommand {
         ShipSignals.install()
 
         var saved = ShipPositions.read(positions)
+        var read = 0
+        var failed = false
+        // Compressed files (rotated ones) first, once each, from where an earlier run stopped.
+        for path in files where CompressedFileReader.handles(path) && !ShipSignals.stop.load(ordering: .relaxed) {
+            let commit = { (position: FileFollower.Position) in
+                sink.sync()
+                saved[path] = position
+                ShipPositions.write(saved, to: positions)
+            }
+            do {
+                let reached = try CompressedFileReader.read(
+                    path, after: saved[path], while: { !ShipSignals.stop.load(ordering: .relaxed) },
+                    onLine: { line in
+                        read += 1
+                        stream.handle(line)
+                    }, progress: commit)
+                commit(reached)
+            } catch {
+                FileDescriptorIO.reportToStderr("ship: \(error)")
+                failed = true
+            }
+        }
         var followers: [(path: String, follower: FileFollower)] = []
-        for path in files {
+        for path in files where !CompressedFileReader.handles(path) {
             // A file renamed by a rotation while keel ship was stopped: the rest of it first.
             if let position = saved[path] { ShipPositions.shipRemainder(of: position, besides: path, into: stream.handle) }
             followers.append((path, FileFollower(path: path, resumingAt: saved[path])))
         }
         var lastReport = ContinuousClock.now
-        var read = 0
         while !ShipSignals.stop.load(ordering: .relaxed) {
             var delivered = 0
             for (_, follower) in followers { delivered += follower.poll(onLine: stream.handle) }
@@ -102,6 +124,7 @@ struct ShipCommand: ParsableCommand {
             FileDescriptorIO.reportToStderr("ship: \(sink.pendingLines) lines still waiting in \(spool); they are sent at the next start")
             throw ExitCode(1)
         }
+        if failed { throw ExitCode(1) }
     }
 }
 

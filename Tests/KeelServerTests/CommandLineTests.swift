@@ -155,6 +155,20 @@ import Testing
             let expected = Set((0..<165).map { $0 % 3 == 0 ? "plain line \($0)" : "json line \($0)" })
             #expect(messages.count == 165 && Set(messages) == expected, "\(messages.count) shipped, missing \(expected.subtracting(messages).sorted().prefix(5))")
             #expect(err.contains("ship: ") && err.contains("sent"), "progress is printed: \(err)")
+
+            // A rotated file compressed meanwhile, named with the live one: read once, to its end, and not again.
+            let compressed = (200..<240).map { keelLine("gz-\($0)", message: "gz line \($0)") + "\n" }.joined()
+            try Data(Gzip.compress(Array(compressed.utf8))).write(to: URL(fileURLWithPath: log + ".3.gz"))
+            for _ in 0..<2 {
+                (status, _, err) = try await Self.keel(["ship", log + ".3.gz"] + arguments)
+                #expect(status == 0, "\(err)")
+            }
+            messages = try await shipped()
+            #expect(messages.count == 205 && messages.filter { $0.hasPrefix("gz line") }.count == 40, "\(messages.count) shipped")
+            // One that is not gzip is named, and the run says it failed; the others are still shipped.
+            try Data("not gzip".utf8).write(to: URL(fileURLWithPath: work + "/broken.gz"))
+            (status, _, err) = try await Self.keel(["ship", work + "/broken.gz"] + arguments)
+            #expect(status == 1 && err.contains("broken.gz") && err.contains("not a gzip file"), "\(status) \(err)")
         }
     }
 

@@ -162,6 +162,56 @@ def percentile(values, fraction):
     return values[min(len(values) - 1, int(len(values) * fraction))] if values else 0
 
 
+def export_seqs(port, token):
+    """The `seq` of every soak event the server holds (with repeats, if it held any twice)."""
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/v1/export?since=2h", headers={"Authorization": f"Bearer {token}"})
+    seqs = []
+    with urllib.request.urlopen(request, timeout=120) as answer:
+        for line in answer:
+            event = json.loads(line)
+            if event.get("event") == "soak.event":
+                # Fields outside the schema are kept under `context`.
+                seq = event.get("context", {}).get("seq")
+                if seq is None:
+                    raise SystemExit(f"an event without its seq: {line[:400]!r}")
+                seqs.append(int(seq))
+    return seqs
+
+
+def summarize(logged, seqs, proxy_counts, code, outage_start, outage_end):
+    stored = set(seqs)
+    outage = [s for s in logged["seconds"] if outage_start + 1 <= s["second"] < outage_end - 1]
+    before = [s for s in logged["seconds"] if s["second"] < 8]
+    return {
+        "events_logged": logged["events"], "stored": len(stored), "lost": len(set(range(logged["events"])) - stored),
+        "stored_twice": len(seqs) - len(stored), "sent_again_duplicates": logged["duplicates"],
+        "sender_sent": logged["sent"], "sender_retried": logged["retried"], "sender_dropped": logged["dropped"],
+        "delivered": logged["delivered"], "drain_seconds": round(logged["waited_seconds"], 1),
+        "delivery_p99_ms": logged.get("delivery_p99_milliseconds"),
+        "peak_rss_mib": round(logged["peak_rss_kilobytes"] / 1024, 1),
+        "caller_p99_us_before_faults": round(percentile([s["p99_nanoseconds"] for s in before], 0.5) / 1000, 1),
+        "caller_p99_us_during_outage": round(percentile([s["p99_nanoseconds"] for s in outage], 0.5) / 1000, 1),
+        "caller_max_us_during_outage": round(max([s["max_nanoseconds"] for s in outage] or [0]) / 1000, 1),
+        "rss_mib_at_outage_end": round((outage[-1]["rss_kilobytes"] if outage else 0) / 1024, 1),
+        "proxy": proxy_counts, "logger_exit": code,
+    }
+
+
+def failures(summary):
+    found = []
+    if summary["lost"] or summary["stored"] < summary["events_logged"]:
+        found.append(f"{summary['lost']} events lost")
+    if summary["logger_exit"] != 0 or not summary["delivered"]:
+        found.append(f"the logger did not see everything delivered (exit {summary['logger_exit']})")
+    if summary["sender_dropped"]:
+        found.append(f"the sink dropped {summary['sender_dropped']} lines")
+    if summary["caller_max_us_during_outage"] > 100_000:
+        found.append("a logging call took over 100 ms during the outage: logging waited on something")
+    if summary["peak_rss_mib"] > 256:
+        found.append("the logging process's memory was not bounded (peak RSS over 256 MiB)")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--keel", required=True)
@@ -178,17 +228,17 @@ def main():
     token = lambda role: subprocess.check_output(  # noqa: E731
         [args.keel, "token", "create", "--data", data, "--tenant", "soak", "--role", role], stderr=subprocess.DEVNULL, text=True).strip()
     ingest, read = token("ingest"), token("read")
-    server = Server(args.keel, data, free_port())
-    server.start()
-    proxy = FaultProxy(server.port)
-    report_path = os.path.join(work, "logger.json")
-    environment = dict(os.environ, LOG_SHIP_URL=f"http://127.0.0.1:{proxy.port}", LOG_SHIP_TOKEN=ingest,
-                       LOG_SHIP_SPOOL_DIR=os.path.join(work, "spool"))
-    # The faults, in seconds after the logger starts; the outage starts at 48.
+    # The faults, in seconds after the logger starts: the outage (the server killed, and started again after it) last.
     outage_start, outage_end = 48, 48 + args.outage
     schedule = [(8, "unavailable"), (14, "reset"), (18, "stall"), (30, "pass"), (36, "kill"), (40, "restart"),
                 (outage_start, "kill"), (outage_end, "restart")]
     wait = args.outage + 180
+    report_path = os.path.join(work, "logger.json")
+    server = Server(args.keel, data, free_port())
+    server.start()
+    proxy = FaultProxy(server.port)
+    environment = dict(os.environ, LOG_SHIP_URL=f"http://127.0.0.1:{proxy.port}", LOG_SHIP_TOKEN=ingest,
+                       LOG_SHIP_SPOOL_DIR=os.path.join(work, "spool"))
     logger = subprocess.Popen([args.logger, str(args.events), str(args.seconds), str(wait), report_path], env=environment)
     began = time.monotonic()
     try:
@@ -202,55 +252,19 @@ def main():
             else:
                 proxy.mode = what
         code = logger.wait(timeout=args.seconds + wait + 60)
+        seqs = export_seqs(server.port, read)
     finally:
         if logger.poll() is None:
             logger.kill()
-    request = urllib.request.Request(f"http://127.0.0.1:{server.port}/v1/export?since=2h", headers={"Authorization": f"Bearer {read}"})
-    seqs = []
-    with urllib.request.urlopen(request, timeout=120) as answer:
-        for line in answer:
-            event = json.loads(line)
-            if event.get("event") == "soak.event":
-                # Fields outside the schema are kept under `context`.
-                seq = event.get("context", {}).get("seq")
-                if seq is None:
-                    raise SystemExit(f"an event without its seq: {line[:400]!r}")
-                seqs.append(int(seq))
-    server.stop()
-    logged = json.load(open(report_path))
-    stored = set(seqs)
-    lost = sorted(set(range(logged["events"])) - stored)
-    outage = [s for s in logged["seconds"] if outage_start + 1 <= s["second"] < min(outage_end, args.seconds) - 1]
-    before = [s for s in logged["seconds"] if s["second"] < 8]
-    summary = {
-        "events_logged": logged["events"], "stored": len(stored), "lost": len(lost), "stored_twice": len(seqs) - len(stored),
-        "sent_again_duplicates": logged["duplicates"], "sender_sent": logged["sent"], "sender_retried": logged["retried"], "sender_dropped": logged["dropped"],
-        "delivered": logged["delivered"], "drain_seconds": round(logged["waited_seconds"], 1),
-        "peak_rss_mib": round(logged["peak_rss_kilobytes"] / 1024, 1),
-        "caller_p99_us_before_faults": round(percentile([s["p99_nanoseconds"] for s in before], 0.5) / 1000, 1),
-        "caller_p99_us_during_outage": round(percentile([s["p99_nanoseconds"] for s in outage], 0.5) / 1000, 1),
-        "caller_max_us_during_outage": round(max([s["max_nanoseconds"] for s in outage] or [0]) / 1000, 1),
-        "rss_mib_at_outage_end": round((outage[-1]["rss_kilobytes"] if outage else 0) / 1024, 1),
-        "proxy": proxy.counts, "logger_exit": code,
-    }
+        server.stop()
+    summary = summarize(json.load(open(report_path)), seqs, proxy.counts, code, outage_start, min(outage_end, args.seconds))
     print(json.dumps(summary, indent=1))
     if args.report:
         with open(args.report, "w") as f:
             json.dump(summary, f, indent=1)
-    failures = []
-    if lost:
-        failures.append(f"{len(lost)} events lost, first {lost[:10]}")
-    if code != 0 or not logged["delivered"]:
-        failures.append(f"the logger did not see everything delivered (exit {code})")
-    if logged["dropped"]:
-        failures.append(f"the sink dropped {logged['dropped']} lines")
-    if summary["caller_max_us_during_outage"] > 100_000:
-        failures.append("a logging call took over 100 ms during the outage: logging waited on something")
-    if summary["peak_rss_mib"] > 256:
-        failures.append("the logging process's memory was not bounded (peak RSS over 256 MiB)")
-    if failures:
-        print("soak FAILED: " + "; ".join(failures), file=sys.stderr)
-        print(f"(kept {work})", file=sys.stderr)
+    found = failures(summary)
+    if found:
+        print("soak FAILED: " + "; ".join(found) + f" (kept {work})", file=sys.stderr)
         sys.exit(1)
     shutil.rmtree(work, ignore_errors=True)
     print("soak passed: 0 lost")

@@ -8,8 +8,10 @@ import CZlib
 /// gzip-compresses a finished log file with the system zlib: `path` becomes `path.gz` (written to a temporary name,
 /// synced, then renamed, so a crash never leaves a truncated `.gz`), and the original is removed only after that.
 package enum Gzip {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+    package struct Failure: Error, CustomStringConvertible {
+        package let description: String
+
+        package init(description: String) { self.description = description }
     }
 
     static func compressFile(_ path: String, level: Int32 = 6) throws(Failure) {
@@ -60,6 +62,64 @@ package enum Gzip {
             try? compressor.compress(input, finishing: true) { (produced: UnsafeRawBufferPointer) throws(Failure) in out += produced }
         }
         return out
+    }
+
+    /// The decompressed bytes of the gzip file at `path` (its members one after another, as `gzip -d` gives them),
+    /// handed to `body` a piece at a time so that memory stays small whatever the file's size; reading stops when
+    /// `body` returns `false`. Throws when the file cannot be read or is not gzip, naming the path.
+    package static func decompressFile(_ path: String, _ body: (UnsafeRawBufferPointer) -> Bool) throws(Failure) {
+        let input = open(path, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw Failure(description: "cannot open \(path): \(FileDescriptorIO.describe(errno))") }
+        defer { close(input) }
+        let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        defer {
+            inflateEnd(stream)
+            stream.deallocate()
+        }
+        // 15 + 32: a gzip (or zlib) header, read from the stream.
+        guard inflateInit2_(stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+            throw Failure(description: "zlib could not start")
+        }
+        let chunk = 256 * 1024
+        let inBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
+        let outBuffer = UnsafeMutablePointer<UInt8>.allocate(capacity: chunk)
+        defer {
+            inBuffer.deallocate()
+            outBuffer.deallocate()
+        }
+        var ended = false
+        while true {
+            let n = read(input, inBuffer, chunk)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Failure(description: "cannot read \(path): \(FileDescriptorIO.describe(errno))")
+            }
+            if n == 0 {
+                guard ended else { throw Failure(description: "\(path) ends inside its gzip stream (truncated)") }
+                return
+            }
+            stream.pointee.next_in = inBuffer
+            stream.pointee.avail_in = UInt32(n)
+            // Until this input is used and zlib holds no more output.
+            repeat {
+                // Another member after the end of one (gzip files may be concatenated).
+                if ended, stream.pointee.avail_in > 0 {
+                    guard inflateReset(stream) == Z_OK else { throw Failure(description: "zlib failed") }
+                    ended = false
+                }
+                stream.pointee.next_out = outBuffer
+                stream.pointee.avail_out = UInt32(chunk)
+                let status = inflate(stream, Z_NO_FLUSH)
+                guard status == Z_OK || status == Z_STREAM_END || status == Z_BUF_ERROR else {
+                    throw Failure(description: "\(path) is not a gzip file, or is damaged (zlib: \(status))")
+                }
+                let produced = chunk - Int(stream.pointee.avail_out)
+                if produced > 0, !body(UnsafeRawBufferPointer(start: outBuffer, count: produced)) { return }
+                if status == Z_STREAM_END { ended = true }
+                if status == Z_BUF_ERROR, produced == 0 { break }
+            } while stream.pointee.avail_in > 0 || stream.pointee.avail_out == 0
+        }
     }
 
     /// One gzip stream of zlib's, fed a chunk at a time. Its state is allocated where it stays: zlib checks that a

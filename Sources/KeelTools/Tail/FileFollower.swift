@@ -19,11 +19,15 @@ package final class FileFollower {
         package var device: UInt64
         package var inode: UInt64
         package var offset: Int64
+        /// Set for a compressed file read to its end (``CompressedFileReader``): it does not grow, and is not read
+        /// again. `offset` then counts decompressed bytes.
+        package var complete: Bool?
 
-        package init(device: UInt64, inode: UInt64, offset: Int64) {
+        package init(device: UInt64, inode: UInt64, offset: Int64, complete: Bool? = nil) {
             self.device = device
             self.inode = inode
             self.offset = offset
+            self.complete = complete
         }
     }
 
