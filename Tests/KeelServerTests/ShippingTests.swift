@@ -56,6 +56,15 @@ import Testing
         Self.write(sink!, 0..<1_500)
         for _ in 0..<100 where sink!.statistics.retried == 0 { try await Task.sleep(for: .milliseconds(50)) }
         #expect(sink!.statistics.sent == 0 && sink!.pendingLines == 1_500 && sink!.statistics.retried > 0, "\(sink!.statistics)")
+        // What a service's health page reads: Keel's diagnostics list the sink, its waiting lines and their age.
+        let diagnostics = Diagnostics()
+        var configuration = KeelConfiguration()
+        configuration.console = nil
+        configuration.extraSinks = [sink!]
+        _ = try Keel.makePipeline(configuration, diagnostics: diagnostics)
+        let status = try #require(diagnostics.deliveries.first)
+        #expect(diagnostics.deliveries.count == 1 && status.sink == sink!.name && status.sent == 0 && status.waitingLines == 1_500)
+        #expect(status.retried > 0 && status.bufferedBytes > 1_500 * 50 && (status.oldestWaitingMilliseconds ?? 0) > 0, "\(status)")
         // The logging process stops (its spool stays), and starts again once the server is up.
         sink!.close()
         sink = nil

@@ -35,3 +35,30 @@ import Testing
         #expect(try metrics.expectCounter("keel_sink_lines_total", [("sink", "InMemorySink"), ("class", "audit")]).totalValue == 1)
     }
 }
+
+/// A sink that sends lines elsewhere and reports how it is doing.
+private final class ForwardingSink: LogSink, @unchecked Sendable {
+    var lines = 0
+    func write(_ line: UnsafeRawBufferPointer, level: Logger.Level, storageClass: StorageClass) { lines += 1 }
+    func flush() {}
+    func close() {}
+    var name: String { "forward:test" }
+    var deliveryStatus: DeliveryStatus? { DeliveryStatus(sink: name, sent: lines - 1, waitingLines: 1, oldestWaitingMilliseconds: 12) }
+}
+
+@Suite struct DeliveryStatusTests {
+    @Test func diagnosticsListsHowEachDeliveringSinkIsDoingAndNoOtherSink() throws {
+        let diagnostics = Diagnostics()
+        let forwarding = ForwardingSink()
+        var config = KeelConfiguration()
+        config.console = nil
+        config.extraSinks = [InMemorySink(), forwarding]
+        config.delivery = .synchronous
+        let pipeline = try Keel.makePipeline(config, diagnostics: diagnostics)
+        let logger = Logger(label: "t") { KeelLogHandler(label: $0, pipeline: pipeline) }
+        for n in 0..<5 { logger.info("line \(n)") }
+        // Read when asked, not when the pipeline was built.
+        #expect(diagnostics.deliveries == [DeliveryStatus(sink: "forward:test", sent: 4, waitingLines: 1, oldestWaitingMilliseconds: 12)])
+        #expect(Diagnostics().deliveries.isEmpty)
+    }
+}

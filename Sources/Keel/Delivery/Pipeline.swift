@@ -42,6 +42,7 @@ public final class Pipeline: Sendable {
         self.sampler = sampler
         self.diagnostics = diagnostics
         self.delivery = delivery
+        for sink in sinks { diagnostics.watch(sink) }
         let router = SinkRouter(sinks: sinks, metricsFactory: diagnostics.metricsFactory)
         self.router = router
         let writer = EventWriter(encoder: encoder, sampler: sampler, diagnostics: diagnostics, router: router)

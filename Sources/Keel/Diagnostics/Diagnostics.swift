@@ -13,6 +13,8 @@ public final class Diagnostics: Sendable {
     private let droppedEvents = Atomic<Int>(0)
     private let suppressedEvents = Atomic<Int>(0)
     private let redactions = Mutex<[String: Int]>([:])
+    /// The sinks that report a ``DeliveryStatus``, as the pipeline was built with them.
+    private let delivering = Mutex<[any LogSink]>([])
     private let written = PerClass()
     private let writtenBytes = PerClass()
     private let metrics: SelfMetrics
@@ -61,6 +63,17 @@ public final class Diagnostics: Sendable {
     public var suppressed: Int { suppressedEvents.load(ordering: .relaxed) }
     /// Lines given to a sink after it was closed.
     public var writesAfterClose: Int { afterClose.load(ordering: .relaxed) }
+
+    /// How each sink that sends lines elsewhere (a ``LogSink`` with a ``LogSink/deliveryStatus``) is doing, now.
+    public var deliveries: [DeliveryStatus] { delivering.withLock { $0 }.compactMap(\.deliveryStatus) }
+
+    /// Lists `sink` in ``deliveries`` when it reports its delivery (the pipeline calls this for each of its sinks).
+    func watch(_ sink: any LogSink) {
+        guard sink.deliveryStatus != nil else { return }
+        delivering.withLock { sinks in
+            if !sinks.contains(where: { $0 === sink }) { sinks.append(sink) }
+        }
+    }
 
     /// How many events had each type of value removed by redaction, by type name (`EMAIL`, `SECRET` …).
     public var redactionsByType: [String: Int] { redactions.withLock { $0 } }

@@ -27,6 +27,9 @@ public protocol LogSink: AnyObject, Sendable {
     func endBatch()
     func flush()
     func close()
+    /// For a sink that sends lines elsewhere: how delivery is going (`nil`, the default, for the others). Listed in
+    /// ``Diagnostics/deliveries``.
+    var deliveryStatus: DeliveryStatus? { get }
 }
 
 extension LogSink {
@@ -35,4 +38,5 @@ extension LogSink {
     public func accepts(_ storageClass: StorageClass) -> Bool { true }
     public var isDurable: Bool { false }
     public var name: String { String(describing: type(of: self)) }
+    public var deliveryStatus: DeliveryStatus? { nil }
 }

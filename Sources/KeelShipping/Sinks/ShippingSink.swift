@@ -68,6 +68,15 @@ public final class ShippingSink: LogSink {
     /// before this process started).
     public var oldestWaitingMilliseconds: Int? { sender.latency.withLock { $0.oldestWaiting(now: DispatchTime.now().uptimeNanoseconds) } }
 
+    /// What ``Diagnostics/deliveries`` lists for it.
+    public var deliveryStatus: DeliveryStatus? {
+        let statistics = statistics
+        return DeliveryStatus(
+            sink: name, sent: statistics.sent, retried: statistics.retried, dropped: statistics.dropped,
+            deadLettered: statistics.deadLettered, duplicates: statistics.duplicates, waitingLines: pendingLines,
+            bufferedBytes: spooledBytes, oldestWaitingMilliseconds: oldestWaitingMilliseconds)
+    }
+
     /// Lines in the spool not yet acknowledged by the server, and the spool's bytes on disk.
     public var pendingLines: Int { spool.pendingRecords }
     public var spooledBytes: Int { spool.bytes }
