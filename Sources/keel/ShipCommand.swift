@@ -52,6 +52,8 @@ struct ShipCommand: ParsableCommand {
         let sink: ShippingSink
         do {
             var options = ShippingOptions(spoolDirectory: spool)
+            // Every line on disk: the read positions are committed once the lines are in the spool.
+            options.spoolsOperationalLines = true
             // Lines are read again from the files after a crash (positions follow the spool's sync): gather writes.
             options.spoolWriteBuffer = 256 << 10
             sink = try ShippingSink(destination: destination, options: options)

@@ -34,6 +34,7 @@ import Testing
 
     static func options(_ directory: String) -> ShippingOptions {
         var options = ShippingOptions(spoolDirectory: directory + "-spool")
+        options.spoolsOperationalLines = true
         options.retryInitial = .milliseconds(50)
         options.retryMaximum = .milliseconds(300)
         options.timeout = .seconds(2)
@@ -172,6 +173,52 @@ import Testing
             #expect(status == 0, "\(err)")
             let ids = try await client.events(token: server.readA, query: "since=1h").compactMap { $0["event_id"]?.stringValue }
             #expect(ids.count == 3_000 && Set(ids) == Set((0..<3_000).map { "kill-\($0)" }), "\(ids.count) stored")
+        }
+    }
+
+    /// By default operational lines wait in memory and audit lines in the disk spool, each lane sent on its own: all
+    /// arrive; a sink taking audit lines without a spool directory is refused, naming why.
+    @Test func operationalLinesWaitInMemoryAndAuditLinesInTheSpool() async throws {
+        let server = try TestServer()
+        let directory = server.directory + "-spool"
+        defer {
+            server.remove()
+            try? FileManager.default.removeItem(atPath: directory)
+        }
+        #expect {
+            _ = try ShippingSink(destination: ShippingDestination(url: "http://127.0.0.1:9"), options: ShippingOptions(spoolDirectory: nil))
+        } throws: { "\($0)".contains("audit and cost") && "\($0)".contains("spool directory") }
+        // Operational lines only: no directory needed, nothing written to disk.
+        let memoryOnly = try ShippingSink(
+            destination: ShippingDestination(url: "http://127.0.0.1:9"), options: ShippingOptions(spoolDirectory: nil), classes: [.ops])
+        Self.write(memoryOnly, 0..<10)
+        #expect(memoryOnly.pendingLines == 10 && memoryOnly.spooledBytes > 0)
+        memoryOnly.close()
+
+        var defaults = Self.options(server.directory)
+        defaults.spoolsOperationalLines = false
+        let options = defaults
+        // Down first: both lanes hold their lines, only the audit lines on disk.
+        var quick = options
+        quick.flushTimeout = .milliseconds(100)
+        let down = try ShippingSink(destination: ShippingDestination(url: "http://127.0.0.1:\(try Self.freePort())", token: server.ingestA), options: quick)
+        Self.write(down, 0..<300)
+        Self.write(down, 300..<400, storageClass: .audit)
+        #expect(down.pendingLines == 400)
+        let onDisk = try FileManager.default.contentsOfDirectory(atPath: directory)
+        #expect(onDisk.contains { $0.hasSuffix(".seg") } && !onDisk.contains("ops"), "\(onDisk)")
+        down.close()  // the operational lines in memory are lost with it; the audit lines stay in the spool
+
+        try await server.run { client async throws in
+            let sink = try ShippingSink(destination: ShippingDestination(url: "http://127.0.0.1:\(client.port)", token: server.ingestA), options: options)
+            Self.write(sink, 400..<700)
+            Self.write(sink, 700..<750, storageClass: .audit)
+            _ = await sink.delivered(within: .seconds(30))
+            let stored = Set(try await client.events(token: server.readA, query: "since=1h").compactMap { $0["event_id"]?.stringValue })
+            let expected = Set((300..<750).map { "ship-\($0)" })
+            #expect(stored == expected, "\(expected.subtracting(stored).count) missing, \(stored.subtracting(expected).count) unexpected")
+            #expect(sink.statistics.sent == 450 && sink.pendingLines == 0, "\(sink.statistics)")
+            sink.close()
         }
     }
 

@@ -9,10 +9,10 @@ struct ShippingEnvironmentTests {
         #expect(try KeelConfiguration.shipping(fromEnvironment: [:]) == nil)
         let (destination, options) = try #require(try KeelConfiguration.shipping(fromEnvironment: [
             "LOG_SHIP_URL": "https://logs.example.com", "LOG_SHIP_FORMAT": "KEEL", "LOG_SHIP_TOKEN": "keel_abc",
-            "LOG_SHIP_SPOOL_DIR": "/var/spool/app", "LOG_SHIP_SPOOL_MAX": "64MB",
+            "LOG_SHIP_SPOOL_DIR": "/var/spool/app", "LOG_SHIP_SPOOL_MAX": "64MB", "LOG_SHIP_BUFFER": "Disk",
         ]))
         #expect(destination == ShippingDestination(url: "https://logs.example.com", format: .keel, token: "keel_abc"))
-        #expect(options.spoolDirectory == "/var/spool/app" && options.spoolCapacity == 64 << 20)
+        #expect(options.spoolDirectory == "/var/spool/app" && options.spoolCapacity == 64 << 20 && options.spoolsOperationalLines)
         let cloud = try #require(try KeelConfiguration.shipping(fromEnvironment: [
             "LOG_SHIP_URL": "https://logs-prod.grafana.net", "LOG_SHIP_FORMAT": "loki", "LOG_SHIP_USER": "123456",
             "LOG_SHIP_TOKEN": "glc_x", "LOG_SHIP_TENANT": "team-a",
@@ -21,6 +21,7 @@ struct ShippingEnvironmentTests {
         #expect(cloud.0.token == nil && cloud.0.tenant == "team-a")
         let defaults = try #require(try KeelConfiguration.shipping(fromEnvironment: ["LOG_SHIP_URL": "http://127.0.0.1:8080"]))
         #expect(defaults.1.spoolDirectory == "keel-spool" && defaults.1.spoolCapacity == 256 << 20 && defaults.0.token == nil)
+        #expect(!defaults.1.spoolsOperationalLines, "operational lines wait in memory unless asked")
     }
 
     @Test(arguments: [
@@ -29,6 +30,7 @@ struct ShippingEnvironmentTests {
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_SPOOL_MAX": "lots"], "LOG_SHIP_SPOOL_MAX"),
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_SPOOL_MAX": "10KB"], "LOG_SHIP_SPOOL_MAX"),
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_USER": "me"], "LOG_SHIP_TOKEN"),
+        (["LOG_SHIP_URL": "http://x", "LOG_SHIP_BUFFER": "tape"], "LOG_SHIP_BUFFER"),
     ])
     func aValueNotAcceptedIsNamedWithWhatIs(environment: [String: String], variable: String) {
         #expect {

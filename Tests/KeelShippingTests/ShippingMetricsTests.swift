@@ -13,6 +13,7 @@ struct ShippingMetricsTests {
         defer { try? FileManager.default.removeItem(atPath: spool) }
         let metrics = TestMetrics()
         var options = ShippingOptions(spoolDirectory: spool)
+        options.spoolsOperationalLines = true
         options.retryInitial = .milliseconds(20)
         options.retryMaximum = .milliseconds(50)
         options.timeout = .milliseconds(300)

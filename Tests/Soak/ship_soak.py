@@ -238,7 +238,7 @@ def main():
     server.start()
     proxy = FaultProxy(server.port)
     environment = dict(os.environ, LOG_SHIP_URL=f"http://127.0.0.1:{proxy.port}", LOG_SHIP_TOKEN=ingest,
-                       LOG_SHIP_SPOOL_DIR=os.path.join(work, "spool"))
+                       LOG_SHIP_SPOOL_DIR=os.path.join(work, "spool"), LOG_SHIP_BUFFER="disk")
     logger = subprocess.Popen([args.logger, str(args.events), str(args.seconds), str(wait), report_path], env=environment)
     began = time.monotonic()
     try:

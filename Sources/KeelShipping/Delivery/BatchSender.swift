@@ -29,7 +29,7 @@ public struct ShippingStatistics: Sendable, Equatable {
 /// limit: the spool holds the lines meanwhile); any other status drops the batch — its audit and cost lines into the
 /// dead-letter file — since sending it again cannot change the answer.
 final class BatchSender: Sendable {
-    let spool: DiskSpool
+    let spool: Spool
     let destination: ShippingDestination
     let options: ShippingOptions
     let statistics = Mutex(ShippingStatistics())
@@ -42,7 +42,7 @@ final class BatchSender: Sendable {
     private let finished = DispatchSemaphore(value: 0)
     /// The batches being sent; locked while one is read from the spool and while finished ones are acknowledged, so
     /// both happen in order.
-    private let window: Mutex<SendWindow<(batch: DiskSpool.Batch, result: Result)>>
+    private let window: Mutex<SendWindow<(batch: Spool.Batch, result: Result)>>
     /// Its own client: a server that is down is told in a second or two, and stopping the sender closes its
     /// connections.
     private let client = HTTPClient(
@@ -50,8 +50,14 @@ final class BatchSender: Sendable {
     /// Why the last batch was refused, reported once per kind of refusal.
     private let reported = Mutex<Set<Int>>([])
 
-    init(spool: DiskSpool, destination: ShippingDestination, options: ShippingOptions, metrics: ShippingMetrics) {
+    /// Which of its sink's lanes it sends (for the gauges), and where refused audit and cost lines are kept.
+    private let lane: Int
+    private let deadLetterFile: String?
+
+    init(spool: Spool, lane: Int, destination: ShippingDestination, options: ShippingOptions, metrics: ShippingMetrics) {
         self.spool = spool
+        self.lane = lane
+        self.deadLetterFile = options.spoolDirectory.map { $0 + "/dead-letter.ndjson" }
         self.destination = destination
         self.options = options
         self.metrics = metrics
@@ -104,7 +110,7 @@ final class BatchSender: Sendable {
     }
 
     /// The batch after the last one taken, when the window has room and the spool has one.
-    private func take() -> DiskSpool.Batch? {
+    private func take() -> Spool.Batch? {
         window.withLock { window in
             guard window.hasRoom,
                 let batch = spool.batch(after: window.next, maxRecords: options.batchMaxLines, maxBytes: options.batchMaxBytes)
@@ -122,7 +128,7 @@ final class BatchSender: Sendable {
     }
 
     /// Sends `batch` until the server has it or will never take it; `nil` when the sender stops first.
-    private func deliver(_ batch: DiskSpool.Batch) -> Result? {
+    private func deliver(_ batch: Spool.Batch) -> Result? {
         let body: BatchEncoding
         do {
             body = try BatchEncoding.encode(batch.lines, for: destination)
@@ -155,7 +161,7 @@ final class BatchSender: Sendable {
 
     /// `batch` is done with: it, and the batches after it already done, are counted and acknowledged in the spool
     /// once every batch before them is — counted first, so whoever sees the spool drained sees them counted.
-    private func finish(_ batch: DiskSpool.Batch, _ result: Result) {
+    private func finish(_ batch: Spool.Batch, _ result: Result) {
         window.withLock { window in
             for (done, result) in window.finished(end: batch.end, (batch, result)) {
                 switch result {
@@ -197,22 +203,19 @@ final class BatchSender: Sendable {
 
     /// The spool's gauges, as they are now.
     private func report() {
-        metrics.spoolBytes.record(spool.bytes)
-        metrics.waiting.record(spool.pendingRecords)
         let oldest = latency.withLock { $0.oldestWaiting(now: DispatchTime.now().uptimeNanoseconds) }
-        metrics.oldestWaiting.record(Double(oldest ?? 0) / 1000)
+        metrics.report(lane: lane, bytes: spool.bytes, waiting: spool.pendingRecords, oldestMilliseconds: oldest)
     }
 
     /// A batch the server will not take: ops lines are dropped (counted), audit and cost lines kept aside.
-    private func refuse(_ batch: DiskSpool.Batch, reason: String, outcome: DeliveryRetry.Outcome) {
+    private func refuse(_ batch: Spool.Batch, reason: String, outcome: DeliveryRetry.Outcome) {
         var kept: [UInt8] = []
         var keptLines = 0
         for (line, code) in zip(batch.lines, batch.storageClasses) where !StorageClass(code: code).isDroppable {
             kept += line + [0x0A]
             keptLines += 1
         }
-        if keptLines > 0 {
-            let path = options.spoolDirectory + "/dead-letter.ndjson"
+        if keptLines > 0, let path = deadLetterFile {
             if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
             if let handle = FileHandle(forWritingAtPath: path) {
                 handle.seekToEndOfFile()
@@ -229,7 +232,7 @@ final class BatchSender: Sendable {
         if keptLines > 0 { metrics.deadLettered.increment(by: Int64(keptLines)) }
         if case .status(let status, _) = outcome, reported.withLock({ $0.insert(status).inserted }) {
             FileHandle.standardError.write(Data(
-                "keel: \(destination.endpoint) refused a batch of \(batch.lines.count) lines (\(reason)); ops lines dropped, audit and cost lines kept in \(options.spoolDirectory)/dead-letter.ndjson\n".utf8))
+                "keel: \(destination.endpoint) refused a batch of \(batch.lines.count) lines (\(reason)); ops lines dropped, audit and cost lines kept in \(deadLetterFile ?? "memory")\n".utf8))
         }
     }
 

@@ -12,6 +12,14 @@ public struct DeliveryLatency: Sendable, Equatable {
 
     package init(recovered: Int = 0) { written = Array(repeating: nil, count: max(0, recovered)) }
 
+    /// This histogram and `other`'s together (for quantiles over several senders; what waits is not carried).
+    package func adding(_ other: DeliveryLatency) -> DeliveryLatency {
+        var total = DeliveryLatency()
+        for index in buckets.indices { total.buckets[index] = buckets[index] + other.buckets[index] }
+        total.count = count + other.count
+        return total
+    }
+
     /// The `fraction` (0…1) quantile in milliseconds, or `nil` before any line was acknowledged.
     public func quantile(_ fraction: Double) -> Int? {
         guard count > 0 else { return nil }

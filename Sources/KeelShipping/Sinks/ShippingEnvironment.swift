@@ -6,12 +6,13 @@ import Foundation
 /// | variable | accepts | meaning |
 /// | --- | --- | --- |
 /// | `LOG_SHIP_URL` | an http(s) URL | where to ship; shipping is off without it |
-/// | `LOG_SHIP_FORMAT` | `keel`, `loki` | the server's format (default `keel`) |
+/// | `LOG_SHIP_FORMAT` | `keel`, `loki`, `otlp` | the server's format (default `keel`) |
 /// | `LOG_SHIP_TOKEN` | a token | sent as `Authorization: Bearer …`, or the password with `LOG_SHIP_USER` |
 /// | `LOG_SHIP_USER` | a user name | basic authentication (Grafana Cloud: the instance id) |
 /// | `LOG_SHIP_TENANT` | a tenant | sent as `X-Scope-OrgID` |
 /// | `LOG_SHIP_SPOOL_DIR` | a directory | the disk spool (default `keel-spool` in the working directory) |
 /// | `LOG_SHIP_SPOOL_MAX` | a size: `256MB`, `1GiB` | the spool's bound (default 256 MiB) |
+/// | `LOG_SHIP_BUFFER` | `memory`, `disk` | where operational lines wait (default `memory`; audit and cost: always the spool) |
 extension KeelConfiguration {
     /// The variables ``addShipping(fromEnvironment:)`` reads, with what each accepts.
     public static let shippingEnvironmentVariables: [(name: String, accepts: String, meaning: String)] = [
@@ -22,6 +23,7 @@ extension KeelConfiguration {
         ("LOG_SHIP_TENANT", "a tenant name", "sent as X-Scope-OrgID (a multi-tenant Loki)"),
         ("LOG_SHIP_SPOOL_DIR", "a directory path", "the disk spool; default keel-spool in the working directory"),
         ("LOG_SHIP_SPOOL_MAX", "a size of at least 1MiB: 268435456, 256MB, 1GiB …", "the most the spool keeps; default 256 MiB"),
+        ("LOG_SHIP_BUFFER", "memory, disk", "where operational lines wait: memory (default), or the disk spool beside audit and cost lines"),
     ]
 
     /// Adds a ``ShippingSink`` to ``extraSinks`` when `LOG_SHIP_URL` is set (see ``shippingEnvironmentVariables``);
@@ -61,6 +63,13 @@ extension KeelConfiguration {
         if let text = value("LOG_SHIP_SPOOL_MAX") {
             guard let bytes = ByteSize.parse(text), bytes >= 1 << 20 else { throw fail("LOG_SHIP_SPOOL_MAX") }
             options.spoolCapacity = bytes
+        }
+        if let text = value("LOG_SHIP_BUFFER") {
+            switch text.lowercased() {
+            case "memory": options.spoolsOperationalLines = false
+            case "disk": options.spoolsOperationalLines = true
+            default: throw fail("LOG_SHIP_BUFFER")
+            }
         }
         var destination = ShippingDestination(url: url, format: format, token: value("LOG_SHIP_TOKEN"), tenant: value("LOG_SHIP_TENANT"))
         if let user = value("LOG_SHIP_USER") {

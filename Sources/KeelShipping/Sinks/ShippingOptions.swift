@@ -1,14 +1,22 @@
 /// How a ``ShippingSink`` buffers, batches and retries.
 public struct ShippingOptions: Sendable {
-    /// Where the disk spool lives. With one, lines survive the process and the server being down; every line is
-    /// spooled before it is sent.
-    public var spoolDirectory: String
-    /// Most bytes the spool keeps; past it the oldest ops lines are dropped (and counted), while audit and cost
-    /// lines wait for room (``blocksWhenFull``).
+    /// Where the disk spool lives: audit and cost lines are always spooled here before they are sent (a sink taking
+    /// them needs one), and operational lines too with ``spoolsOperationalLines``. Spooled lines survive the process
+    /// and the server being down.
+    public var spoolDirectory: String?
+    /// Whether operational lines are spooled on disk as well (in `ops/` under the spool directory). Off by default:
+    /// they wait in memory (``memoryCapacity``), as in Vector's and Fluent Bit's default buffers, and a process that
+    /// dies loses those not yet sent.
+    public var spoolsOperationalLines: Bool = false
+    /// Most bytes of operational lines waiting in memory; past it the oldest are dropped (and counted).
+    public var memoryCapacity: Int = 32 << 20
+    /// Most bytes each disk spool keeps; past it the oldest operational lines are dropped (and counted), while audit
+    /// and cost lines wait for room.
     public var spoolCapacity: Int = 256 << 20
-    /// Whether a full spool makes the writer wait rather than drop: on when the sink takes audit or cost events.
+    /// Whether a full buffer of operational lines makes the writer wait rather than drop the oldest. Audit and cost
+    /// lines always wait.
     public var blocksWhenFull: Bool = false
-    /// When appended lines are forced to disk (milliseconds between fsyncs; 0: every line).
+    /// When spooled lines are forced to disk (milliseconds between fsyncs; 0: every line).
     public var fsyncIntervalMilliseconds: Int = 500
     /// Bytes of lines gathered in memory before they are written to the spool's file (0: each line written as it
     /// comes). Only for a writer that can read its lines again after a crash, as `keel ship` does from its files.
@@ -29,7 +37,9 @@ public struct ShippingOptions: Sendable {
     public var retryInitial: Duration = .milliseconds(200)
     public var retryMaximum: Duration = .seconds(30)
 
-    public init(spoolDirectory: String) {
+    /// - Parameter spoolDirectory: the disk spool's directory; `nil` for a sink of operational lines buffered in
+    ///   memory only.
+    public init(spoolDirectory: String?) {
         self.spoolDirectory = spoolDirectory
     }
 }
