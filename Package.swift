@@ -268,7 +268,7 @@ let package = Package(
         .testTarget(
             name: "KeelShippingTests",
             dependencies: [
-                "KeelShipping", "Keel", .product(name: "Logging", package: "swift-log"),
+                "KeelShipping", "KeelWire", "Keel", .product(name: "Logging", package: "swift-log"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),

@@ -31,6 +31,8 @@ struct ShipCommand: ParsableCommand {
     @Option(help: "A bearer token, or the password with --user.") var token: String?
     @Option(help: "Basic authentication's user name (Grafana Cloud: the instance id).") var user: String?
     @Option(help: "Sent as X-Scope-OrgID.") var tenant: String?
+    @Option(help: "For Loki: the fields whose values are the stream labels, comma-separated.") var lokiLabels = "service,env,level"
+    @Option(help: "For Loki 3: fields also sent as structured metadata, comma-separated (trace_id,request_id).") var lokiMetadata: String?
     @Option(help: "The disk spool's directory.") var spool = "keel-ship-spool"
     @Option(help: "Where the read positions are kept.") var positions = "keel-ship-positions.json"
     @Option(help: "The `service` of lines that do not name one.") var service = "keel-ship"
@@ -44,6 +46,14 @@ struct ShipCommand: ParsableCommand {
             throw ValidationError("--to takes an http(s) URL")
         }
         var destination = ShippingDestination(url: to, format: parsedFormat, token: token, tenant: tenant)
+        guard let labels = KeelConfiguration.fieldNames(lokiLabels) else { throw ValidationError("--loki-labels takes field names, comma-separated") }
+        destination.lokiLabels = labels
+        if let lokiMetadata {
+            guard let fields = KeelConfiguration.fieldNames(lokiMetadata) else {
+                throw ValidationError("--loki-metadata takes field names, comma-separated")
+            }
+            destination.lokiStructuredMetadata = fields
+        }
         if let user {
             guard let token else { throw ValidationError("--user needs --token (the password)") }
             destination.basicAuth = (user, token)

@@ -15,8 +15,10 @@ struct ShippingEnvironmentTests {
         #expect(options.spoolDirectory == "/var/spool/app" && options.spoolCapacity == 64 << 20 && options.spoolsOperationalLines)
         let cloud = try #require(try KeelConfiguration.shipping(fromEnvironment: [
             "LOG_SHIP_URL": "https://logs-prod.grafana.net", "LOG_SHIP_FORMAT": "loki", "LOG_SHIP_USER": "123456",
-            "LOG_SHIP_TOKEN": "glc_x", "LOG_SHIP_TENANT": "team-a",
+            "LOG_SHIP_TOKEN": "glc_x", "LOG_SHIP_TENANT": "team-a", "LOG_SHIP_LOKI_LABELS": "service, level",
+            "LOG_SHIP_LOKI_METADATA": "trace_id,request_id",
         ]))
+        #expect(cloud.0.lokiLabels == ["service", "level"] && cloud.0.lokiStructuredMetadata == ["trace_id", "request_id"])
         #expect(cloud.0.format == .loki && cloud.0.basicAuth?.user == "123456" && cloud.0.basicAuth?.password == "glc_x")
         #expect(cloud.0.token == nil && cloud.0.tenant == "team-a")
         let defaults = try #require(try KeelConfiguration.shipping(fromEnvironment: ["LOG_SHIP_URL": "http://127.0.0.1:8080"]))
@@ -31,6 +33,8 @@ struct ShippingEnvironmentTests {
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_SPOOL_MAX": "10KB"], "LOG_SHIP_SPOOL_MAX"),
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_USER": "me"], "LOG_SHIP_TOKEN"),
         (["LOG_SHIP_URL": "http://x", "LOG_SHIP_BUFFER": "tape"], "LOG_SHIP_BUFFER"),
+        (["LOG_SHIP_URL": "http://x", "LOG_SHIP_LOKI_LABELS": "service,{evil}"], "LOG_SHIP_LOKI_LABELS"),
+        (["LOG_SHIP_URL": "http://x", "LOG_SHIP_LOKI_METADATA": " , "], "LOG_SHIP_LOKI_METADATA"),
     ])
     func aValueNotAcceptedIsNamedWithWhatIs(environment: [String: String], variable: String) {
         #expect {

@@ -98,5 +98,8 @@ check("Loki: streams by their labels", sorted(streams) == ['{env="prod", level="
 entry = streams['{env="prod", level="ERROR", service="api"}'].entries[0]
 check("Loki: the entry's time and its line whole", entry.timestamp.seconds == 1796464800 and entry.timestamp.nanos == 1000
       and '"event_id":"wire-1"' in entry.line and entry.line.startswith('{"timestamp"'), str(entry)[:300])
+metadata = {pair.name: pair.value for pair in entry.structuredMetadata}
+check("Loki: structured metadata beside the line", metadata == {"trace_id": "4bf92f3577b34da6a3ce929d0e0e4736", "status": "502",
+                                                               "retryable": "true"}, str(metadata))
 print(f"{len(passed)} passed, {len(failures)} failed")
 sys.exit(1 if failures else 0)

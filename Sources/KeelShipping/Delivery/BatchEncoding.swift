@@ -22,7 +22,8 @@ struct BatchEncoding {
             }
             return BatchEncoding(body: Gzip.compress(text, level: 1), contentType: "application/x-ndjson", contentEncoding: "gzip")
         case .loki:
-            return BatchEncoding(body: try LokiPushEncoder.body(lokiStreams(lines, labels: destination.lokiLabels)),
+            let streams = lokiStreams(lines, labels: destination.lokiLabels, metadata: destination.lokiStructuredMetadata)
+            return BatchEncoding(body: try LokiPushEncoder.body(streams),
                 contentType: "application/x-protobuf", contentEncoding: nil)
         case .otlp:
             let events = lines.map { (try? JSONParser.parse($0)) ?? .string(String(decoding: $0, as: UTF8.self)) }
@@ -32,8 +33,9 @@ struct BatchEncoding {
     }
 
     /// Lines grouped into streams by the values of `labels`, each stream's entries in the lines' order (Loki wants
-    /// a stream's entries in order; a batch keeps the spool's).
-    static func lokiStreams(_ lines: [[UInt8]], labels: [String]) -> [LokiPushEncoder.Stream] {
+    /// a stream's entries in order; a batch keeps the spool's), with the values of the `metadata` fields a line has
+    /// as its structured metadata (numbers and booleans as their JSON text).
+    static func lokiStreams(_ lines: [[UInt8]], labels: [String], metadata: [String] = []) -> [LokiPushEncoder.Stream] {
         var streams: [LokiPushEncoder.Stream] = []
         var index: [String: Int] = [:]
         for bytes in lines {
@@ -47,7 +49,16 @@ struct BatchEncoding {
             let key = LokiPushEncoder.labels(pairs)
             let time = event?["timestamp"]?.stringValue.flatMap { Timestamp(rfc3339: $0) } ?? Timestamp.now()
             let (nanoseconds, overflow) = time.microsecondsSinceEpoch.multipliedReportingOverflow(by: 1000)
-            let entry = (nanoseconds: overflow ? 0 : nanoseconds, line: line)
+            var attached: [(String, String)] = []
+            for name in metadata {
+                guard let value = event?[name] else { continue }
+                switch value {
+                case .string(let text): if !text.isEmpty { attached.append((name, text)) }
+                case .number, .bool: attached.append((name, value.jsonText))
+                default: continue
+                }
+            }
+            let entry = (nanoseconds: overflow ? 0 : nanoseconds, line: line, metadata: attached)
             if let at = index[key] {
                 streams[at].entries.append(entry)
             } else {

@@ -27,6 +27,10 @@ public struct ShippingDestination: Sendable, Equatable {
     /// For Loki: the fields whose values make a line's stream labels. Keep them few and of few values each — ids
     /// and the like stay in the line, where Loki's parsers read them.
     public var lokiLabels: [String] = ["service", "env", "level"]
+    /// For Loki 3: fields also sent as each line's structured metadata (`trace_id`, `request_id` …), which Loki
+    /// indexes apart from the labels and queries without a parser (`{service="api"} | trace_id="4bf9…"`). Empty by
+    /// default: the fields are in the line either way, and an older Loki refuses structured metadata.
+    public var lokiStructuredMetadata: [String] = []
 
     public init(url: String, format: Format = .keel, token: String? = nil, tenant: String? = nil) {
         self.url = url
@@ -38,6 +42,7 @@ public struct ShippingDestination: Sendable, Equatable {
     public static func == (a: ShippingDestination, b: ShippingDestination) -> Bool {
         a.url == b.url && a.format == b.format && a.token == b.token && a.basicAuth?.user == b.basicAuth?.user
             && a.basicAuth?.password == b.basicAuth?.password && a.tenant == b.tenant && a.lokiLabels == b.lokiLabels
+            && a.lokiStructuredMetadata == b.lokiStructuredMetadata
     }
 
     /// The URL batches are posted to.

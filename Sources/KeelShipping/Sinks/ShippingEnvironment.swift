@@ -12,6 +12,8 @@ import Foundation
 /// | `LOG_SHIP_TENANT` | a tenant | sent as `X-Scope-OrgID` |
 /// | `LOG_SHIP_SPOOL_DIR` | a directory | the disk spool (default `keel-spool` in the working directory) |
 /// | `LOG_SHIP_SPOOL_MAX` | a size: `256MB`, `1GiB` | the spool's bound (default 256 MiB) |
+/// | `LOG_SHIP_LOKI_LABELS` | field names, comma-separated | Loki's stream labels (default `service,env,level`) |
+/// | `LOG_SHIP_LOKI_METADATA` | field names, comma-separated | sent to Loki 3 as structured metadata too (default none) |
 /// | `LOG_SHIP_BUFFER` | `memory`, `disk` | where operational lines wait (default `memory`; audit and cost: always the spool) |
 extension KeelConfiguration {
     /// The variables ``addShipping(fromEnvironment:)`` reads, with what each accepts.
@@ -23,6 +25,8 @@ extension KeelConfiguration {
         ("LOG_SHIP_TENANT", "a tenant name", "sent as X-Scope-OrgID (a multi-tenant Loki)"),
         ("LOG_SHIP_SPOOL_DIR", "a directory path", "the disk spool; default keel-spool in the working directory"),
         ("LOG_SHIP_SPOOL_MAX", "a size of at least 1MiB: 268435456, 256MB, 1GiB …", "the most the spool keeps; default 256 MiB"),
+        ("LOG_SHIP_LOKI_LABELS", "field names, comma-separated: service,env,level", "the fields whose values are Loki's stream labels"),
+        ("LOG_SHIP_LOKI_METADATA", "field names, comma-separated: trace_id,request_id", "fields sent to Loki 3 as structured metadata too"),
         ("LOG_SHIP_BUFFER", "memory, disk", "where operational lines wait: memory (default), or the disk spool beside audit and cost lines"),
     ]
 
@@ -72,11 +76,25 @@ extension KeelConfiguration {
             }
         }
         var destination = ShippingDestination(url: url, format: format, token: value("LOG_SHIP_TOKEN"), tenant: value("LOG_SHIP_TENANT"))
+        for (name, path) in [("LOG_SHIP_LOKI_LABELS", \ShippingDestination.lokiLabels), ("LOG_SHIP_LOKI_METADATA", \.lokiStructuredMetadata)] {
+            guard let text = value(name) else { continue }
+            guard let fields = Self.fieldNames(text) else { throw fail(name) }
+            destination[keyPath: path] = fields
+        }
         if let user = value("LOG_SHIP_USER") {
             guard let password = destination.token else { throw fail("LOG_SHIP_TOKEN") }
             destination.basicAuth = (user, password)
             destination.token = nil
         }
         return (destination, options)
+    }
+
+    /// `service, env,level` as field names; `nil` when one is not a field name (letters, digits, `_`, `.`).
+    package static func fieldNames(_ text: String) -> [String]? {
+        let names = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        guard !names.isEmpty, names.allSatisfy({ name in
+            name.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "." }
+        }) else { return nil }
+        return names
     }
 }

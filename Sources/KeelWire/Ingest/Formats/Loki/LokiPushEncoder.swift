@@ -8,9 +8,10 @@ package enum LokiPushEncoder {
     package struct Stream: Sendable {
         /// `{level="INFO", service="api"}`
         package var labels: String
-        package var entries: [(nanoseconds: Int64, line: String)]
+        /// Each line with its time and its structured metadata (Loki 3's name–value pairs beside the line).
+        package var entries: [(nanoseconds: Int64, line: String, metadata: [(String, String)])]
 
-        package init(labels: String, entries: [(nanoseconds: Int64, line: String)] = []) {
+        package init(labels: String, entries: [(nanoseconds: Int64, line: String, metadata: [(String, String)])] = []) {
             self.labels = labels
             self.entries = entries
         }
@@ -33,6 +34,12 @@ package enum LokiPushEncoder {
                 }
                 out.timestamp = time
                 out.line = entry.line
+                out.structuredMetadata = entry.metadata.map { name, value in
+                    var pair = Logproto_LabelPairAdapter()
+                    pair.name = name
+                    pair.value = value
+                    return pair
+                }
                 return out
             }
             return adapter
