@@ -108,13 +108,15 @@ let package = Package(
             name: "KeelBlockStore",
             dependencies: ["Keel", "KeelStore", "CIsal", "CZstd"]
         ),
+        // The system snappy, for Loki's push bodies (read by `keel serve`, written by the Loki shipping sink).
+        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
         // What clients send `keel serve`, read from bytes: the ingest formats (NDJSON, Loki push, OTLP/HTTP),
         // decompression, the normaliser that makes records canonical, and query parameters. No NIO and no
         // Hummingbird, so the fuzz targets build it alone.
         .target(
             name: "KeelWire",
             dependencies: [
-                "Keel", "KeelStore", "CZlib",
+                "Keel", "KeelStore", "CZlib", "CSnappy",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

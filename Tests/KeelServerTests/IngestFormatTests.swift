@@ -112,7 +112,7 @@ import Testing
             stream.entries.append(entry)
         }
         request.streams = [stream]
-        let body = snappyLiterals(try request.serializedBytes())
+        let body = Snappy.block(try request.serializedBytes())
         try await fixture.run { client in
             let reply = try await client.send(
                 "/loki/api/v1/push", method: .POST, token: fixture.ingestA, body: body, contentType: "application/x-protobuf")
@@ -203,6 +203,14 @@ import Testing
         // "a" then a copy of offset 1, length 19: twenty "a"s.
         #expect(try Decompression.unsnappy([0x14, 0x00, 0x61, 0x4A, 0x01, 0x00], limits: IngestLimits()) == Array(repeating: 0x61, count: 20))
         #expect(throws: IngestError.self) { try Decompression.unsnappy([0x14, 0x00, 0x61, 0x4A, 0x05, 0x00], limits: IngestLimits()) }
+        // What the Loki sink sends: compressed (repetitive lines shrink) and read back whole.
+        let lines = Array((0..<2_000).map { #"{"level":"INFO","message":"request handled","n":\#($0)}"# + "\n" }.joined().utf8)
+        let block = Snappy.block(lines)
+        #expect(block.count * 3 < lines.count)
+        #expect(try Decompression.unsnappy(block, limits: IngestLimits()) == lines)
+        #expect(try Decompression.unsnappy(Snappy.block([]), limits: IngestLimits()) == [])
+        // A block announcing more than the limits allow is refused before anything is allocated.
+        #expect(throws: IngestError.self) { try Decompression.unsnappy([0xFF, 0xFF, 0xFF, 0xFF, 0x0F, 0x00], limits: IngestLimits()) }
         let labels = try LabelSet.parse("{a=\"1\", b_c=\"x\\\"y\"}", stream: 0)
         #expect(labels.map(\.key) == ["a", "b_c"])
         #expect(labels.map(\.value) == ["1", "x\"y"])

@@ -213,22 +213,3 @@ func gzip(_ input: [UInt8], windowBits: Int32 = 15 + 16) -> [UInt8] {
     }
     return Array(output.prefix(produced))
 }
-
-/// Snappy's block format with literals only: valid input for any snappy decoder.
-func snappyLiterals(_ input: [UInt8]) -> [UInt8] {
-    var out: [UInt8] = []
-    var length = input.count
-    repeat {
-        out.append(UInt8(length & 0x7F) | (length >= 0x80 ? 0x80 : 0))
-        length >>= 7
-    } while length > 0
-    var start = 0
-    while start < input.count {
-        let count = min(65536, input.count - start)
-        // Tag 61 << 2: the literal's length - 1 follows in two bytes.
-        out += [61 << 2, UInt8((count - 1) & 0xFF), UInt8((count - 1) >> 8)]
-        out += input[start..<(start + count)]
-        start += count
-    }
-    return out
-}

@@ -1,3 +1,4 @@
+import CSnappy
 import CZlib
 
 /// Decompresses request bodies within a size budget, so a small body cannot expand into gigabytes (a decompression
@@ -66,70 +67,28 @@ enum Decompression {
         }
     }
 
-    /// Snappy's block format (what Loki's protobuf push bodies use): a varint length, then literals and copies.
+    /// Snappy's block format (what Loki's protobuf push bodies use), by the system's libsnappy: the length it
+    /// announces is checked against the limits before anything is allocated, and the data is validated whole.
     static func unsnappy(_ input: [UInt8], limits: IngestLimits) throws(IngestError) -> [UInt8] {
         let invalid = IngestError.badRequest("invalid_compression", "the body is not valid snappy data")
-        var position = 0
-        func varint() -> Int? {
-            var value = 0
-            var shift = 0
-            while position < input.count, shift < 35 {
-                let b = input[position]
-                position += 1
-                value |= Int(b & 0x7F) << shift
-                if b & 0x80 == 0 { return value }
-                shift += 7
-            }
-            return nil
+        var length = 0
+        let read = input.withUnsafeBufferPointer { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { snappy_uncompressed_length($0.baseAddress, $0.count, &length) }
         }
-        guard let length = varint() else { throw invalid }
+        guard read == SNAPPY_OK else { throw invalid }
         let limit = budget(input.count, limits)
         guard length <= limit else { throw bomb(limit) }
-        var output: [UInt8] = []
-        output.reserveCapacity(length)
-        while position < input.count {
-            let tag = input[position]
-            position += 1
-            switch tag & 3 {
-            case 0:  // literal
-                var count = Int(tag >> 2)
-                if count >= 60 {
-                    let extra = count - 59
-                    guard position + extra <= input.count else { throw invalid }
-                    count = 0
-                    for i in 0..<extra { count |= Int(input[position + i]) << (8 * i) }
-                    position += extra
+        var produced = length
+        var status = SNAPPY_OK
+        let output = [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            status = input.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { source in
+                    buffer.withMemoryRebound(to: CChar.self) { snappy_uncompress(source.baseAddress, source.count, $0.baseAddress, &produced) }
                 }
-                count += 1
-                guard position + count <= input.count, output.count + count <= length else { throw invalid }
-                output += input[position..<(position + count)]
-                position += count
-            default:  // copies
-                let count: Int
-                let offset: Int
-                switch tag & 3 {
-                case 1:
-                    guard position < input.count else { throw invalid }
-                    count = Int((tag >> 2) & 7) + 4
-                    offset = Int(tag >> 5) << 8 | Int(input[position])
-                    position += 1
-                case 2:
-                    guard position + 2 <= input.count else { throw invalid }
-                    count = Int(tag >> 2) + 1
-                    offset = Int(input[position]) | Int(input[position + 1]) << 8
-                    position += 2
-                default:
-                    guard position + 4 <= input.count else { throw invalid }
-                    count = Int(tag >> 2) + 1
-                    offset = (0..<4).reduce(0) { $0 | Int(input[position + $1]) << (8 * $1) }
-                    position += 4
-                }
-                guard offset > 0, offset <= output.count, output.count + count <= length else { throw invalid }
-                let start = output.count - offset
-                for i in 0..<count { output.append(output[start + i]) }
             }
+            count = status == SNAPPY_OK ? produced : 0
         }
-        guard output.count == length else { throw invalid }
+        guard status == SNAPPY_OK, output.count == length else { throw invalid }
         return output
     }
 }

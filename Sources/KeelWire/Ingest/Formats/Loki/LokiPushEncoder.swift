@@ -1,3 +1,4 @@
+import CSnappy
 import Foundation
 import SwiftProtobuf
 
@@ -65,33 +66,19 @@ package enum LokiPushEncoder {
     }
 }
 
-/// Snappy's block format, written: the length, then the bytes as literals of up to 64 KiB each. Valid snappy that any
-/// decoder reads (Loki's, and ``Decompression``'s), without compressing: linking the system's libsnappy through a
-/// system-library target, as zlib and zstd are, is what would make the bodies smaller.
+/// Snappy's block format, by the system's libsnappy: what Loki's push bodies are compressed with.
 package enum Snappy {
     package static func block(_ input: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(input.count + input.count / 65_536 * 3 + 8)
-        var length = UInt64(input.count)
-        repeat {
-            let byte = UInt8(length & 0x7F)
-            length >>= 7
-            out.append(length == 0 ? byte : byte | 0x80)
-        } while length > 0
-        var start = 0
-        while start < input.count {
-            let count = min(65_536, input.count - start)
-            let stored = count - 1
-            if stored < 60 {
-                out.append(UInt8(stored << 2))
-            } else if stored < 256 {
-                out += [60 << 2, UInt8(stored)]
-            } else {
-                out += [61 << 2, UInt8(stored & 0xFF), UInt8(stored >> 8)]
+        var length = snappy_max_compressed_length(input.count)
+        return [UInt8](unsafeUninitializedCapacity: length) { buffer, count in
+            let status = input.withUnsafeBufferPointer { bytes in
+                bytes.withMemoryRebound(to: CChar.self) { source in
+                    buffer.withMemoryRebound(to: CChar.self) { snappy_compress(source.baseAddress, source.count, $0.baseAddress, &length) }
+                }
             }
-            out += input[start..<(start + count)]
-            start += count
+            // Compressing fails only for an output buffer too small, and snappy_max_compressed_length is its bound.
+            precondition(status == SNAPPY_OK, "snappy could not compress into its own bound")
+            count = length
         }
-        return out
     }
 }
