@@ -128,12 +128,18 @@ let package = Package(
             name: "KeelQuery",
             dependencies: ["Keel", "KeelStore"]
         ),
+        // Alerting and recording rules in Loki's ruler format (YAML), read and checked: a target of its own so that
+        // the rule files' fuzz target builds without the server.
+        .target(
+            name: "KeelRules",
+            dependencies: ["KeelQuery", .product(name: "Yams", package: "Yams")]
+        ),
         // `keel serve`: ingest, queries, timelines, the live tail, tokens and tenants, retention, export and erasure,
         // over Hummingbird 2 and a `LogStore`.
         .target(
             name: "KeelServer",
             dependencies: [
-                "Keel", "KeelStore", "KeelSQLiteStore", "KeelBlockStore", "KeelWire", "KeelQuery", "KeelHummingbird",
+                "Keel", "KeelStore", "KeelSQLiteStore", "KeelBlockStore", "KeelWire", "KeelQuery", "KeelRules", "KeelHummingbird",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -231,7 +237,7 @@ let package = Package(
         // files through them (`keel-fuzz TARGET FILE…`); scripts/fuzz builds them for libFuzzer.
         .executableTarget(
             name: "keel-fuzz",
-            dependencies: ["Keel", "KeelWire", "KeelStore", "KeelQuery", "KeelBlockStore"],
+            dependencies: ["Keel", "KeelWire", "KeelStore", "KeelQuery", "KeelBlockStore", "KeelRules"],
             path: "Tests/Fuzz/Targets"
         ),
         .testTarget(
@@ -285,7 +291,7 @@ let package = Package(
         .testTarget(
             name: "KeelServerTests",
             dependencies: [
-                "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelTools", "KeelShipping", "Keel", "CZlib",
+                "KeelServer", "KeelStore", "KeelSQLiteStore", "KeelWire", "KeelTools", "KeelShipping", "KeelRules", "Keel", "CZlib",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 public import Foundation
 public import Hummingbird
+import KeelRules
 import HummingbirdCore
 import HummingbirdWebSocket
 public import KeelStore

@@ -138,3 +138,22 @@ write("block", "payload", bytes([1]) + payload)
 frame = struct.pack("<I", 0xFD2FB528) + bytes([0x20, len(payload)]) + struct.pack("<I", 1 | (len(payload) << 3))[:3] + payload
 header = b"KBLK" + bytes([1]) + varint(2) + varint(len(payload)) + varint(zigzag(t0)) + varint(zigzag(t0 + 1000)) + varint(len(frame))
 write("block", "block", header + struct.pack("<I", zlib.crc32(header + frame)) + frame)
+
+# Rule files (Loki's ruler format): the example rules, and small groups with every kind of rule and template.
+with open(os.path.join(os.path.dirname(root), "..", "..", "examples", "rules", "default.yaml")) as f:
+    write("rules", "examples", f.read())
+write("rules", "alert", """groups:
+  - name: errors
+    interval: 30s
+    rules:
+      - alert: ErrorsPerService
+        expr: sum by (service) (rate({level="ERROR"}[5m])) > 1
+        for: 5m
+        keep_firing_for: 2m
+        labels: {severity: page}
+        annotations:
+          summary: '{{ $labels.service }} logs {{ $value | humanize }} errors a second ({{ printf "%.2f" $value }})'
+      - record: service:errors:rate5m
+        expr: sum by (service) (rate({level="ERROR"}[5m]))
+""")
+write("rules", "anchors", "groups: &g\n  - name: a\n    rules: [{alert: A, expr: 'vector(1)', labels: &l {x: y}, annotations: *l}]\n")

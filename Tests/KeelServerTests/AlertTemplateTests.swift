@@ -1,4 +1,5 @@
 @testable import KeelServer
+@testable import KeelRules
 import Testing
 
 /// Annotations render the way Prometheus rule files are written, and anything Keel cannot render is refused when

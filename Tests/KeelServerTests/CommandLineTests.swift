@@ -1,3 +1,4 @@
+@testable import KeelRules
 import Foundation
 import Keel
 @testable import KeelServer

@@ -1,3 +1,4 @@
+import KeelRules
 import Keel
 import KeelStore
 import KeelWire

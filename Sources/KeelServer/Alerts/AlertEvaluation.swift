@@ -1,3 +1,4 @@
+import KeelRules
 import KeelQuery
 
 /// What one alerting rule's expression returns for a tenant at an instant, as the alerts' label sets: each series'

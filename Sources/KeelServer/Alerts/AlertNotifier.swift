@@ -1,3 +1,4 @@
+import KeelRules
 import AsyncHTTPClient
 import Foundation
 import Keel

@@ -1,3 +1,4 @@
+import KeelRules
 import Foundation
 import Keel
 import KeelQuery

@@ -1,3 +1,4 @@
+import KeelRules
 import Hummingbird
 import Keel
 import Logging

@@ -1,6 +1,7 @@
 import Keel
 import KeelBlockStore
 import KeelQuery
+import KeelRules
 import KeelStore
 import KeelWire
 
@@ -10,7 +11,7 @@ import KeelWire
 enum FuzzTarget: String, CaseIterable {
     case ndjson, lokiJSON = "loki-json", lokiProtobuf = "loki-protobuf", otlpJSON = "otlp-json"
     case otlpProtobuf = "otlp-protobuf", inflate, snappy, jsonParser = "json-parser", objectScanner = "object-scanner"
-    case time, query, lastEventID = "last-event-id", logql, block
+    case time, query, lastEventID = "last-event-id", logql, block, rules
 
     /// Runs the target on one input; a broken property stops the process (libFuzzer records the input).
     func run(_ bytes: UnsafeRawBufferPointer) {
@@ -33,6 +34,7 @@ enum FuzzTarget: String, CaseIterable {
         case .query: Self.query(input)
         case .logql: Self.logql(input)
         case .block: Self.block(input)
+        case .rules: Self.rules(input)
         case .lastEventID:
             let text = String(decoding: input, as: UTF8.self)
             if let id = EventQueryParameters.lastEventID(text) { check(id >= 0, "a negative arrival was accepted") }
@@ -50,6 +52,29 @@ enum FuzzTarget: String, CaseIterable {
         } catch {
             check(error.line >= 1 && error.column >= 1 && !error.message.isEmpty, "a refusal without a position or a message")
         }
+    }
+
+    /// A rule file (what an admin POSTs to the rules API, or puts in `--rules`): a refusal says why; what is read
+    /// writes back as YAML that reads as the same rules; templates render for any labels and value without trapping.
+    static func rules(_ input: [UInt8]) {
+        let text = String(decoding: input, as: UTF8.self)
+        do {
+            let file = try RuleFile.parse(text)
+            let again = try? RuleFile.parse(file.yaml())
+            check(
+                again?.groups.map { [$0.name, "\($0.interval)", "\($0.rules)"] } == file.groups.map { [$0.name, "\($0.interval)", "\($0.rules)"] },
+                "rules read from \(text.prefix(80)) do not read back the same")
+            for group in file.groups {
+                for case .alert(let rule) in group.rules {
+                    for value in [0, -1.5, 1e300, .infinity, .nan] {
+                        _ = rule.renderedAnnotations(labels: ["service": "api", "": "\u{0}"], value: value)
+                    }
+                }
+            }
+        } catch {
+            check(!error.description.isEmpty, "a refusal without a reason")
+        }
+        if let group = try? RuleFile.parseGroup(text) { check(!group.name.isEmpty, "a group without a name was accepted") }
     }
 
     /// A block file, whole and as columns that passed their checksum: a refusal is a ``BlockError``, never a trap or

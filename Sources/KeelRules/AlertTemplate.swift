@@ -4,22 +4,22 @@ import Foundation
 /// `{{ $labels.service }}` (or `.Labels.service`, `index $labels "service"`), `{{ $value }}` (or `.Value`), the value
 /// through `humanize`, `humanizePercentage` or `printf "%.2f"` (as a pipe or a call), and `{{-`/`-}}` to trim spaces.
 /// Anything else is refused when the rule is read, so an alert never goes out with a template half rendered.
-struct AlertTemplate: Sendable, Equatable {
-    enum Part: Sendable, Equatable {
+package struct AlertTemplate: Sendable, Equatable {
+    package enum Part: Sendable, Equatable {
         case text(String)
         case label(String)
         case value(ValueFormat)
     }
 
-    enum ValueFormat: Sendable, Equatable {
+    package enum ValueFormat: Sendable, Equatable {
         case plain, humanize, humanizePercentage
         /// `printf` with one verb for a number: `%f`, `%e`, `%g` with an optional precision.
         case printf(String)
     }
 
-    let parts: [Part]
+    package let parts: [Part]
 
-    init(_ text: String) throws(RuleFile.Invalid) {
+    package init(_ text: String) throws(RuleFile.Invalid) {
         var parts: [Part] = []
         var rest = Substring(text)
         while let open = rest.range(of: "{{") {
@@ -46,7 +46,7 @@ struct AlertTemplate: Sendable, Equatable {
     }
 
     /// The text with the alert's labels and value in place (a label the alert does not have is empty, as in Go).
-    func render(labels: [String: String], value: Double) -> String {
+    package func render(labels: [String: String], value: Double) -> String {
         parts.map { part in
             switch part {
             case .text(let text): text
@@ -112,13 +112,13 @@ struct AlertTemplate: Sendable, Equatable {
     }
 
     /// As Go prints a float for `{{ $value }}`, without a trailing `.0` on whole numbers.
-    static func plain(_ value: Double) -> String {
+    package static func plain(_ value: Double) -> String {
         if value.isFinite, value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
         return value.isNaN ? "NaN" : value.isInfinite ? (value > 0 ? "+Inf" : "-Inf") : "\(value)"
     }
 
     /// Prometheus's `humanize`: four significant digits and an SI prefix (`1.235k`, `12.5m`).
-    static func humanize(_ value: Double) -> String {
+    package static func humanize(_ value: Double) -> String {
         guard value.isFinite, value != 0 else { return plain(value) }
         var scaled = value
         if abs(scaled) >= 1 {

@@ -1,4 +1,4 @@
-import KeelQuery
+package import KeelQuery
 import Yams
 
 /// A rule file in Loki's ruler format (Prometheus rule groups, YAML):
@@ -20,35 +20,35 @@ import Yams
 /// Every rule is checked when the file is read: a file with any rule that does not parse, or whose `expr` the
 /// query engine refuses, is refused whole with the group's and rule's names and what is wrong, so a working set of
 /// rules is never replaced by a broken one.
-struct RuleFile: Sendable, Equatable {
-    struct Group: Sendable, Equatable {
-        var name: String
+package struct RuleFile: Sendable, Equatable {
+    package struct Group: Sendable, Equatable {
+        package var name: String
         /// Microseconds between evaluations (default a minute).
-        var interval: Int64
-        var rules: [Rule]
+        package var interval: Int64
+        package var rules: [Rule]
         /// The group as it was written, in YAML: what the rules API answers and keeps.
-        var definition: String
+        package var definition: String
     }
 
-    enum Rule: Sendable, Equatable {
+    package enum Rule: Sendable, Equatable {
         case alert(AlertRule)
         case record(RecordingRule)
 
-        var name: String {
+        package var name: String {
             switch self {
             case .alert(let rule): rule.name
             case .record(let rule): rule.name
             }
         }
 
-        var expr: String {
+        package var expr: String {
             switch self {
             case .alert(let rule): rule.expr
             case .record(let rule): rule.expr
             }
         }
 
-        var expression: MetricExpression {
+        package var expression: MetricExpression {
             switch self {
             case .alert(let rule): rule.expression
             case .record(let rule): rule.expression
@@ -56,43 +56,47 @@ struct RuleFile: Sendable, Equatable {
         }
     }
 
-    struct AlertRule: Sendable, Equatable {
-        var name: String
+    package struct AlertRule: Sendable, Equatable {
+        package var name: String
         /// A LogQL metric query; the label sets it returns (past its comparison, when it has one) are alerts.
-        var expr: String
+        package var expr: String
         /// `expr`, parsed once when the file is read.
-        var expression: MetricExpression
+        package var expression: MetricExpression
         /// Microseconds an alert is pending before it fires, and is kept firing once its label set goes missing.
-        var holdFor: Int64
-        var keepFiringFor: Int64
-        var labels: [String: String]
-        var annotations: [String: String]
+        package var holdFor: Int64
+        package var keepFiringFor: Int64
+        package var labels: [String: String]
+        package var annotations: [String: String]
         /// `annotations`, each read as a template once when the file is read.
-        var templates: [String: AlertTemplate]
+        package var templates: [String: AlertTemplate]
 
         /// The annotations with an alert's labels and value in place.
-        func renderedAnnotations(labels: [String: String], value: Double) -> [String: String] {
+        package func renderedAnnotations(labels: [String: String], value: Double) -> [String: String] {
             templates.mapValues { $0.render(labels: labels, value: value) }
         }
     }
 
-    struct RecordingRule: Sendable, Equatable {
-        var name: String
-        var expr: String
-        var expression: MetricExpression
-        var labels: [String: String]
+    package struct RecordingRule: Sendable, Equatable {
+        package var name: String
+        package var expr: String
+        package var expression: MetricExpression
+        package var labels: [String: String]
     }
 
-    struct Invalid: Error, Equatable, CustomStringConvertible {
-        let description: String
+    package struct Invalid: Error, Equatable, CustomStringConvertible {
+        package let description: String
+
+        package init(description: String) { self.description = description }
     }
 
-    var groups: [Group]
+    package var groups: [Group]
 
-    static let defaultInterval: Int64 = 60_000_000
+    package init(groups: [Group]) { self.groups = groups }
+
+    package static let defaultInterval: Int64 = 60_000_000
 
     /// The rules of `yaml`, every one checked; or why not, naming the group and the rule.
-    static func parse(_ yaml: String) throws(Invalid) -> RuleFile {
+    package static func parse(_ yaml: String) throws(Invalid) -> RuleFile {
         let document = try Self.document(yaml)
         guard let root = document as? [String: Any], let groups = root["groups"] as? [Any] else {
             throw Invalid(description: "a rule file is a map with a list of groups: groups: [{name, interval, rules}]")
@@ -108,7 +112,7 @@ struct RuleFile: Sendable, Equatable {
     }
 
     /// One group, as the rules API is sent it (`name`, `interval`, `rules` in YAML), checked like a file's.
-    static func parseGroup(_ yaml: String) throws(Invalid) -> Group {
+    package static func parseGroup(_ yaml: String) throws(Invalid) -> Group {
         return try group(try Self.document(yaml) as Any, at: 0)
     }
 
@@ -162,12 +166,12 @@ struct RuleFile: Sendable, Equatable {
     }
 
     /// The file as YAML: its groups as they were written.
-    func yaml() -> String {
+    package func yaml() -> String {
         (try? Yams.dump(object: ["groups": groupObjects], sortKeys: true)) ?? "groups: []\n"
     }
 
     /// Namespaces as Loki's rules API lists them: `namespace: [groups]`.
-    static func namespacesYAML(_ namespaces: [String: RuleFile]) -> String {
+    package static func namespacesYAML(_ namespaces: [String: RuleFile]) -> String {
         (try? Yams.dump(object: namespaces.mapValues(\.groupObjects), sortKeys: true)) ?? "{}\n"
     }
 
@@ -206,7 +210,7 @@ struct RuleFile: Sendable, Equatable {
     }
 
     /// `expr` as a LogQL metric query, or why it is not one.
-    static func metric(_ expr: String, place: String) throws(Invalid) -> MetricExpression {
+    package static func metric(_ expr: String, place: String) throws(Invalid) -> MetricExpression {
         let parsed: LogQLExpression
         do { parsed = try LogQLParser.parse(expr) } catch { throw Invalid(description: "\(place): expr: \(error)") }
         guard case .metric(let expression) = parsed else {
