@@ -117,7 +117,8 @@ package struct RuleFile: Sendable, Equatable {
     }
 
     /// The YAML document of `yaml`, read as a tree of at most 100,000 nodes (aliases counted as what they stand
-    /// for): a few lines of aliases cannot make the server build, or write back, a billion values.
+    /// for): a few lines of aliases cannot make the server build, or write back, a billion values. Every mapping key
+    /// must be a plain value: Yams stops the process on a mapping or a list used as a key.
     private static func document(_ yaml: String) throws(Invalid) -> Any? {
         let node: Node?
         do {
@@ -127,24 +128,29 @@ package struct RuleFile: Sendable, Equatable {
         }
         guard let node else { return nil }
         var budget = 100_000
-        guard bounded(node, budget: &budget) else {
-            throw Invalid(description: "a rule file is at most 100,000 YAML values (anchors and aliases counted as expanded)")
-        }
+        try check(node, budget: &budget)
         return Constructor.default.any(from: node)
     }
 
-    private static func bounded(_ node: Node, budget: inout Int) -> Bool {
+    private static func check(_ node: Node, budget: inout Int) throws(Invalid) {
         budget -= 1
-        guard budget >= 0 else { return false }
+        guard budget >= 0 else {
+            throw Invalid(description: "a rule file is at most 100,000 YAML values (anchors and aliases counted as expanded)")
+        }
         switch node {
         case .scalar:
-            return true
+            return
         case .mapping(let mapping):
-            return mapping.allSatisfy { bounded($0.key, budget: &budget) && bounded($0.value, budget: &budget) }
+            for (key, value) in mapping {
+                guard case .scalar = key else {
+                    throw Invalid(description: "a mapping key must be a plain value, not a mapping or a list (line \(key.mark?.line ?? 0))")
+                }
+                try check(value, budget: &budget)
+            }
         case .sequence(let sequence):
-            return sequence.allSatisfy { bounded($0, budget: &budget) }
+            for item in sequence { try check(item, budget: &budget) }
         case .alias:
-            return false
+            throw Invalid(description: "an alias Keel cannot expand")
         }
     }
 

@@ -69,6 +69,9 @@ struct RuleFileTests {
             let previous = ["a", "b", "c", "d", "e", "f", "g"][index]
             return "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 10).joined(separator: ", ") + "]\n"
         }.joined() + "groups: [{name: g, rules: [{alert: A, expr: 'sum(rate({a=\"b\"}[1m]))', labels: {x: *h}}]}]", "at most 100,000 YAML values"),
+        // A mapping as a key (found by the fuzzer: Yams stops the process on one).
+        ("groups: &g\n  - name: a\n    rules: [{alert: A, expr: 'vector(1)',&l {x: y}, annotations: *l}]\n", "a mapping key must be a plain value"),
+        ("groups: [{name: g, rules: [{[alert]: A}]}]", "a mapping key must be a plain value"),
     ])
     func aBrokenFileIsRefusedSayingWhereAndWhy(yaml: String, expected: String) {
         do {
