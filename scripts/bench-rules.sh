@@ -18,9 +18,8 @@ events=${2:-10000000}
 tenants=${3:-100}
 rules=${4:-100}
 bin=.build-bench/release
-for tool in keel store-compare; do
-    [ -x "$bin/$tool" ] || { echo "build $bin/$tool first (see the top of this script)" >&2; exit 2; }
-done
+. scripts/lib/bench-tools.sh
+need_tools keel store-compare
 root=${BENCH_DIR:-/tmp/keel-bench-rules}
 store="$root/store"
 port=18183

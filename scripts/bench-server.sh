@@ -11,9 +11,8 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 w3events=${2:-10000000}
 bin=.build-bench/release
-for tool in keel server-load store-load; do
-    [ -x "$bin/$tool" ] || { echo "build $bin/$tool first (see the top of this script)" >&2; exit 2; }
-done
+. scripts/lib/bench-tools.sh
+need_tools keel server-load store-load
 root=${BENCH_DIR:-/tmp/keel-bench}
 rm -rf "$root"; mkdir -p "$root"
 # Deleting a previous run's ~10 GB leaves the kernel writing back and freeing blocks for a while: let it finish

@@ -12,9 +12,8 @@ cd "$(dirname "$0")/.."
 lines=${1:-500000}
 seconds=${2:-10}
 bin=.build-bench/release
-for tool in keel server-load; do
-    [ -x "$bin/$tool" ] || { echo "build $bin/$tool first (see the top of this script)" >&2; exit 2; }
-done
+. scripts/lib/bench-tools.sh
+need_tools keel server-load
 root=${BENCH_DIR:-/tmp/keel-bench-ship-files}
 rm -rf "$root"; mkdir -p "$root"
 port=18190

@@ -11,9 +11,8 @@ cd "$(dirname "$0")/.."
 events=${1:-200000}
 runs=${2:-3}
 bin=.build-bench/release
-for tool in keel ship-load; do
-    [ -x "$bin/$tool" ] || { echo "build $bin/$tool first (see the top of this script)" >&2; exit 2; }
-done
+. scripts/lib/bench-tools.sh
+need_tools keel ship-load
 root=${BENCH_DIR:-/tmp/keel-bench-ship}
 rm -rf "$root"; mkdir -p "$root"
 port=18185

@@ -16,9 +16,8 @@ seconds=${1:-30}
 events=${2:-1000000}
 tenants=${3:-10}
 bin=.build-bench/release
-for tool in keel server-load store-compare; do
-    [ -x "$bin/$tool" ] || { echo "build $bin/$tool first (see the top of this script)" >&2; exit 2; }
-done
+. scripts/lib/bench-tools.sh
+need_tools keel server-load store-compare
 root=${BENCH_DIR:-/tmp/keel-bench-stores}
 rm -rf "$root"; mkdir -p "$root"
 sync; sleep 2
