@@ -17,6 +17,9 @@ public struct ShippingStatistics: Sendable, Equatable {
     public var dropped = 0
     /// Audit and cost lines the server refused with a 4xx, kept in the spool's `dead-letter.ndjson`.
     public var deadLettered = 0
+    /// Bytes of the spool found damaged when it was opened — a record torn by a crash mid-write, cut off; a damaged
+    /// record in an older segment and what follows it in that segment — and not sent.
+    public var spoolDamagedBytes = 0
     /// Lines `keel serve` answered it already had (a batch sent again after its acknowledgement was lost, or after
     /// a crash before the spool's checkpoint): stored once, counted here (also in ``sent``).
     public var duplicates = 0
@@ -64,6 +67,7 @@ final class BatchSender: Sendable {
         self.latency = Mutex(DeliveryLatency(recovered: spool.recovery.pendingRecords))
         self.window = Mutex(SendWindow(limit: options.concurrency))
         self.retry = DeliveryRetry(backoff: Backoff(initial: options.retryInitial, maximum: options.retryMaximum), maximumAttempts: nil)
+        statistics.withLock { $0.spoolDamagedBytes = spool.recovery.tornBytes + spool.recovery.damagedBytes }
     }
 
     func start() {

@@ -67,7 +67,14 @@ public final class ShippingSink: LogSink {
         } else {
             operational = nil
         }
-        for lane in [operational, durable].compactMap({ $0 }) { lane.sender.start() }
+        for lane in [operational, durable].compactMap({ $0 }) {
+            let recovery = lane.spool.recovery
+            if recovery.tornBytes + recovery.damagedBytes > 0, let directory = lane.spool.options.directory {
+                FileHandle.standardError.write(Data(
+                    "keel: the spool \(directory) was damaged (a crash mid-write, or the disk): \(recovery.tornBytes + recovery.damagedBytes) bytes cut off and not sent; \(recovery.pendingRecords) lines still to send\n".utf8))
+            }
+            lane.sender.start()
+        }
     }
 
     private static func name(of destination: ShippingDestination) -> String {
@@ -107,6 +114,7 @@ public final class ShippingSink: LogSink {
             total.dropped += lane.dropped
             total.deadLettered += lane.deadLettered
             total.duplicates += lane.duplicates
+            total.spoolDamagedBytes += lane.spoolDamagedBytes
         }
     }
 
