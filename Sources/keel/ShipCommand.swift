@@ -37,6 +37,8 @@ struct ShipCommand: ParsableCommand {
     @Option(help: "Where the read positions are kept.") var positions = "keel-ship-positions.json"
     @Option(help: "The `service` of lines that do not name one.") var service = "keel-ship"
     @Flag(help: "Ship what the files hold now, wait until the server has it, and exit.") var once = false
+    @Option(help: "How long stopping (and --once) waits for the server to have every line, in seconds; what it has not got stays in the spool.")
+    var wait = 30
 
     func run() throws {
         guard let parsedFormat = ShippingDestination.Format(rawValue: format) else {
@@ -59,9 +61,11 @@ struct ShipCommand: ParsableCommand {
             destination.basicAuth = (user, token)
             destination.token = nil
         }
+        guard wait >= 0, wait <= 86_400 else { throw ValidationError("--wait takes 0 to 86400 seconds") }
         let sink: ShippingSink
         do {
             var options = ShippingOptions(spoolDirectory: spool)
+            options.flushTimeout = .seconds(wait)
             // Every line on disk: the read positions are committed once the lines are in the spool.
             options.spoolsOperationalLines = true
             // Lines are read again from the files after a crash (positions follow the spool's sync): gather writes.

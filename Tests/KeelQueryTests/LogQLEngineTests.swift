@@ -359,3 +359,34 @@ struct SeededRandom {
     }
     mutating func next(below n: Int) -> Int { Int(next() % UInt64(n)) }
 }
+
+/// `by (…)` names any field, not only labels (docs/query.md): grouping by a field that is not a label gives one
+/// series per value of it, whatever aggregation is on the outside.
+struct NonLabelGroupingTests {
+    @Test(arguments: [
+        #"sum by (request_id) (count_over_time({service="api"}[5m]))"#,
+        #"max by (request_id) (count_over_time({service="api"}[5m]))"#,
+        #"sum by (request_id) (sum_over_time({service="api"} | unwrap duration_ms [5m]))"#,
+        #"avg by (request_id, level) (rate({service="api"}[5m]))"#,
+        #"sum by (request_id) (max_over_time({service="api"} | unwrap duration_ms [5m]) by (route, request_id))"#,
+    ])
+    func aFieldThatIsNotALabelGroupsLikeALabel(query: String) throws {
+        let events = LogQLEngineTests.events()
+        let (engine, directory) = try LogQLEngineTests.makeEngine(events)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        guard case .metric(let metric) = try LogQLParser.parse(query) else {
+            Issue.record("not a metric query")
+            return
+        }
+        let at = LogQLEngineTests.origin + 60 * LogQLEngineTests.minute
+        guard case .vector(let samples) = try engine.instant(metric, tenant: "t1", at: at) else {
+            Issue.record("not a vector")
+            return
+        }
+        // The api events of the five minutes up to `at`: one request id each.
+        let window = events.filter { $0.service == "api" && $0.time > at - 5 * LogQLEngineTests.minute && $0.time <= at }
+        #expect(!window.isEmpty)
+        #expect(Set(samples.compactMap { $0.labels["request_id"] }) == Set(window.map(\.requestID)), "\(samples.map(\.labels))")
+        #expect(samples.count == window.count)
+    }
+}

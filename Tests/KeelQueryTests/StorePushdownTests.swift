@@ -53,7 +53,9 @@ struct StorePushdownTests {
             #"sum by (level, route) (rate({level=~"ERROR|WARN"}[10m]))"#,
             #"sum by (status) (count_over_time({service=~".+", route!="/health"}[30m]))"#,
             #"sum(count_over_time({job="loki"}[1h]))"#,
-            #"sum by (request_id) (count_over_time({service="worker"}[5m]))"#,
+            // A field that is not a label groups too (read from the store's columns, or from `context`).
+            #"sum by (request_id) (count_over_time({service="worker", level="ERROR"}[5m]))"#,
+            #"sum by (request_id, route) (rate({service="worker", level="ERROR"}[10m]))"#,
             #"sum by (level) (count_over_time({service="api", level=""}[30m]))"#,
         ]
         for store in stores {
@@ -71,6 +73,9 @@ struct StorePushdownTests {
                 #expect(got == want, "\(type(of: store)): \(query)")
                 guard case .matrix(let series) = want else { continue }
                 #expect(!series.isEmpty, "\(query) finds something")
+                if query.contains("by (request_id") {
+                    #expect(series.count > 1 && series.allSatisfy { $0.labels["request_id"] != nil }, "\(query): one series per request id")
+                }
             }
         }
     }

@@ -125,7 +125,8 @@ import Testing
             handle.closeFile()
         }
         try await fixture.run { client in
-            let arguments = [log, "--to", "http://127.0.0.1:\(client.port)", "--token", fixture.ingestA, "--once",
+            // The suite's other tests share the cores: give the server time.
+            let arguments = [log, "--to", "http://127.0.0.1:\(client.port)", "--token", fixture.ingestA, "--once", "--wait", "120",
                              "--spool", work + "/spool", "--positions", work + "/positions.json"]
             func shipped() async throws -> [String] {
                 try await client.events(token: fixture.readA, query: "since=1h").compactMap { $0["message"]?.stringValue }

@@ -14,14 +14,17 @@ extension LogQLEngine {
     ) throws(QueryFailure) -> Bool {
         guard selector.stages.isEmpty, selector.matchers.allSatisfy({ LogRecord.streamLabelNames.contains($0.name) }) else { return false }
         let compiled = try CompiledSelector(selector)
-        // What the store is asked for: the labels named, those the matchers name, and `context`, where a matcher
+        // What the store is asked for: the fields named, those the matchers name, and `context`, where a matcher
         // finds a label the event lacks (a Loki stream's own label).
-        var members = names.filter { LogRecord.streamLabelNames.contains($0) }
-        for matcher in selector.matchers where !members.contains(matcher.name) { members.append(matcher.name) }
+        var members: [String] = []
+        for name in names + selector.matchers.map(\.name) where !members.contains(name) { members.append(name) }
         let place = Dictionary(members.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         let at = names.map { place[$0] }
-        let context = selector.matchers.isEmpty ? nil : members.count
-        if context != nil { members.append("context") }
+        // A name the event lacks at the top is looked for in `context`, as ``LogRecord/value(of:)`` does: read when
+        // a matcher or a field that is not a label may need it (labels are top-level members of Keel's events).
+        let needsContext = !selector.matchers.isEmpty || names.contains { !LogRecord.streamLabelNames.contains($0) }
+        let context = needsContext ? members.count : nil
+        if needsContext { members.append("context") }
         var read = 0
         var stopped: QueryFailure?
         var labels = [String?](repeating: nil, count: names.count)
@@ -35,12 +38,11 @@ extension LogQLEngine {
                 let time = timestamp &* 1000
                 guard time >= from, time < to else { return true }
                 for index in values.indices where index != context { values[index] = found[index].flatMap(LogRecord.labelText(json:)) }
-                let matches = compiled.matchesStream { name in
-                    let index = place[name]!
-                    return values[index] ?? context.flatMap { found[$0] }.flatMap { LogRecord.contextLabel(name, in: $0) }
+                func value(_ name: String, at index: Int) -> String? {
+                    values[index] ?? context.flatMap { found[$0] }.flatMap { LogRecord.contextLabel(name, in: $0) }
                 }
-                guard matches else { return true }
-                for (index, place) in at.enumerated() { labels[index] = place.flatMap { values[$0] } }
+                guard compiled.matchesStream({ value($0, at: place[$0]!) }) else { return true }
+                for (index, place) in at.enumerated() { labels[index] = place.map { value(names[index], at: $0) } ?? nil }
                 return body(time, labels)
             }
         } catch {

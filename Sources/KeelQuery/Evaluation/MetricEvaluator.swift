@@ -34,17 +34,20 @@ struct MetricEvaluator {
     typealias Samples = [(time: Int64, value: Double)]
 
     /// Each of `aggregation`'s series, by its labels — or, with `labelsBy`, the lines counted straight into the
-    /// groups of those labels (``summedByGroup(_:)``).
-    private func rangeAggregation(_ aggregation: RangeAggregation, labelsBy: [String]? = nil) throws(QueryFailure) -> [LabelSet: [Double?]] {
-        guard let memo = engine.memo else { return try evaluateRange(aggregation, labelsBy: labelsBy) }
-        let key = "\(tenant)\u{0}\(MetricExpression.range(aggregation))\u{0}\(labelsBy ?? ["\u{0}"])\u{0}\(steps)"
+    /// groups of those labels (``summedByGroup(_:)``). `carrying`: fields that are not labels, kept in each series'
+    /// labels beside the stream's, for an aggregation around it that groups by them (``carried(_:)``).
+    private func rangeAggregation(
+        _ aggregation: RangeAggregation, labelsBy: [String]? = nil, carrying: [String] = []
+    ) throws(QueryFailure) -> [LabelSet: [Double?]] {
+        guard let memo = engine.memo else { return try evaluateRange(aggregation, labelsBy: labelsBy, carrying: carrying) }
+        let key = "\(tenant)\u{0}\(MetricExpression.range(aggregation))\u{0}\(labelsBy ?? ["\u{0}"])\u{0}\(carrying)\u{0}\(steps)"
         if let known = memo.value(key) { return known }
-        let value = try evaluateRange(aggregation, labelsBy: labelsBy)
+        let value = try evaluateRange(aggregation, labelsBy: labelsBy, carrying: carrying)
         memo.remember(value, for: key)
         return value
     }
 
-    private func evaluateRange(_ aggregation: RangeAggregation, labelsBy: [String]?) throws(QueryFailure) -> [LabelSet: [Double?]] {
+    private func evaluateRange(_ aggregation: RangeAggregation, labelsBy: [String]?, carrying: [String]) throws(QueryFailure) -> [LabelSet: [Double?]] {
         // Windows are (t - range, t]: the scan's lower bound is exclusive, its upper inclusive.
         let from = steps[0] &- aggregation.offset &- aggregation.range &+ 1
         let to = steps[steps.count - 1] &- aggregation.offset &+ 1
@@ -53,14 +56,15 @@ struct MetricEvaluator {
         let slices = ordered ? [(from, to)] : Self.slices(from, to)
         var series: [(labels: LabelSet, points: Samples)]
         if slices.count == 1 {
-            series = try samples(aggregation, labelsBy: labelsBy, from: from, to: to, ordered: ordered)
+            series = try samples(aggregation, labelsBy: labelsBy, carrying: carrying, from: from, to: to, ordered: ordered)
         } else {
             // Slices of the range read at once, one per core, and their series joined in time order.
             let read = Mutex<[Int: Result<[(labels: LabelSet, points: Samples)], QueryFailure>]>([:])
             DispatchQueue.concurrentPerform(iterations: slices.count) { index in
                 let result: Result<[(labels: LabelSet, points: Samples)], QueryFailure>
                 do throws(QueryFailure) {
-                    result = .success(try samples(aggregation, labelsBy: labelsBy, from: slices[index].0, to: slices[index].1, ordered: false))
+                    result = .success(try samples(
+                        aggregation, labelsBy: labelsBy, carrying: carrying, from: slices[index].0, to: slices[index].1, ordered: false))
                 } catch {
                     result = .failure(error)
                 }
@@ -104,7 +108,7 @@ struct MetricEvaluator {
 
     /// The samples of `aggregation`'s lines between `from` and `to` (nanoseconds, `to` exclusive), by series.
     private func samples(
-        _ aggregation: RangeAggregation, labelsBy: [String]?, from: Int64, to: Int64, ordered: Bool
+        _ aggregation: RangeAggregation, labelsBy: [String]?, carrying: [String], from: Int64, to: Int64, ordered: Bool
     ) throws(QueryFailure) -> [(labels: LabelSet, points: Samples)] {
         let unwrap = aggregation.unwrap
         var series: [(labels: LabelSet, points: Samples)] = []
@@ -163,11 +167,21 @@ struct MetricEvaluator {
                 value = aggregation.operation == .bytesOverTime || aggregation.operation == .bytesRate ? Double(record.line.utf8.count) : 1
             }
             if let labelsBy {
-                return add(record.timestamp, value, group: labelsBy.map { record.label($0) }) { record.labels(named: labelsBy) }
+                return add(record.timestamp, value, group: labelsBy.map { record.value(of: $0) }) { record.labels(named: labelsBy) }
             }
             if let grouping = aggregation.grouping, !grouping.without {
                 // `… by (a, b)`: the group by the values, as with `labelsBy`.
                 return add(record.timestamp, value, group: grouping.labels.map { record.value(of: $0) }) { record.seriesLabels(grouping) }
+            }
+            if !carrying.isEmpty, aggregation.grouping == nil {
+                // The stream's series, split by the carried fields' values.
+                let carried = carrying.map { record.value(of: $0) }
+                let stream = record.streamKey.map { String(decoding: $0, as: UTF8.self) } ?? "\(record.seriesLabels(nil))"
+                return add(record.timestamp, value, group: [stream] + carried) {
+                    var labels = record.labels
+                    for (name, value) in zip(carrying, carried) { if let value { labels[name] = value } }
+                    return LabelSet(labels)
+                }
             }
             // Without a grouping, a line's series is its stream: found by the stream's bytes, the stream of the line
             // before tried first, so that a label set is built once a stream (not once a line).
@@ -283,9 +297,13 @@ struct MetricEvaluator {
     private func vectorAggregation(_ aggregation: VectorAggregation) throws(QueryFailure) -> [LabelSet: [Double?]] {
         if let (range, labels) = Self.summedByGroup(aggregation) { return try rangeAggregation(range, labelsBy: labels) }
         let inner: [LabelSet: [Double?]]
-        switch try evaluate(aggregation.inner) {
-        case .vector(let series): inner = series
-        case .scalar(let values): inner = [LabelSet(): values.map { $0 }]
+        if let (range, carrying) = Self.carried(aggregation) {
+            inner = try rangeAggregation(range, carrying: carrying)
+        } else {
+            switch try evaluate(aggregation.inner) {
+            case .vector(let series): inner = series
+            case .scalar(let values): inner = [LabelSet(): values.map { $0 }]
+            }
         }
         switch aggregation.operation {
         case .sort, .sortDesc:
@@ -332,6 +350,17 @@ struct MetricEvaluator {
         case .countOverTime, .rate, .bytesOverTime, .bytesRate: return (range, aggregation.grouping?.labels ?? [])
         default: return nil
         }
+    }
+
+    /// An aggregation `by (…)` fields that are not labels, of a range aggregation without a grouping of its own: the
+    /// range aggregation, and those fields for its series to keep beside the stream's labels — so that `max by
+    /// (request_id) (…)` groups by request id as `by (route)` groups by route (every field is groupable,
+    /// docs/query.md). `nil` when every name is a label, or for any other shape.
+    static func carried(_ aggregation: VectorAggregation) -> (RangeAggregation, [String])? {
+        guard let grouping = aggregation.grouping, !grouping.without, case .range(let range) = aggregation.inner, range.grouping == nil
+        else { return nil }
+        let carrying = grouping.labels.filter { !LogRecord.streamLabelNames.contains($0) }
+        return carrying.isEmpty ? nil : (range, carrying)
     }
 
     /// `topk`/`bottomk`: at each step, the k largest (smallest) series of each group, keeping their own labels.

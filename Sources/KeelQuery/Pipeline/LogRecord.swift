@@ -172,10 +172,10 @@ struct LogRecord {
         return LabelSet(picked)
     }
 
-    /// Only the labels in `names` that the record has: the group of a series of ``labels`` in `by (names)`.
+    /// The fields in `names` that the record has, labels or not (``value(of:)``): its group in `by (names)`.
     func labels(named names: [String]) -> LabelSet {
         var picked: [String: String] = [:]
-        for name in names { if let value = label(name) { picked[name] = value } }
+        for name in names { if let value = value(of: name) { picked[name] = value } }
         return LabelSet(picked)
     }
 
