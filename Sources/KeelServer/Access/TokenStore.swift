@@ -1,6 +1,7 @@
 import Crypto
 public import Foundation
 import Keel
+import KeelBlockStore
 import KeelStore
 import Synchronization
 
@@ -111,10 +112,13 @@ public final class TokenStore: Sendable {
         change(&all)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let temporary = path + ".tmp"
-        try encoder.encode(all).write(to: URL(fileURLWithPath: temporary))
-        chmod(temporary, 0o600)
-        guard rename(temporary, path) == 0 else { throw TokenError.cannotWrite(path) }
+        // Created 0600 (never readable by others, not even for a moment), fsync'd and renamed over the old: a
+        // revocation survives a crash right after it.
+        do {
+            try DurableFiles.write(Array(try encoder.encode(all)), to: path, mode: 0o600)
+        } catch {
+            throw TokenError.cannotWrite(path)
+        }
     }
 
     /// The record of `token`, or why it is refused. The file is re-read whenever it changed (a token created or
