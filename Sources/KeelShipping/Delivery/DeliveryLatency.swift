@@ -5,12 +5,21 @@ public struct DeliveryLatency: Sendable, Equatable {
     /// Lines acknowledged after each whole number of milliseconds (the last bucket: 10 s or more).
     private var buckets = [Int](repeating: 0, count: 10_001)
     public private(set) var count = 0
-    /// When each line not yet acknowledged was written (nanoseconds on the sink's clock), oldest first; `nil` for a
-    /// line written before this process started (read back from the spool).
-    private var written: [UInt64?] = []
+    /// When the lines not yet acknowledged were written (nanoseconds on the sink's clock), oldest first, as runs of
+    /// lines written in the same millisecond — a long outage holds a run per millisecond, not a time per line; `nil`
+    /// for lines written before this process started (read back from the spool).
+    struct Run: Sendable, Equatable {
+        var time: UInt64?
+        var lines: Int
+    }
+    private(set) var runs: [Run] = []
+    /// The first run with lines waiting, and how many of its lines have left.
     private var head = 0
+    private var headGone = 0
 
-    package init(recovered: Int = 0) { written = Array(repeating: nil, count: max(0, recovered)) }
+    package init(recovered: Int = 0) {
+        if recovered > 0 { runs = [Run(time: nil, lines: recovered)] }
+    }
 
     /// This histogram and `other`'s together (for quantiles over several senders; what waits is not carried).
     package func adding(_ other: DeliveryLatency) -> DeliveryLatency {
@@ -34,37 +43,55 @@ public struct DeliveryLatency: Sendable, Equatable {
 
     /// How long the oldest line still waiting has waited (ms), when it was written by this process.
     public func oldestWaiting(now: UInt64) -> Int? {
-        guard head < written.count, let first = written[head] else { return nil }
+        guard head < runs.count, let first = runs[head].time else { return nil }
         return Int((now &- first) / 1_000_000)
     }
 
     /// Lines written at `now` (in order).
     package mutating func wrote(_ lines: Int = 1, at now: UInt64) {
-        for _ in 0..<lines { written.append(now) }
+        guard lines > 0 else { return }
+        if head < runs.count, let last = runs.last, let time = last.time, time / 1_000_000 == now / 1_000_000 {
+            runs[runs.count - 1].lines += lines
+        } else {
+            runs.append(Run(time: now, lines: lines))
+        }
     }
 
     /// The `lines` oldest waiting lines left the spool without being acknowledged (dropped to make room).
     package mutating func forgot(_ lines: Int) {
-        head = min(written.count, head + max(0, lines))
-        compact()
+        take(lines) { _, _ in }
     }
 
     /// The `lines` oldest waiting lines were acknowledged at `now`.
     package mutating func acknowledged(_ lines: Int, at now: UInt64) {
-        let end = min(written.count, head + max(0, lines))
-        for index in head..<end {
-            guard let time = written[index] else { continue }
-            let milliseconds = Int(min((now &- time) / 1_000_000, UInt64(buckets.count - 1)))
-            buckets[milliseconds] += 1
-            count += 1
+        var timed: [(milliseconds: Int, lines: Int)] = []
+        take(lines) { time, count in
+            guard let time else { return }
+            timed.append((Int(min((now &- time) / 1_000_000, UInt64(10_000))), count))
         }
-        head = end
-        compact()
+        for (milliseconds, count) in timed {
+            buckets[milliseconds] += count
+            self.count += count
+        }
     }
 
-    private mutating func compact() {
-        if head > 4096, head * 2 > written.count {
-            written.removeFirst(head)
+    /// Takes `lines` waiting lines, oldest first, handing each run's part (its time, how many) to `body`.
+    private mutating func take(_ lines: Int, _ body: (UInt64?, Int) -> Void) {
+        var left = max(0, lines)
+        while left > 0, head < runs.count {
+            let available = runs[head].lines - headGone
+            let taken = min(available, left)
+            body(runs[head].time, taken)
+            left -= taken
+            if taken == available {
+                head += 1
+                headGone = 0
+            } else {
+                headGone += taken
+            }
+        }
+        if head > 4096, head * 2 > runs.count {
+            runs.removeFirst(head)
             head = 0
         }
     }
