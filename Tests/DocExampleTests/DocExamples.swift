@@ -92,4 +92,22 @@ enum DocExamples {
             options: ShippingOptions(spoolDirectory: "/var/spool/my-service")))
         try Keel.bootstrap(config)
     }
+
+    /// docs/shipping.md, example 2.
+    static func docs_shipping_2() async throws {
+        let (instanceID, cloudToken) = ("123456", "glc_…")
+
+        var loki = ShippingDestination(url: "https://logs-prod-012.grafana.net", format: .loki)
+        loki.basicAuth = (user: instanceID, password: cloudToken)
+        loki.lokiStructuredMetadata = ["trace_id", "request_id"]
+        var options = ShippingOptions(spoolDirectory: nil)
+        options.memoryCapacity = 64 << 20
+        var config = try KeelConfiguration.fromEnvironment()
+        config.extraSinks.append(try ShippingSink(destination: loki, options: options, classes: [.ops]))
+        try Keel.bootstrap(config)
+
+        for status in Keel.diagnostics?.deliveries ?? [] {
+            print("\(status.sink): \(status.sent) sent, \(status.waitingLines) waiting, oldest \(status.oldestWaitingMilliseconds ?? 0) ms")
+        }
+    }
 }
