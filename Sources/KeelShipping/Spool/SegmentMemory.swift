@@ -10,7 +10,7 @@ final class SegmentMemory: SegmentStorage {
 
     func begin(_ id: UInt64) {
         writing.store(id, ordering: .relaxed)
-        segments.withLock { $0[id, default: []] = $0[id] ?? [] }
+        segments.withLock { if $0[id] == nil { $0[id] = [] } }
     }
 
     func append(_ record: [UInt8]) -> Bool {

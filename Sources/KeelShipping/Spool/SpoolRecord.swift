@@ -1,7 +1,8 @@
 import CIsal
 
 /// One record of a spool segment: `[length: u32 LE][crc32: u32 LE][class: u8][line]`, the CRC-32 (zlib's values,
-/// computed by ISA-L, several times faster on lines of a few hundred bytes) over the class and the line. A record never spans segment files, so a segment reads alone.
+/// computed by ISA-L, several times faster on lines of a few hundred bytes) over the class and the line. A record
+/// never spans segment files, so a segment reads alone.
 package enum SpoolRecord {
     package static let headerSize = 9
 
